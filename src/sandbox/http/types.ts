@@ -1,0 +1,76 @@
+/**
+ * The contract between the sandbox's HTTP core (router, auth, pagination, errors) and the route
+ * modules that implement each area of the Escape Dental API. Route modules import only these
+ * types plus the helpers the core exports; they never touch `node:http` directly.
+ */
+import type { OAuthToken, PracticeData, User, Uuid } from '../model.js';
+
+/** Switches that select another plausible reading of the spec (see ../ASSUMPTIONS.md). */
+export interface Quirks {
+  idFilters: 'uuid' | 'int-strict' | 'ignore-invalid';
+  appointmentEnvelope: 'flat' | 'nested';
+  slotShape: 'default' | 'array' | 'per-chair';
+  datetimes: 'local-offset' | 'utc';
+  templateTimes: 'plain' | 'z-suffix';
+  findSpotLimits: 'reject' | 'clamp';
+  inactiveReads: 'forbid' | 'allow';
+  scopeChecks: 'inferred' | 'spec-only';
+  claimsSummaryShape: 'by-status' | 'list';
+}
+
+export type Credential =
+  | { kind: 'jwt'; user: User; tokenId: string }
+  | { kind: 'oauth'; user: User; token: OAuthToken };
+
+export interface SandboxRequest {
+  method: string;
+  /** Path without the query string, e.g. `/api/v1/practice/<uuid>/scheduling/find-spot/`. */
+  path: string;
+  /** Named path parameters, e.g. `{ practice_uid, patient_id }`. */
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** Parsed JSON body (undefined for GET). */
+  body: unknown;
+  /** The authenticated caller (undefined only on routes declared `auth: 'none'`). */
+  credential: Credential | undefined;
+  /** The practice named by `practice_uid`, after tenancy and is_active checks. */
+  practiceData: PracticeData | undefined;
+  /** The sandbox clock (pinned or real), epoch ms. */
+  nowMs: number;
+  /** `http://127.0.0.1:<port>` as the caller addressed it; used for absolute `next` URLs. */
+  baseUrl: string;
+  quirks: Quirks;
+}
+
+export interface SandboxResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
+
+export interface RouteOptions {
+  /** 'none' for token endpoints; default 'required'. */
+  auth?: 'none' | 'required';
+  /** OAuth scopes, any of which satisfies the check. JWT callers skip scope checks (L6040). */
+  scopes?: string[];
+  /** Route under /practice/{practice_uid}/: membership/grant → else 404; inactive → 403. */
+  practiceScoped?: boolean;
+  /** Patient users get 403 ("Staff-only — patient users cannot access"). */
+  practiceStaffOnly?: boolean;
+  /** Escape internal support staff only (is_staff=True): admin, MCP catalog and gates. */
+  internalStaffOnly?: boolean;
+  /** A write: 403 inactive_practice even when `inactiveReads=allow`. */
+  write?: boolean;
+}
+
+export interface Router {
+  get(path: string, options: RouteOptions, handler: Handler): void;
+  post(path: string, options: RouteOptions, handler: Handler): void;
+  put(path: string, options: RouteOptions, handler: Handler): void;
+  patch(path: string, options: RouteOptions, handler: Handler): void;
+  delete(path: string, options: RouteOptions, handler: Handler): void;
+}
+
+export type PracticeId = Uuid;
