@@ -1,0 +1,56 @@
+/**
+ * Per-call bookkeeping and metrics hooks. A tool call runs inside an AsyncLocalStorage scope so
+ * that every upstream request made on its behalf (however deep in the API client) is counted and
+ * attributed to it, without threading a counter through every function.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export interface CallScope {
+  tool: string;
+  upstreamRequests: number;
+  upstreamFailures: number;
+}
+
+const storage = new AsyncLocalStorage<CallScope>();
+
+export function runInCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T> {
+  return storage.run(scope, fn);
+}
+
+export function currentCallScope(): CallScope | undefined {
+  return storage.getStore();
+}
+
+export interface UpstreamObservation {
+  operation: string;
+  method: string;
+  status: number | undefined;
+  durationMs: number;
+  attempt: number;
+  outcome: string;
+}
+
+/** Metrics sinks. The HTTP server plugs Prometheus in; stdio uses the no-op. */
+export interface Metrics {
+  toolCall(tool: string, outcome: string, durationMs: number): void;
+  upstreamRequest(observation: UpstreamObservation): void;
+  gateDecision(tool: string, practiceId: string, allowed: boolean, reason: string): void;
+}
+
+export const noMetrics: Metrics = {
+  toolCall: () => {},
+  upstreamRequest: () => {},
+  gateDecision: () => {},
+};
+
+/** The API client's observer: counts the request against the current tool call and records metrics. */
+export function upstreamObserver(metrics: Metrics): (observation: UpstreamObservation) => void {
+  return (observation) => {
+    const scope = storage.getStore();
+    if (scope) {
+      scope.upstreamRequests += 1;
+      if (observation.outcome !== 'ok') scope.upstreamFailures += 1;
+    }
+    metrics.upstreamRequest(observation);
+  };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, helpText, OPTIONS, parseConfig } from '../../src/config.js';
+
+describe('parseConfig', () => {
+  it('runs the demo sandbox over stdio when nothing is configured', () => {
+    const config = parseConfig([], {});
+    expect(config.command).toBe('stdio');
+    expect(config.upstream).toEqual({ kind: 'demo' });
+    expect(config.readOnly).toBe(false);
+    expect(config.http.host).toBe('127.0.0.1');
+  });
+
+  it('takes the http command, flags over environment', () => {
+    const config = parseConfig(['http', '--port', '4000'], { ESCAPE_MCP_PORT: '5000', ESCAPE_MCP_HOST: '127.0.0.2' });
+    expect(config.command).toBe('http');
+    expect(config.http.port).toBe(4000);
+    expect(config.http.host).toBe('127.0.0.2');
+  });
+
+  it('builds a refresh-token upstream with a token store', () => {
+    const config = parseConfig(['--token-store', '/tmp/x.json'], {
+      ESCAPE_API_URL: 'https://api.example.com/',
+      ESCAPE_REFRESH_TOKEN: 'r1',
+    });
+    expect(config.upstream).toEqual({
+      kind: 'remote',
+      apiUrl: 'https://api.example.com',
+      credential: { kind: 'refresh', refreshToken: 'r1', storePath: '/tmp/x.json' },
+    });
+  });
+
+  it('--demo wins over a configured API', () => {
+    const config = parseConfig(['--demo'], { ESCAPE_API_URL: 'https://api.example.com', ESCAPE_API_TOKEN: 't' });
+    expect(config.upstream.kind).toBe('demo');
+  });
+
+  it.each([
+    [['--port', 'abc'], {}, /--port \/ ESCAPE_MCP_PORT: --port must be a whole number/],
+    [[], { ESCAPE_API_URL: 'not a url' }, /ESCAPE_API_URL.*full URL/],
+    [[], { ESCAPE_API_URL: 'https://x.example' }, /no credential is: set ESCAPE_API_TOKEN/],
+    [[], { ESCAPE_API_URL: 'https://x.example', ESCAPE_API_TOKEN: 'a', ESCAPE_REFRESH_TOKEN: 'b' }, /only one of/],
+    [['http', '--auth', 'off', '--host', '0.0.0.0'], {}, /allowed only on a loopback host/],
+    [['--log-level', 'loud'], {}, /must be one of/],
+    [['serve'], {}, /Unknown command "serve"/],
+    [['--no-such-flag'], {}, /Run with --help/],
+    [[], { ESCAPE_READ_ONLY: 'maybe' }, /use true or false/],
+  ] as const)('explains how to fix %j %j', (argv, env, message) => {
+    expect(() => parseConfig(argv, env)).toThrow(ConfigError);
+    expect(() => parseConfig(argv, env)).toThrow(message);
+  });
+
+  it('reads booleans from the environment', () => {
+    expect(parseConfig([], { ESCAPE_READ_ONLY: 'true' }).readOnly).toBe(true);
+    expect(parseConfig([], { ESCAPE_READ_ONLY: '0' }).readOnly).toBe(false);
+  });
+
+  it('--help documents every flag and environment variable', () => {
+    const text = helpText();
+    for (const spec of Object.values(OPTIONS)) {
+      expect(text).toContain(spec.env);
+      if ('flag' in spec) expect(text).toContain(`--${spec.flag}`);
+    }
+  });
+});
