@@ -40,6 +40,8 @@ export interface SandboxRequest {
   /** `http://127.0.0.1:<port>` as the caller addressed it; used for absolute `next` URLs. */
   baseUrl: string;
   quirks: Quirks;
+  /** Request headers, lower-cased names (cookies for the token endpoints). */
+  headers?: Record<string, string | undefined>;
 }
 
 export interface SandboxResponse {
@@ -55,6 +57,11 @@ export interface RouteOptions {
   auth?: 'none' | 'required';
   /** OAuth scopes, any of which satisfies the check. JWT callers skip scope checks (L6040). */
   scopes?: string[];
+  /**
+   * True when the spec itself ties `scopes` to this endpoint (open-close L790, accessible
+   * practices L9834, account/me L6039); under `scopeChecks=spec-only` only these are enforced.
+   */
+  specScope?: boolean;
   /** Route under /practice/{practice_uid}/: membership/grant → else 404; inactive → 403. */
   practiceScoped?: boolean;
   /** Patient users get 403 ("Staff-only — patient users cannot access"). */

@@ -1,0 +1,10 @@
+/**
+ * Insurance: claims summary, practice and patient claims, claim transitions and logs, carriers, patient insurance (ASSUMPTIONS §1, §9).
+ * Owned by the ledger work; registered by routes/index.ts.
+ */
+import type { Router } from '../http/types.js';
+import type { SandboxStore } from '../store.js';
+
+export function registerInsuranceRoutes(_router: Router, _store: SandboxStore): void {
+  // Filled in by the ledger engineer.
+}
