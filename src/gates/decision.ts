@@ -1,0 +1,67 @@
+/**
+ * The one decision function for "may this principal use this tool at this practice?". It is
+ * applied when listing (a refused tool is not shown) and again when calling (a refused call gets
+ * a clear error even from a client holding an old list). The checks run in this order, and the
+ * first refusal wins:
+ *
+ *   1. Escape's PracticeToolGate rows for the practice (no row = enabled);
+ *   2. the operator's local policy (it can only disable);
+ *   3. the scopes the principal holds;
+ *   4. read-only (a ceiling: write tools are refused).
+ */
+import type { AnyToolDefinition, Principal } from '../tools/types.js';
+
+export type GateReason = 'upstream_gate' | 'local_policy' | 'missing_scope' | 'read_only';
+
+export type GateDecision = { allowed: true } | { allowed: false; reason: GateReason; message: string };
+
+/** What is switched off for one practice. */
+export interface PracticeGates {
+  /** Tool names disabled by Escape's PracticeToolGate rows. */
+  upstreamDisabled: ReadonlySet<string>;
+  /** Tool names disabled by the operator's local policy (global and per practice, merged). */
+  locallyDisabled: ReadonlySet<string>;
+}
+
+export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDisabled: new Set() };
+
+export function decideTool(
+  tool: AnyToolDefinition,
+  principal: Principal,
+  practice: { id: string; name: string },
+  gates: PracticeGates,
+): GateDecision {
+  if (gates.upstreamDisabled.has(tool.name)) {
+    return {
+      allowed: false,
+      reason: 'upstream_gate',
+      message: `${tool.name} is turned off for ${practice.name} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
+    };
+  }
+  if (gates.locallyDisabled.has(tool.name)) {
+    return {
+      allowed: false,
+      reason: 'local_policy',
+      message: `${tool.name} is disabled for ${practice.name} by this server's local policy.`,
+    };
+  }
+  if (principal.scopes !== 'all') {
+    const held = principal.scopes;
+    const missing = tool.requiredScopes.filter((scope) => !held.includes(scope));
+    if (missing.length > 0) {
+      return {
+        allowed: false,
+        reason: 'missing_scope',
+        message: `${tool.name} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this credential does not carry.`,
+      };
+    }
+  }
+  if (tool.writes && principal.readOnly) {
+    return {
+      allowed: false,
+      reason: 'read_only',
+      message: `${tool.name} changes the schedule, and this server is read-only for this caller.`,
+    };
+  }
+  return { allowed: true };
+}

@@ -1,0 +1,130 @@
+/**
+ * Holds the current gate state for every practice this server serves: Escape's PracticeToolGate
+ * rows (polled through the admin gate endpoints when the server's credential may read them; no
+ * row = enabled) and the operator's local policy. Listeners hear which practices changed, so
+ * connected sessions can be told `notifications/tools/list_changed`.
+ */
+import { watch } from 'node:fs';
+import type { Logger } from '../logger.js';
+import type { PracticeGates } from './decision.js';
+import { EMPTY_POLICY, type LocalPolicy, loadPolicy, locallyDisabled } from './policy.js';
+
+/** Reads the gate rows of one practice, or answers 'unreadable' when the credential may not. */
+export type UpstreamGateReader = (
+  practiceId: string,
+) => Promise<readonly { toolKey: string; enabled: boolean }[] | 'unreadable'>;
+
+export interface GateRegistryOptions {
+  practiceIds: readonly string[];
+  readUpstream: UpstreamGateReader;
+  policyFile: string | undefined;
+  pollSeconds: number;
+  logger: Logger;
+}
+
+type ChangeListener = (changedPracticeIds: readonly string[]) => void;
+
+export class GateRegistry {
+  private readonly upstream = new Map<string, ReadonlySet<string>>();
+  private readonly unreadable = new Set<string>();
+  private policy: LocalPolicy = EMPTY_POLICY;
+  private readonly listeners = new Set<ChangeListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: ReturnType<typeof watch> | undefined;
+  private polling: Promise<void> | undefined;
+
+  constructor(private readonly options: GateRegistryOptions) {}
+
+  /** Loads the policy and the first gate rows; then polls in the background. */
+  async start(): Promise<void> {
+    this.policy = await loadPolicy(this.options.policyFile);
+    await this.poll();
+    this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
+    this.timer.unref();
+    if (this.options.policyFile) {
+      const file = this.options.policyFile;
+      this.watcher = watch(file, () => void this.reloadPolicy());
+      this.watcher.unref();
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
+  }
+
+  gatesFor(practiceId: string): PracticeGates {
+    return {
+      upstreamDisabled: this.upstream.get(practiceId) ?? new Set(),
+      locallyDisabled: locallyDisabled(this.policy, practiceId),
+    };
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads every practice's gate rows now (the interval does this on its own). */
+  poll(): Promise<void> {
+    this.polling ??= this.pollOnce().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  async reloadPolicy(): Promise<void> {
+    const before = new Map(this.options.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
+    try {
+      this.policy = await loadPolicy(this.options.policyFile);
+    } catch (error) {
+      // Keep the last good policy: a half-written file must not switch tools back on.
+      this.options.logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
+      return;
+    }
+    const changed = this.options.practiceIds.filter((id) => before.get(id) !== key(locallyDisabled(this.policy, id)));
+    if (changed.length > 0) {
+      this.options.logger.info({ practiceIds: changed }, 'local tool policy changed');
+      this.emit(changed);
+    }
+  }
+
+  private async pollOnce(): Promise<void> {
+    const changed: string[] = [];
+    await Promise.all(
+      this.options.practiceIds.map(async (practiceId) => {
+        let rows: Awaited<ReturnType<UpstreamGateReader>>;
+        try {
+          rows = await this.options.readUpstream(practiceId);
+        } catch (error) {
+          // Keep the last known rows: an outage must not silently re-enable a disabled tool.
+          this.options.logger.warn({ practiceId, err: error }, 'gate poll failed; keeping the last known gates');
+          return;
+        }
+        if (rows === 'unreadable') {
+          if (!this.unreadable.has(practiceId)) {
+            this.unreadable.add(practiceId);
+            this.options.logger.info(
+              { practiceId },
+              "the upstream credential cannot read Escape's tool gates; only local policy applies",
+            );
+          }
+          rows = [];
+        }
+        const disabled = new Set(rows.filter((row) => !row.enabled).map((row) => row.toolKey));
+        if (key(disabled) !== key(this.upstream.get(practiceId) ?? new Set())) changed.push(practiceId);
+        this.upstream.set(practiceId, disabled);
+      }),
+    );
+    if (changed.length > 0) {
+      this.options.logger.info({ practiceIds: changed }, 'upstream tool gates changed');
+      this.emit(changed);
+    }
+  }
+
+  private emit(changed: readonly string[]): void {
+    for (const listener of this.listeners) listener(changed);
+  }
+}
+
+const key = (names: ReadonlySet<string>) => [...names].sort().join(',');

@@ -1,0 +1,47 @@
+/**
+ * The one mapper from an error to the message a tool returns with `isError`. Messages say what
+ * went wrong and what to try next; they never carry an upstream body, a stack trace, a token or
+ * patient data. Unexpected errors get a generic message and are logged (redacted) in full.
+ */
+import { ZodError } from 'zod';
+import { EscapeApiError } from '../api/errors.js';
+import { PracticeSelectionError, ToolInputError, ToolRefusedError } from './errors.js';
+
+export interface DescribedError {
+  message: string;
+  /** Outcome label for metrics and the audit line. */
+  label: string;
+  /** True when the error is a bug or an unknown failure worth a full (redacted) log entry. */
+  unexpected: boolean;
+}
+
+export function describeToolError(error: unknown, context: { toolTimeoutMs: number }): DescribedError {
+  if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
+  if (error instanceof PracticeSelectionError)
+    return { message: error.message, label: 'invalid_input', unexpected: false };
+  if (error instanceof ToolRefusedError) return { message: error.message, label: 'refused', unexpected: false };
+  if (error instanceof ZodError) {
+    const issues = error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
+    return { message: `Invalid arguments — ${issues}.`, label: 'invalid_input', unexpected: false };
+  }
+  if (error instanceof EscapeApiError) {
+    return { message: error.message, label: `upstream_${error.kind}`, unexpected: false };
+  }
+  if (isAbort(error)) {
+    return {
+      message: `The request took longer than ${Math.round(context.toolTimeoutMs / 1000)} s and was stopped. The Escape Dental API may be slow right now; try again in a moment, or narrow the request (a shorter date range).`,
+      label: 'timeout',
+      unexpected: false,
+    };
+  }
+  return {
+    message:
+      'Something went wrong inside the server while answering. Nothing was changed. Try again; if it keeps failing, the server log has the details.',
+    label: 'internal_error',
+    unexpected: true,
+  };
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}

@@ -1,0 +1,20 @@
+/**
+ * Errors a tool raises itself. Each message is written for the model and the person behind it:
+ * what was wrong and what to do instead. Upstream errors (src/api/errors.ts) are mapped to
+ * messages in `error-mapping.ts`.
+ */
+
+/** The arguments are wrong in a way the input schema cannot express (end before start, unknown provider…). */
+export class ToolInputError extends Error {
+  override name = 'ToolInputError';
+}
+
+/** The tool is not available to this caller for this practice (gate, scope or read-only). */
+export class ToolRefusedError extends Error {
+  override name = 'ToolRefusedError';
+}
+
+/** The practice argument is missing, unknown or ambiguous. */
+export class PracticeSelectionError extends Error {
+  override name = 'PracticeSelectionError';
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs one tool call: practice resolution, the gate decision, a deadline, the handler, error
+ * mapping, timing, metrics and one audit line. This is the wrapper every tool goes through;
+ * `src/mcp/sdk.ts` only adapts its outcome to the protocol.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EscapeApi } from '../api/port.js';
+import { decideTool, type PracticeGates } from '../gates/decision.js';
+import type { Logger } from '../logger.js';
+import { type PracticeScope, resolvePractice } from '../practice.js';
+import { type Metrics, runInCallScope } from '../telemetry.js';
+import { describeToolError } from './error-mapping.js';
+import { ToolRefusedError } from './errors.js';
+import type { AnyToolDefinition, PracticeRef, Principal } from './types.js';
+
+export type ToolCallOutcome =
+  | { kind: 'ok'; structured: Record<string, unknown>; text: string }
+  | { kind: 'error'; text: string };
+
+export interface InvokeDependencies {
+  api: EscapeApi;
+  principal: Principal;
+  practices: PracticeScope;
+  gatesFor: (practice: PracticeRef) => PracticeGates;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  toolTimeoutMs: number;
+}
+
+export async function invokeTool(
+  tool: AnyToolDefinition,
+  args: Record<string, unknown>,
+  deps: InvokeDependencies,
+  clientSignal: AbortSignal | undefined,
+): Promise<ToolCallOutcome> {
+  const started = performance.now();
+  const callId = randomUUID();
+  const scope = { tool: tool.name, upstreamRequests: 0, upstreamFailures: 0 };
+  const patientIds = new Set<string>();
+  const log = deps.logger.child({ tool: tool.name, callId });
+  let practice: PracticeRef | undefined;
+  let outcome: ToolCallOutcome;
+  let outcomeLabel: string;
+
+  try {
+    const { practice: practiceArgument, ...toolArgs } = args;
+    practice = resolvePractice(deps.practices, typeof practiceArgument === 'string' ? practiceArgument : undefined);
+
+    const decision = decideTool(tool, deps.principal, practice, deps.gatesFor(practice));
+    deps.metrics.gateDecision(tool.name, practice.id, decision.allowed, decision.allowed ? 'allowed' : decision.reason);
+    if (!decision.allowed) {
+      log.info({ practiceId: practice.id, reason: decision.reason }, 'tool call refused by gate');
+      throw new ToolRefusedError(decision.message);
+    }
+
+    const deadline = AbortSignal.timeout(deps.toolTimeoutMs);
+    const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
+    const resolvedPractice = practice;
+    const result = await runInCallScope(scope, () =>
+      tool.handler(
+        {
+          practice: resolvedPractice,
+          api: deps.api,
+          principal: deps.principal,
+          now: deps.now,
+          signal,
+          log,
+          notePatient: (id) => patientIds.add(id),
+        },
+        toolArgs,
+      ),
+    );
+    outcome = { kind: 'ok', structured: result.structured, text: result.summary };
+    outcomeLabel = 'ok';
+  } catch (error) {
+    const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs });
+    if (described.unexpected) log.error({ err: error }, 'tool call failed unexpectedly');
+    outcome = { kind: 'error', text: described.message };
+    outcomeLabel = described.label;
+  }
+
+  const durationMs = Math.round(performance.now() - started);
+  deps.metrics.toolCall(tool.name, outcomeLabel, durationMs);
+  // The audit line: ids only — never names, dates of birth, phones or note text.
+  deps.logger.info(
+    {
+      audit: true,
+      callId,
+      principal: deps.principal.id,
+      practiceId: practice?.id,
+      tool: tool.name,
+      outcome: outcomeLabel,
+      durationMs,
+      upstreamRequests: scope.upstreamRequests,
+      patientIds: [...patientIds],
+    },
+    'tool call',
+  );
+  return outcome;
+}
