@@ -1,0 +1,342 @@
+/**
+ * One error hierarchy for everything the Escape Dental client can fail with (STYLE item 7).
+ *
+ * `message` is always safe to show a user or a model: it never contains an upstream body, a token,
+ * a URL with ids or patient data. The raw material (status, upstream body, cause) lives in
+ * non-enumerable fields so that a logger serialising the error by its enumerable properties does
+ * not pick it up by accident; `logDetails()` hands it over explicitly for redacted logging.
+ */
+
+export type EscapeErrorKind =
+  | 'unauthorized'
+  | 'reauthentication_required'
+  | 'forbidden'
+  | 'insufficient_scope'
+  | 'practice_inactive'
+  | 'not_found'
+  | 'bad_request'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'timeout'
+  | 'invalid_response'
+  | 'endpoint_not_configured'
+  | 'aborted'
+  | 'http_error';
+
+export interface ErrorContext {
+  /** Operation name from the path table, e.g. `scheduling.findSpot`. */
+  operation?: string | undefined;
+  method?: string | undefined;
+  status?: number | undefined;
+  /** Attempts made before giving up (1 = no retry). */
+  attempts?: number | undefined;
+  /** The upstream body as received (parsed JSON or a text excerpt). For redacted logs only. */
+  upstreamBody?: unknown;
+  cause?: unknown;
+}
+
+export abstract class EscapeApiError extends Error {
+  abstract readonly kind: EscapeErrorKind;
+  /** Whether repeating the same request later could succeed. */
+  abstract readonly retryable: boolean;
+  declare readonly status: number | undefined;
+  declare readonly operation: string | undefined;
+  declare readonly method: string | undefined;
+  declare readonly attempts: number | undefined;
+  declare readonly upstreamBody: unknown;
+
+  constructor(message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    const hidden = (key: string, value: unknown): void => {
+      Object.defineProperty(this, key, { value, enumerable: false, writable: false, configurable: true });
+    };
+    hidden('status', context.status);
+    hidden('operation', context.operation);
+    hidden('method', context.method);
+    hidden('attempts', context.attempts);
+    hidden('upstreamBody', context.upstreamBody);
+    if (context.cause !== undefined) hidden('cause', context.cause);
+  }
+
+  /** Everything useful for a (redacted) log line. The caller's logger must apply redaction. */
+  logDetails(): Record<string, unknown> {
+    return {
+      kind: this.kind,
+      status: this.status,
+      operation: this.operation,
+      method: this.method,
+      attempts: this.attempts,
+      upstreamBody: this.upstreamBody,
+      cause: this.cause instanceof Error ? { name: this.cause.name, message: this.cause.message } : this.cause,
+    };
+  }
+
+  /** What JSON.stringify / pino see: safe fields only. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, kind: this.kind, message: this.message, status: this.status, operation: this.operation };
+  }
+}
+
+/** 401 that a credential refresh did not cure (or a static token that was rejected). */
+export class Unauthorized extends EscapeApiError {
+  readonly kind = 'unauthorized';
+  readonly retryable = false;
+  constructor(
+    message = 'The Escape Dental API rejected the configured credential. Check the API token.',
+    context: ErrorContext = {},
+  ) {
+    super(message, context);
+  }
+}
+
+/** The refresh chain is dead (absolute cap, rotation race, revoked token): a human must sign in again. */
+export class ReauthenticationRequired extends EscapeApiError {
+  readonly kind = 'reauthentication_required';
+  readonly retryable = false;
+  constructor(
+    readonly hint = 'the configured refresh token',
+    context: ErrorContext = {},
+  ) {
+    super(
+      `The Escape Dental session has expired and can no longer be renewed. Sign in to Escape Dental again and update the refresh token (${hint}), then retry.`,
+      context,
+    );
+  }
+}
+
+export class Forbidden extends EscapeApiError {
+  readonly kind: EscapeErrorKind = 'forbidden';
+  readonly retryable = false;
+  constructor(
+    message = 'The Escape Dental API refused this request for the configured credential (missing role, permission or practice grant).',
+    context: ErrorContext = {},
+  ) {
+    super(message, context);
+  }
+}
+
+/** 403 `insufficient_scope`: the OAuth token lacks a scope the upstream named. */
+export class InsufficientScope extends Forbidden {
+  override readonly kind = 'insufficient_scope';
+  constructor(
+    readonly requiredScopes: readonly string[],
+    context: ErrorContext = {},
+  ) {
+    super(
+      requiredScopes.length > 0
+        ? `The Escape Dental credential lacks the scope needed here (${requiredScopes.join(' or ')}). Re-authorize the app with that scope.`
+        : 'The Escape Dental credential lacks a scope needed here. Re-authorize the app with the required scopes.',
+      context,
+    );
+  }
+}
+
+/** 403 `inactive_practice` (L15356, C-T34): permanent, never retried, on any method. */
+export class PracticeInactive extends EscapeApiError {
+  readonly kind = 'practice_inactive';
+  readonly retryable = false;
+  constructor(context: ErrorContext = {}) {
+    super(
+      'This practice (or its parent organization) is disabled in Escape Dental, so it cannot be used. Ask an Escape Dental administrator to re-activate it.',
+      context,
+    );
+  }
+}
+
+/** 404: the API deliberately does not distinguish "missing" from "not yours" (L6397). */
+export class NotFound extends EscapeApiError {
+  readonly kind = 'not_found';
+  readonly retryable = false;
+  constructor(message = 'Not found, or not accessible with this credential.', context: ErrorContext = {}) {
+    super(message, context);
+  }
+}
+
+export interface FieldError {
+  field: string;
+  messages: string[];
+}
+
+/** 400/422 with DRF-style `{field: [msg]}` or `{detail}` bodies parsed into `fieldErrors`. */
+export class BadRequest extends EscapeApiError {
+  readonly kind = 'bad_request';
+  readonly retryable = false;
+  constructor(
+    readonly fieldErrors: readonly FieldError[],
+    context: ErrorContext = {},
+    message?: string,
+  ) {
+    super(message ?? BadRequest.describe(fieldErrors), context);
+  }
+
+  static describe(fieldErrors: readonly FieldError[]): string {
+    if (fieldErrors.length === 0) return 'The Escape Dental API rejected the request as invalid.';
+    const parts = fieldErrors.map((f) =>
+      f.field === 'detail' || f.field === 'non_field_errors'
+        ? f.messages.join(' ')
+        : `${f.field}: ${f.messages.join(' ')}`,
+    );
+    return `The Escape Dental API rejected the request: ${clip(parts.join('; '), 400)}`;
+  }
+
+  /** Whether any field error mentions `field`. */
+  hasField(field: string): boolean {
+    return this.fieldErrors.some((f) => f.field === field);
+  }
+}
+
+export interface ConflictDetail {
+  code: string | undefined;
+  /** The conflicting appointment's id, when the upstream names it. */
+  appointment: string | undefined;
+  message: string | undefined;
+}
+
+/** 409 with the conflicts the upstream listed (double-booking). */
+export class Conflict extends EscapeApiError {
+  readonly kind = 'conflict';
+  readonly retryable = false;
+  constructor(
+    readonly conflicts: readonly ConflictDetail[],
+    context: ErrorContext = {},
+  ) {
+    const codes = [...new Set(conflicts.map((c) => c.code).filter((c): c is string => !!c))];
+    super(
+      codes.length > 0
+        ? `The time conflicts with existing bookings (${codes.join(', ')}). Pick another time, chair or provider.`
+        : 'The request conflicts with the current state in Escape Dental (for example a double booking).',
+      context,
+    );
+  }
+}
+
+export class RateLimited extends EscapeApiError {
+  readonly kind = 'rate_limited';
+  readonly retryable = true;
+  constructor(
+    /** How long the upstream asked us to wait, when it said. */
+    readonly retryAfterMs: number | undefined,
+    context: ErrorContext = {},
+    message?: string,
+  ) {
+    super(
+      message ??
+        (retryAfterMs === undefined
+          ? 'The Escape Dental API is rate-limiting requests. Try again shortly.'
+          : `The Escape Dental API is rate-limiting requests. Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`),
+      context,
+    );
+  }
+}
+
+/** 5xx, connection failures, or the circuit breaker being open. */
+export class UpstreamUnavailable extends EscapeApiError {
+  readonly kind = 'unavailable';
+  readonly retryable = true;
+  constructor(
+    message = 'The Escape Dental API is unavailable right now. Try again in a minute.',
+    context: ErrorContext = {},
+    /** When the breaker is open: when it will let a trial request through. */
+    readonly retryAfterMs?: number,
+    readonly circuitOpen = false,
+  ) {
+    super(message, context);
+  }
+}
+
+export class UpstreamTimeout extends EscapeApiError {
+  readonly kind = 'timeout';
+  readonly retryable = true;
+  constructor(
+    message = 'The Escape Dental API did not answer in time. Try again, or narrow the request.',
+    context: ErrorContext = {},
+  ) {
+    super(message, context);
+  }
+}
+
+/** Unparseable JSON, a truncated body, or a body that does not match the expected shape. */
+export class InvalidResponse extends EscapeApiError {
+  readonly kind = 'invalid_response';
+  readonly retryable: boolean;
+  constructor(
+    message = 'The Escape Dental API sent a response that could not be read.',
+    context: ErrorContext = {},
+    retryable = false,
+  ) {
+    super(message, context);
+    this.retryable = retryable;
+  }
+}
+
+/** An operation whose path is unknown (no operationId in the spec, C-T22) and was not configured. */
+export class EndpointNotConfigured extends EscapeApiError {
+  readonly kind = 'endpoint_not_configured';
+  readonly retryable = false;
+  constructor(operation: string, context: ErrorContext = {}) {
+    super(
+      `The Escape Dental endpoint for "${operation}" is not configured on this server (or answered as if it does not exist). An operator can set its path in the paths file.`,
+      { ...context, operation },
+    );
+  }
+}
+
+/** The caller's AbortSignal fired. */
+export class RequestAborted extends EscapeApiError {
+  readonly kind = 'aborted';
+  readonly retryable = false;
+  constructor(context: ErrorContext = {}) {
+    super('The request was cancelled.', context);
+  }
+}
+
+/** Any other unexpected status (405, 410, 418…). */
+export class UnexpectedStatus extends EscapeApiError {
+  readonly kind = 'http_error';
+  readonly retryable = false;
+  constructor(status: number, context: ErrorContext = {}) {
+    super(`The Escape Dental API answered with an unexpected status (${status}).`, { ...context, status });
+  }
+}
+
+export function isEscapeApiError(error: unknown): error is EscapeApiError {
+  return error instanceof EscapeApiError;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Parses a DRF error body: `{"field": ["msg"]}`, `{"detail": "msg"}`, `{"non_field_errors": [...]}`,
+ * nested serializer errors (`{"items": [{"fee": ["…"]}]}` → `items[0].fee`) or a bare list.
+ */
+export function parseFieldErrors(body: unknown): FieldError[] {
+  const out: FieldError[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      out.push({ field: path || 'detail', messages: [clip(value, 300)] });
+      return;
+    }
+    if (Array.isArray(value)) {
+      if (value.every((v) => typeof v === 'string')) {
+        out.push({ field: path || 'detail', messages: value.map((v) => clip(String(v), 300)) });
+        return;
+      }
+      value.forEach((v, i) => {
+        visit(v, `${path}[${i}]`);
+      });
+      return;
+    }
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (path === '' && (k === 'code' || k === 'status_code')) continue;
+        visit(v, path ? `${path}.${k}` : k);
+      }
+    }
+  };
+  visit(body, '');
+  return out.slice(0, 50);
+}

@@ -1,0 +1,459 @@
+/**
+ * The port between tools and the Escape Dental client (STYLE item 6). Tools depend on this
+ * interface only, so unit tests can pass an in-memory fake while integration tests use the real
+ * client (`createEscapeApi`) against the sandbox.
+ *
+ * Conventions:
+ * - Upstream resources (Appointment, Patient, Provider, …) keep the API's snake_case field names
+ *   and pass unknown fields through; derived results (slots, summaries, reports) are camelCase.
+ * - Dates are practice-local `YYYY-MM-DD`; datetimes are ISO 8601 with the practice's offset.
+ * - Money is a 2-dp decimal string.
+ * - A result that had to drop a filter or otherwise degrade says so in `warnings`, in words a
+ *   tool can pass on.
+ * - Every method takes an optional `{ signal }` and throws `EscapeApiError` subclasses.
+ */
+import type { LocalDate } from '../domain/dates.js';
+import type { StartWindow } from '../domain/time-of-day.js';
+import type { ReferenceKind } from './cache.js';
+import type {
+  AccountMe,
+  Appointment,
+  AppointmentStatusMeta,
+  Carrier,
+  CatalogEntry,
+  Claim,
+  DaySheet,
+  GateRow,
+  Operatory,
+  Patient,
+  PatientInsurance,
+  Practice,
+  Provider,
+} from './schemas.js';
+
+export type { StartWindow } from '../domain/time-of-day.js';
+export type {
+  AccountMe,
+  Appointment,
+  AppointmentStatusMeta,
+  Carrier,
+  CatalogEntry,
+  Claim,
+  DaySheet,
+  GateRow,
+  Operatory,
+  Patient,
+  PatientInsurance,
+  Practice,
+  Provider,
+} from './schemas.js';
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface DateRange {
+  from: LocalDate;
+  to: LocalDate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Practices
+
+export interface DiscoveredPractice {
+  id: string;
+  name: string;
+  /** IANA zone when known without another request. */
+  timezone: string | null;
+  isActive: boolean;
+}
+
+export interface DiscoveryResult {
+  practices: DiscoveredPractice[];
+  /** Which endpoint answered: the accessible-practices list or `account/me` memberships. */
+  source: 'accessible' | 'memberships';
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling
+
+export interface Slot {
+  /** Start, ISO 8601 with the practice offset. */
+  start: string;
+  /** Practice-local date and `HH:MM` of the start. */
+  localDate: LocalDate;
+  localTime: string;
+  providerId: string | null;
+  operatoryId: string | null;
+  durationMinutes: number;
+}
+
+export interface FindSpotParams {
+  durationMinutes: number;
+  /** Search range (practice-local). Default: today … today + 30 days. Clamped to 90 dates. */
+  range?: DateRange;
+  /** Start-time windows (0=Mon..6=Sun). None or one → legacy params; several → availability_windows. */
+  windows?: readonly StartWindow[];
+  providerIds?: readonly string[];
+  operatoryIds?: readonly string[];
+  /** Default 20, clamped to 50. */
+  maxResults?: number;
+}
+
+export interface FindSpotResult {
+  slots: Slot[];
+  /** What was actually searched (after clamping). */
+  searched: {
+    range: DateRange;
+    maxResults: number;
+    windows: StartWindow[];
+    form: 'legacy' | 'availability_windows' | 'per_window';
+  };
+  /** True when the upstream returned `maxResults` slots, so more may exist. */
+  mayHaveMore: boolean;
+  warnings: string[];
+}
+
+export interface AvailableSlotsParams {
+  date: LocalDate;
+  durationMinutes: number;
+  providerIds?: readonly string[];
+  operatoryIds?: readonly string[];
+  /** Grid in minutes (upstream default 15). */
+  interval?: number;
+}
+
+export interface AvailableSlotsResult {
+  date: LocalDate;
+  slots: Slot[];
+  warnings: string[];
+}
+
+export interface AppointmentListParams {
+  range: DateRange;
+  patientId?: string;
+  /** Matches the primary provider (T26), or also the hygienist when `includeHygienist`. */
+  providerId?: string;
+  includeHygienist?: boolean;
+  /** A status slug; `no_show` is read as `broken` (T9). */
+  status?: string;
+  /** Stop after this many appointments (default 500). */
+  limit?: number;
+}
+
+export interface AppointmentListResult {
+  appointments: Appointment[];
+  /** True when more appointments matched than were returned. */
+  truncated: boolean;
+  warnings: string[];
+}
+
+export interface AppointmentWriteInput {
+  patient?: string;
+  provider?: string | null;
+  provider_hygienist?: string | null;
+  operatory?: string | null;
+  /** ISO 8601 with an offset (naive datetimes are rejected locally, L226). */
+  date_time?: string;
+  duration_minutes?: number;
+  appointment_type?: string;
+  procedure_description?: string;
+  note?: string;
+  is_new_patient?: boolean;
+  is_hygiene?: boolean;
+  confirmed_status?: string;
+}
+
+export interface AppointmentCreateInput extends AppointmentWriteInput {
+  patient: string;
+  date_time: string;
+  duration_minutes: number;
+}
+
+export interface TransitionInput {
+  /** One of the 12 lifecycle statuses; `no_show` is sent as `broken`. */
+  status: string;
+  note?: string;
+}
+
+export interface ValidateAppointmentInput {
+  date_time: string;
+  duration_minutes: number;
+  operatory?: string | null;
+  provider?: string | null;
+  exclude_appointment?: string | null;
+}
+
+export interface ValidationIssue {
+  code: string | null;
+  severity: string | null;
+  message: string | null;
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  issues: ValidationIssue[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patients, clinical
+
+export interface PatientSearchParams {
+  /** Name or free text. Post-filtered on name tokens unless `postFilter` says otherwise. */
+  search?: string;
+  /** Phone digits; matched on normalised digits client-side (T21). */
+  phone?: string;
+  status?: string;
+  /** Extra client-side filter applied to every row. */
+  postFilter?: (patient: Patient) => boolean;
+  /** Stop after this many matches (default 50). */
+  limit?: number;
+}
+
+export interface PatientSearchResult {
+  patients: Patient[];
+  truncated: boolean;
+  warnings: string[];
+}
+
+export const TIMELINE_EVENT_TYPES = [
+  'procedure',
+  'note',
+  'perio_exam',
+  'treatment_plan',
+  'imaging',
+  'communication',
+  'appointment',
+] as const;
+export type TimelineEventType = (typeof TIMELINE_EVENT_TYPES)[number];
+
+export interface TimelineParams {
+  eventTypes?: readonly TimelineEventType[];
+  /** Keep events on or after this local date (the walk stops once past it, T29). */
+  since?: LocalDate;
+  until?: LocalDate;
+  /** Stop after this many events (default 100). */
+  limit?: number;
+  /** ≤ 200. */
+  pageSize?: number;
+}
+
+export interface TimelineEvent {
+  eventType: string;
+  id: string | null;
+  /** As sent: a date or a datetime. */
+  date: string | null;
+  /** Practice-local date of `date`. */
+  localDate: LocalDate | null;
+  title: string;
+  /** The source row. Free text in it is practice data, not instructions. */
+  data: Record<string, unknown>;
+}
+
+export interface TimelineResult {
+  events: TimelineEvent[];
+  /** True when older/more events exist beyond what was returned. */
+  truncated: boolean;
+  total: number | undefined;
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Insurance, billing
+
+export interface StatusTotals {
+  count: number;
+  totalFee: string;
+  totalPaid: string;
+}
+
+export interface ClaimsSummary {
+  byStatus: Record<string, StatusTotals>;
+  totals: StatusTotals & { outstanding: string | null };
+  /** `summary`: the summary endpoint; `claim_list`: aggregated here from the claim list. */
+  source: 'summary' | 'claim_list';
+  warnings: string[];
+}
+
+export interface ClaimListParams {
+  status?: string;
+  providerId?: string;
+  search?: string;
+  /** Filters on the upstream's claim date (`date_service` in the sandbox; C-T21). */
+  range?: DateRange;
+  limit?: number;
+}
+
+export interface ClaimListResult {
+  claims: Claim[];
+  count: number | undefined;
+  truncated: boolean;
+  warnings: string[];
+}
+
+export interface CarrierRef {
+  carrierId: string | null;
+  carrierName: string | null;
+}
+
+export interface ProductionReport {
+  range: DateRange;
+  summary: {
+    totalProduction: string;
+    totalCollections: string;
+    totalAdjustments: string;
+    netProduction: string;
+    procedureCount: number;
+  };
+  byProvider: Array<{
+    providerId: string | null;
+    providerName: string;
+    production: string;
+    completedProduction: string;
+    scheduledProduction: string;
+    collections: string;
+    adjustments: string;
+    procedureCount: number;
+  }>;
+  byProcedure: Array<{
+    procCode: string;
+    description: string;
+    count: number;
+    totalProduction: string;
+    avgFee: string;
+  }>;
+  warnings: string[];
+}
+
+export type TrendBucket = 'day' | 'week' | 'month';
+export type TrendMetric = 'production' | 'collections' | 'adjustments' | 'net_production';
+
+export interface ProductionTrendingParams {
+  range: DateRange;
+  bucket?: TrendBucket;
+  metrics?: readonly TrendMetric[];
+  providerIds?: readonly string[];
+}
+
+export interface ProductionTrending {
+  range: DateRange;
+  bucket: string | null;
+  metrics: string[];
+  rows: Array<{
+    bucketStart: string;
+    bucketEnd: string;
+    appointmentCount: number;
+    /** Only the requested metrics; an absent metric was not requested (C-T26), not zero. */
+    values: Record<string, string>;
+  }>;
+  totals: Record<string, string>;
+  warnings: string[];
+}
+
+export type Readable<T> =
+  | { readable: true; value: T }
+  | { readable: false; reason: string; status: number | undefined };
+
+// ---------------------------------------------------------------------------------------------
+
+export interface EscapeApi {
+  account: {
+    me(options?: CallOptions): Promise<AccountMe>;
+  };
+  practices: {
+    /** The accessible-practices list, falling back to `account/me` memberships. */
+    discover(options?: CallOptions): Promise<DiscoveryResult>;
+    retrieve(practiceId: string, options?: CallOptions): Promise<Practice>;
+    /** The practice's IANA zone (cached). */
+    timezone(practiceId: string, options?: CallOptions): Promise<string>;
+  };
+  reference: {
+    /** Full roster (page_size up to 2000), cached; includes inactive and hidden providers. */
+    providers(practiceId: string, options?: CallOptions): Promise<Provider[]>;
+    operatories(practiceId: string, options?: CallOptions): Promise<Operatory[]>;
+    appointmentStatuses(practiceId: string, options?: CallOptions): Promise<AppointmentStatusMeta[]>;
+    carriers(practiceId: string, options?: CallOptions): Promise<Carrier[]>;
+    /** patient-insurance id → carrier, for claim → carrier mapping. */
+    patientInsuranceCarriers(practiceId: string, options?: CallOptions): Promise<Map<string, CarrierRef>>;
+    invalidate(practiceId?: string, kind?: ReferenceKind): void;
+  };
+  scheduling: {
+    findSpot(practiceId: string, params: FindSpotParams, options?: CallOptions): Promise<FindSpotResult>;
+    availableSlots(
+      practiceId: string,
+      params: AvailableSlotsParams,
+      options?: CallOptions,
+    ): Promise<AvailableSlotsResult>;
+    listAppointments(
+      practiceId: string,
+      params: AppointmentListParams,
+      options?: CallOptions,
+    ): Promise<AppointmentListResult>;
+    getAppointment(practiceId: string, appointmentId: string, options?: CallOptions): Promise<Appointment>;
+    /** Never retried blindly; never sends allow_overbooking/skip_validation (T27). */
+    createAppointment(practiceId: string, input: AppointmentCreateInput, options?: CallOptions): Promise<Appointment>;
+    /** PATCH without `status` (status changes go through transition). */
+    updateAppointment(
+      practiceId: string,
+      appointmentId: string,
+      input: AppointmentWriteInput,
+      options?: CallOptions,
+    ): Promise<Appointment>;
+    transitionAppointment(
+      practiceId: string,
+      appointmentId: string,
+      input: TransitionInput,
+      options?: CallOptions,
+    ): Promise<Appointment>;
+    validateAppointment(
+      practiceId: string,
+      input: ValidateAppointmentInput,
+      options?: CallOptions,
+    ): Promise<ValidationResult>;
+    daySheet(
+      practiceId: string,
+      date: LocalDate,
+      params?: { includeHidden?: boolean },
+      options?: CallOptions,
+    ): Promise<DaySheet>;
+  };
+  patients: {
+    search(practiceId: string, params: PatientSearchParams, options?: CallOptions): Promise<PatientSearchResult>;
+    retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient>;
+  };
+  clinical: {
+    timeline(
+      practiceId: string,
+      patientId: string,
+      params?: TimelineParams,
+      options?: CallOptions,
+    ): Promise<TimelineResult>;
+  };
+  insurance: {
+    claimsSummary(practiceId: string, options?: CallOptions): Promise<ClaimsSummary>;
+    listClaims(practiceId: string, params?: ClaimListParams, options?: CallOptions): Promise<ClaimListResult>;
+    patientInsurance(
+      practiceId: string,
+      params?: { patientId?: string },
+      options?: CallOptions,
+    ): Promise<PatientInsurance[]>;
+  };
+  billing: {
+    productionReport(
+      practiceId: string,
+      params: { range: DateRange; providerIds?: readonly string[] },
+      options?: CallOptions,
+    ): Promise<ProductionReport>;
+    productionTrending(
+      practiceId: string,
+      params: ProductionTrendingParams,
+      options?: CallOptions,
+    ): Promise<ProductionTrending>;
+  };
+  admin: {
+    /** The API's MCP tool catalog; `readable: false` on 403/404 (internal-staff only, C-T19). */
+    mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
+    mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
+  };
+}

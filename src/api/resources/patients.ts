@@ -1,0 +1,250 @@
+/**
+ * Patient lookup (§9 step 5) and the clinical timeline (§6.1, §9 step 6).
+ *
+ * The patient list's `search` and `phone` semantics are truncated in the spec (T21), so every row
+ * is re-checked here: names token by token (diacritic-insensitive), phones on normalised digits.
+ * A multi-token name that finds nothing upstream is retried with its longest token. The timeline
+ * has no date filters (T29): it is walked newest-first until past `since`.
+ */
+import { instantToLocalDate, isLocalDate, parseInstant, parseLocalDate } from '../../domain/dates.js';
+import {
+  normalizePersonName,
+  normalizePhoneDigits,
+  patientNameMatches,
+  phoneMatches,
+  sanitizeUserText,
+} from '../../domain/names.js';
+import { parseBody } from '../client.js';
+import { iteratePages } from '../pagination.js';
+import {
+  type CallOptions,
+  type EscapeApi,
+  type Patient,
+  type PatientSearchParams,
+  type PatientSearchResult,
+  TIMELINE_EVENT_TYPES,
+  type TimelineEvent,
+  type TimelineParams,
+  type TimelineResult,
+} from '../port.js';
+import { Patient as PatientSchema } from '../schemas.js';
+import type { ResourceContext } from './context.js';
+
+const PATIENT_STATUSES = ['active', 'inactive', 'archived', 'deceased', 'prospective'];
+
+export function createPatientResources(ctx: ResourceContext): EscapeApi['patients'] {
+  const { client } = ctx;
+
+  async function scan(
+    practiceId: string,
+    query: Record<string, string | undefined>,
+    accept: (p: Patient) => boolean,
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ patients: Patient[]; truncated: boolean }> {
+    const patients: Patient[] = [];
+    const seen = new Set<string>();
+    let truncated = false;
+    let pages = 0;
+    for await (const page of iteratePages(client, {
+      operation: 'patients.list',
+      params: { practice: practiceId },
+      query,
+      signal,
+    })) {
+      pages += 1;
+      for (const row of page.rows) {
+        const p = parseBody(PatientSchema, row, 'patients.list');
+        if (seen.has(p.id) || !accept(p)) continue;
+        seen.add(p.id);
+        patients.push(p);
+      }
+      if (patients.length > limit) {
+        truncated = true;
+        break;
+      }
+    }
+    if (pages >= client.maxPages) truncated = true;
+    return { patients: patients.slice(0, limit), truncated: truncated || patients.length > limit };
+  }
+
+  async function search(
+    practiceId: string,
+    params: PatientSearchParams,
+    options?: CallOptions,
+  ): Promise<PatientSearchResult> {
+    const limit = Math.max(1, Math.min(params.limit ?? 50, 500));
+    const warnings: string[] = [];
+    if (params.status !== undefined && !PATIENT_STATUSES.includes(params.status)) {
+      throw new RangeError(`Unknown patient status "${params.status}".`);
+    }
+    const text =
+      params.search === undefined ? '' : sanitizeUserText(params.search, { maxLength: 100, label: 'search' });
+    const phoneDigits = params.phone === undefined ? '' : normalizePhoneDigits(params.phone);
+    if (text === '' && phoneDigits === '') throw new RangeError('Give a name or a phone number to search for.');
+    if (params.phone !== undefined && phoneDigits.length < 4)
+      throw new RangeError('A phone search needs at least 4 digits.');
+
+    const statusOk = (p: Patient): boolean => params.status === undefined || p.status === params.status;
+    const extra = params.postFilter ?? (() => true);
+    const signal = options?.signal;
+
+    if (phoneDigits !== '') {
+      const accept = (p: Patient): boolean =>
+        statusOk(p) &&
+        [p.phone_mobile, p.phone_home, p.phone_work].some((stored) => phoneMatches(phoneDigits, stored)) &&
+        (text === '' || patientNameMatches(p, text)) &&
+        extra(p);
+      let result = await scan(practiceId, { phone: phoneDigits, status: params.status }, accept, limit, signal);
+      if (result.patients.length === 0) {
+        // §9 step 5: try `phone=`, then `search=` with the digits.
+        result = await scan(practiceId, { search: phoneDigits, status: params.status }, accept, limit, signal);
+      }
+      return { ...result, warnings };
+    }
+
+    const name = normalizePersonName(text);
+    const looksLikeEmail = text.includes('@');
+    const accept = (p: Patient): boolean =>
+      statusOk(p) &&
+      (looksLikeEmail ? (p.email ?? '').toLowerCase() === text.toLowerCase() : patientNameMatches(p, name)) &&
+      extra(p);
+    const upstreamText = looksLikeEmail ? text : name.tokens.join(' ');
+    let result = await scan(practiceId, { search: upstreamText, status: params.status }, accept, limit, signal);
+    if (result.patients.length === 0 && name.tokens.length > 1 && !looksLikeEmail) {
+      // Multi-token behaviour is unknown upstream (T21): search the longest token, filter here.
+      const longest = [...name.tokens].sort((a, b) => b.length - a.length)[0] as string;
+      result = await scan(practiceId, { search: longest, status: params.status }, accept, limit, signal);
+    }
+    return { ...result, warnings };
+  }
+
+  async function retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient> {
+    return client.requestJson(
+      { operation: 'patients.retrieve', params: { practice: practiceId, patient: patientId }, signal: options?.signal },
+      PatientSchema,
+    );
+  }
+
+  return { search, retrieve };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function str(...values: unknown[]): string | null {
+  for (const v of values) {
+    if (typeof v === 'string' && v !== '') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  }
+  return null;
+}
+
+const ENVELOPE_KEYS = new Set(['event_type', 'type', 'kind', 'id', 'date', 'title', 'summary', 'data']);
+
+/** Reads one timeline row defensively (no documented schema, T11). */
+export function toTimelineEvent(row: unknown, zone: string): TimelineEvent | null {
+  if (!isObject(row)) return null;
+  const data = isObject(row.data)
+    ? row.data
+    : Object.fromEntries(Object.entries(row).filter(([k]) => !ENVELOPE_KEYS.has(k)));
+  const eventType = str(row.event_type, row.type, row.kind, row.source) ?? 'unknown';
+  const date = str(row.date, row.date_time, row.timestamp, row.occurred_at, data.date_time, data.date);
+  let localDate: string | null = null;
+  if (date !== null) {
+    if (isLocalDate(date)) localDate = date;
+    else {
+      try {
+        localDate = instantToLocalDate(parseInstant(date, zone).toMillis(), zone);
+      } catch {
+        localDate = null;
+      }
+    }
+  }
+  return {
+    eventType,
+    id: str(row.id, data.id),
+    date,
+    localDate,
+    title: (str(row.title, row.summary, row.description) ?? eventType).slice(0, 300),
+    data,
+  };
+}
+
+export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinical'] {
+  const { client } = ctx;
+
+  async function timeline(
+    practiceId: string,
+    patientId: string,
+    params: TimelineParams = {},
+    options?: CallOptions,
+  ): Promise<TimelineResult> {
+    const types = params.eventTypes ? [...new Set(params.eventTypes)] : [];
+    for (const t of types) {
+      if (!(TIMELINE_EVENT_TYPES as readonly string[]).includes(t)) {
+        throw new RangeError(`Unknown timeline event type "${t}". Use one of: ${TIMELINE_EVENT_TYPES.join(', ')}.`);
+      }
+    }
+    const since = params.since === undefined ? undefined : parseLocalDate(params.since, 'since date');
+    const until = params.until === undefined ? undefined : parseLocalDate(params.until, 'until date');
+    if (since !== undefined && until !== undefined && until < since)
+      throw new RangeError('The "until" date is before "since".');
+    const limit = Math.max(1, Math.min(params.limit ?? 100, 1000));
+    const pageSize = Math.max(1, Math.min(params.pageSize ?? 200, 200));
+    const zone = await ctx.timezone(practiceId, options);
+    const warnings: string[] = [];
+    const events: TimelineEvent[] = [];
+    let unreadable = 0;
+    let ordered = true;
+    let previous: string | null = null;
+    let total: number | undefined;
+    let truncated = false;
+    let pastWindow = false;
+    let pages = 0;
+    const iterator = iteratePages(client, {
+      operation: 'clinical.timeline',
+      params: { practice: practiceId, patient: patientId },
+      query: { event_type: types.length > 0 ? types.join(',') : undefined },
+      pageSize,
+      signal: options?.signal,
+    });
+    for await (const page of iterator) {
+      pages += 1;
+      total = page.count ?? total;
+      for (const row of page.rows) {
+        const event = toTimelineEvent(row, zone);
+        if (!event) {
+          unreadable += 1;
+          continue;
+        }
+        if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) continue;
+        if (event.localDate !== null) {
+          if (previous !== null && event.localDate > previous) ordered = false;
+          previous = event.localDate;
+          if (since !== undefined && event.localDate < since) {
+            pastWindow = true;
+            continue;
+          }
+          if (until !== undefined && event.localDate > until) continue;
+        } else if (since !== undefined || until !== undefined) {
+          continue;
+        }
+        events.push(event);
+      }
+      if (events.length > limit) {
+        truncated = true;
+        break;
+      }
+      // Newest first (L2611): once a page reaches before `since`, older pages cannot match.
+      if (pastWindow && ordered) break;
+    }
+    if (pages >= client.maxPages && !pastWindow) truncated = true;
+    if (!ordered) warnings.push('The timeline was not in date order; all of it was read to be safe.');
+    if (unreadable > 0) warnings.push(`${unreadable} timeline entries could not be read and were left out.`);
+    return { events: events.slice(0, limit), truncated: truncated || events.length > limit, total, warnings };
+  }
+
+  return { timeline };
+}

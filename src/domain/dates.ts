@@ -1,0 +1,418 @@
+/**
+ * Practice-local calendar arithmetic. Every date a tool sends or shows is a date in the practice's
+ * IANA zone (T8, C-T16): "today" around local midnight differs from the server's UTC "today".
+ * Pure functions; the current instant is always passed in (or defaults to Date.now()).
+ */
+import { DateTime, IANAZone } from 'luxon';
+
+/** A calendar date `YYYY-MM-DD` in the practice's timezone. */
+export type LocalDate = string;
+/** A wall-clock time `HH:MM` or `HH:MM:SS`. */
+export type WallTime = string;
+
+export interface DateRange {
+  from: LocalDate;
+  to: LocalDate;
+}
+
+/** Invalid date/time input (user-supplied or upstream); the message is safe to show. */
+export class DateInputError extends Error {
+  override readonly name = 'DateInputError';
+  constructor(
+    message: string,
+    readonly code:
+      | 'invalid_date'
+      | 'invalid_time'
+      | 'invalid_timezone'
+      | 'invalid_instant'
+      | 'nonexistent_local_time'
+      | 'range_reversed'
+      | 'range_too_long'
+      | 'invalid_period',
+  ) {
+    super(message);
+  }
+}
+
+const LOCAL_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const WALL_TIME_RE = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+
+export function isValidTimeZone(zone: string): boolean {
+  return typeof zone === 'string' && zone.length > 0 && IANAZone.isValidZone(zone);
+}
+
+export function assertTimeZone(zone: string): string {
+  if (!isValidTimeZone(zone)) {
+    throw new DateInputError(`"${zone}" is not a valid IANA time zone.`, 'invalid_timezone');
+  }
+  return zone;
+}
+
+/** Validates `YYYY-MM-DD`, rejecting impossible dates such as 2026-02-30. */
+export function parseLocalDate(value: string, label = 'date'): LocalDate {
+  const m = LOCAL_DATE_RE.exec(typeof value === 'string' ? value.trim() : '');
+  if (!m) throw new DateInputError(`The ${label} "${String(value)}" is not a YYYY-MM-DD date.`, 'invalid_date');
+  const dt = DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }, { zone: 'UTC' });
+  if (!dt.isValid) throw new DateInputError(`The ${label} "${value}" does not exist on the calendar.`, 'invalid_date');
+  return dt.toISODate() as LocalDate;
+}
+
+export function isLocalDate(value: unknown): value is LocalDate {
+  if (typeof value !== 'string') return false;
+  try {
+    parseLocalDate(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses `HH:MM[:SS]` (24h) into normalised `HH:MM:SS`. */
+export function parseWallTime(value: string, label = 'time'): WallTime {
+  const m = WALL_TIME_RE.exec(typeof value === 'string' ? value.trim() : '');
+  const h = Number(m?.[1]);
+  const min = Number(m?.[2]);
+  const s = Number(m?.[3] ?? '0');
+  if (!m || h > 23 || min > 59 || s > 59) {
+    throw new DateInputError(`The ${label} "${String(value)}" is not a 24-hour HH:MM time.`, 'invalid_time');
+  }
+  return `${pad2(h)}:${pad2(min)}:${pad2(s)}`;
+}
+
+/** Minutes since midnight of a wall time. */
+export function wallTimeToMinutes(value: WallTime): number {
+  const [h, m] = parseWallTime(value).split(':').map(Number) as [number, number];
+  return h * 60 + m;
+}
+
+export function minutesToWallTime(minutes: number): string {
+  if (!Number.isInteger(minutes) || minutes < 0 || minutes >= 24 * 60) {
+    throw new DateInputError(`${minutes} minutes is not a time of day.`, 'invalid_time');
+  }
+  return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function utcDate(date: LocalDate): DateTime {
+  return DateTime.fromISO(parseLocalDate(date), { zone: 'UTC' });
+}
+
+function nowIn(zone: string, now: number | Date | undefined): DateTime {
+  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
+  return DateTime.fromMillis(ms, { zone: assertTimeZone(zone) });
+}
+
+/** "Today" in the practice's zone (never the server's). */
+export function todayIn(zone: string, now?: number | Date): LocalDate {
+  return nowIn(zone, now).toISODate() as LocalDate;
+}
+
+export function addDays(date: LocalDate, days: number): LocalDate {
+  return utcDate(date).plus({ days }).toISODate() as LocalDate;
+}
+
+/** Whole days from `from` to `to` (to − from); 0 for the same date. */
+export function diffDays(from: LocalDate, to: LocalDate): number {
+  return Math.round(utcDate(to).diff(utcDate(from), 'days').days);
+}
+
+export function compareLocalDates(a: LocalDate, b: LocalDate): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** ISO weekday of a calendar date: 1=Monday … 7=Sunday. */
+export function isoWeekday(date: LocalDate): number {
+  return utcDate(date).weekday;
+}
+
+// T7: schedule templates number weekdays 0=Sunday…6=Saturday (L1220); find-spot's days_of_week
+// and availability_windows use 0=Monday…6=Sunday (L722). Never pass one to the other unconverted.
+
+/** Template weekday (0=Sun..6=Sat) → find-spot weekday (0=Mon..6=Sun). */
+export function templateDayToFindSpotDay(day: number): number {
+  assertWeekday(day);
+  return (day + 6) % 7;
+}
+
+/** Find-spot weekday (0=Mon..6=Sun) → template weekday (0=Sun..6=Sat). */
+export function findSpotDayToTemplateDay(day: number): number {
+  assertWeekday(day);
+  return (day + 1) % 7;
+}
+
+/** ISO weekday (1=Mon..7=Sun) → find-spot weekday (0=Mon..6=Sun). */
+export function isoWeekdayToFindSpotDay(isoDay: number): number {
+  if (!Number.isInteger(isoDay) || isoDay < 1 || isoDay > 7) {
+    throw new DateInputError(`${isoDay} is not an ISO weekday (1–7).`, 'invalid_date');
+  }
+  return isoDay - 1;
+}
+
+/** ISO weekday (1=Mon..7=Sun) → template weekday (0=Sun..6=Sat). */
+export function isoWeekdayToTemplateDay(isoDay: number): number {
+  return findSpotDayToTemplateDay(isoWeekdayToFindSpotDay(isoDay));
+}
+
+function assertWeekday(day: number): void {
+  if (!Number.isInteger(day) || day < 0 || day > 6) {
+    throw new DateInputError(`${day} is not a weekday number (0–6).`, 'invalid_date');
+  }
+}
+
+/**
+ * The instant(s) at which a local wall time occurs on a date. Empty in a spring-forward gap; two
+ * entries in a fall-back overlap (earlier first).
+ */
+export function localOccurrences(date: LocalDate, time: WallTime, zone: string): DateTime[] {
+  const d = parseLocalDate(date);
+  const t = parseWallTime(time);
+  assertTimeZone(zone);
+  const [y, mo, da] = d.split('-').map(Number) as [number, number, number];
+  const [h, mi, s] = t.split(':').map(Number) as [number, number, number];
+  const wallAsUtc = Date.UTC(y, mo - 1, da, h, mi, s);
+  // Offsets in force a day either side cover every transition (none is closer than a day apart).
+  const offsets = new Set<number>();
+  for (const probe of [wallAsUtc - 86_400_000, wallAsUtc, wallAsUtc + 86_400_000]) {
+    offsets.add(DateTime.fromMillis(probe, { zone }).offset);
+  }
+  const found = new Map<number, DateTime>();
+  for (const offsetMinutes of offsets) {
+    const instant = wallAsUtc - offsetMinutes * 60_000;
+    const back = DateTime.fromMillis(instant, { zone });
+    if (back.year === y && back.month === mo && back.day === da && back.hour === h && back.minute === mi) {
+      found.set(instant, back);
+    }
+  }
+  return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, dt]) => dt);
+}
+
+/**
+ * Local date + wall time → the instant, DST-aware. A time inside a spring-forward gap does not
+ * exist and is rejected (§8.2.4); an ambiguous fall-back time resolves to its first occurrence,
+ * as the sandbox does (ASSUMPTIONS §5).
+ */
+export function localToInstant(date: LocalDate, time: WallTime, zone: string): DateTime {
+  const occ = localOccurrences(date, time, zone);
+  const first = occ[0];
+  if (!first) {
+    throw new DateInputError(
+      `${parseWallTime(time).slice(0, 5)} on ${date} does not exist in ${zone} (the clocks jump forward that night).`,
+      'nonexistent_local_time',
+    );
+  }
+  return first;
+}
+
+/** Local date + wall time → ISO 8601 with the practice offset for that date, e.g. `2026-05-14T09:00:00-07:00`. */
+export function localToIso(date: LocalDate, time: WallTime, zone: string): string {
+  return formatIsoWithOffset(localToInstant(date, time, zone));
+}
+
+function formatIsoWithOffset(dt: DateTime): string {
+  return dt.toISO({ suppressMilliseconds: true, includeOffset: true }) as string;
+}
+
+/**
+ * Parses an upstream or caller datetime that carries an offset or `Z`. Naive datetimes are
+ * rejected unless a zone is given, in which case they are read as practice-local wall time.
+ */
+export function parseInstant(value: string, zoneForNaive?: string): DateTime {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const hasOffset = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(text) && /T/.test(text);
+  if (!hasOffset) {
+    if (zoneForNaive && /^\d{4}-\d{2}-\d{2}T\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(text)) {
+      const [d, t] = text.split('T') as [string, string];
+      return localToInstant(d, t.slice(0, 8), zoneForNaive);
+    }
+    throw new DateInputError(`"${String(value)}" is not a datetime with a timezone offset.`, 'invalid_instant');
+  }
+  const dt = DateTime.fromISO(text, { setZone: true });
+  if (!dt.isValid) throw new DateInputError(`"${value}" is not a valid ISO 8601 datetime.`, 'invalid_instant');
+  return dt;
+}
+
+/** Any instant (ISO string with offset, epoch ms, Date) → ISO with the practice offset on that date. */
+export function toPracticeIso(value: string | number | Date, zone: string): string {
+  return formatIsoWithOffset(toZoned(value, zone));
+}
+
+/** The practice-local calendar date of an instant (T8: a 23:30 LA appointment stays on its date). */
+export function instantToLocalDate(value: string | number | Date, zone: string): LocalDate {
+  return toZoned(value, zone).toISODate() as LocalDate;
+}
+
+/** The practice-local wall time `HH:MM` of an instant. */
+export function instantToLocalTime(value: string | number | Date, zone: string): string {
+  return toZoned(value, zone).toFormat('HH:mm');
+}
+
+function toZoned(value: string | number | Date, zone: string): DateTime {
+  assertTimeZone(zone);
+  if (typeof value === 'number') return DateTime.fromMillis(value, { zone });
+  if (value instanceof Date) return DateTime.fromJSDate(value, { zone });
+  return parseInstant(value).setZone(zone);
+}
+
+export interface RangeOptions {
+  /** Maximum inclusive span in days (number of dates), e.g. 91 for a 90-day window. */
+  maxSpanDays?: number;
+  label?: string;
+}
+
+/** Validates a local date range: real dates, `from ≤ to`, and an optional span cap. */
+export function validateDateRange(range: DateRange, options: RangeOptions = {}): DateRange & { days: number } {
+  const label = options.label ?? 'range';
+  const from = parseLocalDate(range.from, `${label} start`);
+  const to = parseLocalDate(range.to, `${label} end`);
+  if (to < from) {
+    throw new DateInputError(`The ${label} ends (${to}) before it starts (${from}).`, 'range_reversed');
+  }
+  const days = diffDays(from, to) + 1;
+  if (options.maxSpanDays !== undefined && days > options.maxSpanDays) {
+    throw new DateInputError(
+      `The ${label} covers ${days} days; at most ${options.maxSpanDays} are allowed.`,
+      'range_too_long',
+    );
+  }
+  return { from, to, days };
+}
+
+/** Shortens a range to at most `maxSpanDays` dates, keeping its start. */
+export function clampRange(range: DateRange, maxSpanDays: number): DateRange & { clamped: boolean } {
+  const { from, to, days } = validateDateRange(range);
+  if (days <= maxSpanDays) return { from, to, clamped: false };
+  return { from, to: addDays(from, maxSpanDays - 1), clamped: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Period presets (all computed in practice time; weeks are ISO, Monday first).
+
+export type PeriodPreset =
+  | 'today'
+  | 'yesterday'
+  | 'this_week'
+  | 'last_week'
+  | 'month_to_date'
+  | 'last_month'
+  | 'quarter_to_date'
+  | 'year_to_date'
+  | 'last_n_days';
+
+export const PERIOD_PRESETS: readonly PeriodPreset[] = [
+  'today',
+  'yesterday',
+  'this_week',
+  'last_week',
+  'month_to_date',
+  'last_month',
+  'quarter_to_date',
+  'year_to_date',
+  'last_n_days',
+];
+
+export interface ResolvedPeriod extends DateRange {
+  preset: PeriodPreset;
+  days: number;
+  /** The comparable period immediately before (same length or same calendar position). */
+  previous: DateRange;
+}
+
+/**
+ * Resolves a preset in the practice's zone. `last_n_days(N)` is the N dates ending today
+ * (today included). "To date" presets compare with the same span of the previous month/quarter/
+ * year, clamped to that period's end (Mar 31 → Feb 28).
+ */
+export function resolvePeriod(
+  preset: PeriodPreset,
+  zone: string,
+  options: { now?: number | Date; days?: number } = {},
+): ResolvedPeriod {
+  const today = DateTime.fromISO(todayIn(zone, options.now), { zone: 'UTC' });
+  const iso = (dt: DateTime): LocalDate => dt.toISODate() as LocalDate;
+  let from: DateTime;
+  let to: DateTime;
+  let prevFrom: DateTime;
+  let prevTo: DateTime;
+  switch (preset) {
+    case 'today':
+      from = to = today;
+      prevFrom = prevTo = today.minus({ days: 1 });
+      break;
+    case 'yesterday':
+      from = to = today.minus({ days: 1 });
+      prevFrom = prevTo = today.minus({ days: 2 });
+      break;
+    case 'this_week':
+      from = today.startOf('week');
+      to = today;
+      prevFrom = from.minus({ weeks: 1 });
+      prevTo = to.minus({ weeks: 1 });
+      break;
+    case 'last_week':
+      from = today.startOf('week').minus({ weeks: 1 });
+      to = from.plus({ days: 6 });
+      prevFrom = from.minus({ weeks: 1 });
+      prevTo = to.minus({ weeks: 1 });
+      break;
+    case 'month_to_date':
+      from = today.startOf('month');
+      to = today;
+      prevFrom = from.minus({ months: 1 });
+      prevTo = minDate(prevFrom.plus({ days: today.day - 1 }), prevFrom.endOf('month').startOf('day'));
+      break;
+    case 'last_month':
+      from = today.startOf('month').minus({ months: 1 });
+      to = from.endOf('month').startOf('day');
+      prevFrom = from.minus({ months: 1 });
+      prevTo = prevFrom.endOf('month').startOf('day');
+      break;
+    case 'quarter_to_date': {
+      from = today.startOf('quarter');
+      to = today;
+      prevFrom = from.minus({ months: 3 });
+      const offset = Math.round(to.diff(from, 'days').days);
+      prevTo = minDate(prevFrom.plus({ days: offset }), prevFrom.endOf('quarter').startOf('day'));
+      break;
+    }
+    case 'year_to_date':
+      from = today.startOf('year');
+      to = today;
+      prevFrom = from.minus({ years: 1 });
+      // Luxon clamps Feb 29 minus one year to Feb 28.
+      prevTo = today.minus({ years: 1 });
+      break;
+    case 'last_n_days': {
+      const n = options.days;
+      if (n === undefined || !Number.isInteger(n) || n < 1 || n > 3660) {
+        throw new DateInputError('last_n_days needs a whole number of days between 1 and 3660.', 'invalid_period');
+      }
+      to = today;
+      from = today.minus({ days: n - 1 });
+      prevTo = from.minus({ days: 1 });
+      prevFrom = prevTo.minus({ days: n - 1 });
+      break;
+    }
+    default:
+      throw new DateInputError(`Unknown period "${String(preset)}".`, 'invalid_period');
+  }
+  return {
+    preset,
+    from: iso(from),
+    to: iso(to),
+    days: Math.round(to.diff(from, 'days').days) + 1,
+    previous: { from: iso(prevFrom), to: iso(prevTo) },
+  };
+}
+
+function minDate(a: DateTime, b: DateTime): DateTime {
+  return a.toMillis() <= b.toMillis() ? a : b;
+}
+
+/** Every local date in an inclusive range. */
+export function eachDate(range: DateRange): LocalDate[] {
+  const { from, days } = validateDateRange(range);
+  return Array.from({ length: days }, (_, i) => addDays(from, i));
+}

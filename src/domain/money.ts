@@ -1,0 +1,97 @@
+/**
+ * Exact decimal money (C-T1): the API sends decimal strings ("1035.00", "-20.00"); sums and
+ * percentages are computed with big.js and formatted back to 2 dp, never with JS floats.
+ */
+import Big from 'big.js';
+
+export type Money = Big;
+
+export class MoneyParseError extends Error {
+  override readonly name = 'MoneyParseError';
+}
+
+const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
+/**
+ * Parses an upstream amount. Tolerates `"0"`, `"0.0"`, `"1,035.00"`, numbers, `null`, `undefined`
+ * and `""` (the last three as zero). Anything else is an error, not a silent zero.
+ */
+export function parseMoney(value: unknown): Money {
+  const parsed = parseMoneyOrNull(value);
+  return parsed ?? new Big(0);
+}
+
+/** Like {@link parseMoney} but keeps "absent" (`null`, `undefined`, `""`) distinct from zero. */
+export function parseMoneyOrNull(value: unknown): Money | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Big) return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MoneyParseError('A money amount is not a finite number.');
+    return new Big(String(value));
+  }
+  if (typeof value !== 'string') throw new MoneyParseError('A money amount is not a decimal string.');
+  const text = value.trim().replace(/,/g, '');
+  if (text === '') return null;
+  if (!DECIMAL_RE.test(text)) throw new MoneyParseError(`"${value}" is not a decimal amount.`);
+  return new Big(text);
+}
+
+/** Rounds half away from zero to 2 dp (big.js roundHalfUp) and renders `"-20.00"`. */
+export function formatMoney(value: Money | string | number | null | undefined): string {
+  const b = parseMoney(value).round(2, Big.roundHalfUp);
+  const text = b.toFixed(2);
+  return text === '-0.00' ? '0.00' : text;
+}
+
+export function sumMoney(values: Iterable<unknown>): Money {
+  let total = new Big(0);
+  for (const v of values) total = total.plus(parseMoney(v));
+  return total;
+}
+
+/** Sum rendered as a 2-dp string. */
+export function sumMoneyString(values: Iterable<unknown>): string {
+  return formatMoney(sumMoney(values));
+}
+
+export function addMoney(a: unknown, b: unknown): Money {
+  return parseMoney(a).plus(parseMoney(b));
+}
+
+export function subtractMoney(a: unknown, b: unknown): Money {
+  return parseMoney(a).minus(parseMoney(b));
+}
+
+export function moneyEquals(a: unknown, b: unknown): boolean {
+  return parseMoney(a).eq(parseMoney(b));
+}
+
+export function compareMoney(a: unknown, b: unknown): number {
+  return parseMoney(a).cmp(parseMoney(b));
+}
+
+export function isZero(value: unknown): boolean {
+  return parseMoney(value).eq(0);
+}
+
+/**
+ * `part / whole × 100` rounded half-up to `dp` places. A zero denominator yields `onZero`
+ * (default `"0.00"`, the sandbox's PCT_ON_ZERO) so callers never divide by zero.
+ */
+export function percent(
+  part: unknown,
+  whole: unknown,
+  options: { dp?: number; onZero?: string | null } = {},
+): string | null {
+  const dp = options.dp ?? 2;
+  const w = parseMoney(whole);
+  if (w.eq(0)) return options.onZero === undefined ? (0).toFixed(dp) : options.onZero;
+  const pct = parseMoney(part).times(100).div(w).round(dp, Big.roundHalfUp);
+  const text = pct.toFixed(dp);
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
+}
+
+/** True when a value is a decimal string with at most two places (the API's writable money format). */
+export function isMoneyString(value: unknown): value is string {
+  return typeof value === 'string' && /^-?\d{0,8}(?:\.\d{0,2})?$/.test(value) && /\d/.test(value);
+}
