@@ -12,12 +12,22 @@ export interface PracticeScope {
   pinned: PracticeRef | undefined;
   /** Every practice calls may name (the pinned one alone when pinned). */
   available: readonly PracticeRef[];
+  /** Practices the credential is linked to but Escape Dental has disabled: named only to explain a refusal. */
+  disabled: readonly { id: string; name: string }[];
 }
 
-export function scopeFor(available: readonly PracticeRef[], pinned?: PracticeRef): PracticeScope {
-  if (pinned) return { pinned, available: [pinned] };
-  if (available.length === 1) return { pinned: available[0], available };
-  return { pinned: undefined, available };
+export function scopeFor(
+  available: readonly PracticeRef[],
+  pinned?: PracticeRef,
+  disabled: readonly { id: string; name: string }[] = [],
+): PracticeScope {
+  if (pinned) return { pinned, available: [pinned], disabled };
+  if (available.length === 1) return { pinned: available[0], available, disabled };
+  return { pinned: undefined, available, disabled };
+}
+
+export function disabledPracticeMessage(practice: { name: string }): string {
+  return `${practice.name} is disabled in Escape Dental (the practice or its parent organization is inactive), so no tool can use it. Ask an Escape Dental administrator to re-activate it.`;
 }
 
 const fold = (text: string) =>
@@ -50,12 +60,21 @@ export function findPractice(reference: string, practices: readonly PracticeRef[
 }
 
 export function resolvePractice(scope: PracticeScope, argument: string | undefined): PracticeRef {
-  if (scope.pinned) return scope.pinned;
+  const chosen = scope.pinned ?? chooseFromArgument(scope, argument);
+  const disabled = scope.disabled.find((p) => p.id === chosen.id);
+  if (disabled) throw new PracticeSelectionError(disabledPracticeMessage(disabled));
+  return chosen;
+}
+
+function chooseFromArgument(scope: PracticeScope, argument: string | undefined): PracticeRef {
   if (argument === undefined || argument.trim() === '') {
     throw new PracticeSelectionError(
       `Say which practice: pass "practice" as one of ${listNames(scope.available)} (a name or an id).`,
     );
   }
+  const wanted = argument.trim().toLowerCase();
+  const disabled = scope.disabled.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+  if (disabled) throw new PracticeSelectionError(disabledPracticeMessage(disabled));
   return findPractice(argument, scope.available);
 }
 

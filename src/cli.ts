@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * The bin entry: `escape-dental-mcp` (stdio, the default) or `escape-dental-mcp http`.
+ * Reads configuration once, assembles the runtime and connects a transport.
+ */
+import { ConfigError, helpText, parseConfig } from './config.js';
+import { PolicyFileError } from './gates/policy.js';
+import { type Runtime, StartupError, startRuntime } from './runtime.js';
+import { createServer, type EscapeMcpServer } from './server.js';
+import { CATALOG } from './tools/registry.js';
+import type { Principal } from './tools/types.js';
+import { startStdio } from './transports/stdio.js';
+import { PACKAGE_VERSION } from './version.js';
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime(config);
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof PolicyFileError) {
+      process.stderr.write(`escape-dental-mcp could not start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const stop = async (code: number) => {
+    await runtime.close();
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void stop(0));
+  process.once('SIGINT', () => void stop(0));
+
+  if (config.command === 'http') {
+    const { startHttp } = await import('./transports/http.js');
+    const http = await startHttp(runtime);
+    process.removeAllListeners('SIGTERM');
+    process.once('SIGTERM', () => void http.drain().then(() => stop(0)));
+    return -1;
+  }
+
+  const principal: Principal = {
+    id: 'local',
+    kind: 'local',
+    practiceIds: 'all',
+    scopes: 'all',
+    readOnly: config.readOnly,
+  };
+  const sessions = new Set<WeakRef<EscapeMcpServer>>();
+  runtime.gates.onChange(() => {
+    for (const ref of sessions) {
+      const server = ref.deref();
+      if (server) server.refreshToolAvailability();
+      else sessions.delete(ref);
+    }
+  });
+  const stdio = startStdio(
+    () =>
+      createServer({
+        tools: CATALOG,
+        api: runtime.api,
+        principal,
+        practices: runtime.practices,
+        gatesFor: runtime.gatesFor,
+        logger: runtime.logger,
+        metrics: runtime.metrics,
+        now: runtime.now,
+        toolTimeoutMs: config.toolTimeoutMs,
+      }),
+    runtime.logger,
+    (server) => sessions.add(new WeakRef(server)),
+  );
+  process.stdin.once('end', () => void stdio.close().then(() => stop(0)));
+  runtime.logger.info(
+    { practices: runtime.practices.available.map((p) => p.id), pinned: runtime.practices.pinned?.id },
+    'serving MCP on stdio',
+  );
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `escape-dental-mcp stopped on an unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
