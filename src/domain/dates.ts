@@ -322,8 +322,9 @@ export interface ResolvedPeriod extends DateRange {
 
 /**
  * Resolves a preset in the practice's zone. `last_n_days(N)` is the N dates ending today
- * (today included). "To date" presets compare with the same span of the previous month/quarter/
- * year, clamped to that period's end (Mar 31 → Feb 28).
+ * (today included) and compares with the N dates before. "To date" presets compare with the same
+ * calendar position in the previous month/quarter/year, clamped to that period's end
+ * (Mar 31 → Feb 28); weeks are ISO (Monday first).
  */
 export function resolvePeriod(
   preset: PeriodPreset,
@@ -361,7 +362,8 @@ export function resolvePeriod(
       from = today.startOf('month');
       to = today;
       prevFrom = from.minus({ months: 1 });
-      prevTo = minDate(prevFrom.plus({ days: today.day - 1 }), prevFrom.endOf('month').startOf('day'));
+      // Same day of the previous month, clamped to its end (Mar 31 → Feb 28).
+      prevTo = today.minus({ months: 1 });
       break;
     case 'last_month':
       from = today.startOf('month').minus({ months: 1 });
@@ -369,14 +371,13 @@ export function resolvePeriod(
       prevFrom = from.minus({ months: 1 });
       prevTo = prevFrom.endOf('month').startOf('day');
       break;
-    case 'quarter_to_date': {
+    case 'quarter_to_date':
       from = today.startOf('quarter');
       to = today;
       prevFrom = from.minus({ months: 3 });
-      const offset = Math.round(to.diff(from, 'days').days);
-      prevTo = minDate(prevFrom.plus({ days: offset }), prevFrom.endOf('quarter').startOf('day'));
+      // Same calendar position one quarter back; Luxon clamps to the month's end (May 31 → Feb 28).
+      prevTo = today.minus({ months: 3 });
       break;
-    }
     case 'year_to_date':
       from = today.startOf('year');
       to = today;
@@ -405,10 +406,6 @@ export function resolvePeriod(
     days: Math.round(to.diff(from, 'days').days) + 1,
     previous: { from: iso(prevFrom), to: iso(prevTo) },
   };
-}
-
-function minDate(a: DateTime, b: DateTime): DateTime {
-  return a.toMillis() <= b.toMillis() ? a : b;
 }
 
 /** Every local date in an inclusive range. */
