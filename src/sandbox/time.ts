@@ -72,9 +72,10 @@ export class TimeZone {
   day(dayNum: number): DayInfo {
     let info = this.dayCache.get(dayNum);
     if (info) return info;
-    const naiveMidnight = dayNum * DAY;
-    const before = this.offsetAt(naiveMidnight - 14 * 60 * MINUTE);
-    const after = this.offsetAt(naiveMidnight + 38 * 60 * MINUTE);
+    const start = this.localMidnight(dayNum);
+    const end = this.localMidnight(dayNum + 1);
+    const before = this.offsetAt(start);
+    const after = this.offsetAt(end - 1);
     info = {
       dayNum,
       date: dayNumToDate(dayNum),
@@ -83,13 +84,15 @@ export class TimeZone {
       after,
       uniform: before === after,
     };
-    if (info.uniform) {
-      // Still make sure nothing happens inside the day (two transitions cancelling out is not a US case).
-      const o = this.offsetAt(naiveMidnight - before * MINUTE);
-      if (o !== before) info.uniform = false;
-    }
     this.dayCache.set(dayNum, info);
     return info;
+  }
+
+  /** The instant of local 00:00 (US transitions happen at 02:00, so midnight always exists). */
+  private localMidnight(dayNum: number): EpochMs {
+    const naive = dayNum * DAY;
+    const guess = naive - this.offsetAt(naive) * MINUTE;
+    return naive - this.offsetAt(guess) * MINUTE;
   }
 
   /**

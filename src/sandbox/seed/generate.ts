@@ -120,6 +120,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
   const portalEmail = 'rosa.delgado.portal@example.com';
   const users = makeUsers(rows, orgCreated, client.id, practiceIds, portalEmail);
   const tokens = makeOAuthTokens(root.fork('oauth'), users, practiceIds);
+  const staffNames = new Map(users.all.map((u) => [u.id, `${u.firstName} ${u.lastName}`]));
 
   const practices: PracticeData[] = [];
   const practiceFixtures: Partial<Record<PracticeSpec['key'], PracticeFixture>> = {};
@@ -175,6 +176,8 @@ export function generateDataset(options: GenerateOptions): Dataset {
       patientFixtures,
       staffUserIds: [users.frontDesk.id, users.admin.id],
       density: spec.isActive ? 1 : 0.35,
+      procedureCodes,
+      staffNames,
     });
     const clinical = generateClinical(data, {
       rows,

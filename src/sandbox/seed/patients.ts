@@ -1,6 +1,5 @@
 /** Synthetic patients: mixed phone formats, DOBs, statuses, plus the named fixture patients. */
 import type { LocalDate, Patient, PatientStatus, Provider, Uuid } from '../model.js';
-import { addDays } from '../time.js';
 import { FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES, STREET_KINDS, STREETS, UNICODE_NAMES } from './names.js';
 import type { PracticeSpec } from './org.js';
 import type { Random } from './random.js';
@@ -131,8 +130,12 @@ export function generatePatients(
           : null;
     const email =
       n.email ?? (random.bool(0.85) ? `${ascii(n.first)}.${ascii(n.last)}${random.int(1, 999)}@example.com` : '');
+    const r = rows.row(created, created + random.int(0, 90) * 86_400_000);
     return {
-      ...rows.row(created, created + random.int(0, 90) * 86_400_000),
+      id: r.id,
+      pk: r.pk,
+      createdMs: r.createdMs,
+      modifiedMs: r.modifiedMs,
       practiceId,
       firstName: n.first,
       lastName: n.last,
@@ -189,6 +192,5 @@ export function generatePatients(
   const [a, b] = [patients[0], patients[1]];
   if (a && b && a.phoneMobile === b.phoneMobile) b.phoneMobile = nextPhone();
   if (patients[4]) patients[4].dateOfBirth = '1971-09-30';
-  void addDays;
   return { patients, fixtures };
 }
