@@ -85,6 +85,7 @@ async function main(): Promise<number> {
         metrics: runtime.metrics,
         now: runtime.now,
         toolTimeoutMs: config.toolTimeoutMs,
+        memo: runtime.memo,
       }),
     runtime.logger,
     (server) => sessions.add(new WeakRef(server)),

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { findPractice, type PracticeScope, scopeFor } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
+import { ToolMemo } from './tools/memo.js';
 import type { PracticeRef } from './tools/types.js';
 
 export interface Runtime {
@@ -25,6 +26,8 @@ export interface Runtime {
   /** The embedded sandbox in demo mode. */
   sandbox: RunningSandbox | undefined;
   now: () => Date;
+  /** Derived data tools reuse across calls. */
+  memo: ToolMemo;
   gatesFor: (practice: PracticeRef) => PracticeGates;
   close: () => Promise<void>;
 }
@@ -83,6 +86,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
   try {
     const practices = await discoverPractices(api, config.pinnedPractice, logger);
+    await warmReferenceData(api, practices, logger);
     const gates = new GateRegistry({
       practiceIds: practices.available.map((p) => p.id),
       readUpstream: async (practiceId) => {
@@ -105,6 +109,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       gates,
       sandbox,
       now: () => new Date(),
+      memo: new ToolMemo(),
       gatesFor: (practice) => gates.gatesFor(practice.id),
       async close() {
         gates.stop();
@@ -164,6 +169,25 @@ async function discoverPractices(
     );
   }
   return scopeFor(active, undefined, disabled);
+}
+
+/**
+ * §9.1 bootstrap: rosters are cached before the first call, so a tool can check names (and
+ * refuse an unknown provider) without an upstream request. A failure here is not fatal.
+ */
+async function warmReferenceData(api: EscapeApiHandle, practices: PracticeScope, logger: Logger): Promise<void> {
+  const disabled = new Set(practices.disabled.map((p) => p.id));
+  await Promise.all(
+    practices.available
+      .filter((p) => !disabled.has(p.id))
+      .map(async (practice) => {
+        try {
+          await Promise.all([api.reference.providers(practice.id), api.reference.operatories(practice.id)]);
+        } catch (error) {
+          logger.warn({ practiceId: practice.id, err: error }, 'could not pre-load the provider and chair lists');
+        }
+      }),
+  );
 }
 
 /** A pinned id that discovery did not list (the accessible list omits disabled practices). */

@@ -5,7 +5,9 @@
  */
 import { ZodError } from 'zod';
 import { EscapeApiError } from '../api/errors.js';
-import { PracticeSelectionError, ToolInputError, ToolRefusedError } from './errors.js';
+import { DateInputError } from '../domain/dates.js';
+import { TextInputError } from '../domain/names.js';
+import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 
 export interface DescribedError {
   message: string;
@@ -19,6 +21,11 @@ export function describeToolError(error: unknown, context: { toolTimeoutMs: numb
   if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
   if (error instanceof PracticeSelectionError)
     return { message: error.message, label: 'invalid_input', unexpected: false };
+  if (error instanceof DateInputError || error instanceof TextInputError) {
+    return { message: error.message, label: 'invalid_input', unexpected: false };
+  }
+  if (error instanceof UnverifiableAnswerError)
+    return { message: error.message, label: 'unverifiable', unexpected: false };
   if (error instanceof ToolRefusedError) return { message: error.message, label: 'refused', unexpected: false };
   if (error instanceof ZodError) {
     const issues = error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');

@@ -18,3 +18,8 @@ export class ToolRefusedError extends Error {
 export class PracticeSelectionError extends Error {
   override name = 'PracticeSelectionError';
 }
+
+/** The upstream answered, but not in a way that supports a reliable answer to this request. */
+export class UnverifiableAnswerError extends Error {
+  override name = 'UnverifiableAnswerError';
+}

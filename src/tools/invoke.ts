@@ -11,6 +11,7 @@ import { type PracticeScope, resolvePractice } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
 import { ToolRefusedError } from './errors.js';
+import type { ToolMemo } from './memo.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from './types.js';
 
 export type ToolCallOutcome =
@@ -26,6 +27,7 @@ export interface InvokeDependencies {
   metrics: Metrics;
   now: () => Date;
   toolTimeoutMs: number;
+  memo: ToolMemo;
 }
 
 export async function invokeTool(
@@ -67,6 +69,7 @@ export async function invokeTool(
           signal,
           log,
           notePatient: (id) => patientIds.add(id),
+          memo: deps.memo,
         },
         toolArgs,
       ),

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { EscapeApi } from '../api/port.js';
 import type { Logger } from '../logger.js';
+import type { ToolMemo } from './memo.js';
 
 /** MCP behaviour hints. Every tool states all four explicitly. */
 export interface ToolAnnotations {
@@ -44,6 +45,8 @@ export interface ToolContext {
   log: Logger;
   /** Records a patient id this call touched, for the audit line (ids only, never names). */
   notePatient: (patientId: string) => void;
+  /** Derived data worth reusing across calls (per runtime). */
+  memo: ToolMemo;
 }
 
 export interface ToolSuccess<Output> {

@@ -1,0 +1,75 @@
+/**
+ * "A 60-minute crown prep" vs "a crown prep": when staff name a kind of visit instead of a
+ * length, the usual length comes from the practice itself — the median duration of its recent
+ * appointments of that type. The API has no appointment-type catalog, so this is derived from
+ * the appointment list (four weeks back) and memoised for hours.
+ */
+import { addDays, todayIn } from '../domain/dates.js';
+import { foldForMatch } from '../domain/names.js';
+import { ToolInputError } from './errors.js';
+import type { ToolContext } from './types.js';
+
+export interface AppointmentTypeLength {
+  name: string;
+  minutes: number;
+  /** How many recent appointments the median is taken from. */
+  sample: number;
+}
+
+const LOOKBACK_DAYS = 28;
+const MEMO_TTL_MS = 6 * 60 * 60_000;
+const RELEASED = new Set(['cancelled', 'broken', 'unscheduled']);
+
+export async function appointmentTypeLengths(context: ToolContext): Promise<AppointmentTypeLength[]> {
+  const practiceId = context.practice.id;
+  return context.memo.get(`appointment-types:${practiceId}`, MEMO_TTL_MS, async () => {
+    const today = todayIn(context.practice.timezone, context.now());
+    const { appointments } = await context.api.scheduling.listAppointments(
+      practiceId,
+      { range: { from: addDays(today, -LOOKBACK_DAYS), to: today }, limit: 5000 },
+      { signal: context.signal },
+    );
+    const byType = new Map<string, { name: string; durations: number[] }>();
+    for (const appointment of appointments) {
+      const name = typeof appointment.appointment_type === 'string' ? appointment.appointment_type.trim() : '';
+      const minutes = appointment.duration_minutes;
+      if (!name || typeof minutes !== 'number' || minutes <= 0 || RELEASED.has(String(appointment.status))) continue;
+      const key = foldForMatch(name);
+      const entry = byType.get(key) ?? { name, durations: [] };
+      entry.durations.push(minutes);
+      byType.set(key, entry);
+    }
+    return [...byType.values()]
+      .map(({ name, durations }) => ({ name, minutes: median(durations), sample: durations.length }))
+      .sort((a, b) => b.sample - a.sample);
+  });
+}
+
+/** The usual length of a named visit type; a clear error when the practice has no such type. */
+export async function lengthOfAppointmentType(context: ToolContext, requested: string): Promise<AppointmentTypeLength> {
+  const known = await appointmentTypeLengths(context);
+  const wanted = foldForMatch(requested);
+  const exact = known.filter((t) => foldForMatch(t.name) === wanted);
+  const partial =
+    exact.length > 0
+      ? exact
+      : known.filter((t) => foldForMatch(t.name).includes(wanted) || wanted.includes(foldForMatch(t.name)));
+  if (partial.length === 1 && partial[0]) return partial[0];
+  const names = (partial.length > 1 ? partial : known).slice(0, 15).map((t) => `${t.name} (${t.minutes} min)`);
+  throw new ToolInputError(
+    partial.length > 1
+      ? `"${requested}" matches several appointment types: ${names.join(', ')}. Name one, or give duration_minutes.`
+      : `${context.practice.name} has no recent "${requested}" appointments to take a usual length from. Give duration_minutes instead${names.length ? `, or use one of: ${names.join(', ')}` : ''}.`,
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1
+      ? (sorted[middle] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  // Round to the 5-minute grid schedules use.
+  return Math.max(5, Math.round(value / 5) * 5);
+}

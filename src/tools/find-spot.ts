@@ -1,0 +1,362 @@
+/**
+ * find_spot — the next open appointment times, from the practice's own slot finder (which
+ * applies templates, blockouts, closures, chairs and existing appointments server-side).
+ * Dates and times are the practice's; DST is the API's and luxon's business, never ours by hand.
+ */
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
+import { addDays, diffDays, todayIn } from '../domain/dates.js';
+import { parseTimeOfDay } from '../domain/time-of-day.js';
+import { lengthOfAppointmentType } from './appointment-types.js';
+import { ToolInputError, UnverifiableAnswerError } from './errors.js';
+import {
+  checkedDate,
+  localDateArgument,
+  operatoryName,
+  providerName,
+  resolveOperatories,
+  resolveProviders,
+  WEEKDAY_LABELS,
+  WEEKDAYS,
+} from './shared.js';
+import type { ToolContext, ToolDefinition } from './types.js';
+
+const MAX_SPAN_DAYS = 90; // find-spot: "Last date to search (max 90 days)" (L741)
+const DEFAULT_SPAN_DAYS = 30; // "default: start_date + 30 days" (L721)
+
+const inputSchema = z.object({
+  duration_minutes: z
+    .number()
+    .int()
+    .min(5, { error: 'duration_minutes must be at least 5' })
+    .max(480, { error: 'duration_minutes must be at most 480 (8 hours)' })
+    .optional()
+    .describe('Length in minutes, 5–480. Give this or appointment_type.'),
+  appointment_type: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      'Kind of visit, e.g. "Crown Prep"; its usual length at the practice is used when duration_minutes is absent.',
+    ),
+  providers: z
+    .array(z.string().min(1).max(120))
+    .max(6)
+    .optional()
+    .describe('Providers by name ("Dr. Dana"), abbreviation or id; any of them may take the time. Default: anyone.'),
+  operatories: z
+    .array(z.string().min(1).max(100))
+    .max(6)
+    .optional()
+    .describe('Chairs by name or id. Default: any bookable chair.'),
+  start_date: localDateArgument('First date to search, YYYY-MM-DD, practice time. Default: today.').optional(),
+  end_date: localDateArgument(
+    'Last date to search, YYYY-MM-DD. Default: 30 days after start; at most 90 days after start.',
+  ).optional(),
+  when: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Start-time preference in plain words: "mornings", "after 3pm", "Tue/Thu after 3pm", "Mon mornings or Fri afternoons".',
+    ),
+  days_of_week: z.array(z.enum(WEEKDAYS)).min(1).max(7).optional().describe('Only these weekdays.'),
+  max_results: z
+    .number()
+    .int()
+    .min(1)
+    .max(50, { error: 'max_results must be at most 50 (the API returns at most 50 times per search)' })
+    .default(10)
+    .describe('How many times to return, 1–50.'),
+});
+
+const ref = z.object({ id: z.string(), name: z.string() });
+const slotSchema = z.object({
+  start: z.string(),
+  end: z.string(),
+  date: z.string(),
+  weekday: z.string(),
+  time: z.string(),
+  provider: ref.nullable(),
+  operatory: ref.nullable(),
+});
+const windowSchema = z.object({
+  days: z.array(z.string()).nullable(),
+  earliest_start: z.string().nullable(),
+  latest_start: z.string().nullable(),
+});
+
+const outputSchema = z.object({
+  practice: z.object({ id: z.string(), name: z.string(), timezone: z.string() }),
+  searched: z.object({
+    duration_minutes: z.number(),
+    duration_source: z.enum(['requested', 'appointment_type']),
+    appointment_type: z.string().optional(),
+    start_date: z.string(),
+    end_date: z.string(),
+    windows: z.array(windowSchema),
+    providers: z.array(ref),
+    operatories: z.array(ref),
+  }),
+  slots: z.array(slotSchema),
+  more_available: z.boolean(),
+  suggestions: z.array(z.object({ change: z.string(), earliest: slotSchema })),
+  notes: z.array(z.string()),
+});
+
+type Input = z.infer<typeof inputSchema>;
+type Output = z.infer<typeof outputSchema>;
+type SlotOut = z.infer<typeof slotSchema>;
+
+interface SearchPlan {
+  durationMinutes: number;
+  range: { from: string; to: string };
+  windows: StartWindow[];
+  providers: Provider[];
+  operatories: Operatory[];
+  maxResults: number;
+}
+
+export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
+  name: 'find_spot',
+  title: 'Find open appointment times',
+  description:
+    'Finds the next open appointment times at the practice, e.g. "next 60-minute crown prep with Dr. Dana, mornings only". Respects the practice\'s schedule, blockouts, closed days, chairs and existing bookings; times are in the practice\'s time zone.',
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  requiredScopes: ['scheduling:read'],
+  writes: false,
+  async handler(context, args) {
+    const zone = context.practice.timezone;
+    const today = todayIn(zone, context.now());
+    const notes: string[] = [];
+
+    // Everything that can be checked without the API is checked first: a bad request costs no upstream call.
+    const range = checkRange(args, today, notes);
+    const windows = checkWindows(args);
+    if (args.duration_minutes === undefined && args.appointment_type === undefined) {
+      throw new ToolInputError(
+        'Say how long the visit is: give duration_minutes (e.g. 60) or appointment_type (e.g. "Crown Prep").',
+      );
+    }
+
+    let durationMinutes = args.duration_minutes;
+    let appointmentType: string | undefined;
+    if (durationMinutes === undefined && args.appointment_type !== undefined) {
+      const usual = await lengthOfAppointmentType(context, args.appointment_type);
+      durationMinutes = usual.minutes;
+      appointmentType = usual.name;
+      notes.push(
+        `${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`,
+      );
+    } else if (args.appointment_type !== undefined) {
+      appointmentType = args.appointment_type;
+    }
+    const [providers, operatories] = await Promise.all([
+      resolveProviders(context, args.providers),
+      resolveOperatories(context, args.operatories),
+    ]);
+
+    const plan: SearchPlan = {
+      durationMinutes: durationMinutes as number,
+      range,
+      windows,
+      providers,
+      operatories,
+      maxResults: args.max_results,
+    };
+    const result = await search(context, plan);
+    notes.push(...result.warnings);
+    const names = await nameLookup(context);
+    const slots = result.slots.map((slot) => describeSlot(slot, plan.durationMinutes, zone, names));
+
+    const suggestions = slots.length === 0 ? await relaxations(context, plan, names) : [];
+    const structured: Output = {
+      practice: { id: context.practice.id, name: context.practice.name, timezone: zone },
+      searched: {
+        duration_minutes: plan.durationMinutes,
+        duration_source: args.duration_minutes === undefined ? 'appointment_type' : 'requested',
+        ...(appointmentType ? { appointment_type: appointmentType } : {}),
+        start_date: range.from,
+        end_date: range.to,
+        windows: windows.map(describeWindow),
+        providers: providers.map((p) => ({ id: p.id, name: providerName(p) })),
+        operatories: operatories.map((o) => ({ id: o.id, name: operatoryName(o) })),
+      },
+      slots,
+      more_available: result.mayHaveMore,
+      suggestions,
+      notes,
+    };
+    return { structured, summary: summarize(structured) };
+  },
+};
+
+function checkRange(args: Input, today: string, notes: string[]): { from: string; to: string } {
+  const start = checkedDate(args.start_date, 'start_date') ?? today;
+  const end = checkedDate(args.end_date, 'end_date') ?? addDays(start, DEFAULT_SPAN_DAYS);
+  if (end < start) {
+    throw new ToolInputError(`end_date ${end} is before start_date ${start}. Swap them or pick a later end date.`);
+  }
+  if (diffDays(start, end) > MAX_SPAN_DAYS) {
+    throw new ToolInputError(
+      `The search spans ${diffDays(start, end)} days; the slot finder covers at most ${MAX_SPAN_DAYS} days after start_date. Narrow the dates, or search again from ${addDays(start, MAX_SPAN_DAYS + 1)}.`,
+    );
+  }
+  if (end < today) {
+    throw new ToolInputError(
+      `The dates ${start} to ${end} are in the past (today is ${today} at the practice). Search from today on.`,
+    );
+  }
+  if (start < today) {
+    notes.push(`Searched from today (${today}); earlier dates cannot have open times.`);
+    return { from: today, to: end };
+  }
+  return { from: start, to: end };
+}
+
+function checkWindows(args: Input): StartWindow[] {
+  let windows: StartWindow[] = args.when ? parseTimeOfDay(args.when).windows : [];
+  if (args.days_of_week) {
+    const days = args.days_of_week.map((d) => WEEKDAYS.indexOf(d)).sort((a, b) => a - b);
+    if (windows.length === 0) windows = [{ days, earliest: null, latest: null }];
+    windows = windows.map((w) => ({ ...w, days: w.days ? w.days.filter((d) => days.includes(d)) : days }));
+    if (windows.some((w) => w.days?.length === 0)) {
+      throw new ToolInputError(
+        'days_of_week and the days in "when" do not overlap, so nothing could match. Drop one of them.',
+      );
+    }
+  }
+  return windows;
+}
+
+async function search(context: ToolContext, plan: SearchPlan): Promise<FindSpotResult> {
+  const result = await context.api.scheduling.findSpot(
+    context.practice.id,
+    {
+      durationMinutes: plan.durationMinutes,
+      range: plan.range,
+      windows: plan.windows,
+      ...(plan.providers.length ? { providerIds: plan.providers.map((p) => p.id) } : {}),
+      ...(plan.operatories.length ? { operatoryIds: plan.operatories.map((o) => o.id) } : {}),
+      maxResults: plan.maxResults,
+    },
+    { signal: context.signal },
+  );
+  // T1: if the API dropped a provider/chair filter and its answer does not name the provider or
+  // chair of each time, the times cannot be presented as that provider's.
+  const filtered = plan.providers.length > 0 || plan.operatories.length > 0;
+  const unnamed = result.slots.some(
+    (s) =>
+      (plan.providers.length > 0 && s.providerId === null) || (plan.operatories.length > 0 && s.operatoryId === null),
+  );
+  if (filtered && unnamed) {
+    throw new UnverifiableAnswerError(
+      "The Escape Dental API's answer does not say which provider or chair each open time belongs to, so a search for a particular provider or chair cannot be answered reliably. Search without the provider/chair to see the practice's open times.",
+    );
+  }
+  return result;
+}
+
+interface NameLookup {
+  provider: (id: string | null) => { id: string; name: string } | null;
+  operatory: (id: string | null) => { id: string; name: string } | null;
+}
+
+async function nameLookup(context: ToolContext): Promise<NameLookup> {
+  const [providers, operatories] = await Promise.all([
+    context.api.reference.providers(context.practice.id, { signal: context.signal }),
+    context.api.reference.operatories(context.practice.id, { signal: context.signal }),
+  ]);
+  const byProvider = new Map(providers.map((p) => [p.id, providerName(p)]));
+  const byOperatory = new Map(operatories.map((o) => [o.id, operatoryName(o)]));
+  return {
+    provider: (id) => (id ? { id, name: byProvider.get(id) ?? 'unknown provider' } : null),
+    operatory: (id) => (id ? { id, name: byOperatory.get(id) ?? 'unknown chair' } : null),
+  };
+}
+
+function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
+  const start = DateTime.fromISO(slot.start, { setZone: true }).setZone(zone);
+  const end = start.plus({ minutes: durationMinutes });
+  return {
+    start: start.toISO({ suppressMilliseconds: true }) as string,
+    end: end.toISO({ suppressMilliseconds: true }) as string,
+    date: slot.localDate,
+    weekday: start.toFormat('ccc'),
+    time: slot.localTime,
+    provider: names.provider(slot.providerId),
+    operatory: names.operatory(slot.operatoryId),
+  };
+}
+
+function describeWindow(window: StartWindow): z.infer<typeof windowSchema> {
+  return {
+    days: window.days ? window.days.map((d) => WEEKDAY_LABELS[d] as string) : null,
+    earliest_start: window.earliest,
+    latest_start: window.latest,
+  };
+}
+
+/** When nothing fits: the nearest relaxations that do have a time, each searched for its earliest one. */
+async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLookup): Promise<Output['suggestions']> {
+  const candidates: { change: string; plan: SearchPlan }[] = [];
+  if (plan.windows.length > 0) candidates.push({ change: 'any day and time of day', plan: { ...plan, windows: [] } });
+  if (plan.providers.length > 0 || plan.operatories.length > 0) {
+    candidates.push({ change: 'any provider and chair', plan: { ...plan, providers: [], operatories: [] } });
+  }
+  const laterFrom = addDays(plan.range.to, 1);
+  candidates.push({
+    change: `dates after ${plan.range.to}`,
+    plan: { ...plan, range: { from: laterFrom, to: addDays(laterFrom, DEFAULT_SPAN_DAYS) } },
+  });
+  const found = await Promise.all(
+    candidates.map(async (candidate) => {
+      const result = await search(context, { ...candidate.plan, maxResults: 1 });
+      const first = result.slots[0];
+      return first
+        ? {
+            change: candidate.change,
+            earliest: describeSlot(first, plan.durationMinutes, context.practice.timezone, names),
+          }
+        : undefined;
+    }),
+  );
+  return found.filter((s): s is NonNullable<typeof s> => s !== undefined);
+}
+
+function summarize(output: Output): string {
+  const { searched } = output;
+  const who = searched.providers.length ? ` with ${searched.providers.map((p) => p.name).join(' or ')}` : '';
+  const what = searched.appointment_type ? ` ${searched.appointment_type}` : '';
+  const windows = searched.windows.length
+    ? `, ${searched.windows
+        .map((w) =>
+          `${w.days ? w.days.join('/') : 'any day'} ${w.earliest_start ? `from ${w.earliest_start}` : ''}${w.earliest_start && w.latest_start ? ' ' : ''}${w.latest_start ? `until ${w.latest_start}` : ''}`.trim(),
+        )
+        .join(' or ')} (start times)`
+    : '';
+  const header = `${output.slots.length === 0 ? 'No' : output.slots.length} open time${output.slots.length === 1 ? '' : 's'} for a ${searched.duration_minutes}-minute${what} visit${who}${windows}, ${searched.start_date} to ${searched.end_date} at ${output.practice.name} (${output.practice.timezone}).`;
+  const lines = [header];
+  for (const slot of output.slots) {
+    lines.push(
+      `- ${slot.weekday} ${slot.date} ${slot.time}–${slot.end.slice(11, 16)} · ${slot.provider?.name ?? 'any provider'} · ${slot.operatory?.name ?? 'any chair'}`,
+    );
+  }
+  if (output.more_available) lines.push('More times exist: narrow the dates or raise max_results.');
+  for (const suggestion of output.suggestions) {
+    const s = suggestion.earliest;
+    lines.push(
+      `With ${suggestion.change}: earliest ${s.weekday} ${s.date} ${s.time} · ${s.provider?.name ?? 'any provider'}.`,
+    );
+  }
+  if (output.slots.length === 0 && output.suggestions.length === 0) {
+    lines.push('Nothing opened up when relaxing the time of day, the provider or the dates either.');
+  }
+  for (const note of output.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n');
+}
