@@ -82,6 +82,8 @@ export interface EscapeClientOptions {
   maxPages?: number;
   random?: () => number;
   now?: () => number;
+  /** Waits between attempts (tests record the delays instead of sleeping). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface RequestOptions {
@@ -158,6 +160,7 @@ export class EscapeClient {
   private readonly maxResponseBytes: number;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: EscapeClientOptions) {
     let base: URL;
@@ -183,6 +186,7 @@ export class EscapeClient {
     this.maxPages = options.maxPages ?? 200;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
     if (options.dispatcher) {
       this.dispatcher = options.dispatcher;
       this.ownsDispatcher = false;
@@ -288,7 +292,7 @@ export class EscapeClient {
         const mayRetry = error.retryable && (idempotent || error instanceof NotSentError) && !isCircuitOpen(error);
         if (!mayRetry || failures >= this.retry.maxAttempts) throw withAttempts(error, attempt);
         const waitMs = this.retryDelay(error, failures, deadline, attempt);
-        await sleep(waitMs, signal).catch(() => {
+        await this.sleep(waitMs, signal).catch(() => {
           throw new RequestAborted({ ...ctx, attempts: attempt });
         });
       }

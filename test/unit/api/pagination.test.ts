@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EscapeClient } from '../../../src/api/client.js';
+import { InvalidResponse } from '../../../src/api/errors.js';
+import { collectPages, normalizePage, pageCapsFor } from '../../../src/api/pagination.js';
+import { StaticTokenProvider } from '../../../src/auth/upstream.js';
+import { type Handler, type ScriptedServer, startScriptedServer } from './scripted-server.js';
+
+const PRACTICE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+let server: ScriptedServer;
+let client: EscapeClient;
+
+async function start(handler: Handler, maxPages = 200): Promise<void> {
+  server = await startScriptedServer(handler);
+  client = new EscapeClient({
+    baseUrl: server.url,
+    credentials: new StaticTokenProvider('t'),
+    breaker: { enabled: false },
+    retry: { maxAttempts: 1 },
+    maxPages,
+  });
+}
+
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+});
+
+const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${from + i}` }));
+
+describe('normalizePage', () => {
+  it('bare arrays, and [[…]] flattened one level (T3 history sample)', () => {
+    expect(normalizePage([{ id: 1 }, { id: 2 }])).toMatchObject({
+      rows: [{ id: 1 }, { id: 2 }],
+      kind: 'array',
+      next: null,
+    });
+    expect(normalizePage([[{ id: 1 }, { id: 2 }]]).rows).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+
+  it('the DRF envelope', () => {
+    expect(normalizePage({ count: 3, next: 'http://x/?page=2', previous: null, results: [{ id: 'a' }] })).toEqual({
+      rows: [{ id: 'a' }],
+      count: 3,
+      next: 'http://x/?page=2',
+      kind: 'envelope',
+    });
+  });
+
+  it('{results} only', () => {
+    expect(normalizePage({ results: [{ id: 'a' }] })).toEqual({
+      rows: [{ id: 'a' }],
+      count: undefined,
+      next: undefined,
+      kind: 'results',
+    });
+  });
+
+  it("the spec's nested appointment sample (L43–171) is unwrapped", () => {
+    const body = {
+      count: 123,
+      results: [{ count: 3, next: null, previous: null, results: [{ id: 'a1' }, { id: 'a2' }, { id: 'a3' }] }],
+    };
+    expect(normalizePage(body)).toMatchObject({
+      rows: [{ id: 'a1' }, { id: 'a2' }, { id: 'a3' }],
+      count: 3,
+      kind: 'nested',
+      next: null,
+    });
+  });
+
+  it('keeps rows that merely have a results field but also an id', () => {
+    const body = { count: 1, results: [{ id: 'x', results: [] }] };
+    expect(normalizePage(body).rows).toEqual([{ id: 'x', results: [] }]);
+  });
+
+  it('rejects a non-list', () => {
+    expect(() => normalizePage({ detail: 'x' })).toThrow(InvalidResponse);
+    expect(() => normalizePage('oops')).toThrow(InvalidResponse);
+  });
+
+  it('documents per-endpoint caps', () => {
+    expect(pageCapsFor('scheduling.appointmentList')).toEqual({ default: 50, max: 100 });
+    expect(pageCapsFor('providers.list')).toEqual({ default: 100, max: 2000 });
+    expect(pageCapsFor('clinical.timeline')).toEqual({ default: 50, max: 200 });
+    expect(pageCapsFor('patients.list')).toEqual({ default: 20, max: 100 });
+  });
+});
+
+describe('collectPages', () => {
+  it('follows absolute next links verbatim and never asks above the max page size', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const marker = req.query.get('cursor');
+      if (marker === 'two') return { json: { count: 150, next: null, previous: 'x', results: rows(100, 50) } };
+      expect(page).toBe(1);
+      return {
+        json: {
+          count: 150,
+          next: `${server.url}${req.path}?cursor=two&page_size=100`,
+          previous: null,
+          results: rows(0, 100),
+        },
+      };
+    });
+    const result = await collectPages(client, {
+      operation: 'scheduling.appointmentList',
+      params: { practice: PRACTICE },
+      pageSize: 500,
+    });
+    expect(result.rows).toHaveLength(150);
+    expect(result.truncated).toBe(false);
+    expect(server.requests[0]?.query.get('page_size')).toBe('100');
+    expect(server.requests[1]?.query.get('cursor')).toBe('two');
+  });
+
+  it('a short page is not the last page while count says there is more (server clamped page_size)', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const all = rows(0, 120);
+      return { json: { count: 120, results: all.slice((page - 1) * 50, page * 50) } };
+    });
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(120);
+    expect(server.requests.map((r) => r.query.get('page'))).toEqual([null, '2', '3']);
+  });
+
+  it('{results} without count: continues while pages are full, stops on a short page', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      return { json: { results: page === 1 ? rows(0, 100) : rows(100, 7) } };
+    });
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(107);
+  });
+
+  it('stops when a server ignores `page` and repeats page 1', async () => {
+    await start(() => ({ json: { results: rows(0, 100) } }));
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(100);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('treats 404 "Invalid page." on a guessed page as the end', async () => {
+    await start((req) =>
+      req.query.get('page') === '2'
+        ? { status: 404, json: { detail: 'Invalid page.' } }
+        : { json: { results: rows(0, 100) } },
+    );
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(100);
+  });
+
+  it('a hard page cap stops a runaway next chain', async () => {
+    let n = 0;
+    await start(() => {
+      n += 1;
+      return { json: { count: 1_000_000, next: `${server.url}/api/v1/loop/?n=${n}`, results: rows(n * 100, 100) } };
+    }, 5);
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(server.requests).toHaveLength(5);
+    expect(result.hitPageCap).toBe(true);
+    expect(result.truncated).toBe(true);
+  });
+
+  it('refuses to follow a next link to another host', async () => {
+    await start(() => ({ json: { count: 10, next: 'http://198.51.100.7/steal/?page=2', results: rows(0, 5) } }));
+    await expect(collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } })).rejects.toThrow(
+      /another host/,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('respects a row limit without fetching further pages', async () => {
+    await start((req) => ({
+      json: {
+        count: 300,
+        next: `${server.url}${req.path}?page=${Number(req.query.get('page') ?? '1') + 1}`,
+        results: rows(0, 100),
+      },
+    }));
+    const result = await collectPages(client, {
+      operation: 'patients.list',
+      params: { practice: PRACTICE },
+      limit: 30,
+    });
+    expect(result.rows).toHaveLength(30);
+    expect(result.truncated).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('unwraps nested envelopes page by page', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const inner =
+        page === 1
+          ? { count: 130, next: `${server.url}${req.path}?page=2&page_size=100`, previous: null, results: rows(0, 100) }
+          : { count: 130, next: null, previous: 'x', results: rows(100, 30) };
+      return { json: { count: 1, results: [inner] } };
+    });
+    const result = await collectPages(client, {
+      operation: 'scheduling.appointmentList',
+      params: { practice: PRACTICE },
+    });
+    expect(result.rows).toHaveLength(130);
+    expect(new Set(result.rows.map((r) => (r as { id: string }).id)).size).toBe(130);
+  });
+});
