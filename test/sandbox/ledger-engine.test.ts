@@ -398,12 +398,13 @@ describe('production report (§15.7)', () => {
     ]);
   });
 
-  it('reads appointment status live: cancelling an appointment removes its procedures', () => {
+  it('cancelling an appointment removes its procedures once the ledger is invalidated', () => {
     const { l } = practice();
     const before = productionReport(getLedgerIndex(l.data), range, flags).summary.totalProduction;
     const broken = l.data.appointments.find((a) => a.status === 'broken');
     if (!broken) throw new Error('fixture');
     broken.status = 'cancelled';
+    invalidateLedger(l.data);
     expect(productionReport(getLedgerIndex(l.data), range, flags).summary.totalProduction).toBe(before - 7_000);
   });
 

@@ -4,13 +4,7 @@
  */
 import type { Cents, LocalDate, Practice, Uuid } from '../model.js';
 import { addDays, dayNumber } from './dates.js';
-import {
-  type AgingSummary,
-  agingReport,
-  isExcludedAppointmentStatus,
-  type ProviderProduction,
-  productionReport,
-} from './engine.js';
+import { type AgingSummary, agingReport, type ProviderProduction, productionReport } from './engine.js';
 import type { LedgerFlags } from './flags.js';
 import { type LedgerIndex, rangeOf } from './ledger-index.js';
 import { divRoundHalfUp, percent } from './money.js';
@@ -75,7 +69,6 @@ export function productionVsCollections(
 }
 
 export interface ProviderHoursRow extends ProviderProduction {
-  minutes: number;
   /** `production / hours`, rounded half-up to cents; null when there are no hours and PCT_ON_ZERO is null. */
   productionPerHour: Cents | null;
 }
@@ -85,18 +78,11 @@ export function productionByProvider(
   flags: LedgerFlags,
 ): Array<PracticeHead & { providers: ProviderHoursRow[] }> {
   return entries.map(({ ix, from, to }) => {
-    const minutes = new Map<Uuid | null, number>();
-    const { start, end } = rangeOf(ix.appointmentsByDay, dayNumber(from), dayNumber(to));
-    for (let k = start; k < end; k++) {
-      const a = ix.data.appointments[ix.appointmentsByDay.rows[k] as number];
-      if (!a || isExcludedAppointmentStatus(a.status, flags)) continue; // HOURS_SOURCE = appointment durations
-      minutes.set(a.providerId, (minutes.get(a.providerId) ?? 0) + a.durationMinutes);
-    }
+    // HOURS_SOURCE = appointment durations (non-cancelled appointments of the provider in range).
     const providers = productionReport(ix, { from, to }, flags).byProvider.map((row) => {
-      const m = minutes.get(row.providerId) ?? 0;
+      const m = row.appointmentMinutes;
       return {
         ...row,
-        minutes: m,
         productionPerHour: m === 0 ? (flags.pctOnZero === null ? null : 0) : divRoundHalfUp(row.production * 60, m),
       };
     });

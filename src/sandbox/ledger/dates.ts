@@ -1,35 +1,39 @@
 /**
- * Calendar arithmetic on practice-local `YYYY-MM-DD` dates. Every ledger date (proc_date,
- * date_complete, pay_date, adj_date, an appointment's local date) is already practice-local
- * (§15.2 M3), so ranges, ages and buckets are pure day counts: a DST change never shortens a day
- * here. Only instants (claim log stamps, "now") need the practice's zone to become a date.
+ * Calendar arithmetic on practice-local `YYYY-MM-DD` dates, over the sandbox's time module.
+ * Every ledger date (proc_date, date_complete, pay_date, adj_date, an appointment's local date) is
+ * already practice-local (§15.2 M3), so ranges, ages and buckets are pure day counts: a DST change
+ * never shortens a day here. Only instants (claim log stamps) need the zone to become a date.
  */
-import { DateTime } from 'luxon';
 import type { LocalDate } from '../model.js';
+import { dateToDayNum, dayNumToDate, timeZone, weekdayMon } from '../time.js';
 
-const MS_PER_DAY = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const dayCache = new Map<string, number>();
 
-/** Days since 1970-01-01 for a valid date, or NaN. */
+/** Days since 1970-01-01, or NaN for anything that is not a real date. */
 export function dayNumber(date: LocalDate): number {
-  const m = DATE_RE.exec(date);
-  if (!m) return Number.NaN;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return Number.NaN;
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  if (back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1) return Number.NaN; // 2026-02-30
-  return Math.round(ms / MS_PER_DAY);
+  let day = dayCache.get(date);
+  if (day === undefined) {
+    day = dateToDayNum(date) ?? Number.NaN;
+    if (dayCache.size > 100_000) dayCache.clear();
+    dayCache.set(date, day);
+  }
+  return day;
 }
 
 export function isLocalDate(value: string): boolean {
   return !Number.isNaN(dayNumber(value));
 }
 
+const dateCache = new Map<number, LocalDate>();
+
 export function fromDayNumber(day: number): LocalDate {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  let date = dateCache.get(day);
+  if (date === undefined) {
+    date = dayNumToDate(day);
+    if (dateCache.size > 100_000) dateCache.clear();
+    dateCache.set(day, date);
+  }
+  return date;
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
@@ -38,46 +42,34 @@ export function addDays(date: LocalDate, days: number): LocalDate {
 
 /** ISO weekday, 1 = Monday … 7 = Sunday. */
 export function isoWeekday(day: number): number {
-  return ((((day + 3) % 7) + 7) % 7) + 1; // 1970-01-01 was a Thursday
+  return weekdayMon(day) + 1;
 }
 
 export function isoWeekStart(day: number): number {
-  return day - (isoWeekday(day) - 1);
+  return day - weekdayMon(day);
 }
 
 export function monthStart(day: number): number {
-  const d = new Date(day * MS_PER_DAY);
-  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / MS_PER_DAY);
+  const d = new Date(day * 86_400_000);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 86_400_000;
 }
 
 export function monthEnd(day: number): number {
-  const d = new Date(day * MS_PER_DAY);
-  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / MS_PER_DAY) - 1;
+  const d = new Date(day * 86_400_000);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 86_400_000 - 1;
 }
-
-// Offsets only ever change on a 15-minute boundary, so one lookup per 15-minute slot is exact.
-const SLOT_MS = 15 * 60_000;
-const zoneCaches = new Map<string, Map<number, LocalDate>>();
 
 /** The practice-local calendar date of an instant. */
 export function localDateOf(ms: number, zone: string): LocalDate {
-  let cache = zoneCaches.get(zone);
-  if (!cache) {
-    cache = new Map();
-    zoneCaches.set(zone, cache);
-  }
-  const slot = Math.floor(ms / SLOT_MS);
-  let date = cache.get(slot);
-  if (date === undefined) {
-    date = DateTime.fromMillis(slot * SLOT_MS, { zone }).toISODate() ?? fromDayNumber(Math.floor(ms / MS_PER_DAY));
-    if (cache.size > 50_000) cache.clear();
-    cache.set(slot, date);
-  }
-  return date;
+  return fromDayNumber(timeZone(zone).dayNumOf(ms));
 }
 
-/** The instant of a local wall-clock time on a local date (first occurrence when ambiguous). */
+/** The practice-local day number of an instant. */
+export function localDayOf(ms: number, zone: string): number {
+  return timeZone(zone).dayNumOf(ms);
+}
+
+/** The instant of a local wall-clock time (a time in a DST gap maps to the jump). */
 export function zonedInstant(date: LocalDate, hour: number, minute: number, zone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return DateTime.fromObject({ year: y, month: m, day: d, hour, minute }, { zone }).toMillis();
+  return timeZone(zone).localToInstantLenient(dayNumber(date), hour * 60 + minute);
 }

@@ -4,7 +4,18 @@
  * trending are computed, so they reconcile by construction (I1–I7, I9, I10). Integer cents
  * throughout; the routes only render.
  */
-import type { Appointment, AppointmentStatus, Cents, Claim, LocalDate, Patient, Procedure, Uuid } from '../model.js';
+import type {
+  Adjustment,
+  Appointment,
+  AppointmentStatus,
+  Cents,
+  Claim,
+  LocalDate,
+  Patient,
+  Payment,
+  Procedure,
+  Uuid,
+} from '../model.js';
 import { dayNumber, fromDayNumber, isoWeekStart, monthEnd, monthStart } from './dates.js';
 import { type LedgerFlags, PENDING_CLAIM_STATUSES } from './flags.js';
 import { type LedgerIndex, NO_DAY, rangeOf } from './ledger-index.js';
@@ -103,10 +114,118 @@ export function isInsurancePayType(payType: string): boolean {
   return INSURANCE_PAY_TYPE.test(payType);
 }
 
+/** One patient's ledger rows reduced to (day, amount) numbers, compiled once per index and flags. */
+interface PatientBook {
+  chargeDay: number[];
+  chargeFee: number[];
+  /** Sorted by (pay_date, created, id), so the last one on or before `as_of` is the last payment. */
+  payDay: number[];
+  payAmt: number[];
+  payDate: LocalDate[];
+  /** False for insurance-typed payments under LAST_PAYMENT_PATIENT_ONLY. */
+  payIsLastCandidate: boolean[];
+  adjDay: number[];
+  adjAmt: number[];
+  insDay: number[];
+  insAmt: number[];
+  pending: Cents;
+}
+
+function flagsKey(flags: LedgerFlags): string {
+  return JSON.stringify(flags);
+}
+
+function memo<T>(ix: LedgerIndex, key: string, compute: () => T): T {
+  if (ix.memo.has(key)) return ix.memo.get(key) as T;
+  const value = compute();
+  if (ix.memo.size > 64) ix.memo.clear();
+  ix.memo.set(key, value);
+  return value;
+}
+
+const EMPTY_BOOK: PatientBook = {
+  chargeDay: [],
+  chargeFee: [],
+  payDay: [],
+  payAmt: [],
+  payDate: [],
+  payIsLastCandidate: [],
+  adjDay: [],
+  adjAmt: [],
+  insDay: [],
+  insAmt: [],
+  pending: 0,
+};
+
+function patientBooks(ix: LedgerIndex, flags: LedgerFlags): Map<Uuid, PatientBook> {
+  return memo(ix, `books|${flagsKey(flags)}`, () => {
+    const { data } = ix;
+    const books = new Map<Uuid, PatientBook>();
+    for (const [patientId, rows] of ix.byPatient) {
+      const book: PatientBook = {
+        chargeDay: [],
+        chargeFee: [],
+        payDay: [],
+        payAmt: [],
+        payDate: [],
+        payIsLastCandidate: [],
+        adjDay: [],
+        adjAmt: [],
+        insDay: [],
+        insAmt: [],
+        pending: 0,
+      };
+      for (const pos of rows.procedures) {
+        if (!isCompletedCharge(ix, pos, flags)) continue;
+        const day = serviceDay(ix, pos, flags);
+        if (day === NO_DAY) continue;
+        book.chargeDay.push(day);
+        book.chargeFee.push(fee(data.procedures[pos] as Procedure, flags));
+      }
+      const pays = rows.payments
+        .filter((pos) => (ix.payDay[pos] as number) !== NO_DAY)
+        .sort((x, y) => {
+          const a = data.payments[x] as Payment;
+          const b = data.payments[y] as Payment;
+          return (
+            (ix.payDay[x] as number) - (ix.payDay[y] as number) ||
+            a.createdMs - b.createdMs ||
+            (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+          );
+        });
+      for (const pos of pays) {
+        const pay = data.payments[pos] as Payment;
+        book.payDay.push(ix.payDay[pos] as number);
+        book.payAmt.push(pay.payAmountCents);
+        book.payDate.push(pay.payDate);
+        book.payIsLastCandidate.push(!(flags.lastPaymentPatientOnly && isInsurancePayType(pay.payType)));
+      }
+      for (const pos of rows.adjustments) {
+        const day = ix.adjDay[pos] as number;
+        if (day === NO_DAY) continue;
+        book.adjDay.push(day);
+        book.adjAmt.push((data.adjustments[pos] as Adjustment).adjAmountCents);
+      }
+      for (const pos of rows.claims) {
+        const claim = data.claims[pos] as Claim;
+        book.pending += insurancePending(claim);
+        const paid = insurancePaid(claim, flags);
+        if (paid === 0) continue;
+        book.insDay.push(insurancePaidDay(ix, pos, flags));
+        book.insAmt.push(paid);
+      }
+      books.set(patientId, book);
+    }
+    return books;
+  });
+}
+
 /** The live balance of one patient at `asOf` (§15.4) with its FIFO-allocated buckets (§15.5). */
 export function patientLedger(ix: LedgerIndex, patientId: Uuid, asOf: LocalDate, flags: LedgerFlags): PatientLedger {
-  const asOfDay = dayNumber(asOf);
-  const rows = ix.byPatient.get(patientId);
+  return ledgerFromBook(patientBooks(ix, flags).get(patientId) ?? EMPTY_BOOK, patientId, dayNumber(asOf), flags);
+}
+
+function ledgerFromBook(book: PatientBook, patientId: Uuid, asOfDay: number, flags: LedgerFlags): PatientLedger {
   const gross: Buckets = { '0_30': 0, '31_60': 0, '61_90': 0, over_90: 0 };
   const out: PatientLedger = {
     patientId,
@@ -114,50 +233,33 @@ export function patientLedger(ix: LedgerIndex, patientId: Uuid, asOf: LocalDate,
     totalPayments: 0,
     totalAdjustments: 0,
     insurancePaid: 0,
-    insuranceEstimate: 0,
+    insuranceEstimate: book.pending,
     balance: 0,
     buckets: gross,
     lastPayment: null,
   };
-  if (!rows) return out;
-  const { data } = ix;
-
-  for (const pos of rows.procedures) {
-    if (!isCompletedCharge(ix, pos, flags)) continue;
-    const day = serviceDay(ix, pos, flags);
-    if (day === NO_DAY || day > asOfDay) continue;
-    const amount = fee(data.procedures[pos] as Procedure, flags);
+  for (let i = 0; i < book.chargeDay.length; i++) {
+    const day = book.chargeDay[i] as number;
+    if (day > asOfDay) continue;
+    const amount = book.chargeFee[i] as number;
     out.totalCharges += amount;
     gross[agingBucketOf(asOfDay - day)] += amount;
   }
-  let lastPaymentKey: [number, number, string] | null = null;
-  for (const pos of rows.payments) {
-    const day = ix.payDay[pos] as number;
-    if (day === NO_DAY || day > asOfDay) continue;
-    const pay = data.payments[pos];
-    if (!pay) continue;
-    out.totalPayments += pay.payAmountCents;
-    if (flags.lastPaymentPatientOnly && isInsurancePayType(pay.payType)) continue;
-    const key: [number, number, string] = [day, pay.createdMs, pay.id];
-    if (!lastPaymentKey || compareKeys(key, lastPaymentKey) > 0) {
-      lastPaymentKey = key;
-      out.lastPayment = { date: pay.payDate, amountCents: pay.payAmountCents };
-    }
+  for (let i = 0; i < book.payDay.length; i++) {
+    if ((book.payDay[i] as number) > asOfDay) break;
+    const amount = book.payAmt[i] as number;
+    out.totalPayments += amount;
+    if (book.payIsLastCandidate[i]) out.lastPayment = { date: book.payDate[i] as LocalDate, amountCents: amount };
   }
   let adjustmentEffect = 0;
-  for (const pos of rows.adjustments) {
-    const day = ix.adjDay[pos] as number;
-    const adj = data.adjustments[pos];
-    if (!adj || day === NO_DAY || day > asOfDay) continue;
-    out.totalAdjustments += adj.adjAmountCents;
-    adjustmentEffect += adjEffect(adj.adjAmountCents, flags);
+  for (let i = 0; i < book.adjDay.length; i++) {
+    if ((book.adjDay[i] as number) > asOfDay) continue;
+    const amount = book.adjAmt[i] as number;
+    out.totalAdjustments += amount;
+    adjustmentEffect += adjEffect(amount, flags);
   }
-  for (const pos of rows.claims) {
-    const claim = data.claims[pos];
-    if (!claim) continue;
-    out.insuranceEstimate += insurancePending(claim);
-    const paid = insurancePaid(claim, flags);
-    if (paid !== 0 && insurancePaidDay(ix, pos, flags) <= asOfDay) out.insurancePaid += paid;
+  for (let i = 0; i < book.insDay.length; i++) {
+    if ((book.insDay[i] as number) <= asOfDay) out.insurancePaid += book.insAmt[i] as number;
   }
 
   const insuranceApplied = flags.insAsPayment ? 0 : out.insurancePaid;
@@ -176,27 +278,13 @@ export function patientLedger(ix: LedgerIndex, patientId: Uuid, asOf: LocalDate,
   return out;
 }
 
-function compareKeys(a: [number, number, string], b: [number, number, string]): number {
-  return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
-}
-
-function flagsKey(flags: LedgerFlags): string {
-  return JSON.stringify(flags);
-}
-
-function memo<T>(ix: LedgerIndex, key: string, compute: () => T): T {
-  if (ix.memo.has(key)) return ix.memo.get(key) as T;
-  const value = compute();
-  if (ix.memo.size > 64) ix.memo.clear();
-  ix.memo.set(key, value);
-  return value;
-}
-
 /** Every patient's ledger at `asOf`, in `data.patients` order (memoised per index). */
 export function allPatientLedgers(ix: LedgerIndex, asOf: LocalDate, flags: LedgerFlags): readonly PatientLedger[] {
-  return memo(ix, `ledgers|${asOf}|${flagsKey(flags)}`, () =>
-    ix.data.patients.map((p) => patientLedger(ix, p.id, asOf, flags)),
-  );
+  return memo(ix, `ledgers|${asOf}|${flagsKey(flags)}`, () => {
+    const books = patientBooks(ix, flags);
+    const asOfDay = dayNumber(asOf);
+    return ix.data.patients.map((p) => ledgerFromBook(books.get(p.id) ?? EMPTY_BOOK, p.id, asOfDay, flags));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,6 +487,8 @@ export interface ProviderProduction {
   collections: Cents;
   adjustments: Cents;
   procedureCount: number;
+  /** Σ duration of the provider's counted (non-cancelled) appointments in range (DSO `hours`). */
+  appointmentMinutes: number;
 }
 
 export interface ProcedureProduction {
@@ -423,6 +513,8 @@ export interface ProductionReport {
   summary: ProductionSummary;
   byProvider: ProviderProduction[];
   byProcedure: ProcedureProduction[];
+  /** Counted appointments (status ≠ cancelled, and ≠ broken by flag) in range whose provider passes (trending). */
+  appointmentCount: number;
 }
 
 export function netProduction(production: Cents, adjustments: Cents, flags: LedgerFlags): Cents {
@@ -480,13 +572,126 @@ export function completedChargePositions(
   return out;
 }
 
-/** The production report (§15.7); trending runs exactly this per bucket (I2). */
-export function productionReport(ix: LedgerIndex, q: ProductionQuery, flags: LedgerFlags): ProductionReport {
-  const fromDay = dayNumber(q.from);
-  const toDay = dayNumber(q.to);
+interface CodeCell {
+  description: string;
+  count: number;
+  total: Cents;
+}
+
+/** Everything one provider did on one local day, in the production report's terms. */
+interface Cell {
+  providerId: Uuid | null;
+  completed: Cents;
+  completedCount: number;
+  scheduled: Cents;
+  scheduledCount: number;
+  collections: Cents;
+  adjustments: Cents;
+  appointments: number;
+  minutes: number;
+  codes: Map<string, CodeCell>;
+  scheduledCodes: Map<string, CodeCell>;
+}
+
+interface DayCells {
+  days: Int32Array;
+  cells: Cell[][];
+}
+
+function addCode(codes: Map<string, CodeCell>, code: string, description: string, amount: Cents): void {
+  const entry = codes.get(code);
+  if (entry) {
+    entry.count += 1;
+    entry.total += amount;
+  } else codes.set(code, { description, count: 1, total: amount });
+}
+
+/**
+ * The ledger folded into (day, provider) cells, once per index and flags. Every production
+ * number — the report over any range, each trending bucket, the DSO rows — is a sum of cells
+ * through `productionReport`, so they reconcile by construction (I1–I4, I11).
+ */
+function dayCells(ix: LedgerIndex, flags: LedgerFlags): DayCells {
+  return memo(ix, `cells|${flagsKey(flags)}`, () => {
+    const byDay = new Map<number, Map<Uuid | null, Cell>>();
+    const cellOf = (day: number, providerId: Uuid | null): Cell => {
+      let providers = byDay.get(day);
+      if (!providers) {
+        providers = new Map();
+        byDay.set(day, providers);
+      }
+      let cell = providers.get(providerId);
+      if (!cell) {
+        cell = {
+          providerId,
+          completed: 0,
+          completedCount: 0,
+          scheduled: 0,
+          scheduledCount: 0,
+          collections: 0,
+          adjustments: 0,
+          appointments: 0,
+          minutes: 0,
+          codes: new Map(),
+          scheduledCodes: new Map(),
+        };
+        providers.set(providerId, cell);
+      }
+      return cell;
+    };
+    const { data } = ix;
+    const all = [-2_147_483_647, 2_147_483_647] as const;
+    for (const pos of completedChargePositions(ix, all[0], all[1], flags)) {
+      const p = data.procedures[pos] as Procedure;
+      const amount = fee(p, flags);
+      const cell = cellOf(serviceDay(ix, pos, flags), p.providerId);
+      cell.completed += amount;
+      cell.completedCount += 1;
+      addCode(cell.codes, p.procCode, ix.catalogDescription.get(p.procCode) ?? p.description, amount);
+    }
+    for (const item of scheduledItems(ix, all[0], all[1], flags)) {
+      const cell = cellOf(dayNumber(item.appointment.localDate), item.appointment.providerId);
+      cell.scheduled += item.feeCents;
+      cell.scheduledCount += 1;
+      addCode(
+        cell.scheduledCodes,
+        item.procCode,
+        ix.catalogDescription.get(item.procCode) ?? item.description,
+        item.feeCents,
+      );
+    }
+    for (const a of data.appointments) {
+      if (isExcludedAppointmentStatus(a.status, flags)) continue;
+      const day = dayNumber(a.localDate);
+      if (Number.isNaN(day)) continue;
+      const cell = cellOf(day, a.providerId);
+      cell.appointments += 1;
+      cell.minutes += a.durationMinutes;
+    }
+    data.payments.forEach((pay, pos) => {
+      const day = ix.payDay[pos] as number;
+      if (day !== NO_DAY) cellOf(day, pay.providerId).collections += pay.payAmountCents;
+    });
+    data.adjustments.forEach((adj, pos) => {
+      const day = ix.adjDay[pos] as number;
+      if (day !== NO_DAY) cellOf(day, adj.providerId).adjustments += adj.adjAmountCents;
+    });
+    const days = Int32Array.from([...byDay.keys()].sort((x, y) => x - y));
+    return { days, cells: Array.from(days, (d) => [...(byDay.get(d) as Map<Uuid | null, Cell>).values()]) };
+  });
+}
+
+/** The production report (§15.7). Trending runs exactly this per bucket (I2), without by_procedure. */
+export function productionReport(
+  ix: LedgerIndex,
+  q: ProductionQuery,
+  flags: LedgerFlags,
+  options: { byProcedure?: boolean } = {},
+): ProductionReport {
   const filter = q.providers && q.providers.length > 0 ? new Set(q.providers) : null;
   const keep = (providerId: Uuid | null): boolean =>
     filter ? providerId !== null && filter.has(providerId) : providerId !== null || flags.nullProviderRow;
+  const withCodes = options.byProcedure !== false;
 
   const rows = new Map<Uuid | null, ProviderProduction>();
   const rowOf = (providerId: Uuid | null): ProviderProduction => {
@@ -501,6 +706,7 @@ export function productionReport(ix: LedgerIndex, q: ProductionQuery, flags: Led
         collections: 0,
         adjustments: 0,
         procedureCount: 0,
+        appointmentMinutes: 0,
       };
       rows.set(providerId, row);
     }
@@ -508,47 +714,37 @@ export function productionReport(ix: LedgerIndex, q: ProductionQuery, flags: Led
   };
   if (filter) for (const id of filter) if (ix.providerPos.has(id)) rowOf(id);
 
-  const procedures = new Map<string, { description: string; count: number; total: Cents }>();
-  const addProcedure = (code: string, description: string, amount: Cents): void => {
-    const entry = procedures.get(code);
-    if (entry) {
-      entry.count += 1;
-      entry.total += amount;
-    } else {
-      procedures.set(code, { description: ix.catalogDescription.get(code) ?? description, count: 1, total: amount });
+  const codes = new Map<string, CodeCell>();
+  const mergeCodes = (from: Map<string, CodeCell>): void => {
+    for (const [code, c] of from) {
+      const entry = codes.get(code);
+      if (entry) {
+        entry.count += c.count;
+        entry.total += c.total;
+      } else codes.set(code, { ...c });
     }
   };
-
-  for (const pos of completedChargePositions(ix, fromDay, toDay, flags)) {
-    const p = ix.data.procedures[pos] as Procedure;
-    if (!keep(p.providerId)) continue;
-    const amount = fee(p, flags);
-    const row = rowOf(p.providerId);
-    row.completedProduction += amount;
-    row.production += amount;
-    row.procedureCount += 1;
-    addProcedure(p.procCode, p.description, amount);
-  }
-  for (const item of scheduledItems(ix, fromDay, toDay, flags)) {
-    const providerId = item.appointment.providerId;
-    if (!keep(providerId)) continue;
-    const row = rowOf(providerId);
-    row.scheduledProduction += item.feeCents;
-    if (flags.productionIncludesScheduled) {
-      row.production += item.feeCents;
-      row.procedureCount += 1;
-      addProcedure(item.procCode, item.description, item.feeCents);
+  let appointmentCount = 0;
+  const { days, cells } = dayCells(ix, flags);
+  const { start, end } = rangeOf({ days, rows: days }, dayNumber(q.from), dayNumber(q.to));
+  for (let k = start; k < end; k++) {
+    for (const cell of cells[k] as Cell[]) {
+      if (filter ? cell.providerId !== null && filter.has(cell.providerId) : true)
+        appointmentCount += cell.appointments;
+      if (!keep(cell.providerId)) continue;
+      const row = rowOf(cell.providerId);
+      row.completedProduction += cell.completed;
+      row.scheduledProduction += cell.scheduled;
+      row.production += cell.completed + (flags.productionIncludesScheduled ? cell.scheduled : 0);
+      row.procedureCount += cell.completedCount + (flags.productionIncludesScheduled ? cell.scheduledCount : 0);
+      row.collections += cell.collections;
+      row.adjustments += cell.adjustments;
+      row.appointmentMinutes += cell.minutes;
+      if (withCodes) {
+        mergeCodes(cell.codes);
+        if (flags.productionIncludesScheduled) mergeCodes(cell.scheduledCodes);
+      }
     }
-  }
-  const payments = rangeOf(ix.paymentsByDay, fromDay, toDay);
-  for (let k = payments.start; k < payments.end; k++) {
-    const pay = ix.data.payments[ix.paymentsByDay.rows[k] as number];
-    if (pay && keep(pay.providerId)) rowOf(pay.providerId).collections += pay.payAmountCents;
-  }
-  const adjustments = rangeOf(ix.adjustmentsByDay, fromDay, toDay);
-  for (let k = adjustments.start; k < adjustments.end; k++) {
-    const adj = ix.data.adjustments[ix.adjustmentsByDay.rows[k] as number];
-    if (adj && keep(adj.providerId)) rowOf(adj.providerId).adjustments += adj.adjAmountCents;
   }
 
   const byProvider = [...rows.values()]
@@ -582,7 +778,7 @@ export function productionReport(ix: LedgerIndex, q: ProductionQuery, flags: Led
     summary.procedureCount += r.procedureCount;
   }
   summary.netProduction = netProduction(summary.totalProduction, summary.totalAdjustments, flags);
-  const byProcedure = [...procedures.entries()]
+  const byProcedure = [...codes.entries()]
     .map(([procCode, e]) => ({
       procCode,
       description: e.description,
@@ -591,7 +787,7 @@ export function productionReport(ix: LedgerIndex, q: ProductionQuery, flags: Led
       avgFee: divRoundHalfUp(e.total, e.count),
     }))
     .sort((a, b) => b.totalProduction - a.totalProduction || a.procCode.localeCompare(b.procCode));
-  return { dateFrom: q.from, dateTo: q.to, summary, byProvider, byProcedure };
+  return { dateFrom: q.from, dateTo: q.to, summary, byProvider, byProcedure, appointmentCount };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -647,26 +843,6 @@ export function trendBuckets(
   return out;
 }
 
-/** Non-cancelled (and, by flag, non-broken) appointments in [fromDay, toDay] whose provider passes. */
-export function countedAppointments(
-  ix: LedgerIndex,
-  fromDay: number,
-  toDay: number,
-  providers: readonly Uuid[] | null | undefined,
-  flags: LedgerFlags,
-): Appointment[] {
-  const filter = providers && providers.length > 0 ? new Set(providers) : null;
-  const out: Appointment[] = [];
-  const { start, end } = rangeOf(ix.appointmentsByDay, fromDay, toDay);
-  for (let k = start; k < end; k++) {
-    const a = ix.data.appointments[ix.appointmentsByDay.rows[k] as number];
-    if (!a || isExcludedAppointmentStatus(a.status, flags)) continue;
-    if (filter && (a.providerId === null || !filter.has(a.providerId))) continue;
-    out.push(a);
-  }
-  return out;
-}
-
 export function productionTrending(ix: LedgerIndex, q: TrendingQuery, flags: LedgerFlags): TrendingReport {
   const bucket = q.bucket ?? defaultTrendBucket(q.from, q.to, flags);
   const metrics =
@@ -677,19 +853,21 @@ export function productionTrending(ix: LedgerIndex, q: TrendingQuery, flags: Led
   for (const [startDay, endDay] of trendBuckets(dayNumber(q.from), dayNumber(q.to), bucket, flags.clipEdges)) {
     const bucketFrom = fromDayNumber(startDay);
     const bucketTo = fromDayNumber(endDay);
-    const { summary } = productionReport(ix, { from: bucketFrom, to: bucketTo, providers: q.providers }, flags);
+    const report = productionReport(ix, { from: bucketFrom, to: bucketTo, providers: q.providers }, flags, {
+      byProcedure: false,
+    });
+    const { summary } = report;
     const all: Record<TrendMetric, Cents> = {
       production: summary.totalProduction,
       collections: summary.totalCollections,
       adjustments: summary.totalAdjustments,
       net_production: summary.netProduction,
     };
-    const appointmentCount = countedAppointments(ix, startDay, endDay, q.providers, flags).length;
     const values: Partial<Record<TrendMetric, Cents>> = {};
     for (const m of metrics) values[m] = all[m];
-    if (!flags.emitEmpty && appointmentCount === 0 && metrics.every((m) => all[m] === 0)) continue;
+    if (!flags.emitEmpty && report.appointmentCount === 0 && metrics.every((m) => all[m] === 0)) continue;
     for (const m of metrics) totals[m] = (totals[m] ?? 0) + all[m];
-    rows.push({ bucketStart: bucketFrom, bucketEnd: bucketTo, values, appointmentCount });
+    rows.push({ bucketStart: bucketFrom, bucketEnd: bucketTo, values, appointmentCount: report.appointmentCount });
   }
   return { dateFrom: q.from, dateTo: q.to, bucket, metrics, rows, totals };
 }

@@ -5,13 +5,14 @@
  * The index stores array positions, never copies, and every mutable field a report depends on
  * (a procedure's or appointment's status, an appointment's provider and scheduled procedures, a
  * claim's status and amounts, a patient's status and primary provider) is read live at query
- * time. What the index does bake in — which rows exist, their dates, a patient's primary carrier,
- * a claim's paid date — is guarded by a fingerprint (array lengths, Σ appointment start minutes,
- * Σ procedure `modifiedMs`) plus an explicit version that the ledger's own writers bump through
- * `invalidateLedger`. Anyone else who rewrites those baked-in fields in place should call it too.
+ * time. What the index bakes in — which rows exist, their dates, a patient's primary carrier, a
+ * claim's paid date — is rebuilt when the fingerprint changes: array lengths, an explicit version
+ * that the ledger's writers bump (`invalidateLedger`), and an optional `writeToken` whose identity
+ * changes on every write elsewhere (the routes pass the store's per-practice index, which the
+ * router replaces after each write).
  */
 import type { Claim, ClaimStatus, LocalDate, PracticeData, ProcedureCode, Uuid } from '../model.js';
-import { dayNumber, localDateOf } from './dates.js';
+import { dayNumber, localDayOf } from './dates.js';
 import type { LedgerFlags } from './flags.js';
 
 /** Row positions sorted by a day number. */
@@ -63,9 +64,10 @@ export interface LedgerIndex {
 export const NO_DAY = -2_147_483_648;
 
 const versions = new WeakMap<PracticeData, number>();
+const NO_CATALOG: readonly ProcedureCode[] = [];
 const cache = new WeakMap<
   PracticeData,
-  { fingerprint: string; catalog: readonly ProcedureCode[]; index: LedgerIndex }
+  { fingerprint: string; catalog: readonly ProcedureCode[]; writeToken: object | null; index: LedgerIndex }
 >();
 
 /** Marks a practice's ledger as changed: the next report rebuilds its index. */
@@ -74,19 +76,13 @@ export function invalidateLedger(data: PracticeData): void {
 }
 
 function fingerprint(data: PracticeData): string {
-  let startMinutes = 0;
-  for (const a of data.appointments) startMinutes += Math.floor(a.startMs / 60_000);
-  let procModified = 0;
-  for (const p of data.procedures) procModified += p.modifiedMs / 1000;
   return [
     versions.get(data) ?? 0,
     data.practice.timezone,
     data.providers.length,
     data.patients.length,
     data.appointments.length,
-    startMinutes,
     data.procedures.length,
-    procModified,
     data.payments.length,
     data.adjustments.length,
     data.claims.length,
@@ -96,12 +92,24 @@ function fingerprint(data: PracticeData): string {
 }
 
 /** The index for a practice, rebuilt only when its data changed. */
-export function getLedgerIndex(data: PracticeData, catalog: readonly ProcedureCode[] = []): LedgerIndex {
+export function getLedgerIndex(
+  data: PracticeData,
+  catalog: readonly ProcedureCode[] = NO_CATALOG,
+  writeToken: object | null = null,
+): LedgerIndex {
   const fp = fingerprint(data);
   const hit = cache.get(data);
-  if (hit && hit.fingerprint === fp && (catalog.length === 0 || hit.catalog === catalog)) return hit.index;
-  const index = buildIndex(data, catalog, versions.get(data) ?? 0);
-  cache.set(data, { fingerprint: fp, catalog, index });
+  if (
+    hit &&
+    hit.fingerprint === fp &&
+    (writeToken === null || hit.writeToken === writeToken) &&
+    (catalog === NO_CATALOG || hit.catalog === catalog)
+  ) {
+    return hit.index;
+  }
+  const effective = catalog === NO_CATALOG ? (hit?.catalog ?? catalog) : catalog;
+  const index = buildIndex(data, effective, versions.get(data) ?? 0);
+  cache.set(data, { fingerprint: fp, catalog: effective, writeToken, index });
   return index;
 }
 
@@ -138,7 +146,7 @@ function firstPaidDay(claim: Claim, zone: string): number {
     if (PAID_LOG_STATUSES.has(entry.toStatus) && (first === null || entry.changedAtMs < first))
       first = entry.changedAtMs;
   }
-  return first === null ? NO_DAY : parseDay(localDateOf(first, zone));
+  return first === null ? NO_DAY : localDayOf(first, zone);
 }
 
 function buildIndex(data: PracticeData, catalog: readonly ProcedureCode[], version: number): LedgerIndex {
@@ -228,7 +236,7 @@ function buildIndex(data: PracticeData, catalog: readonly ProcedureCode[], versi
     claimFirstPaidDay: Int32Array.from(data.claims, (c) => firstPaidDay(c, zone)),
     claimCreatedDay: (position) => {
       const claim = data.claims[position];
-      return claim ? parseDay(localDateOf(claim.createdMs, zone)) : NO_DAY;
+      return claim ? localDayOf(claim.createdMs, zone) : NO_DAY;
     },
     memo: new Map(),
   };
