@@ -206,9 +206,15 @@ export class EscapeClient {
     return this.breakers.state(this.origin);
   }
 
-  async close(): Promise<void> {
-    this.breakers.shutdown();
-    if (this.ownsDispatcher) await this.dispatcher.close();
+  private closing: Promise<void> | undefined;
+
+  /** Stops the breakers and closes the owned connection pool (idempotent). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.breakers.shutdown();
+      if (this.ownsDispatcher) await this.dispatcher.close();
+    })();
+    return this.closing;
   }
 
   /** Builds the absolute URL of an operation (path placeholders encoded, arrays as repeated params). */
@@ -513,7 +519,9 @@ function parseJsonText(
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
-  } catch (cause) {
+  } catch {
+    // The SyntaxError is not kept as `cause`: its message quotes the body, which may hold
+    // patient data, and loggers serialise `cause`.
     if (status >= 200 && status < 300) {
       const type = Array.isArray(contentType) ? contentType[0] : contentType;
       const isJson = !type || /json/i.test(type);
@@ -521,7 +529,7 @@ function parseJsonText(
         isJson
           ? 'The Escape Dental API sent malformed or truncated JSON.'
           : 'The Escape Dental API sent a response that is not JSON (a proxy or maintenance page?).',
-        { ...ctx, status, upstreamBody: text.slice(0, 500), cause },
+        { ...ctx, status, upstreamBody: text.slice(0, 500) },
         true,
       );
     }

@@ -57,6 +57,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
   const practiceResources = createPracticeResources(client, cache);
   const ctx: ResourceContext = { client, cache, now, timezone: practiceResources.practices.timezone };
   const patients = createPatientResources(ctx);
+  let closing: Promise<void> | undefined;
   return {
     client,
     cache,
@@ -70,9 +71,12 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
     admin: createAdminResources(client),
-    async close() {
-      await client.close();
-      if (ownsDispatcher) await dispatcher.close();
+    close() {
+      closing ??= (async () => {
+        await client.close();
+        if (ownsDispatcher) await dispatcher.close();
+      })();
+      return closing;
     },
   };
 }

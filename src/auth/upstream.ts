@@ -101,16 +101,36 @@ export function fingerprint(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Decodes a JWT's `exp` (seconds) without verifying it; undefined for opaque tokens. */
-export function jwtExpiryMs(token: string): number | undefined {
+function jwtClaims(token: string): { exp?: unknown; iat?: unknown } | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1]) return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
+    const payload: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return payload !== null && typeof payload === 'object' ? (payload as { exp?: unknown; iat?: unknown }) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Decodes a JWT's `exp` (seconds) without verifying it; undefined for opaque tokens. */
+export function jwtExpiryMs(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+}
+
+/**
+ * When to consider an access token expired, on our clock. With `iat` the token's lifetime
+ * (`exp − iat`) is anchored at the moment we received it, so a skewed server clock neither
+ * makes every token look expired (a refresh — and a rotation — per request) nor keeps an
+ * expired one alive; without `iat`, `exp` is taken as is.
+ */
+export function localExpiryMs(token: string, receivedAtMs: number): number | undefined {
+  const claims = jwtClaims(token);
+  const exp = claims?.exp;
+  const iat = claims?.iat;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
+  if (typeof iat === 'number' && Number.isFinite(iat) && exp >= iat) return receivedAtMs + (exp - iat) * 1000;
+  return exp * 1000;
 }
 
 /** The `escape_refresh_token` value from Set-Cookie headers (C-T17), if any. */
@@ -342,7 +362,7 @@ export class SimpleJwtProvider implements CredentialProvider {
       // Persist the rotated token before anything uses the new access token: if we crashed after
       // using it, the old refresh token (now blacklisted) would be all that is left on disk.
       if (rotated !== undefined && rotated !== refresh) await this.persist(rotated);
-      this.access = { token: obj.access, expMs: jwtExpiryMs(obj.access) };
+      this.access = { token: obj.access, expMs: localExpiryMs(obj.access, this.now()) };
       return obj.access;
     } finally {
       clearTimeout(timer);

@@ -229,3 +229,29 @@ describe('SimpleJwtProvider', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 });
+
+describe('clock skew', () => {
+  it('anchors the access-token lifetime (exp − iat) at our receive time', async () => {
+    const { localExpiryMs } = await import('../../../src/auth/upstream.js');
+    const serverNow = Date.parse('2020-01-01T00:00:00Z') / 1000;
+    const token = jwt({ iat: serverNow, exp: serverNow + 300 });
+    expect(localExpiryMs(token, 1_000_000)).toBe(1_000_000 + 300_000);
+    expect(localExpiryMs(jwt({ exp: 2_000 }), 1)).toBe(2_000_000);
+    expect(localExpiryMs('opaque', 1)).toBeUndefined();
+  });
+
+  it('a server clock far behind ours does not cause a refresh per call', async () => {
+    replyOverride = (body) => {
+      if (!body.refresh || !valid.has(body.refresh)) return undefined;
+      valid.delete(body.refresh);
+      rotations += 1;
+      valid.add(`R${rotations}`);
+      const iat = Date.parse('2020-01-01T00:00:00Z') / 1000;
+      return { json: { access: jwt({ iat, exp: iat + 300, n: rotations }), refresh: `R${rotations}` } };
+    };
+    const p = provider();
+    const a = await p.getAccessToken();
+    expect(await p.getAccessToken()).toBe(a);
+    expect(rotations).toBe(1);
+  });
+});
