@@ -21,7 +21,8 @@ export function describeToolError(error: unknown, context: { toolTimeoutMs: numb
   if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
   if (error instanceof PracticeSelectionError)
     return { message: error.message, label: 'invalid_input', unexpected: false };
-  if (error instanceof DateInputError || error instanceof TextInputError) {
+  // RangeError: the API client's own argument checks (messages written for the caller).
+  if (error instanceof DateInputError || error instanceof TextInputError || error instanceof RangeError) {
     return { message: error.message, label: 'invalid_input', unexpected: false };
   }
   if (error instanceof UnverifiableAnswerError)

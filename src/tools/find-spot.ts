@@ -73,34 +73,23 @@ const inputSchema = z.object({
     .describe('How many times to return, 1–50.'),
 });
 
-const ref = z.object({ id: z.string(), name: z.string() });
 const slotSchema = z.object({
   start: z.string(),
   end: z.string(),
-  date: z.string(),
   weekday: z.string(),
-  time: z.string(),
-  provider: ref.nullable(),
-  operatory: ref.nullable(),
-});
-const windowSchema = z.object({
-  days: z.array(z.string()).nullable(),
-  earliest_start: z.string().nullable(),
-  latest_start: z.string().nullable(),
+  provider: z.string().optional(),
+  provider_id: z.string().optional(),
+  operatory: z.string().optional(),
+  operatory_id: z.string().optional(),
 });
 
 const outputSchema = z.object({
-  practice: z.object({ id: z.string(), name: z.string(), timezone: z.string() }),
-  searched: z.object({
-    duration_minutes: z.number(),
-    duration_source: z.enum(['requested', 'appointment_type']),
-    appointment_type: z.string().optional(),
-    start_date: z.string(),
-    end_date: z.string(),
-    windows: z.array(windowSchema),
-    providers: z.array(ref),
-    operatories: z.array(ref),
-  }),
+  practice: z.string(),
+  timezone: z.string(),
+  duration_minutes: z.number(),
+  start_date: z.string(),
+  end_date: z.string(),
+  searched: z.string(),
   slots: z.array(slotSchema),
   more_available: z.boolean(),
   suggestions: z.array(z.object({ change: z.string(), earliest: slotSchema })),
@@ -176,17 +165,12 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
 
     const suggestions = slots.length === 0 ? await relaxations(context, plan, names) : [];
     const structured: Output = {
-      practice: { id: context.practice.id, name: context.practice.name, timezone: zone },
-      searched: {
-        duration_minutes: plan.durationMinutes,
-        duration_source: args.duration_minutes === undefined ? 'appointment_type' : 'requested',
-        ...(appointmentType ? { appointment_type: appointmentType } : {}),
-        start_date: range.from,
-        end_date: range.to,
-        windows: windows.map(describeWindow),
-        providers: providers.map((p) => ({ id: p.id, name: providerName(p) })),
-        operatories: operatories.map((o) => ({ id: o.id, name: operatoryName(o) })),
-      },
+      practice: context.practice.name,
+      timezone: zone,
+      duration_minutes: plan.durationMinutes,
+      start_date: range.from,
+      end_date: range.to,
+      searched: describeSearch(plan, appointmentType),
       slots,
       more_available: result.mayHaveMore,
       suggestions,
@@ -263,8 +247,8 @@ async function search(context: ToolContext, plan: SearchPlan): Promise<FindSpotR
 }
 
 interface NameLookup {
-  provider: (id: string | null) => { id: string; name: string } | null;
-  operatory: (id: string | null) => { id: string; name: string } | null;
+  provider: (id: string | null) => string | undefined;
+  operatory: (id: string | null) => string | undefined;
 }
 
 async function nameLookup(context: ToolContext): Promise<NameLookup> {
@@ -275,31 +259,41 @@ async function nameLookup(context: ToolContext): Promise<NameLookup> {
   const byProvider = new Map(providers.map((p) => [p.id, providerName(p)]));
   const byOperatory = new Map(operatories.map((o) => [o.id, operatoryName(o)]));
   return {
-    provider: (id) => (id ? { id, name: byProvider.get(id) ?? 'unknown provider' } : null),
-    operatory: (id) => (id ? { id, name: byOperatory.get(id) ?? 'unknown chair' } : null),
+    provider: (id) => (id ? (byProvider.get(id) ?? 'unknown provider') : undefined),
+    operatory: (id) => (id ? (byOperatory.get(id) ?? 'unknown chair') : undefined),
   };
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
   const start = DateTime.fromISO(slot.start, { setZone: true }).setZone(zone);
   const end = start.plus({ minutes: durationMinutes });
+  const provider = names.provider(slot.providerId);
+  const operatory = names.operatory(slot.operatoryId);
   return {
     start: start.toISO({ suppressMilliseconds: true }) as string,
     end: end.toISO({ suppressMilliseconds: true }) as string,
-    date: slot.localDate,
     weekday: start.toFormat('ccc'),
-    time: slot.localTime,
-    provider: names.provider(slot.providerId),
-    operatory: names.operatory(slot.operatoryId),
+    ...(provider && slot.providerId ? { provider, provider_id: slot.providerId } : {}),
+    ...(operatory && slot.operatoryId ? { operatory, operatory_id: slot.operatoryId } : {}),
   };
 }
 
-function describeWindow(window: StartWindow): z.infer<typeof windowSchema> {
-  return {
-    days: window.days ? window.days.map((d) => WEEKDAY_LABELS[d] as string) : null,
-    earliest_start: window.earliest,
-    latest_start: window.latest,
-  };
+/** "60-minute Crown Prep with Dr. Dana Synthetic in Op 1, Tue/Thu starting 15:00 or later". */
+function describeSearch(plan: SearchPlan, appointmentType: string | undefined): string {
+  const parts = [`${plan.durationMinutes}-minute${appointmentType ? ` ${appointmentType}` : ''} visit`];
+  if (plan.providers.length) parts.push(`with ${plan.providers.map(providerName).join(' or ')}`);
+  if (plan.operatories.length) parts.push(`in ${plan.operatories.map(operatoryName).join(' or ')}`);
+  if (plan.windows.length) {
+    const windows = plan.windows.map((w) => {
+      const days = w.days ? w.days.map((d) => WEEKDAY_LABELS[d]).join('/') : 'any day';
+      const from = w.earliest ? ` from ${w.earliest}` : '';
+      const until = w.latest ? ` until ${w.latest}` : '';
+      return `${days}${from}${until}`;
+    });
+    parts.push(`starting ${windows.join(' or ')}`);
+  }
+  parts.push(`${plan.range.from} to ${plan.range.to}`);
+  return parts.join(', ');
 }
 
 /** When nothing fits: the nearest relaxations that do have a time, each searched for its earliest one. */
@@ -330,32 +324,18 @@ async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLo
 }
 
 function summarize(output: Output): string {
-  const { searched } = output;
-  const who = searched.providers.length ? ` with ${searched.providers.map((p) => p.name).join(' or ')}` : '';
-  const what = searched.appointment_type ? ` ${searched.appointment_type}` : '';
-  const windows = searched.windows.length
-    ? `, ${searched.windows
-        .map((w) =>
-          `${w.days ? w.days.join('/') : 'any day'} ${w.earliest_start ? `from ${w.earliest_start}` : ''}${w.earliest_start && w.latest_start ? ' ' : ''}${w.latest_start ? `until ${w.latest_start}` : ''}`.trim(),
-        )
-        .join(' or ')} (start times)`
-    : '';
-  const header = `${output.slots.length === 0 ? 'No' : output.slots.length} open time${output.slots.length === 1 ? '' : 's'} for a ${searched.duration_minutes}-minute${what} visit${who}${windows}, ${searched.start_date} to ${searched.end_date} at ${output.practice.name} (${output.practice.timezone}).`;
-  const lines = [header];
-  for (const slot of output.slots) {
-    lines.push(
-      `- ${slot.weekday} ${slot.date} ${slot.time}–${slot.end.slice(11, 16)} · ${slot.provider?.name ?? 'any provider'} · ${slot.operatory?.name ?? 'any chair'}`,
-    );
-  }
+  const count = output.slots.length;
+  const lines = [
+    `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${output.practice} for a ${output.searched} (${output.timezone}).`,
+  ];
+  const line = (slot: SlotOut) =>
+    `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
+  for (const slot of output.slots) lines.push(`- ${line(slot)}`);
   if (output.more_available) lines.push('More times exist: narrow the dates or raise max_results.');
-  for (const suggestion of output.suggestions) {
-    const s = suggestion.earliest;
-    lines.push(
-      `With ${suggestion.change}: earliest ${s.weekday} ${s.date} ${s.time} · ${s.provider?.name ?? 'any provider'}.`,
-    );
-  }
-  if (output.slots.length === 0 && output.suggestions.length === 0) {
-    lines.push('Nothing opened up when relaxing the time of day, the provider or the dates either.');
+  for (const suggestion of output.suggestions)
+    lines.push(`With ${suggestion.change}: earliest ${line(suggestion.earliest)}.`);
+  if (count === 0 && output.suggestions.length === 0) {
+    lines.push('Relaxing the time of day, the provider or the dates found nothing either.');
   }
   for (const note of output.notes) lines.push(`Note: ${note}`);
   return lines.join('\n');

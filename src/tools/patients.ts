@@ -1,0 +1,162 @@
+/**
+ * Finding the patient a request is about: by id, or by name with an optional date of birth or
+ * phone. More than one match is never resolved by guessing — the caller gets the candidates,
+ * with just enough to tell them apart.
+ */
+import { z } from 'zod';
+import { NotFound } from '../api/errors.js';
+import type { Patient } from '../api/port.js';
+import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
+import { ToolInputError } from './errors.js';
+import { checkedDate, localDateArgument } from './shared.js';
+import type { ToolContext } from './types.js';
+
+export const patientArguments = {
+  patient_id: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Patient id, when known (from find_patient or an earlier answer).'),
+  name: z.string().max(120).optional().describe('Patient name as staff say it, e.g. "Jane Example".'),
+  date_of_birth: localDateArgument('Date of birth, YYYY-MM-DD, to tell patients with the same name apart.').optional(),
+  phone: z.string().max(40).optional().describe('A phone number of the patient, any format.'),
+};
+
+export interface PatientQuery {
+  patient_id?: string | undefined;
+  name?: string | undefined;
+  date_of_birth?: string | undefined;
+  phone?: string | undefined;
+}
+
+export const candidateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  date_of_birth: z.string().optional(),
+  phone_last4: z.string().optional(),
+  status: z.string().optional(),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
+
+export type PatientMatch =
+  | { kind: 'one'; patient: Patient /** Other patients whose names only partly match. */; similar: Candidate[] }
+  | { kind: 'several'; candidates: Candidate[]; more: boolean };
+
+const MAX_CANDIDATES = 8;
+
+/** Checks a patient query before any upstream call; returns the cleaned query. */
+export function checkPatientQuery(query: PatientQuery): PatientQuery {
+  const cleaned: PatientQuery = {
+    patient_id: query.patient_id?.trim() || undefined,
+    name:
+      query.name === undefined
+        ? undefined
+        : sanitizeUserText(query.name, { maxLength: 120, label: 'patient name' }) || undefined,
+    date_of_birth: checkedDate(query.date_of_birth, 'date_of_birth'),
+    phone: query.phone?.trim() || undefined,
+  };
+  if (!cleaned.patient_id && !cleaned.name && !cleaned.phone) {
+    throw new ToolInputError(
+      'Say which patient: give patient_id, or a name (optionally with date_of_birth or phone), or a phone number.',
+    );
+  }
+  if (cleaned.phone && normalizePhoneDigits(cleaned.phone).length < 4) {
+    throw new ToolInputError('The phone number needs at least 4 digits.');
+  }
+  return cleaned;
+}
+
+export async function findPatient(context: ToolContext, query: PatientQuery): Promise<PatientMatch> {
+  const practiceName = context.practice.name;
+  if (query.patient_id) {
+    try {
+      const patient = await context.api.patients.retrieve(context.practice.id, query.patient_id, {
+        signal: context.signal,
+      });
+      return { kind: 'one', patient, similar: [] };
+    } catch (error) {
+      // The API answers 404 for "missing" and "another practice's patient" alike (L6397).
+      if (error instanceof NotFound) {
+        throw new ToolInputError(`No patient with id ${query.patient_id} at ${practiceName}. Search by name instead.`);
+      }
+      throw error;
+    }
+  }
+
+  const dob = query.date_of_birth;
+  const result = await context.api.patients.search(
+    context.practice.id,
+    {
+      ...(query.name ? { search: query.name } : {}),
+      ...(query.phone ? { phone: query.phone } : {}),
+      ...(dob ? { postFilter: (p: Patient) => p.date_of_birth === dob } : {}),
+      limit: 50,
+    },
+    { signal: context.signal },
+  );
+  const { exact, partial } = splitByName(result.patients, query.name);
+  const matches = [...exact, ...partial];
+  if (matches.length === 0) {
+    const what = [
+      query.name && `named "${query.name}"`,
+      dob && `born ${dob}`,
+      query.phone && `with phone ${query.phone}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw new ToolInputError(
+      `No patient ${what} at ${practiceName}. Check the spelling, or search with fewer details.`,
+    );
+  }
+  if (matches.length === 1) return { kind: 'one', patient: matches[0] as Patient, similar: [] };
+  // One patient with exactly that name, others only similar ("Jane" vs "Janet"): not a guess.
+  if (exact.length === 1) {
+    return { kind: 'one', patient: exact[0] as Patient, similar: partial.slice(0, 3).map(toCandidate) };
+  }
+  return {
+    kind: 'several',
+    candidates: matches.slice(0, MAX_CANDIDATES).map(toCandidate),
+    more: matches.length > MAX_CANDIDATES || result.truncated,
+  };
+}
+
+export function patientName(patient: Patient): string {
+  const first = patient.first_name ?? '';
+  const preferred = patient.preferred_name && patient.preferred_name !== first ? ` (${patient.preferred_name})` : '';
+  return `${first}${preferred} ${patient.last_name ?? ''}`.trim() || patient.id;
+}
+
+export function toCandidate(patient: Patient): Candidate {
+  const phone = normalizePhoneDigits(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? '');
+  return {
+    id: patient.id,
+    name: patientName(patient),
+    ...(patient.date_of_birth ? { date_of_birth: patient.date_of_birth } : {}),
+    ...(phone.length >= 4 ? { phone_last4: phone.slice(-4) } : {}),
+    ...(patient.status ? { status: patient.status } : {}),
+  };
+}
+
+/** Patients whose full name is exactly the one asked for, and the rest (in the API's order). */
+function splitByName(patients: readonly Patient[], name: string | undefined): { exact: Patient[]; partial: Patient[] } {
+  if (!name) return { exact: [], partial: [...patients] };
+  const wanted = foldForMatch(name);
+  const exact = (p: Patient) =>
+    [
+      `${p.first_name ?? ''} ${p.last_name ?? ''}`,
+      `${p.preferred_name ?? ''} ${p.last_name ?? ''}`,
+      `${p.last_name ?? ''} ${p.first_name ?? ''}`,
+    ]
+      .map(foldForMatch)
+      .includes(wanted);
+  return { exact: patients.filter(exact), partial: patients.filter((p) => !exact(p)) };
+}
+
+export function describeCandidates(candidates: readonly Candidate[], more: boolean): string {
+  const lines = candidates.map(
+    (c) =>
+      `- ${c.name}${c.date_of_birth ? `, born ${c.date_of_birth}` : ''}${c.phone_last4 ? `, phone …${c.phone_last4}` : ''}${c.status && c.status !== 'active' ? ` (${c.status})` : ''} — id ${c.id}`,
+  );
+  if (more) lines.push('- …and more: add the date of birth or phone to narrow it down.');
+  return lines.join('\n');
+}
