@@ -80,6 +80,11 @@ function claimDateDay(ix: LedgerIndex, c: Claim, pos: number, flags: LedgerFlags
   return date ? dayNumber(date) : null;
 }
 
+/** Code-point order: deterministic and far cheaper than `localeCompare` in hot sorts. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function compareClaims(a: Claim, b: Claim): number {
   const da = a.dateService ?? '';
   const db = b.dateService ?? '';

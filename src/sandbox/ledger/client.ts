@@ -2,7 +2,9 @@
  * Client (DSO) reports (§15.10), each row computed by the practice-level engine on that
  * practice's own data and calendar, so a DSO row equals the practice's own report (I11).
  */
+
 import type { Cents, LocalDate, Practice, Uuid } from '../model.js';
+import { compareText } from './claims.js';
 import { addDays, dayNumber } from './dates.js';
 import { type AgingSummary, agingReport, type ProviderProduction, productionReport } from './engine.js';
 import type { LedgerFlags } from './flags.js';
@@ -115,7 +117,7 @@ export function adjustmentsByType(entries: readonly RangeEntry[]): {
       total += adj.adjAmountCents;
     }
     grandTotal += total;
-    const byType = [...types.values()].sort((a, b) => a.adjType.localeCompare(b.adjType));
+    const byType = [...types.values()].sort((a, b) => compareText(a.adjType, b.adjType));
     return { ...head(ix.data.practice), totalAdjustments: total, byType };
   });
   return { practices, grandTotal };

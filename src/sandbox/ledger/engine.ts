@@ -4,6 +4,7 @@
  * trending are computed, so they reconcile by construction (I1–I7, I9, I10). Integer cents
  * throughout; the routes only render.
  */
+
 import type {
   Adjustment,
   Appointment,
@@ -16,6 +17,8 @@ import type {
   Procedure,
   Uuid,
 } from '../model.js';
+import { providerName } from '../serialize.js';
+import { compareText } from './claims.js';
 import { dayNumber, fromDayNumber, isoWeekStart, monthEnd, monthStart } from './dates.js';
 import { type LedgerFlags, PENDING_CLAIM_STATUSES } from './flags.js';
 import { type LedgerIndex, NO_DAY, rangeOf } from './ledger-index.js';
@@ -290,15 +293,16 @@ export function allPatientLedgers(ix: LedgerIndex, asOf: LocalDate, flags: Ledge
 // ---------------------------------------------------------------------------------------------
 // §15.6 patient-balance and aging reports
 
-export function patientDisplayName(p: Pick<Patient, 'firstName' | 'lastName'>): string {
-  return `${p.firstName} ${p.lastName}`.trim();
-}
-
 export function providerDisplayName(ix: LedgerIndex, id: Uuid | null): string {
   if (!id) return '';
-  const pos = ix.providerPos.get(id);
-  const p = pos === undefined ? undefined : ix.data.providers[pos];
-  return p ? `${p.firstName} ${p.lastName}`.trim() : '';
+  const names = memo(ix, 'providerNames', () => new Map<Uuid, string>());
+  let name = names.get(id);
+  if (name === undefined) {
+    const pos = ix.providerPos.get(id);
+    name = providerName(pos === undefined ? undefined : ix.data.providers[pos]);
+    names.set(id, name);
+  }
+  return name;
 }
 
 export function carrierDisplayName(ix: LedgerIndex, id: Uuid | null): string {
@@ -349,8 +353,8 @@ function balanceRows(ix: LedgerIndex, asOf: LocalDate, flags: LedgerFlags): Bala
 function byBalanceThenName(a: BalanceRow, b: BalanceRow): number {
   return (
     b.ledger.balance - a.ledger.balance ||
-    a.patient.lastName.localeCompare(b.patient.lastName) ||
-    a.patient.firstName.localeCompare(b.patient.firstName) ||
+    compareText(a.patient.lastName, b.patient.lastName) ||
+    compareText(a.patient.firstName, b.patient.firstName) ||
     (a.patient.id < b.patient.id ? -1 : 1)
   );
 }
@@ -464,7 +468,7 @@ function groupAging(
     (a, b) =>
       b.balanceTotal - a.balanceTotal ||
       (a.id === null ? 1 : 0) - (b.id === null ? 1 : 0) ||
-      a.name.localeCompare(b.name),
+      compareText(a.name, b.name),
   );
 }
 
@@ -762,7 +766,7 @@ export function productionReport(
       (a, b) =>
         b.production - a.production ||
         (a.providerId === null ? 1 : 0) - (b.providerId === null ? 1 : 0) ||
-        a.providerName.localeCompare(b.providerName),
+        compareText(a.providerName, b.providerName),
     );
   const summary: ProductionSummary = {
     totalProduction: 0,
@@ -786,7 +790,7 @@ export function productionReport(
       totalProduction: e.total,
       avgFee: divRoundHalfUp(e.total, e.count),
     }))
-    .sort((a, b) => b.totalProduction - a.totalProduction || a.procCode.localeCompare(b.procCode));
+    .sort((a, b) => b.totalProduction - a.totalProduction || compareText(a.procCode, b.procCode));
   return { dateFrom: q.from, dateTo: q.to, summary, byProvider, byProcedure, appointmentCount };
 }
 
