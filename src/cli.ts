@@ -31,10 +31,17 @@ async function main(): Promise<number> {
     process.stdout.write(`${PACKAGE_VERSION}\n`);
     return 0;
   }
+  if (config.printCatalog) {
+    const { exportRegistry } = await import('./gates/export.js');
+    process.stdout.write(`${JSON.stringify(exportRegistry(CATALOG), null, 2)}\n`);
+    return 0;
+  }
 
+  // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
+  const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;
   let runtime: Runtime;
   try {
-    runtime = await startRuntime(config);
+    runtime = await startRuntime(config, metrics ? { metrics } : {});
   } catch (error) {
     if (error instanceof StartupError || error instanceof PolicyFileError) {
       process.stderr.write(`escape-dental-mcp could not start: ${error.message}\n`);
@@ -51,10 +58,23 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void stop(0));
 
   if (config.command === 'http') {
-    const { startHttp } = await import('./transports/http.js');
-    const http = await startHttp(runtime);
+    const { connectionBanner, startHttp } = await import('./transports/http.js');
+    let http: Awaited<ReturnType<typeof startHttp>>;
+    try {
+      http = await startHttp(runtime, metrics ? { metrics } : {});
+    } catch (error) {
+      await runtime.close();
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`escape-dental-mcp could not start the HTTP server: ${message}\n`);
+      return 1;
+    }
     process.removeAllListeners('SIGTERM');
-    process.once('SIGTERM', () => void http.drain().then(() => stop(0)));
+    process.removeAllListeners('SIGINT');
+    const drainThenStop = () => void http.drain().then(() => stop(0));
+    process.once('SIGTERM', drainThenStop);
+    process.once('SIGINT', drainThenStop);
+    // Not stdio: stdout is free for the person who started the server.
+    process.stdout.write(`${connectionBanner(http, runtime)}\n`);
     return -1;
   }
 

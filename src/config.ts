@@ -188,6 +188,22 @@ export const OPTIONS = {
     defaultText: '60',
     http: true,
   },
+  keepAliveSeconds: {
+    flag: 'sse-keepalive-seconds',
+    env: 'ESCAPE_MCP_SSE_KEEPALIVE_SECONDS',
+    kind: 'string',
+    description: 'Interval of comment frames on open SSE streams, so proxies do not cut idle streams (0 = none).',
+    defaultText: '15',
+    http: true,
+  },
+  drainSeconds: {
+    flag: 'drain-seconds',
+    env: 'ESCAPE_MCP_DRAIN_SECONDS',
+    kind: 'string',
+    description: 'On SIGTERM, how long in-flight requests may finish before streams and sessions are closed.',
+    defaultText: '30',
+    http: true,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -249,6 +265,8 @@ const rawSchema = z.object({
   allowedHosts: listText.optional(),
   maxBodyBytes: integerText('--max-body-bytes', 1024, 50_000_000).optional(),
   gatePollSeconds: integerText('--gate-poll-seconds', 1, 86_400).optional(),
+  keepAliveSeconds: integerText('--sse-keepalive-seconds', 0, 3_600).optional(),
+  drainSeconds: integerText('--drain-seconds', 0, 600).optional(),
 });
 
 export type Upstream =
@@ -271,12 +289,16 @@ export interface HttpSettings {
   allowedHosts: string[] | undefined;
   maxBodyBytes: number;
   gatePollSeconds: number;
+  keepAliveSeconds: number;
+  drainSeconds: number;
 }
 
 export interface Config {
   command: 'stdio' | 'http';
   help: boolean;
   version: boolean;
+  /** Print the tool catalog in the Escape API's REGISTRY shape and exit. */
+  printCatalog: boolean;
   upstream: Upstream;
   pinnedPractice: string | undefined;
   readOnly: boolean;
@@ -306,7 +328,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
  * Throws ConfigError with every problem listed and how to fix it.
  */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
-  const flagOptions: Record<string, { type: OptionKind }> = { help: { type: 'boolean' }, version: { type: 'boolean' } };
+  const flagOptions: Record<string, { type: OptionKind }> = {
+    help: { type: 'boolean' },
+    version: { type: 'boolean' },
+    'print-catalog': { type: 'boolean' },
+  };
   for (const spec of Object.values(OPTIONS) as OptionSpec[]) {
     if (spec.flag) flagOptions[spec.flag] = { type: spec.kind };
   }
@@ -389,6 +415,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     command,
     help: parsed.values.help === true,
     version: parsed.values.version === true,
+    printCatalog: parsed.values['print-catalog'] === true,
     upstream,
     pinnedPractice: values.practice,
     readOnly: values.readOnly ?? false,
@@ -409,6 +436,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       allowedHosts: values.allowedHosts,
       maxBodyBytes: values.maxBodyBytes ?? 1_000_000,
       gatePollSeconds: values.gatePollSeconds ?? 60,
+      keepAliveSeconds: values.keepAliveSeconds ?? 15,
+      drainSeconds: values.drainSeconds ?? 30,
     },
   };
 }
@@ -437,5 +466,6 @@ export function helpText(): string {
     '',
     '  --help                         show this text',
     '  --version                      print the version',
+    "  --print-catalog                print the tool catalog in the Escape API's REGISTRY shape (JSON)",
   ].join('\n');
 }

@@ -27,6 +27,9 @@ type ChangeListener = (changedPracticeIds: readonly string[]) => void;
 export class GateRegistry {
   private readonly upstream = new Map<string, ReadonlySet<string>>();
   private readonly unreadable = new Set<string>();
+  /** Practices whose gate rows were read at least once (or found unreadable): readiness. */
+  private readonly loaded = new Set<string>();
+  private lastPollAt: Date | undefined;
   private policy: LocalPolicy = EMPTY_POLICY;
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | undefined;
@@ -58,6 +61,12 @@ export class GateRegistry {
       upstreamDisabled: this.upstream.get(practiceId) ?? new Set(),
       locallyDisabled: locallyDisabled(this.policy, practiceId),
     };
+  }
+
+  /** Ready once every practice's gate rows have been read (or found unreadable) at least once. */
+  status(): { ready: boolean; pendingPracticeIds: string[]; lastPollAt: Date | undefined } {
+    const pendingPracticeIds = this.options.practiceIds.filter((id) => !this.loaded.has(id));
+    return { ready: pendingPracticeIds.length === 0, pendingPracticeIds, lastPollAt: this.lastPollAt };
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -111,11 +120,13 @@ export class GateRegistry {
           }
           rows = [];
         }
+        this.loaded.add(practiceId);
         const disabled = new Set(rows.filter((row) => !row.enabled).map((row) => row.toolKey));
         if (key(disabled) !== key(this.upstream.get(practiceId) ?? new Set())) changed.push(practiceId);
         this.upstream.set(practiceId, disabled);
       }),
     );
+    this.lastPollAt = new Date();
     if (changed.length > 0) {
       this.options.logger.info({ practiceIds: changed }, 'upstream tool gates changed');
       this.emit(changed);

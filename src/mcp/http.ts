@@ -1,0 +1,372 @@
+/**
+ * The SDK side of the HTTP transport: everything that touches `@modelcontextprotocol/*` for
+ * HTTP lives here, so `transports/http.ts` deals only in node:http, principals and routes.
+ *
+ *   /mcp, 2026-07-28 → `createMcpHandler` (strict, stateless): a server built per request for
+ *                      the verified caller; change notifications through `notify` on listen streams.
+ *   /mcp, 2025 era   → sessions on `WebStandardStreamableHTTPServerTransport` (Mcp-Session-Id,
+ *                      GET stream, DELETE), routed with the SDK's own `isLegacyRequest`.
+ *   /sse + /messages → the frozen HTTP+SSE transport from `@modelcontextprotocol/server-legacy`.
+ *
+ * A session belongs to the principal that opened it and to the practices it was opened for; a
+ * request of another principal gets the same 404 as an unknown session id.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type NodeIncomingMessageLike, toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  type AuthInfo,
+  createMcpHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpHttpHandler,
+  type ServerEvent,
+  type ServerEventBus,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import { SCOPES } from '../auth/inbound.js';
+import type { PracticeScope } from '../practice.js';
+import type { EscapeMcpServer } from '../server.js';
+import type { Principal } from '../tools/types.js';
+import type { ProtocolEra } from './sdk.js';
+
+/** Who is calling and which practices this request may touch (verified by transports/http.ts). */
+export interface CallerContext {
+  principal: Principal;
+  practices: PracticeScope;
+  /** Token expiry (seconds since the epoch), when the credential has one. */
+  expiresAt?: number | undefined;
+  /** The tool a `tools/call` request names (2026-07-28 requests; see `createModern`). */
+  calledTool?: string | undefined;
+}
+
+export type SessionKind = 'streamable' | 'sse' | 'listen';
+
+export interface McpHttpOptions {
+  build: (caller: CallerContext, era: ProtocolEra) => EscapeMcpServer;
+  /** SSE comment-frame interval on every long-lived stream; 0 = none. */
+  keepAliveMs: number;
+  maxBodyBytes: number;
+  /** Sessions (2025 Streamable HTTP + legacy SSE) this instance holds at most. */
+  maxSessions: number;
+  onError: (error: Error) => void;
+  onSessionCount?: (kind: SessionKind, count: number) => void;
+}
+
+interface Session {
+  id: string;
+  kind: 'streamable' | 'sse';
+  principalId: string;
+  practiceKey: string;
+  practiceIds: ReadonlySet<string>;
+  server: EscapeMcpServer;
+  close: () => Promise<void>;
+}
+
+interface SessionWithStreamable extends Session {
+  kind: 'streamable';
+  transport: WebStandardStreamableHTTPServerTransport;
+}
+
+interface SessionWithSse extends Session {
+  kind: 'sse';
+  transport: SSEServerTransport;
+}
+
+const AUTH_EXTRA_KEY = 'escapeCaller';
+
+/** The caller of the request being served (read by the listen bus when a stream subscribes). */
+const currentCaller = new AsyncLocalStorage<CallerContext>();
+/** The practices a change notification is for (set around `notify.toolsChanged()`). */
+const notificationTarget = new AsyncLocalStorage<ReadonlySet<string>>();
+
+const practiceIdsOf = (scope: PracticeScope) => new Set(scope.available.map((p) => p.id));
+const practiceKeyOf = (scope: PracticeScope) =>
+  scope.pinned ? `pinned:${scope.pinned.id}` : `any:${[...practiceIdsOf(scope)].sort().join(',')}`;
+const intersects = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].some((id) => b.has(id));
+
+function toAuthInfo(caller: CallerContext): AuthInfo {
+  return {
+    // The inbound token stays in transports/http.ts: nothing downstream needs it, and it is
+    // never forwarded upstream.
+    token: '',
+    clientId: caller.principal.id,
+    scopes: caller.principal.scopes === 'all' ? [...SCOPES] : [...caller.principal.scopes],
+    ...(caller.expiresAt !== undefined ? { expiresAt: caller.expiresAt } : {}),
+    extra: { [AUTH_EXTRA_KEY]: caller },
+  };
+}
+
+function callerOf(authInfo: AuthInfo | undefined): CallerContext {
+  const caller = authInfo?.extra?.[AUTH_EXTRA_KEY] as CallerContext | undefined;
+  // Every request reaches the SDK through `handleMcp`, which always sets it.
+  if (!caller) throw new Error('MCP request without a verified caller');
+  return caller;
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
+}
+
+/**
+ * The listen-stream bus of the 2026 handler, scoped by practice: a stream remembers the
+ * practices of the caller that opened it, and a tools change published for some practices
+ * reaches only the streams that can see one of them. (Unscoped events reach every stream.)
+ */
+class PracticeScopedBus implements ServerEventBus {
+  private readonly listeners = new Map<(event: ServerEvent) => void, ReadonlySet<string> | undefined>();
+
+  constructor(
+    private readonly onError: (error: Error) => void,
+    private readonly onCount: (count: number) => void,
+  ) {}
+
+  publish(event: ServerEvent): void {
+    const target = notificationTarget.getStore();
+    for (const [listener, practiceIds] of [...this.listeners]) {
+      if (target && practiceIds && !intersects(practiceIds, target)) continue;
+      try {
+        listener(event);
+      } catch (error) {
+        this.onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  subscribe(listener: (event: ServerEvent) => void): () => void {
+    // The listen router subscribes while serving the subscriptions/listen request, inside the
+    // request's async context, so the caller of that request is known here.
+    const caller = currentCaller.getStore();
+    this.listeners.set(listener, caller ? practiceIdsOf(caller.practices) : undefined);
+    this.onCount(this.listeners.size);
+    return () => {
+      if (this.listeners.delete(listener)) this.onCount(this.listeners.size);
+    };
+  }
+}
+
+export class McpHttpEndpoints {
+  private readonly sessions = new Map<string, SessionWithStreamable | SessionWithSse>();
+  private readonly bus: PracticeScopedBus;
+  private readonly modern: McpHttpHandler;
+  private readonly node: ReturnType<typeof toNodeHandler>;
+  private closing = false;
+
+  constructor(private readonly options: McpHttpOptions) {
+    this.bus = new PracticeScopedBus(options.onError, (count) => options.onSessionCount?.('listen', count));
+    this.modern = createMcpHandler(
+      (context) => {
+        const caller = callerOf(context.authInfo);
+        const built = options.build(caller, context.era);
+        // A tool hidden from this caller's list stays callable on this one-request instance, so
+        // the call reaches invokeTool, whose gate decision refuses it with the reason (and counts
+        // and logs the decision) rather than the SDK's bare "Tool … disabled".
+        if (caller.calledTool) built.setEnabled(caller.calledTool, true);
+        return built.server;
+      },
+      {
+        legacy: 'reject',
+        bus: this.bus,
+        keepAliveMs: options.keepAliveMs,
+        maxRequestBodySize: options.maxBodyBytes,
+        onerror: options.onError,
+      },
+    );
+    this.node = toNodeHandler(
+      { fetch: (request, requestOptions) => this.route(request, requestOptions?.authInfo) },
+      { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError },
+    );
+  }
+
+  /** POST, GET or DELETE /mcp, with the body already read (and size-checked) by the caller. */
+  handleMcp(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, caller: CallerContext): Promise<void> {
+    const replay: NodeIncomingMessageLike = {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      auth: toAuthInfo(caller),
+      async *[Symbol.asyncIterator]() {
+        if (body && body.length > 0) yield body;
+      },
+    };
+    return currentCaller.run(caller, () => this.node(replay, res));
+  }
+
+  private async route(request: Request, authInfo: AuthInfo | undefined): Promise<Response> {
+    if (await isLegacyRequest(request, undefined, { maxRequestBodySize: this.options.maxBodyBytes })) {
+      return this.legacySession(request, authInfo);
+    }
+    return this.modern.fetch(request, authInfo ? { authInfo } : {});
+  }
+
+  private async legacySession(request: Request, authInfo: AuthInfo | undefined): Promise<Response> {
+    const caller = callerOf(authInfo);
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId) {
+      const session = this.sessions.get(sessionId);
+      if (session?.kind !== 'streamable' || session.principalId !== caller.principal.id) {
+        return jsonRpcError(404, -32001, 'Session not found');
+      }
+      if (session.practiceKey !== practiceKeyOf(caller.practices)) {
+        return jsonRpcError(
+          403,
+          -32001,
+          'This session was opened for other practices (X-Escape-Practice); open a new session for this one.',
+        );
+      }
+      return session.transport.handleRequest(request, authInfo ? { authInfo } : {});
+    }
+
+    const body: unknown =
+      request.method === 'POST'
+        ? await request
+            .clone()
+            .json()
+            .catch(() => undefined)
+        : undefined;
+    if (!isInitializeRequest(body)) {
+      return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+    }
+    if (this.closing) return jsonRpcError(503, -32000, 'The server is shutting down', { 'retry-after': '5' });
+    if (this.sessions.size >= this.options.maxSessions) {
+      return jsonRpcError(503, -32000, 'Too many open sessions; retry later', { 'retry-after': '30' });
+    }
+
+    const server = this.options.build(caller, 'legacy');
+    let record: SessionWithStreamable | undefined;
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      keepAliveMs: this.options.keepAliveMs,
+      maxRequestBodySize: this.options.maxBodyBytes,
+      onsessioninitialized: (id) => {
+        record = {
+          id,
+          kind: 'streamable',
+          principalId: caller.principal.id,
+          practiceKey: practiceKeyOf(caller.practices),
+          practiceIds: practiceIdsOf(caller.practices),
+          server,
+          transport,
+          close: () => transport.close(),
+        };
+        this.sessions.set(id, record);
+        this.countSessions();
+      },
+    });
+    // Set before connect: the protocol layer chains its own close handling after this one.
+    transport.onclose = () => {
+      if (record && this.sessions.get(record.id) === record) {
+        this.sessions.delete(record.id);
+        this.countSessions();
+      }
+    };
+    await server.server.connect(transport);
+    return transport.handleRequest(request, authInfo ? { authInfo } : {});
+  }
+
+  /** GET /sse: opens a legacy HTTP+SSE session; its messages arrive on `messagesPath?sessionId=…`. */
+  async openSse(res: ServerResponse, caller: CallerContext, messagesPath: string): Promise<void> {
+    if (this.closing || this.sessions.size >= this.options.maxSessions) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end(JSON.stringify({ error: 'unavailable', error_description: 'No session can be opened right now.' }));
+      return;
+    }
+    const transport = new SSEServerTransport(messagesPath, res);
+    const server = this.options.build(caller, 'legacy');
+    const record: SessionWithSse = {
+      id: transport.sessionId,
+      kind: 'sse',
+      principalId: caller.principal.id,
+      practiceKey: practiceKeyOf(caller.practices),
+      practiceIds: practiceIdsOf(caller.practices),
+      server,
+      transport,
+      close: () => transport.close(),
+    };
+    // The frozen transport sends no keepalives of its own.
+    const keepAlive =
+      this.options.keepAliveMs > 0
+        ? setInterval(() => {
+            if (!res.writableEnded && !res.destroyed) res.write(': keepalive\n\n');
+          }, this.options.keepAliveMs)
+        : undefined;
+    keepAlive?.unref();
+    transport.onclose = () => {
+      if (keepAlive) clearInterval(keepAlive);
+      if (this.sessions.get(record.id) === record) {
+        this.sessions.delete(record.id);
+        this.countSessions();
+      }
+    };
+    this.sessions.set(record.id, record);
+    this.countSessions();
+    res.setHeader('x-accel-buffering', 'no');
+    await server.server.connect(transport);
+  }
+
+  /** POST /messages?sessionId=…: one client message of a legacy SSE session. */
+  async handleSseMessage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sessionId: string | null,
+    message: unknown,
+    caller: CallerContext,
+  ): Promise<void> {
+    const session = sessionId ? this.sessions.get(sessionId) : undefined;
+    if (session?.kind !== 'sse' || session.principalId !== caller.principal.id) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
+      return;
+    }
+    const withAuth = req as IncomingMessage & { auth?: AuthInfo };
+    withAuth.auth = toAuthInfo(caller);
+    await currentCaller.run(caller, () => session.transport.handlePostMessage(withAuth, res, message));
+  }
+
+  /**
+   * The effective tool set of these practices changed: sessions that can see one of them
+   * re-apply the gate decision (the SDK sends `notifications/tools/list_changed` when their
+   * list actually changes), and 2026 listen streams of those practices are told through the
+   * handler's notify facade.
+   */
+  toolsChanged(practiceIds: readonly string[]): void {
+    const changed = new Set(practiceIds);
+    for (const session of this.sessions.values()) {
+      if (intersects(session.practiceIds, changed)) session.server.refreshToolAvailability();
+    }
+    notificationTarget.run(changed, () => this.modern.notify.toolsChanged());
+  }
+
+  sessionCount(): { streamable: number; sse: number } {
+    let streamable = 0;
+    let sse = 0;
+    for (const session of this.sessions.values()) {
+      if (session.kind === 'streamable') streamable += 1;
+      else sse += 1;
+    }
+    return { streamable, sse };
+  }
+
+  /** Refuses new sessions from now on (drain). */
+  stopOpening(): void {
+    this.closing = true;
+  }
+
+  /** Ends every session and stream: 2026 listen streams, 2025 sessions, legacy SSE sessions. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const sessions = [...this.sessions.values()];
+    await Promise.allSettled([this.modern.close(), ...sessions.map((session) => session.close())]);
+    await Promise.allSettled(sessions.map((session) => session.server.server.close()));
+    this.sessions.clear();
+    this.countSessions();
+  }
+
+  private countSessions(): void {
+    const counts = this.sessionCount();
+    this.options.onSessionCount?.('streamable', counts.streamable);
+    this.options.onSessionCount?.('sse', counts.sse);
+  }
+}
