@@ -18,7 +18,7 @@ import type {
   ScheduledProcedure,
   Uuid,
 } from '../model.js';
-import { daySchedule, normalise, overlaps, type Span } from '../schedule.js';
+import { daySchedule, intersect, normalise, overlaps, type Span } from '../schedule.js';
 import { dateToDayNum, dayNumToDate, MS_PER_DAY, MS_PER_MINUTE } from '../time.js';
 import { APPOINTMENT_TYPES, type AppointmentTypeSpec, cdtCode } from './cdt.js';
 import type { PracticeFixture } from './generate.js';
@@ -354,9 +354,18 @@ export function generateAppointments(data: PracticeData, ctx: AppointmentContext
   // ---- the daily fill
   const providersInOrder = [...staff.hygienists, ...staff.dentists];
   const step = 15 * MS_PER_MINUTE;
+  // Future fixture days keep room for tests: DST Sundays hold only their 01:30 visit, and the
+  // extended-hours day is filled only within the regular 08:00–17:00.
+  const dstSundays = new Set([...staff.dates.springForward, ...staff.dates.fallBack]);
+  const extendedDay = dateToDayNum(staff.dates.extendedHours.date) as number;
   for (let dayNum = windowStart; dayNum <= windowEnd; dayNum++) {
     const day = daySchedule(index, dayNum);
     if (day.practiceHours.length === 0) continue;
+    if (dayNum >= todayNum && dstSundays.has(dayNumToDate(dayNum))) continue;
+    const regular: Span[] | null =
+      dayNum === extendedDay
+        ? [[tz.localToInstantLenient(dayNum, 8 * 60), tz.localToInstantLenient(dayNum, 17 * 60)]]
+        : null;
     resetBusy(dayNum);
     const ahead = dayNum - todayNum;
     const past = ahead < 0;
@@ -372,7 +381,8 @@ export function generateAppointments(data: PracticeData, ctx: AppointmentContext
           (opIds.includes(null) ? !op.isHygiene || provider.providerType === 'hygienist' : opIds.includes(op.id)),
       );
       const spansByOp = ops.map((op) => ({ op, spans: day.bookable(provider.id, op.id) }));
-      const union = normalise(spansByOp.flatMap((x) => x.spans.map((s) => [s[0], s[1]] as Span)));
+      let union = normalise(spansByOp.flatMap((x) => x.spans.map((s) => [s[0], s[1]] as Span)));
+      if (regular) union = intersect(union, regular);
       const hygienist = provider.providerType === 'hygienist';
       for (const [a, b] of union) {
         let cursor = a;
