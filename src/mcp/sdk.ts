@@ -2,7 +2,12 @@
  * The only module that talks to the MCP TypeScript SDK (v2). Everything else works with plain
  * tool definitions and outcomes, so an SDK upgrade is a change to this file alone.
  */
-import { type CallToolResult, McpServer } from '@modelcontextprotocol/server';
+import {
+  type CallToolResult,
+  createMcpHandler,
+  McpServer,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { z } from 'zod';
 import type { ToolCallOutcome } from '../tools/invoke.js';
@@ -56,9 +61,9 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema,
-        annotations: { title: tool.title, ...tool.annotations },
+        inputSchema: compactJsonSchema(tool.inputSchema),
+        outputSchema: compactJsonSchema(tool.outputSchema),
+        annotations: tool.annotations,
       },
       async (args: Record<string, unknown>, ctx): Promise<CallToolResult> => {
         const outcome = await tool.execute(args, ctx.mcpReq.signal);
@@ -80,6 +85,43 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
   };
 }
 
+/**
+ * The same zod schema (same validation), advertised without the keywords that cost tokens and
+ * tell a model nothing: `$schema` on every schema and `additionalProperties: false` on every
+ * object (zod objects strip unknown keys instead of rejecting them, so advertising `false`
+ * would not even be accurate for inputs).
+ */
+function compactJsonSchema(
+  schema: z.ZodObject,
+): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
+  const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
+    Record<string, unknown>,
+    Record<string, unknown>
+  >['~standard'];
+  const strip = (node: unknown, dropRequired: boolean): unknown => {
+    if (Array.isArray(node)) return node.map((item) => strip(item, dropRequired));
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
+      if (dropRequired && key === 'required' && Array.isArray(value)) continue;
+      out[key] = strip(value, dropRequired);
+    }
+    return out;
+  };
+  return {
+    '~standard': {
+      ...standard,
+      jsonSchema: {
+        input: (options) => strip(standard.jsonSchema.input(options), false) as Record<string, unknown>,
+        // Output schemas describe what comes back; which keys are always present is not worth
+        // the tokens of repeating every property name in a `required` list.
+        output: (options) => strip(standard.jsonSchema.output(options), true) as Record<string, unknown>,
+      },
+    },
+  };
+}
+
 export interface StdioHandle {
   close: () => Promise<void>;
 }
@@ -90,4 +132,18 @@ export function serveOnStdio(
   onError: (error: Error) => void,
 ): StdioHandle {
   return serveStdio(({ era }) => factory(era), { onerror: onError });
+}
+
+export interface FetchHandler {
+  /** Serves one web-standard request: 2026-07-28 per request, 2025-era requests statelessly. */
+  fetch: (request: Request) => Promise<Response>;
+  close: () => Promise<void>;
+}
+
+/** An in-process Streamable HTTP endpoint for a server factory (tests and embedding). */
+export function createFetchHandler(
+  factory: (era: ProtocolEra) => McpServerInstance | Promise<McpServerInstance>,
+): FetchHandler {
+  const handler = createMcpHandler(({ era }) => factory(era));
+  return { fetch: (request) => handler.fetch(request), close: () => handler.close() };
 }

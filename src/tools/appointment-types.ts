@@ -14,6 +14,8 @@ export interface AppointmentTypeLength {
   minutes: number;
   /** How many recent appointments the median is taken from. */
   sample: number;
+  /** Providers who did this kind of visit recently (primary provider or hygienist). */
+  providerIds: string[];
 }
 
 const LOOKBACK_DAYS = 28;
@@ -29,18 +31,28 @@ export async function appointmentTypeLengths(context: ToolContext): Promise<Appo
       { range: { from: addDays(today, -LOOKBACK_DAYS), to: today }, limit: 5000 },
       { signal: context.signal },
     );
-    const byType = new Map<string, { name: string; durations: number[] }>();
+    const byType = new Map<string, { name: string; durations: number[]; providers: Set<string> }>();
     for (const appointment of appointments) {
       const name = typeof appointment.appointment_type === 'string' ? appointment.appointment_type.trim() : '';
       const minutes = appointment.duration_minutes;
       if (!name || typeof minutes !== 'number' || minutes <= 0 || RELEASED.has(String(appointment.status))) continue;
       const key = foldForMatch(name);
-      const entry = byType.get(key) ?? { name, durations: [] };
+      const entry = byType.get(key) ?? { name, durations: [], providers: new Set<string>() };
       entry.durations.push(minutes);
+      const provider =
+        appointment.is_hygiene && appointment.provider_hygienist
+          ? appointment.provider_hygienist
+          : appointment.provider;
+      if (typeof provider === 'string') entry.providers.add(provider);
       byType.set(key, entry);
     }
     return [...byType.values()]
-      .map(({ name, durations }) => ({ name, minutes: median(durations), sample: durations.length }))
+      .map(({ name, durations, providers }) => ({
+        name,
+        minutes: median(durations),
+        sample: durations.length,
+        providerIds: [...providers].sort(),
+      }))
       .sort((a, b) => b.sample - a.sample);
   });
 }

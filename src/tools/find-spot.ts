@@ -45,12 +45,8 @@ const inputSchema = z.object({
     .array(z.string().min(1).max(120))
     .max(6)
     .optional()
-    .describe('Providers by name ("Dr. Dana"), abbreviation or id; any of them may take the time. Default: anyone.'),
-  operatories: z
-    .array(z.string().min(1).max(100))
-    .max(6)
-    .optional()
-    .describe('Chairs by name or id. Default: any bookable chair.'),
+    .describe('Providers by name ("Dr. Dana"), abbreviation or id; any of them. Default: anyone.'),
+  operatories: z.array(z.string().min(1).max(100)).max(6).optional().describe('Chairs by name or id. Default: any.'),
   start_date: localDateArgument('First date to search, YYYY-MM-DD, practice time. Default: today.').optional(),
   end_date: localDateArgument(
     'Last date to search, YYYY-MM-DD. Default: 30 days after start; at most 90 days after start.',
@@ -92,7 +88,7 @@ const outputSchema = z.object({
   searched: z.string(),
   slots: z.array(slotSchema),
   more_available: z.boolean(),
-  suggestions: z.array(z.object({ change: z.string(), earliest: slotSchema })),
+  suggestions: z.array(z.object({ change: z.string(), earliest: z.string() })),
   notes: z.array(z.string()),
 });
 
@@ -135,20 +131,32 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
 
     let durationMinutes = args.duration_minutes;
     let appointmentType: string | undefined;
-    if (durationMinutes === undefined && args.appointment_type !== undefined) {
+    let usualProviderIds: string[] = [];
+    if (args.appointment_type !== undefined) {
       const usual = await lengthOfAppointmentType(context, args.appointment_type);
-      durationMinutes = usual.minutes;
       appointmentType = usual.name;
-      notes.push(
-        `${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`,
-      );
-    } else if (args.appointment_type !== undefined) {
-      appointmentType = args.appointment_type;
+      usualProviderIds = usual.providerIds;
+      if (durationMinutes === undefined) {
+        durationMinutes = usual.minutes;
+        notes.push(
+          `${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`,
+        );
+      }
     }
-    const [providers, operatories] = await Promise.all([
+    let [providers, operatories] = await Promise.all([
       resolveProviders(context, args.providers),
       resolveOperatories(context, args.operatories),
     ]);
+    if (providers.length === 0 && usualProviderIds.length > 0) {
+      // "Next crown prep" means with someone who does crown preps here, not with a hygienist.
+      const roster = await context.api.reference.providers(context.practice.id, { signal: context.signal });
+      providers = roster.filter((p) => usualProviderIds.includes(p.id) && p.is_active !== false);
+      if (providers.length > 0) {
+        notes.push(
+          `Searched the providers who did ${appointmentType} visits recently: ${providers.map(providerName).join(', ')}.`,
+        );
+      }
+    }
 
     const plan: SearchPlan = {
       durationMinutes: durationMinutes as number,
@@ -315,7 +323,7 @@ async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLo
       return first
         ? {
             change: candidate.change,
-            earliest: describeSlot(first, plan.durationMinutes, context.practice.timezone, names),
+            earliest: slotLine(describeSlot(first, plan.durationMinutes, context.practice.timezone, names)),
           }
         : undefined;
     }),
@@ -323,17 +331,25 @@ async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLo
   return found.filter((s): s is NonNullable<typeof s> => s !== undefined);
 }
 
+function slotLine(slot: SlotOut): string {
+  return `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} (UTC${slot.start.slice(19)}) · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
+}
+
 function summarize(output: Output): string {
   const count = output.slots.length;
   const lines = [
-    `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${output.practice} for a ${output.searched} (${output.timezone}).`,
+    `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${output.practice} for a ${output.searched} (${output.timezone}; each visit lasts ${output.duration_minutes} min).`,
   ];
-  const line = (slot: SlotOut) =>
-    `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
-  for (const slot of output.slots) lines.push(`- ${line(slot)}`);
+  // One line per day and provider/chair: "Wed 2026-12-09 (UTC-08:00) · Dr. Maya Chen · Operatory 1: 08:00, 08:15".
+  const groups = new Map<string, string[]>();
+  for (const slot of output.slots) {
+    const key = `${slot.weekday} ${slot.start.slice(0, 10)} (UTC${slot.start.slice(19)}) · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
+    groups.set(key, [...(groups.get(key) ?? []), slot.start.slice(11, 16)]);
+  }
+  for (const [key, times] of groups) lines.push(`- ${key}: ${times.join(', ')}`);
   if (output.more_available) lines.push('More times exist: narrow the dates or raise max_results.');
   for (const suggestion of output.suggestions)
-    lines.push(`With ${suggestion.change}: earliest ${line(suggestion.earliest)}.`);
+    lines.push(`With ${suggestion.change}: earliest ${suggestion.earliest}.`);
   if (count === 0 && output.suggestions.length === 0) {
     lines.push('Relaxing the time of day, the provider or the dates found nothing either.');
   }

@@ -37,7 +37,7 @@ const inputSchema = z.object({
     .max(50, { error: 'limit must be at most 50; use next_cursor to get more' })
     .default(20)
     .describe('Events per answer, 1–50.'),
-  cursor: z.string().max(200).optional().describe('next_cursor from the previous answer, to get older events.'),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous answer, for older events.'),
 });
 
 const eventSchema = z.object({
@@ -64,7 +64,7 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
   name: 'patient_timeline',
   title: 'Patient history',
   description:
-    "A patient's history, newest first: visits, procedures (CDT codes, teeth, fees), notes, perio exams, treatment plans, imaging and messages. Find the patient by id, or by name with date of birth or phone; several matches return the candidates instead of guessing.",
+    "A patient's history, newest first: visits, procedures, notes, perio, treatment plans, imaging, messages. By patient id, or name with date of birth or phone; several matches return candidates, never a guess.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },

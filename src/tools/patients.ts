@@ -12,14 +12,10 @@ import { checkedDate, localDateArgument } from './shared.js';
 import type { ToolContext } from './types.js';
 
 export const patientArguments = {
-  patient_id: z
-    .string()
-    .max(64)
-    .optional()
-    .describe('Patient id, when known (from find_patient or an earlier answer).'),
+  patient_id: z.string().max(64).optional().describe('Patient id, when known.'),
   name: z.string().max(120).optional().describe('Patient name as staff say it, e.g. "Jane Example".'),
-  date_of_birth: localDateArgument('Date of birth, YYYY-MM-DD, to tell patients with the same name apart.').optional(),
-  phone: z.string().max(40).optional().describe('A phone number of the patient, any format.'),
+  date_of_birth: localDateArgument('Date of birth, YYYY-MM-DD.').optional(),
+  phone: z.string().max(40).optional().describe('Patient phone, any format.'),
 };
 
 export interface PatientQuery {

@@ -2,11 +2,13 @@
  * The catalog: every tool this server can offer, in the order tools/list shows them. Gates,
  * scopes and read-only are applied per caller and practice by `gates/decision.ts`, never here.
  */
+import { claimsSummary } from './claims-summary.js';
 import { findSpot } from './find-spot.js';
 import { patientTimeline } from './patient-timeline.js';
+import { productionReport } from './production-report.js';
 import type { AnyToolDefinition } from './types.js';
 
-export const CATALOG: readonly AnyToolDefinition[] = [findSpot, patientTimeline];
+export const CATALOG: readonly AnyToolDefinition[] = [claimsSummary, findSpot, patientTimeline, productionReport];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {
   return new Map(CATALOG.map((tool) => [tool.name, tool]));

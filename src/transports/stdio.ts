@@ -21,7 +21,8 @@ export function startStdio(
       onBuilt?.(server);
       return server.server;
     },
-    (error) => logger.warn({ err: error }, 'stdio transport error'),
+    // Only the error's name and the start of its message: a malformed frame must not end up in the log.
+    (error) => logger.warn({ error: error.name, detail: error.message.slice(0, 120) }, 'stdio transport error'),
   );
   return handle;
 }

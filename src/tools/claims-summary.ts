@@ -1,0 +1,314 @@
+/**
+ * claims_summary — where insurance money stands: per-status counts, billed and paid, what is
+ * still outstanding, how long it has been outstanding (by date sent), by carrier, and the
+ * oldest claims to chase. The summary endpoint answers the unfiltered totals; filters (and the
+ * outstanding detail) need the claim list, since the summary endpoint takes no filters (C-T31).
+ */
+import type Big from 'big.js';
+import { z } from 'zod';
+import type { CarrierRef, Claim } from '../api/port.js';
+import { CLAIM_STATUSES, OUTSTANDING_STATUSES } from '../api/resources/insurance.js';
+import { diffDays, todayIn } from '../domain/dates.js';
+import { formatMoney, parseMoney } from '../domain/money.js';
+import { foldForMatch } from '../domain/names.js';
+import { ToolInputError } from './errors.js';
+import { checkedDate, localDateArgument, providerName, resolveProviders } from './shared.js';
+import type { ToolContext, ToolDefinition } from './types.js';
+
+const inputSchema = z.object({
+  statuses: z.array(z.enum(CLAIM_STATUSES)).min(1).optional().describe('Only claims in these statuses. Default: all.'),
+  date_from: localDateArgument('Only claims with a date of service on or after this date, YYYY-MM-DD.').optional(),
+  date_to: localDateArgument('Only claims with a date of service on or before this date, YYYY-MM-DD.').optional(),
+  provider: z.string().max(120).optional().describe('Rendering provider by name or id.'),
+  carrier: z.string().max(120).optional().describe('Carrier by name (or part of it) or id.'),
+  oldest: z.number().int().min(0).max(25).default(5).describe('Oldest outstanding claims to list.'),
+});
+
+const moneyRow = z.object({ count: z.number(), amount: z.string() });
+const outputSchema = z.object({
+  practice: z.string(),
+  as_of: z.string(),
+  filters: z.string(),
+  by_status: z.array(z.object({ status: z.string(), count: z.number(), billed: z.string(), paid: z.string() })),
+  totals: z.object({ count: z.number(), billed: z.string(), paid: z.string(), outstanding: z.string() }),
+  outstanding_by_age: z.array(moneyRow.extend({ days: z.string() })),
+  outstanding_by_carrier: z.array(moneyRow.extend({ carrier: z.string() })),
+  oldest_outstanding: z.array(
+    z.object({
+      claim_id: z.string(),
+      patient_id: z.string().optional(),
+      patient: z.string().optional(),
+      carrier: z.string().optional(),
+      status: z.string(),
+      date_sent: z.string().optional(),
+      days_outstanding: z.number().optional(),
+      outstanding: z.string(),
+    }),
+  ),
+  sources: z.array(z.string()),
+  notes: z.array(z.string()),
+});
+
+type Input = z.infer<typeof inputSchema>;
+type Output = z.infer<typeof outputSchema>;
+
+const AGE_BUCKETS = [
+  { days: '0-30', max: 30 },
+  { days: '31-60', max: 60 },
+  { days: '61-90', max: 90 },
+  { days: '90+', max: Number.POSITIVE_INFINITY },
+] as const;
+const NOT_SENT = 'not sent';
+const CLAIM_LIST_LIMIT = 5000;
+
+export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
+  name: 'claims_summary',
+  title: 'Insurance claims summary',
+  description:
+    'Where insurance money stands: claims per status (count, billed, paid), outstanding aged by date sent (0-30/31-60/61-90/90+) and by carrier, and the oldest outstanding claims to chase.',
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  requiredScopes: ['insurance:read'],
+  writes: false,
+  async handler(context, args) {
+    const from = checkedDate(args.date_from, 'date_from');
+    const to = checkedDate(args.date_to, 'date_to');
+    if (from && to && to < from) throw new ToolInputError(`date_to ${to} is before date_from ${from}. Swap them.`);
+    const today = todayIn(context.practice.timezone, context.now());
+
+    const [provider] = await resolveProviders(context, args.provider ? [args.provider] : undefined);
+    const carrier = args.carrier ? await resolveCarrier(context, args.carrier) : undefined;
+    const filtered = Boolean(args.statuses || from || to || provider || carrier);
+    const sources: string[] = [];
+    const notes: string[] = [];
+
+    const carrierOf = await context.api.reference.patientInsuranceCarriers(context.practice.id, {
+      signal: context.signal,
+    });
+    const carrierName = (claim: Claim): string | undefined => {
+      const ref: CarrierRef | undefined = claim.patient_insurance ? carrierOf.get(claim.patient_insurance) : undefined;
+      return ref?.carrierName ?? undefined;
+    };
+    const keep = (claim: Claim) =>
+      !carrier || (claim.patient_insurance ? carrierOf.get(claim.patient_insurance)?.carrierId === carrier.id : false);
+
+    // Per-status totals: the summary endpoint when unfiltered, else the (filtered) claim list.
+    let byStatus: Output['by_status'];
+    let totals: Output['totals'];
+    let outstandingClaims: Claim[];
+    if (!filtered) {
+      const [summary, outstanding] = await Promise.all([
+        context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
+        listClaims(context, OUTSTANDING_STATUSES, {}, notes),
+      ]);
+      notes.push(...summary.warnings);
+      byStatus = Object.entries(summary.byStatus)
+        .filter(([, row]) => row.count > 0)
+        .map(([status, row]) => ({ status, count: row.count, billed: row.totalFee, paid: row.totalPaid }));
+      outstandingClaims = outstanding;
+      totals = {
+        count: summary.totals.count,
+        billed: summary.totals.totalFee,
+        paid: summary.totals.totalPaid,
+        outstanding: summary.totals.outstanding ?? formatMoney(sumOutstanding(outstanding)),
+      };
+      sources.push(
+        summary.source === 'summary'
+          ? 'per-status totals: the claims summary endpoint (all claims, all dates)'
+          : 'per-status totals: aggregated from the claim list (the summary endpoint was unavailable)',
+      );
+    } else {
+      const statuses = args.statuses ?? CLAIM_STATUSES;
+      const claims = (await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes)).filter(keep);
+      byStatus = aggregateByStatus(claims);
+      outstandingClaims = claims.filter(isOutstanding);
+      totals = {
+        count: claims.length,
+        billed: formatMoney(sum(claims.map((c) => c.claim_fee))),
+        paid: formatMoney(sum(claims.map((c) => c.ins_pay_amt))),
+        outstanding: formatMoney(sumOutstanding(outstandingClaims)),
+      };
+      sources.push('per-status totals: aggregated from the claim list with the filters applied');
+    }
+    sources.push(`outstanding detail: the claim list (statuses ${OUTSTANDING_STATUSES.join(', ')}), aged by date sent`);
+
+    const aged = outstandingClaims.map((claim) => ({
+      claim,
+      days: claim.date_sent ? Math.max(0, diffDays(claim.date_sent.slice(0, 10), today)) : undefined,
+      amount: outstandingAmount(claim),
+    }));
+    const oldest = [...aged]
+      .sort((a, b) => (b.days ?? -1) - (a.days ?? -1) || a.claim.id.localeCompare(b.claim.id))
+      .slice(0, args.oldest);
+    for (const row of oldest) if (row.claim.patient) context.notePatient(row.claim.patient);
+
+    const structured: Output = {
+      practice: context.practice.name,
+      as_of: today,
+      filters: describeFilters(args, provider ? providerName(provider) : undefined, carrier?.name),
+      by_status: byStatus,
+      totals,
+      outstanding_by_age: ageBuckets(aged),
+      outstanding_by_carrier: carrierRows(
+        aged.map((row) => ({ carrier: carrierName(row.claim) ?? 'No carrier on file', amount: row.amount })),
+      ),
+      oldest_outstanding: oldest.map(({ claim, days, amount }) => ({
+        claim_id: claim.id,
+        ...(claim.patient ? { patient_id: claim.patient } : {}),
+        ...(claim.patient_name ? { patient: claim.patient_name } : {}),
+        ...(carrierName(claim) ? { carrier: carrierName(claim) } : {}),
+        status: claim.status ?? 'unknown',
+        ...(claim.date_sent ? { date_sent: claim.date_sent.slice(0, 10) } : {}),
+        ...(days !== undefined ? { days_outstanding: days } : {}),
+        outstanding: formatMoney(amount),
+      })),
+      sources,
+      notes: [...new Set(notes)],
+    };
+    return { structured, summary: summarize(structured) };
+  },
+};
+
+async function listClaims(
+  context: ToolContext,
+  statuses: readonly string[],
+  filters: { from?: string | undefined; to?: string | undefined; providerId?: string | undefined },
+  notes: string[],
+): Promise<Claim[]> {
+  const range =
+    filters.from || filters.to ? { from: filters.from ?? '1900-01-01', to: filters.to ?? '2999-12-31' } : undefined;
+  // One request stream per status: the list filter takes a single status (C-T9).
+  const lists = await Promise.all(
+    statuses.map((status) =>
+      context.api.insurance.listClaims(
+        context.practice.id,
+        {
+          status,
+          ...(filters.providerId ? { providerId: filters.providerId } : {}),
+          ...(range ? { range } : {}),
+          limit: CLAIM_LIST_LIMIT,
+        },
+        { signal: context.signal },
+      ),
+    ),
+  );
+  for (const list of lists) {
+    notes.push(...list.warnings);
+    if (list.truncated)
+      notes.push(
+        `More than ${CLAIM_LIST_LIMIT} claims matched one status; the figures cover the first ${CLAIM_LIST_LIMIT}.`,
+      );
+  }
+  return lists.flatMap((list) => list.claims);
+}
+
+async function resolveCarrier(context: ToolContext, reference: string): Promise<{ id: string; name: string }> {
+  const carriers = await context.api.reference.carriers(context.practice.id, { signal: context.signal });
+  const wanted = foldForMatch(reference);
+  const byId = carriers.find((c) => c.id === reference.trim());
+  const matches = byId ? [byId] : carriers.filter((c) => foldForMatch(c.name ?? '').includes(wanted));
+  const exact = matches.filter((c) => foldForMatch(c.name ?? '') === wanted);
+  const chosen = exact.length === 1 ? exact : matches;
+  if (chosen.length === 1 && chosen[0]) return { id: chosen[0].id, name: chosen[0].name ?? chosen[0].id };
+  if (chosen.length === 0) {
+    throw new ToolInputError(
+      `No insurance carrier at ${context.practice.name} matches "${reference}". Leave the carrier out to see every carrier.`,
+    );
+  }
+  throw new ToolInputError(
+    `"${reference}" matches several carriers: ${chosen
+      .slice(0, 8)
+      .map((c) => c.name)
+      .join(', ')}. Be more specific.`,
+  );
+}
+
+const isOutstanding = (claim: Claim) => (OUTSTANDING_STATUSES as readonly string[]).includes(claim.status ?? '');
+
+/** What the payer still owes on an outstanding claim: billed − paid − written off (ASSUMPTIONS §9). */
+function outstandingAmount(claim: Claim): Big {
+  return parseMoney(claim.claim_fee).minus(parseMoney(claim.ins_pay_amt)).minus(parseMoney(claim.write_off));
+}
+
+const sum = (values: unknown[]): Big => values.reduce<Big>((total, v) => total.plus(parseMoney(v)), parseMoney(0));
+const sumOutstanding = (claims: readonly Claim[]): Big =>
+  claims.reduce<Big>((t, c) => t.plus(outstandingAmount(c)), parseMoney(0));
+
+function aggregateByStatus(claims: readonly Claim[]): Output['by_status'] {
+  return CLAIM_STATUSES.map((status) => {
+    const rows = claims.filter((c) => c.status === status);
+    return {
+      status,
+      count: rows.length,
+      billed: formatMoney(sum(rows.map((c) => c.claim_fee))),
+      paid: formatMoney(sum(rows.map((c) => c.ins_pay_amt))),
+    };
+  }).filter((row) => row.count > 0);
+}
+
+function ageBuckets(rows: { days: number | undefined; amount: Big }[]): Output['outstanding_by_age'] {
+  const buckets = [
+    ...AGE_BUCKETS.map((b) => ({ days: b.days as string, count: 0, total: parseMoney(0) })),
+    { days: NOT_SENT, count: 0, total: parseMoney(0) },
+  ];
+  for (const row of rows) {
+    const index =
+      row.days === undefined ? AGE_BUCKETS.length : AGE_BUCKETS.findIndex((b) => (row.days as number) <= b.max);
+    const bucket = buckets[index];
+    if (!bucket) continue;
+    bucket.count += 1;
+    bucket.total = bucket.total.plus(row.amount);
+  }
+  return buckets
+    .filter((b) => b.days !== NOT_SENT || b.count > 0)
+    .map((b) => ({ days: b.days, count: b.count, amount: formatMoney(b.total) }));
+}
+
+function carrierRows(rows: { carrier: string; amount: Big }[]): Output['outstanding_by_carrier'] {
+  const byCarrier = new Map<string, { count: number; total: Big }>();
+  for (const row of rows) {
+    const entry = byCarrier.get(row.carrier) ?? { count: 0, total: parseMoney(0) };
+    entry.count += 1;
+    entry.total = entry.total.plus(row.amount);
+    byCarrier.set(row.carrier, entry);
+  }
+  return [...byCarrier.entries()]
+    .sort((a, b) => b[1].total.cmp(a[1].total) || a[0].localeCompare(b[0]))
+    .slice(0, 10)
+    .map(([carrier, e]) => ({ carrier, count: e.count, amount: formatMoney(e.total) }));
+}
+
+function describeFilters(args: Input, provider: string | undefined, carrier: string | undefined): string {
+  const parts = [
+    args.statuses && `status ${args.statuses.join('/')}`,
+    (args.date_from || args.date_to) && `date of service ${args.date_from ?? '…'} to ${args.date_to ?? '…'}`,
+    provider && `provider ${provider}`,
+    carrier && `carrier ${carrier}`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'all claims';
+}
+
+function summarize(output: Output): string {
+  const t = output.totals;
+  const lines = [
+    `Claims at ${output.practice} (${output.filters}), as of ${output.as_of}: ${t.count} claims, billed $${t.billed}, paid $${t.paid}, outstanding $${t.outstanding}.`,
+    `By status: ${output.by_status.map((s) => `${s.status} ${s.count} ($${s.billed} billed, $${s.paid} paid)`).join('; ') || 'none'}.`,
+    `Outstanding by days since sent: ${output.outstanding_by_age.map((b) => `${b.days}: ${b.count} ($${b.amount})`).join('; ')}.`,
+  ];
+  if (output.outstanding_by_carrier.length) {
+    lines.push(
+      `Outstanding by carrier: ${output.outstanding_by_carrier.map((c) => `${c.carrier} ${c.count} ($${c.amount})`).join('; ')}.`,
+    );
+  }
+  if (output.oldest_outstanding.length) {
+    lines.push('Oldest outstanding:');
+    for (const c of output.oldest_outstanding) {
+      lines.push(
+        `- ${c.patient ?? c.patient_id ?? 'unknown patient'} · ${c.carrier ?? 'no carrier'} · ${c.status} · sent ${c.date_sent ?? 'never'}${c.days_outstanding !== undefined ? ` (${c.days_outstanding} days)` : ''} · $${c.outstanding} · claim ${c.claim_id}`,
+      );
+    }
+  }
+  for (const note of output.notes) lines.push(`Note: ${note}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,312 @@
+/**
+ * production_report — how the practice produced over a period computed in practice time:
+ * gross production, collections, adjustments, net, procedures; by provider (completed vs
+ * scheduled), by procedure and by CDT category; optionally a trend and a comparison with the
+ * previous period. Figures are the API's own (never recomputed, C-T11); the only derived number,
+ * the collection percentage, is labelled as such.
+ */
+import type Big from 'big.js';
+import { z } from 'zod';
+import type { DateRange, ProductionReport, ProductionTrending } from '../api/port.js';
+import { cdtCategory } from '../domain/cdt.js';
+import { diffDays, PERIOD_PRESETS, type PeriodPreset, resolvePeriod, todayIn } from '../domain/dates.js';
+import { formatMoney, parseMoney, percent } from '../domain/money.js';
+import { ToolInputError } from './errors.js';
+import { checkedDate, localDateArgument, providerName, resolveProviders } from './shared.js';
+import type { ToolDefinition } from './types.js';
+
+const MAX_SPAN_DAYS = 3660;
+
+const inputSchema = z.object({
+  period: z
+    .enum(PERIOD_PRESETS as [PeriodPreset, ...PeriodPreset[]])
+    .optional()
+    .describe('Period in practice time (weeks start Monday). Default month_to_date.'),
+  days: z.number().int().min(1).max(3660).optional().describe('N for period last_n_days (today included).'),
+  start_date: localDateArgument('First date, YYYY-MM-DD, instead of period (with end_date).').optional(),
+  end_date: localDateArgument('Last date, YYYY-MM-DD.').optional(),
+  providers: z.array(z.string().max(120)).max(10).optional().describe('Only these providers, by name or id.'),
+  trend: z.enum(['day', 'week', 'month']).optional().describe('Add a trend, one row per day, week or month.'),
+  compare_previous: z.boolean().default(false).describe('Also the previous comparable period and the change.'),
+  top_procedures: z
+    .number()
+    .int()
+    .min(0)
+    .max(30)
+    .default(8)
+    .describe('How many procedure codes to list, by production.'),
+});
+
+const summarySchema = z.object({
+  gross_production: z.string(),
+  collections: z.string(),
+  adjustments: z.string(),
+  net_production: z.string(),
+  procedure_count: z.number(),
+  collection_pct: z.string().nullable(),
+});
+
+const outputSchema = z.object({
+  practice: z.string(),
+  timezone: z.string(),
+  period: z.object({ label: z.string(), from: z.string(), to: z.string() }),
+  source: z.string(),
+  summary: summarySchema,
+  by_provider: z.array(
+    z.object({
+      provider: z.string(),
+      production: z.string(),
+      completed: z.string(),
+      scheduled: z.string(),
+      collections: z.string(),
+      adjustments: z.string(),
+      procedures: z.number(),
+    }),
+  ),
+  by_procedure: z.array(
+    z.object({ code: z.string(), description: z.string(), count: z.number(), total: z.string(), avg_fee: z.string() }),
+  ),
+  by_category: z.array(z.object({ category: z.string(), count: z.number(), total: z.string() })),
+  trend: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        production: z.string(),
+        collections: z.string(),
+        net_production: z.string(),
+        appointments: z.number(),
+      }),
+    )
+    .optional(),
+  previous: summarySchema
+    .omit({ collection_pct: true })
+    .extend({ from: z.string(), to: z.string(), change: z.record(z.string(), z.string()) })
+    .optional(),
+  notes: z.array(z.string()),
+});
+
+type Input = z.infer<typeof inputSchema>;
+type Output = z.infer<typeof outputSchema>;
+
+export const productionReport: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
+  name: 'production_report',
+  title: 'Production report',
+  description:
+    "Production, collections, adjustments, net and collection % for a period in practice time; by provider (completed vs scheduled), procedure and CDT category; optional trend and previous-period change. The API's own figures.",
+  inputSchema,
+  outputSchema,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  requiredScopes: ['reports:read'],
+  writes: false,
+  async handler(context, args) {
+    const zone = context.practice.timezone;
+    const period = resolveRequestedPeriod(args, zone, context.now());
+    const providers = await resolveProviders(context, args.providers);
+    const providerIds = providers.map((p) => p.id);
+    const scope = providerIds.length ? { providerIds } : {};
+    const options = { signal: context.signal };
+
+    // The report, the trend and the comparison are independent: ask for them at once.
+    const [report, trending, previous] = await Promise.all([
+      context.api.billing.productionReport(context.practice.id, { range: period.range, ...scope }, options),
+      args.trend
+        ? context.api.billing.productionTrending(
+            context.practice.id,
+            {
+              range: period.range,
+              bucket: args.trend,
+              metrics: ['production', 'collections', 'adjustments', 'net_production'],
+              ...scope,
+            },
+            options,
+          )
+        : Promise.resolve(undefined),
+      args.compare_previous && period.previous
+        ? context.api.billing.productionReport(context.practice.id, { range: period.previous, ...scope }, options)
+        : Promise.resolve(undefined),
+    ]);
+
+    const notes = [...report.warnings, ...(trending?.warnings ?? []), ...(previous?.warnings ?? [])];
+    if (providers.length)
+      notes.push(`Only ${providers.map(providerName).join(', ')}; rows with no provider are left out by the API.`);
+    notes.push('collection_pct = collections ÷ gross production, computed here from the API figures.');
+    if (trending && !sameTotals(report, trending)) {
+      notes.push('The trend rows do not add up to the report totals; both are shown as the API returned them.');
+    }
+
+    const summary = summarize(report);
+    const structured: Output = {
+      practice: context.practice.name,
+      timezone: zone,
+      period: { label: period.label, from: period.range.from, to: period.range.to },
+      source:
+        'Escape Dental production report (billing/reports/production); procedures on cancelled appointments are excluded by the API',
+      summary,
+      by_provider: report.byProvider.map((row) => ({
+        provider: row.providerName || (row.providerId ? row.providerId : 'No provider'),
+        production: row.production,
+        completed: row.completedProduction,
+        scheduled: row.scheduledProduction,
+        collections: row.collections,
+        adjustments: row.adjustments,
+        procedures: row.procedureCount,
+      })),
+      by_procedure: [...report.byProcedure]
+        .sort(
+          (a, b) =>
+            parseMoney(b.totalProduction).cmp(parseMoney(a.totalProduction)) || a.procCode.localeCompare(b.procCode),
+        )
+        .slice(0, args.top_procedures)
+        .map((row) => ({
+          code: row.procCode,
+          description: row.description,
+          count: row.count,
+          total: row.totalProduction,
+          avg_fee: row.avgFee,
+        })),
+      by_category: byCategory(report),
+      ...(trending ? { trend: trendRows(trending) } : {}),
+      ...(previous && period.previous ? { previous: compare(summary, previous, period.previous) } : {}),
+      notes,
+    };
+    return { structured, summary: describe(structured) };
+  },
+};
+
+interface RequestedPeriod {
+  label: string;
+  range: DateRange;
+  previous: DateRange | undefined;
+}
+
+function resolveRequestedPeriod(args: Input, zone: string, now: Date): RequestedPeriod {
+  const start = checkedDate(args.start_date, 'start_date');
+  const end = checkedDate(args.end_date, 'end_date');
+  if ((start || end) && args.period) {
+    throw new ToolInputError('Give either period or start_date/end_date, not both.');
+  }
+  if (start || end) {
+    if (!start || !end) throw new ToolInputError('Explicit dates need both start_date and end_date (YYYY-MM-DD).');
+    if (end < start) throw new ToolInputError(`end_date ${end} is before start_date ${start}. Swap them.`);
+    const days = diffDays(start, end) + 1;
+    if (days > MAX_SPAN_DAYS)
+      throw new ToolInputError(`The period spans ${days} days; at most ${MAX_SPAN_DAYS} (about 10 years).`);
+    const today = todayIn(zone, now);
+    if (start > today)
+      throw new ToolInputError(`start_date ${start} is in the future (today is ${today} at the practice).`);
+    const previousTo = shift(start, -1);
+    return {
+      label: `${start} to ${end}`,
+      range: { from: start, to: end },
+      previous: { from: shift(previousTo, -(days - 1)), to: previousTo },
+    };
+  }
+  if (args.days !== undefined && args.period !== 'last_n_days') {
+    throw new ToolInputError('days goes with period "last_n_days" (e.g. period last_n_days, days 14).');
+  }
+  const preset = args.period ?? 'month_to_date';
+  if (preset === 'last_n_days' && args.days === undefined)
+    throw new ToolInputError('period last_n_days needs days (e.g. 14).');
+  const resolved = resolvePeriod(preset, zone, { now, ...(args.days !== undefined ? { days: args.days } : {}) });
+  const label = preset === 'last_n_days' ? `last ${args.days} days` : preset.replaceAll('_', ' ');
+  return { label, range: { from: resolved.from, to: resolved.to }, previous: resolved.previous };
+}
+
+function shift(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function summarize(report: ProductionReport): z.infer<typeof summarySchema> {
+  const s = report.summary;
+  return {
+    gross_production: s.totalProduction,
+    collections: s.totalCollections,
+    adjustments: s.totalAdjustments,
+    net_production: s.netProduction,
+    procedure_count: s.procedureCount,
+    collection_pct: percent(s.totalCollections, s.totalProduction, { onZero: null }),
+  };
+}
+
+function byCategory(report: ProductionReport): Output['by_category'] {
+  const totals = new Map<string, { count: number; total: Big }>();
+  for (const row of report.byProcedure) {
+    const label = cdtCategory(row.procCode)?.label ?? 'Other / not a CDT code';
+    const entry = totals.get(label) ?? { count: 0, total: parseMoney(0) };
+    entry.count += row.count;
+    entry.total = entry.total.plus(parseMoney(row.totalProduction));
+    totals.set(label, entry);
+  }
+  return [...totals.entries()]
+    .sort((a, b) => b[1].total.cmp(a[1].total) || a[0].localeCompare(b[0]))
+    .map(([category, e]) => ({ category, count: e.count, total: formatMoney(e.total) }));
+}
+
+function trendRows(trending: ProductionTrending): NonNullable<Output['trend']> {
+  return trending.rows.map((row) => ({
+    from: row.bucketStart,
+    to: row.bucketEnd,
+    production: row.values.production ?? '0.00',
+    collections: row.values.collections ?? '0.00',
+    net_production: row.values.net_production ?? '0.00',
+    appointments: row.appointmentCount,
+  }));
+}
+
+function sameTotals(report: ProductionReport, trending: ProductionTrending): boolean {
+  const sumOf = (metric: string) =>
+    trending.rows.reduce<Big>((t, r) => t.plus(parseMoney(r.values[metric] ?? '0')), parseMoney(0));
+  return (
+    sumOf('production').eq(parseMoney(report.summary.totalProduction)) &&
+    sumOf('collections').eq(parseMoney(report.summary.totalCollections))
+  );
+}
+
+function compare(
+  current: z.infer<typeof summarySchema>,
+  previous: ProductionReport,
+  range: DateRange,
+): NonNullable<Output['previous']> {
+  const before = summarize(previous);
+  const change: Record<string, string> = {};
+  for (const key of ['gross_production', 'collections', 'adjustments', 'net_production'] as const) {
+    const delta = parseMoney(current[key]).minus(parseMoney(before[key]));
+    const pct = percent(delta, before[key], { onZero: null });
+    change[key] =
+      `${delta.gte(0) ? '+' : ''}${formatMoney(delta)}${pct === null ? '' : ` (${delta.gte(0) ? '+' : ''}${pct}%)`}`;
+  }
+  change.procedure_count = `${current.procedure_count - before.procedure_count >= 0 ? '+' : ''}${current.procedure_count - before.procedure_count}`;
+  const { collection_pct: _unused, ...figures } = before;
+  return { from: range.from, to: range.to, ...figures, change };
+}
+
+function describe(output: Output): string {
+  const s = output.summary;
+  const lines = [
+    `Production at ${output.practice}, ${output.period.label} (${output.period.from} to ${output.period.to}, ${output.timezone}): gross $${s.gross_production}, collections $${s.collections}${s.collection_pct ? ` (${s.collection_pct}%)` : ''}, adjustments $${s.adjustments}, net $${s.net_production}, ${s.procedure_count} procedures.`,
+  ];
+  if (output.previous) {
+    const c = output.previous.change;
+    lines.push(
+      `Versus ${output.previous.from} to ${output.previous.to}: gross ${c.gross_production}, collections ${c.collections}, net ${c.net_production}, procedures ${c.procedure_count}.`,
+    );
+  }
+  if (output.by_provider.length) {
+    lines.push('By provider:');
+    for (const p of output.by_provider) {
+      lines.push(
+        `- ${p.provider}: $${p.production} (completed $${p.completed}, scheduled $${p.scheduled}), collections $${p.collections}, ${p.procedures} procedures`,
+      );
+    }
+  }
+  if (output.by_category.length)
+    lines.push(`By category: ${output.by_category.map((c) => `${c.category} $${c.total} (${c.count})`).join('; ')}.`);
+  if (output.by_procedure.length)
+    lines.push(`Top codes: ${output.by_procedure.map((p) => `${p.code} ${p.count}× $${p.total}`).join('; ')}.`);
+  if (output.trend) lines.push(`Trend: ${output.trend.map((t) => `${t.from} $${t.production}`).join('; ')}.`);
+  lines.push(`Source: ${output.source}.`);
+  return lines.join('\n');
+}
