@@ -35,6 +35,7 @@ export class GateRegistry {
   private timer: NodeJS.Timeout | undefined;
   private watcher: ReturnType<typeof watch> | undefined;
   private polling: Promise<void> | undefined;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: GateRegistryOptions) {}
 
@@ -82,7 +83,16 @@ export class GateRegistry {
     return this.polling;
   }
 
-  async reloadPolicy(): Promise<void> {
+  /**
+   * Re-reads the policy file. Reloads run one after another: the file watcher and an explicit
+   * call may fire together, and two overlapping reloads would both announce the same change.
+   */
+  reloadPolicy(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.reloadPolicyOnce());
+    return this.reloading;
+  }
+
+  private async reloadPolicyOnce(): Promise<void> {
     const before = new Map(this.options.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
     try {
       this.policy = await loadPolicy(this.options.policyFile);

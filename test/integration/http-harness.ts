@@ -39,7 +39,8 @@ export interface Stack {
 export interface StackOptions {
   args?: string[];
   env?: Record<string, string>;
-  keys?: KeySpec[];
+  /** Operator API keys; a function gets the sandbox, for keys bound to its practice ids. */
+  keys?: KeySpec[] | ((sandbox: RunningSandbox) => KeySpec[]);
   sandbox?: StartSandboxOptions;
   http?: HttpOptions;
 }
@@ -74,8 +75,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
   const args = [...(options.args ?? [])];
   if (options.keys) {
+    const keys = typeof options.keys === 'function' ? options.keys(sandbox) : options.keys;
     const file = writeTempJson('keys', {
-      keys: options.keys.map((k) => ({
+      keys: keys.map((k) => ({
         id: k.id,
         sha256: sha256Hex(k.key),
         practices: k.practices,
