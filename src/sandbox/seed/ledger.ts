@@ -73,6 +73,12 @@ export interface LedgerFixtures {
   negativeAdjustmentId: Uuid;
   /** A proc code billed at two different fees in the last 30 days (avg_fee). */
   twoFeeProcCode: string;
+  /**
+   * In-progress appointments of today (arrived/seated) with one scheduled procedure already
+   * charted complete: cancelling one removes that fee from production, marking one broken does
+   * not (I10). Empty when the clock is outside office hours.
+   */
+  midVisit: Array<{ appointmentId: Uuid; procedureId: Uuid; procCode: string; feeCents: Cents }>;
 }
 
 const fixturesByPractice = new Map<Uuid, LedgerFixtures>();
@@ -408,6 +414,30 @@ class LedgerSeeder {
       onCancelledAppointment: status === 'cancelled',
     });
     return { appointmentId: a.id, procedureId: p.id, date: a.localDate };
+  }
+
+  /** Up to `count` of today's in-progress appointments get their first scheduled procedure charted complete. */
+  midVisit(count: number): LedgerFixtures['midVisit'] {
+    const out: LedgerFixtures['midVisit'] = [];
+    for (const a of this.data.appointments) {
+      if (out.length >= count) break;
+      if ((a.status !== 'seated' && a.status !== 'arrived') || a.providerId === null) continue;
+      const sp = a.scheduledProcedures[0];
+      if (!sp || dayOf(a.localDate) !== this.todayDay) continue;
+      const p = this.procedure({
+        patientId: a.patientId,
+        providerId: a.providerId,
+        appointmentId: a.id,
+        code: sp.procCode,
+        description: sp.description,
+        day: this.todayDay,
+        completeDay: this.todayDay,
+        fee: sp.feeCents,
+        createdMs: a.startMs,
+      });
+      out.push({ appointmentId: a.id, procedureId: p.id, procCode: p.procCode, feeCents: p.procFeeCents });
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------------ insurance
@@ -746,6 +776,7 @@ export function seedLedger(data: PracticeData, context: LedgerSeedContext): void
   s.chartedProcedures(data.patients);
   const cancelled = s.onAppointmentOfStatus('cancelled');
   const broken = s.onAppointmentOfStatus('broken');
+  const midVisit = s.midVisit(2);
 
   // Insurance: most patients have a primary plan, some also a secondary, some none.
   const carriers = s.carriers();
@@ -1002,5 +1033,6 @@ export function seedLedger(data: PracticeData, context: LedgerSeedContext): void
     positiveAdjustmentId: positive.id,
     negativeAdjustmentId: negative.id,
     twoFeeProcCode,
+    midVisit,
   });
 }
