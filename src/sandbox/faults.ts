@@ -1,8 +1,7 @@
 /**
  * Fault injection for the sandbox's Escape API surface (never for `/__sandbox/`). Rules are
  * matched by method and path pattern; every probabilistic decision draws from a PRNG seeded by
- * the sandbox seed and the fault generation, so a sequential client sees the same faults on
- * every run.
+ * the sandbox seed and the rule set, so a sequential client sees the same faults on every run.
  */
 import { z } from 'zod';
 import { Random } from './seed/random.js';
@@ -75,7 +74,6 @@ interface ActiveRule {
 export class FaultInjector {
   private rules: ActiveRule[] = [];
   private random: Random;
-  private generation = 0;
   /** How many faults of each kind were injected (for tests and the control surface). */
   readonly injected = new Map<string, number>();
 
@@ -94,8 +92,8 @@ export class FaultInjector {
         : null,
       burstLeft: rule.burst429 ?? 0,
     }));
-    this.generation += 1;
-    this.random = new Random(`${String(this.seed)}:faults:${this.generation}`);
+    // Seeded by (seed, configuration): the same rules produce the same fault sequence on every run.
+    this.random = new Random(`${String(this.seed)}:faults:${JSON.stringify(parsed)}`);
   }
 
   describe(): { rules: ParsedRule[]; injected: Record<string, number> } {

@@ -11,7 +11,7 @@ import { SandboxHttpServer } from './http/server.js';
 import type { Quirks } from './http/types.js';
 import type { User, Uuid } from './model.js';
 import { registerRoutes } from './routes/index.js';
-import { getDataset, type SandboxFixtures } from './seed/generate.js';
+import { generateDataset, getDataset, type SandboxFixtures } from './seed/generate.js';
 import { DEMO_PASSWORDS } from './seed/org.js';
 import { SandboxClock, SandboxStore } from './store.js';
 
@@ -34,6 +34,8 @@ export interface StartSandboxOptions {
   now?: Date | string | number;
   quirks?: Partial<Quirks>;
   faults?: FaultConfig;
+  /** Generate the dataset afresh instead of reusing this process's memoised copy. */
+  fresh?: boolean;
   /** DRF-style throttle per token (429 + Retry-After). Default: off. */
   rateLimitPerMinute?: number;
   auth?: {
@@ -106,7 +108,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
   const nowMs = pinned ? toMs(options.now as Date | string | number) : Date.now();
   const seed = options.seed ?? 1;
   const scale = options.scale ?? 'default';
-  const dataset = getDataset({ seed, scale, nowMs, pinned });
+  const dataset = options.fresh ? generateDataset({ seed, scale, nowMs }) : getDataset({ seed, scale, nowMs, pinned });
   const clock = new SandboxClock(pinned ? nowMs : undefined);
   const store = new SandboxStore(dataset, {
     clock,
