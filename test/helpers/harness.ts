@@ -157,7 +157,11 @@ export async function connectInProcess(options: InProcessOptions): Promise<InPro
 }
 
 /** Calls a tool and returns its structured content, failing loudly on an error result. */
-export async function callOk<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown>): Promise<{ structured: T; text: string }> {
+export async function callOk<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ structured: T; text: string }> {
   const result = await client.callTool({ name, arguments: args });
   const text = textOf(result);
   if (result.isError) throw new Error(`${name} returned an error: ${text}`);
@@ -174,26 +178,43 @@ export async function callError(client: Client, name: string, args: Record<strin
 
 export function textOf(result: { content?: unknown }): string {
   const content = Array.isArray(result.content) ? result.content : [];
-  return content.map((block: { type?: string; text?: string }) => (block.type === 'text' ? (block.text ?? '') : '')).join('\n');
+  return content
+    .map((block: { type?: string; text?: string }) => (block.type === 'text' ? (block.text ?? '') : ''))
+    .join('\n');
 }
 
 /** A raw GET against the sandbox, as a test's independent source of truth. */
-export async function rawGet<T = unknown>(sandbox: RunningSandbox, path: string, query: Record<string, string | string[]> = {}, token?: string): Promise<T> {
+export async function rawGet<T = unknown>(
+  sandbox: RunningSandbox,
+  path: string,
+  query: Record<string, string | string[]> = {},
+  token?: string,
+): Promise<T> {
   const url = new URL(path, sandbox.url);
   for (const [key, value] of Object.entries(query)) {
     for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, v);
   }
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token ?? sandbox.credentials.oauth.service.token}` } });
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${token ?? sandbox.credentials.oauth.service.token}` },
+  });
   if (!response.ok) throw new Error(`GET ${url.pathname} → ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 /** Every row of a paginated sandbox list, following `next`. */
-export async function rawList<T = Record<string, unknown>>(sandbox: RunningSandbox, path: string, query: Record<string, string | string[]> = {}): Promise<T[]> {
+export async function rawList<T = Record<string, unknown>>(
+  sandbox: RunningSandbox,
+  path: string,
+  query: Record<string, string | string[]> = {},
+): Promise<T[]> {
   const rows: T[] = [];
   let page = 1;
   for (;;) {
-    const body = await rawGet<{ results: T[]; next: string | null } | T[]>(sandbox, path, { ...query, page: String(page), page_size: '100' });
+    const body = await rawGet<{ results: T[]; next: string | null } | T[]>(sandbox, path, {
+      ...query,
+      page: String(page),
+      page_size: '100',
+    });
     if (Array.isArray(body)) return body;
     rows.push(...body.results);
     if (!body.next) return rows;
