@@ -1,0 +1,186 @@
+/**
+ * The gate decision and the registry, without HTTP: decision order, read-only as a ceiling with a
+ * test-only write tool injected into createServer, the registry's change events and readiness,
+ * and the REGISTRY-shaped export.
+ */
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { EscapeApi } from '../../src/api/port.js';
+import { decideTool, NO_GATES, type PracticeGates } from '../../src/gates/decision.js';
+import { exportRegistry, toolsMissingUpstream } from '../../src/gates/export.js';
+import { GateRegistry } from '../../src/gates/registry.js';
+import { silentLogger } from '../../src/logger.js';
+import { scopeFor } from '../../src/practice.js';
+import { createServer } from '../../src/server.js';
+import { noMetrics } from '../../src/telemetry.js';
+import { ToolMemo } from '../../src/tools/memo.js';
+import { CATALOG } from '../../src/tools/registry.js';
+import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
+
+const practice = { id: 'p1', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
+
+function tool(name: string, writes: boolean, requiredScopes: string[]): AnyToolDefinition {
+  return {
+    name,
+    title: name,
+    description: `${name} (test only)`,
+    inputSchema: z.object({}),
+    outputSchema: z.object({ ok: z.boolean() }),
+    annotations: { readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true },
+    requiredScopes,
+    writes,
+    handler: async () => ({ structured: { ok: true }, summary: 'ok' }),
+  };
+}
+
+const bookTool = tool('test_book', true, ['scheduling:write']);
+const readTool = tool('test_read', false, ['scheduling:read']);
+
+const principal = (overrides: Partial<Principal> = {}): Principal => ({
+  id: 'p',
+  kind: 'api-key',
+  practiceIds: 'all',
+  scopes: ['scheduling:read', 'scheduling:write'],
+  readOnly: false,
+  ...overrides,
+});
+
+const gates = (upstream: string[], local: string[]): PracticeGates => ({
+  upstreamDisabled: new Set(upstream),
+  locallyDisabled: new Set(local),
+});
+
+describe('decideTool', () => {
+  it('applies Escape gates, then local policy, then scopes, then read-only; first refusal wins', () => {
+    const everything = principal({ scopes: [], readOnly: true });
+    expect(decideTool(bookTool, everything, practice, gates(['test_book'], ['test_book']))).toMatchObject({
+      reason: 'upstream_gate',
+    });
+    expect(decideTool(bookTool, everything, practice, gates([], ['test_book']))).toMatchObject({
+      reason: 'local_policy',
+    });
+    expect(decideTool(bookTool, everything, practice, NO_GATES)).toMatchObject({ reason: 'missing_scope' });
+    expect(decideTool(bookTool, principal({ readOnly: true }), practice, NO_GATES)).toMatchObject({
+      reason: 'read_only',
+    });
+    expect(decideTool(bookTool, principal(), practice, NO_GATES)).toEqual({ allowed: true });
+  });
+
+  it('lets read tools through read-only, and every catalog tool declares scopes of our taxonomy', () => {
+    expect(decideTool(readTool, principal({ readOnly: true }), practice, NO_GATES)).toEqual({ allowed: true });
+    const taxonomy = ['scheduling:read', 'scheduling:write', 'patients:read', 'insurance:read', 'reports:read'];
+    for (const entry of CATALOG) {
+      expect(entry.requiredScopes.length).toBeGreaterThan(0);
+      for (const scope of entry.requiredScopes) expect(taxonomy).toContain(scope);
+      if (entry.writes) expect(entry.requiredScopes).toContain('scheduling:write');
+    }
+  });
+});
+
+describe('createServer with a test-only write tool', () => {
+  async function listAndCall(who: Principal) {
+    const built = createServer({
+      tools: [readTool, bookTool],
+      api: {} as EscapeApi,
+      principal: who,
+      practices: scopeFor([practice]),
+      gatesFor: () => NO_GATES,
+      logger: silentLogger(),
+      metrics: noMetrics,
+      now: () => new Date(),
+      toolTimeoutMs: 5_000,
+      memo: new ToolMemo(),
+    });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await built.server.connect(serverSide);
+    const client = new Client({ name: 'unit', version: '1' });
+    await client.connect(clientSide);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    const call = await client
+      .callTool({ name: 'test_book', arguments: {} })
+      .then((r) => ({ refused: r.isError === true }))
+      .catch(() => ({ refused: true }));
+    await client.close();
+    return { names, refused: call.refused };
+  }
+
+  it('hides and refuses the write tool for a read-only principal (a ceiling, whatever the scopes)', async () => {
+    expect(await listAndCall(principal({ readOnly: true }))).toEqual({ names: ['test_read'], refused: true });
+    expect(await listAndCall(principal({ scopes: ['scheduling:read'] }))).toEqual({
+      names: ['test_read'],
+      refused: true,
+    });
+    expect(await listAndCall(principal())).toEqual({ names: ['test_book', 'test_read'], refused: false });
+  });
+});
+
+describe('GateRegistry', () => {
+  function registry(read: (id: string) => Promise<{ toolKey: string; enabled: boolean }[] | 'unreadable'>) {
+    return new GateRegistry({
+      practiceIds: ['p1', 'p2'],
+      readUpstream: read,
+      policyFile: undefined,
+      pollSeconds: 3600,
+      logger: silentLogger(),
+    });
+  }
+
+  it('reports the practices whose rows changed, keeps the last rows on an outage, and is ready once all were read', async () => {
+    let rows: Record<string, { toolKey: string; enabled: boolean }[] | Error> = {
+      p1: [{ toolKey: 'find_spot', enabled: true }],
+      p2: new Error('upstream down'),
+    };
+    const gatesRegistry = registry(async (id) => {
+      const value = rows[id];
+      if (value instanceof Error) throw value;
+      return value ?? [];
+    });
+    const changes: string[][] = [];
+    gatesRegistry.onChange((ids) => changes.push([...ids]));
+    await gatesRegistry.start();
+    expect(gatesRegistry.status()).toMatchObject({ ready: false, pendingPracticeIds: ['p2'] });
+
+    rows = { p1: [{ toolKey: 'find_spot', enabled: false }], p2: [] };
+    await gatesRegistry.poll();
+    expect(changes).toEqual([['p1']]);
+    expect(gatesRegistry.status().ready).toBe(true);
+    expect([...gatesRegistry.gatesFor('p1').upstreamDisabled]).toEqual(['find_spot']);
+
+    rows = { p1: new Error('outage'), p2: [] };
+    await gatesRegistry.poll();
+    expect([...gatesRegistry.gatesFor('p1').upstreamDisabled]).toEqual(['find_spot']);
+    expect(changes).toHaveLength(1);
+    gatesRegistry.stop();
+  });
+
+  it('treats unreadable gates as no rows (only local policy applies) and is ready', async () => {
+    const gatesRegistry = registry(async () => 'unreadable');
+    await gatesRegistry.start();
+    expect(gatesRegistry.status().ready).toBe(true);
+    expect(gatesRegistry.gatesFor('p1').upstreamDisabled.size).toBe(0);
+    gatesRegistry.stop();
+  });
+});
+
+describe('REGISTRY export', () => {
+  it('has exactly the API registry fields, sorted by name, one row per catalog tool', () => {
+    const rows = exportRegistry([readTool, bookTool]);
+    expect(rows).toEqual([
+      {
+        name: 'test_book',
+        description: 'test_book (test only)',
+        required_scopes: ['scheduling:write'],
+        pass_context: true,
+      },
+      {
+        name: 'test_read',
+        description: 'test_read (test only)',
+        required_scopes: ['scheduling:read'],
+        pass_context: true,
+      },
+    ]);
+    expect(exportRegistry(CATALOG).map((r) => r.name)).toEqual(CATALOG.map((t) => t.name).sort());
+    expect(toolsMissingUpstream([readTool, bookTool], [{ name: 'test_read' }])).toEqual(['test_book']);
+  });
+});
