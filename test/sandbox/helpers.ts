@@ -8,7 +8,10 @@ export function boot(options: StartSandboxOptions = {}): Promise<RunningSandbox>
   return startSandbox({ port: 0, now: NOW, ...options });
 }
 
-export interface Reply<T = any> {
+// biome-ignore lint/suspicious/noExplicitAny: replies are loosely typed JSON in tests
+type Json = any;
+
+export interface Reply<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -25,7 +28,7 @@ export class Api {
     return new Api(this.base, token);
   }
 
-  async call<T = any>(
+  async call<T = Json>(
     method: string,
     path: string,
     body?: unknown,
@@ -52,24 +55,24 @@ export class Api {
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 
-  get<T = any>(path: string, query?: Record<string, string | number | (string | number)[]>): Promise<Reply<T>> {
+  get<T = Json>(path: string, query?: Record<string, string | number | (string | number)[]>): Promise<Reply<T>> {
     return this.call<T>('GET', withQuery(path, query));
   }
-  post<T = any>(path: string, body?: unknown): Promise<Reply<T>> {
+  post<T = Json>(path: string, body?: unknown): Promise<Reply<T>> {
     return this.call<T>('POST', path, body ?? {});
   }
-  put<T = any>(path: string, body?: unknown): Promise<Reply<T>> {
+  put<T = Json>(path: string, body?: unknown): Promise<Reply<T>> {
     return this.call<T>('PUT', path, body ?? {});
   }
-  patch<T = any>(path: string, body?: unknown): Promise<Reply<T>> {
+  patch<T = Json>(path: string, body?: unknown): Promise<Reply<T>> {
     return this.call<T>('PATCH', path, body ?? {});
   }
-  delete<T = any>(path: string): Promise<Reply<T>> {
+  delete<T = Json>(path: string): Promise<Reply<T>> {
     return this.call<T>('DELETE', path);
   }
 
   /** Follows `next` until null and returns every row (asserting a 200 on each page). */
-  async all<T = any>(path: string, query?: Record<string, string | number | (string | number)[]>): Promise<T[]> {
+  async all<T = Json>(path: string, query?: Record<string, string | number | (string | number)[]>): Promise<T[]> {
     const rows: T[] = [];
     let url: string | null = withQuery(path, query);
     while (url) {

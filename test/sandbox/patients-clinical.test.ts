@@ -99,6 +99,7 @@ describe('clinical timeline', () => {
   } as const;
 
   /** The sort instant of a source row as the spec digest §8.8 defines it (date-only → local midnight). */
+  // biome-ignore lint/suspicious/noExplicitAny: source rows are untyped JSON
   function sortKey(type: string, row: Record<string, any>): number {
     const day = (d: string) => DateTime.fromISO(d, { zone: TZ }).startOf('day').toMillis();
     switch (type) {
