@@ -23,8 +23,9 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 let stack: Stack;
 let jwks: Server;
 let issuer: string;
-let signingKey: CryptoKey;
-let otherKey: CryptoKey;
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let signingKey: SigningKey;
+let otherKey: SigningKey;
 let a: { id: string; name: string };
 let b: { id: string; name: string; patients: { timeline: string } };
 let bookings = 0;
@@ -47,7 +48,7 @@ const testBooking: AnyToolDefinition = {
 
 async function jwt(
   claims: Record<string, unknown>,
-  options: { key?: CryptoKey; exp?: number; aud?: string; iss?: string } = {},
+  options: { key?: SigningKey; exp?: number; aud?: string; iss?: string } = {},
 ) {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ scope: READ_SCOPES.join(' '), escape_practices: [a.id], ...claims })
