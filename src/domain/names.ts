@@ -46,6 +46,19 @@ export function sanitizeUserText(input: string, options: SanitizeOptions = {}): 
 }
 
 /** Case-, diacritic- and punctuation-insensitive form used for comparisons ("Ñúñez-O'Brien" → "nunez o brien"). */
+// Letters that carry no combining mark to strip (Ø, Ł, ı…) but that staff type as plain ASCII.
+const TRANSLITERATE: Record<string, string> = {
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+  ß: 'ss',
+};
+
 export function foldForMatch(input: string): string {
   return input
     .normalize('NFKC')
@@ -53,7 +66,7 @@ export function foldForMatch(input: string): string {
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
-    .replace(/ß/g, 'ss')
+    .replace(/[øæœłđðþıß]/g, (c) => TRANSLITERATE[c] ?? c)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }

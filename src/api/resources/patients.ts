@@ -31,6 +31,8 @@ import { Patient as PatientSchema } from '../schemas.js';
 import type { ResourceContext } from './context.js';
 
 const PATIENT_STATUSES = ['active', 'inactive', 'archived', 'deceased', 'prospective'];
+/** Pages (of 100) read when a name is only found by accent-insensitive matching. */
+const FOLDED_SCAN_PAGES = 30;
 
 export function createPatientResources(ctx: ResourceContext): EscapeApi['patients'] {
   const { client } = ctx;
@@ -41,18 +43,24 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
     accept: (p: Patient) => boolean,
     limit: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ patients: Patient[]; truncated: boolean }> {
+    maxPages = client.maxPages,
+  ): Promise<{ patients: Patient[]; truncated: boolean; hitCap: boolean }> {
     const patients: Patient[] = [];
     const seen = new Set<string>();
     let truncated = false;
     let pages = 0;
+    let more = false;
+    let fetched = 0;
     for await (const page of iteratePages(client, {
       operation: 'patients.list',
       params: { practice: practiceId },
       query,
       signal,
+      maxPages,
     })) {
       pages += 1;
+      fetched += page.rows.length;
+      more = page.count !== undefined ? page.count > fetched : page.rows.length >= 100;
       for (const row of page.rows) {
         const p = parseBody(PatientSchema, row, 'patients.list');
         if (seen.has(p.id) || !accept(p)) continue;
@@ -64,8 +72,9 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
         break;
       }
     }
-    if (pages >= client.maxPages) truncated = true;
-    return { patients: patients.slice(0, limit), truncated: truncated || patients.length > limit };
+    const hitCap = pages >= maxPages && more;
+    if (hitCap) truncated = true;
+    return { patients: patients.slice(0, limit), truncated: truncated || patients.length > limit, hitCap };
   }
 
   async function search(
@@ -109,14 +118,28 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
       statusOk(p) &&
       (looksLikeEmail ? (p.email ?? '').toLowerCase() === text.toLowerCase() : patientNameMatches(p, name)) &&
       extra(p);
-    const upstreamText = looksLikeEmail ? text : name.tokens.join(' ');
-    let result = await scan(practiceId, { search: upstreamText, status: params.status }, accept, limit, signal);
-    if (result.patients.length === 0 && name.tokens.length > 1 && !looksLikeEmail) {
-      // Multi-token behaviour is unknown upstream (T21): search the longest token, filter here.
-      const longest = [...name.tokens].sort((a, b) => b.length - a.length)[0] as string;
-      result = await scan(practiceId, { search: longest, status: params.status }, accept, limit, signal);
+    // The upstream search is a plain case-insensitive substring match without accent folding
+    // (T21): try the text as typed, then its accent-folded form, then the longest word alone.
+    const words = text.replace(/,/g, ' ').toLowerCase().split(/\s+/).filter(Boolean);
+    const longest = (list: string[]) => [...list].sort((a, b) => b.length - a.length)[0] ?? '';
+    const attempts = looksLikeEmail
+      ? [text]
+      : [...new Set([words.join(' '), name.tokens.join(' '), longest(words), longest(name.tokens)])].filter(
+          (q) => q !== '',
+        );
+    for (const q of attempts) {
+      const result = await scan(practiceId, { search: q, status: params.status }, accept, limit, signal);
+      if (result.patients.length > 0) return { ...result, warnings };
     }
-    return { ...result, warnings };
+    if (looksLikeEmail) return { patients: [], truncated: false, warnings };
+    // Nothing matched upstream: "Nunez" never finds "Núñez" there. Check the list here, bounded.
+    const scanned = await scan(practiceId, { status: params.status }, accept, limit, signal, FOLDED_SCAN_PAGES);
+    if (scanned.hitCap) {
+      warnings.push(
+        `Only the first ${FOLDED_SCAN_PAGES * 100} patients were checked for spellings without accents; use a phone number or date of birth to narrow the search.`,
+      );
+    }
+    return { patients: scanned.patients, truncated: scanned.truncated, warnings };
   }
 
   async function retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient> {
