@@ -79,7 +79,7 @@ const localDate = (iso: string, zone: string) =>
   );
 const addDays = (date: string, n: number) =>
   new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const ids = (rows: Array<{ id: unknown }>) => rows.map((r) => String(r.id)).sort();
+const ids = (rows: ReadonlyArray<{ id?: unknown }>) => rows.map((r) => String(r.id)).sort();
 const instants = (list: Array<string>) => list.map((t) => Date.parse(t));
 
 describe('practice and reference data', () => {
