@@ -1,0 +1,104 @@
+/**
+ * The built server (dist/cli.js) over stdio, in both protocol eras, against the sandbox: every
+ * tool answers; the tool list and default answers stay small; a pinned disabled practice and an
+ * expired upstream token give clear errors.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { type Connection, connectStdio, type Era, startTestSandbox, textOf } from '../helpers/harness.js';
+
+const TOOLS = ['claims_summary', 'find_spot', 'patient_timeline', 'production_report'];
+const tokens = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
+
+let sandbox: RunningSandbox;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+describe.each(['modern', 'legacy'] as Era[])('stdio, %s era', (era) => {
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await connectStdio({ sandbox, era });
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+
+  it('negotiated the era it was asked for', () => {
+    expect(connection.client.getProtocolEra()).toBe(era);
+  });
+
+  it('lists the four tools in under 3,000 tokens', async () => {
+    const { tools } = await connection.client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(TOOLS);
+    const size = tokens(tools);
+    console.info(`[figures] tools/list (${era}): ${JSON.stringify(tools).length} chars ≈ ${size} tokens`);
+    expect(size).toBeLessThan(3000);
+  });
+
+  it('answers every tool with structured content, each default answer under 4,000 tokens', async () => {
+    const la = sandbox.fixtures.practices.la;
+    const calls: [string, Record<string, unknown>][] = [
+      ['find_spot', { practice: la.name, duration_minutes: 60 }],
+      ['patient_timeline', { practice: la.name, patient_id: la.patients.timeline }],
+      ['claims_summary', { practice: la.name }],
+      ['production_report', { practice: la.name }],
+    ];
+    for (const [name, args] of calls) {
+      const result = await connection.client.callTool({ name, arguments: args });
+      expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();
+      expect(result.structuredContent).toBeTypeOf('object');
+      const size = tokens(result.content) + tokens(result.structuredContent);
+      console.info(`[figures] ${name} default answer (${era}): ≈ ${size} tokens`);
+      expect(size).toBeLessThan(4000);
+    }
+  });
+});
+
+describe('stdio edge cases', () => {
+  it('pinned to a disabled practice: listed tools take no practice argument, calls explain the practice is disabled', async () => {
+    const chicago = sandbox.fixtures.practices.chicago;
+    const connection = await connectStdio({ sandbox, env: { ESCAPE_PRACTICE: chicago.id } });
+    try {
+      const { tools } = await connection.client.listTools();
+      for (const tool of tools) expect(Object.keys(tool.inputSchema.properties ?? {})).not.toContain('practice');
+      await sandbox.control.clearRequests();
+      const result = await connection.client.callTool({ name: 'find_spot', arguments: { duration_minutes: 30 } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/disabled in Escape Dental/);
+      expect(await sandbox.control.requests()).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('an upstream token that expires while serving gives a clear credential error', async () => {
+    const pinned = await startTestSandbox({ now: Date.now() });
+    const connection = await connectStdio({ sandbox: pinned, token: pinned.credentials.frontDesk.access });
+    try {
+      const la = pinned.fixtures.practices.la;
+      const ok = await connection.client.callTool({
+        name: 'find_spot',
+        arguments: { duration_minutes: 30, max_results: 1 },
+      });
+      expect(ok.isError, textOf(ok)).toBeFalsy();
+      await pinned.control.advanceClock(10 * 60_000);
+      const expired = await connection.client.callTool({
+        name: 'find_spot',
+        arguments: { duration_minutes: 30, max_results: 1 },
+      });
+      expect(expired.isError).toBe(true);
+      expect(textOf(expired)).toMatch(/rejected the configured credential|expired/i);
+      expect(textOf(expired)).not.toContain(pinned.credentials.frontDesk.access);
+      expect(la.id).toBeTruthy();
+    } finally {
+      await connection.close();
+      await pinned.close();
+    }
+  });
+});
