@@ -35,17 +35,12 @@ export function fee(p: Procedure, flags: LedgerFlags): Cents {
   return flags.feeFormula === 'proc_fee' ? p.procFeeCents : p.procFeeCents * p.unitQty - p.discountCents;
 }
 
-function appointmentAt(ix: LedgerIndex, id: Uuid | null): Appointment | undefined {
-  if (!id) return undefined;
-  const pos = ix.appointmentPos.get(id);
-  return pos === undefined ? undefined : ix.data.appointments[pos];
-}
-
 /** A completed procedure that is not tied to a cancelled (or, by flag, broken) appointment. */
 export function isCompletedCharge(ix: LedgerIndex, pos: number, flags: LedgerFlags): boolean {
   const p = ix.data.procedures[pos];
   if (p?.status !== 'complete') return false;
-  const appt = appointmentAt(ix, p.appointmentId);
+  const apptPos = ix.procAppointment[pos] as number;
+  const appt = apptPos < 0 ? undefined : ix.data.appointments[apptPos];
   return !(appt && isExcludedAppointmentStatus(appt.status, flags));
 }
 

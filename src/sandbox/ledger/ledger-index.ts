@@ -42,8 +42,10 @@ export interface LedgerIndex {
   readonly catalogDescription: Map<string, string>;
   /** Completed procedures sorted by service date, per SERVICE_DATE value. */
   chargesByServiceDate(mode: LedgerFlags['serviceDate']): DaySorted;
-  /** appointment id → positions of its procedures. */
+  /** appointment id → positions of its procedures, for appointments not complete when indexed. */
   readonly proceduresByAppointment: Map<Uuid, number[]>;
+  /** Per procedure position, the position of its appointment (-1 when none). */
+  readonly procAppointment: Int32Array;
   readonly appointmentsByDay: DaySorted;
   readonly paymentsByDay: DaySorted;
   readonly adjustmentsByDay: DaySorted;
@@ -161,20 +163,27 @@ function buildIndex(data: PracticeData, catalog: readonly ProcedureCode[], versi
     return rows;
   };
 
+  const appointmentPos = positions(data.appointments);
   const procs = data.procedures;
   const procDay = new Int32Array(procs.length);
   const completeDay = new Int32Array(procs.length);
+  const procAppointment = new Int32Array(procs.length).fill(-1);
   const proceduresByAppointment = new Map<Uuid, number[]>();
-  procs.forEach((p, i) => {
+  for (let i = 0; i < procs.length; i++) {
+    const p = procs[i] as (typeof procs)[number];
     procDay[i] = parseDay(p.procDate);
     completeDay[i] = parseDay(p.dateComplete);
     rowsOf(p.patientId).procedures.push(i);
-    if (p.appointmentId) {
-      const list = proceduresByAppointment.get(p.appointmentId);
-      if (list) list.push(i);
-      else proceduresByAppointment.set(p.appointmentId, [i]);
-    }
-  });
+    if (!p.appointmentId) continue;
+    const apptPos = appointmentPos.get(p.appointmentId);
+    if (apptPos === undefined) continue;
+    procAppointment[i] = apptPos;
+    // Only unfinished visits can still have scheduled items (a status change rebuilds the index).
+    if (data.appointments[apptPos]?.status === 'complete') continue;
+    const list = proceduresByAppointment.get(p.appointmentId);
+    if (list) list.push(i);
+    else proceduresByAppointment.set(p.appointmentId, [i]);
+  }
   const chargeSorts = new Map<LedgerFlags['serviceDate'], DaySorted>();
   const chargesByServiceDate = (mode: LedgerFlags['serviceDate']): DaySorted => {
     let sorted = chargeSorts.get(mode);
@@ -219,7 +228,8 @@ function buildIndex(data: PracticeData, catalog: readonly ProcedureCode[], versi
     version,
     providerPos: positions(data.providers),
     patientPos: positions(data.patients),
-    appointmentPos: positions(data.appointments),
+    appointmentPos,
+    procAppointment,
     carrierPos: positions(data.carriers),
     primaryCarrier,
     catalogDescription: new Map(catalog.map((c) => [c.code, c.description])),
