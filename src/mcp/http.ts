@@ -339,6 +339,13 @@ export class McpHttpEndpoints {
     notificationTarget.run(changed, () => this.modern.notify.toolsChanged());
   }
 
+  /** Publishes to every open 2026 listen stream, whatever its practices. */
+  broadcast(kind: 'tools' | 'prompts' | 'resources'): void {
+    if (kind === 'tools') this.modern.notify.toolsChanged();
+    else if (kind === 'prompts') this.modern.notify.promptsChanged();
+    else this.modern.notify.resourcesChanged();
+  }
+
   sessionCount(): { streamable: number; sse: number } {
     let streamable = 0;
     let sse = 0;

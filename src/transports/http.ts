@@ -54,6 +54,8 @@ export interface HttpServing {
   /** In demo mode without configured auth: a key generated for this run. */
   demoApiKey: string | undefined;
   metrics: PrometheusMetrics;
+  /** Publishes a list change to every open 2026-07-28 `subscriptions/listen` stream. */
+  broadcast: (kind: 'tools' | 'prompts' | 'resources') => void;
   /** Stops accepting, lets in-flight requests finish (up to --drain-seconds), closes sessions and streams. */
   drain: () => Promise<void>;
   /** Drain without waiting for in-flight work. */
@@ -420,6 +422,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     mcpUrl: resource,
     demoApiKey,
     metrics,
+    broadcast: (kind) => endpoints.broadcast(kind),
     drain: () => drain(settings.drainSeconds * 1000),
     close: () => drain(0),
   };
