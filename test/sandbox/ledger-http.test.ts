@@ -6,23 +6,13 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
+import { setLedgerFlags } from '../../src/sandbox/ledger/render.js';
+import { CLAIM_STATUSES } from '../../src/sandbox/model.js';
 import { type LedgerFixtures, ledgerFixtures } from '../../src/sandbox/seed/ledger.js';
 
 const NOW = '2026-05-14T19:00:00Z'; // 12:00 in Los Angeles, 15:00 in New York
 const TODAY = '2026-05-14';
-const STATUSES = [
-  'draft',
-  'submitted',
-  'accepted',
-  'rejected',
-  'resubmitted',
-  'paid',
-  'partial',
-  'denied',
-  'appealed',
-  'void',
-  'imported',
-] as const;
+const STATUSES = CLAIM_STATUSES;
 
 // biome-ignore lint/suspicious/noExplicitAny: raw API JSON, asserted field by field
 type Json = Record<string, any>;
@@ -431,6 +421,38 @@ describe('production trending (I2)', () => {
     expect((await api.call('GET', `${q}?from=2026-05-01&to=2026-04-01`)).status).toBe(400);
     expect((await api.call('GET', `${q}?from=2026-04-01&to=2026-05-01&bucket=year`)).status).toBe(400);
     expect((await api.call('GET', `${q}?from=2026-04-01&to=2026-05-01&metric=profit`)).status).toBe(400);
+  });
+});
+
+describe('other flag values over HTTP (§15.12)', () => {
+  it('keeps I1–I4 with scheduled work in production, broken visits excluded and credit-positive adjustments', async () => {
+    const from = addDays(TODAY, -60);
+    const to = addDays(TODAY, 30);
+    const before = await api.get(`${P}/billing/reports/production/?date_from=${from}&date_to=${to}`);
+    setLedgerFlags(sb.store, {
+      productionIncludesScheduled: true,
+      excludeBrokenFromProduction: true,
+      adjSign: 'credit_positive',
+    });
+    try {
+      const r = await api.get(`${P}/billing/reports/production/?date_from=${from}&date_to=${to}`);
+      const s = r.summary;
+      expect(cents(s.total_production)).toBe(sum(r.by_provider, (p: Json) => cents(p.production)));
+      expect(cents(s.total_production)).toBe(sum(r.by_procedure, (p: Json) => cents(p.total_production)));
+      expect(s.procedure_count).toBe(sum(r.by_procedure, (p: Json) => p.count));
+      for (const p of r.by_provider) {
+        expect(cents(p.production)).toBe(cents(p.completed_production) + cents(p.scheduled_production));
+      }
+      expect(cents(s.net_production)).toBe(cents(s.total_production) - cents(s.total_adjustments));
+      // Future scheduled work now counts; the broken visits' procedures no longer do.
+      expect(cents(s.total_production)).toBeGreaterThan(cents(before.summary.total_production));
+      const t = await api.get(`${P}/billing/reports/production/trending/?from=${from}&to=${to}&bucket=week`);
+      expect(t.totals.production).toBe(s.total_production);
+      expect(t.totals.net_production).toBe(s.net_production);
+    } finally {
+      setLedgerFlags(sb.store, {});
+    }
+    expect(await api.get(`${P}/billing/reports/production/?date_from=${from}&date_to=${to}`)).toEqual(before);
   });
 });
 

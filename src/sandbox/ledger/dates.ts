@@ -68,8 +68,3 @@ export function localDateOf(ms: number, zone: string): LocalDate {
 export function localDayOf(ms: number, zone: string): number {
   return timeZone(zone).dayNumOf(ms);
 }
-
-/** The instant of a local wall-clock time (a time in a DST gap maps to the jump). */
-export function zonedInstant(date: LocalDate, hour: number, minute: number, zone: string): number {
-  return timeZone(zone).localToInstantLenient(dayNumber(date), hour * 60 + minute);
-}

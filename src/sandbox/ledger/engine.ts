@@ -141,38 +141,30 @@ function memo<T>(ix: LedgerIndex, key: string, compute: () => T): T {
   return value;
 }
 
-const EMPTY_BOOK: PatientBook = {
-  chargeDay: [],
-  chargeFee: [],
-  payDay: [],
-  payAmt: [],
-  payDate: [],
-  payIsLastCandidate: [],
-  adjDay: [],
-  adjAmt: [],
-  insDay: [],
-  insAmt: [],
-  pending: 0,
-};
+function newBook(): PatientBook {
+  return {
+    chargeDay: [],
+    chargeFee: [],
+    payDay: [],
+    payAmt: [],
+    payDate: [],
+    payIsLastCandidate: [],
+    adjDay: [],
+    adjAmt: [],
+    insDay: [],
+    insAmt: [],
+    pending: 0,
+  };
+}
+
+const EMPTY_BOOK: PatientBook = newBook();
 
 function patientBooks(ix: LedgerIndex, flags: LedgerFlags): Map<Uuid, PatientBook> {
   return memo(ix, `books|${flagsKey(flags)}`, () => {
     const { data } = ix;
     const books = new Map<Uuid, PatientBook>();
     for (const [patientId, rows] of ix.byPatient) {
-      const book: PatientBook = {
-        chargeDay: [],
-        chargeFee: [],
-        payDay: [],
-        payAmt: [],
-        payDate: [],
-        payIsLastCandidate: [],
-        adjDay: [],
-        adjAmt: [],
-        insDay: [],
-        insAmt: [],
-        pending: 0,
-      };
+      const book = newBook();
       for (const pos of rows.procedures) {
         if (!isCompletedCharge(ix, pos, flags)) continue;
         const day = serviceDay(ix, pos, flags);

@@ -10,25 +10,26 @@
  */
 import { dayNumber, fromDayNumber, localDayOf } from '../ledger/dates.js';
 import { agingBucketOf } from '../ledger/engine.js';
-import type {
-  Adjustment,
-  Appointment,
-  Carrier,
-  Cents,
-  Claim,
-  ClaimLogEntry,
-  ClaimProcedure,
-  ClaimStatus,
-  LocalDate,
-  Patient,
-  PatientInsurance,
-  Payment,
-  PaymentSplit,
-  PracticeData,
-  Procedure,
-  ProcedureCode,
-  Row,
-  Uuid,
+import {
+  type Adjustment,
+  type Appointment,
+  type Carrier,
+  type Cents,
+  CLAIM_STATUSES,
+  type Claim,
+  type ClaimLogEntry,
+  type ClaimProcedure,
+  type ClaimStatus,
+  type LocalDate,
+  type Patient,
+  type PatientInsurance,
+  type Payment,
+  type PaymentSplit,
+  type PracticeData,
+  type Procedure,
+  type ProcedureCode,
+  type Row,
+  type Uuid,
 } from '../model.js';
 import { timeZone } from '../time.js';
 import type { Random } from './random.js';
@@ -815,21 +816,7 @@ export function seedLedger(data: PracticeData, context: LedgerSeedContext): void
     }
     claimed.push({ visit, insurance, status: s.claimStatusFor(today - visit.day) });
   }
-  const missing = (
-    [
-      'draft',
-      'submitted',
-      'accepted',
-      'rejected',
-      'resubmitted',
-      'paid',
-      'partial',
-      'denied',
-      'appealed',
-      'void',
-      'imported',
-    ] as const
-  ).filter((st) => !claimed.some((c) => c.status === st));
+  const missing = CLAIM_STATUSES.filter((st) => !claimed.some((c) => c.status === st));
   for (const [i, status] of missing.entries()) {
     const slot = claimed[(i * 7919 + 13) % Math.max(1, claimed.length)];
     if (!slot) throw new Error('seedLedger: no insured visit to claim');
