@@ -1,0 +1,224 @@
+/**
+ * The invoke wrapper and the gate decision with an in-memory fake of the API port (no sandbox):
+ * practice selection, refusals at call time, error mapping, the audit line, and that
+ * production_report issues its report and trend requests concurrently.
+ */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
+import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
+import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
+import { createLogger } from '../../../src/logger.js';
+import { scopeFor } from '../../../src/practice.js';
+import { noMetrics } from '../../../src/telemetry.js';
+import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
+import { ToolMemo } from '../../../src/tools/memo.js';
+import { productionReport } from '../../../src/tools/production-report.js';
+import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/types.js';
+
+const A: PracticeRef = {
+  id: '11111111-1111-4111-8111-111111111111',
+  name: 'Alpha Dental',
+  timezone: 'America/Los_Angeles',
+};
+const B: PracticeRef = {
+  id: '22222222-2222-4222-8222-222222222222',
+  name: 'Beta Dental',
+  timezone: 'America/New_York',
+};
+const local: Principal = { id: 'local', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false };
+
+function echoTool(overrides: Partial<AnyToolDefinition> = {}): AnyToolDefinition {
+  return {
+    name: 'echo_practice',
+    title: 'Echo',
+    description: 'Echoes the practice it ran for.',
+    inputSchema: z.object({}),
+    outputSchema: z.object({ practice: z.string() }),
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    requiredScopes: ['scheduling:read'],
+    writes: false,
+    handler: async (context) => {
+      context.notePatient('33333333-3333-4333-8333-333333333333');
+      return { structured: { practice: context.practice.id }, summary: context.practice.name };
+    },
+    ...overrides,
+  };
+}
+
+function deps(overrides: Partial<InvokeDependencies> = {}): InvokeDependencies & { logs: () => string[] } {
+  const lines: string[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  return {
+    api: {} as EscapeApi,
+    principal: local,
+    practices: scopeFor([A, B]),
+    gatesFor: () => NO_GATES,
+    logger: createLogger({ level: 'info', destination: sink }),
+    metrics: noMetrics,
+    now: () => new Date('2026-11-23T18:00:00Z'),
+    toolTimeoutMs: 5000,
+    memo: new ToolMemo(),
+    ...overrides,
+    logs: () => lines,
+  };
+}
+
+const audits = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit);
+
+describe('invokeTool', () => {
+  it('resolves the practice argument by name fragment and writes one ids-only audit line', async () => {
+    const d = deps();
+    const outcome = await invokeTool(echoTool(), { practice: 'beta' }, d, undefined);
+    expect(outcome).toEqual({ kind: 'ok', structured: { practice: B.id }, text: B.name });
+    const [audit] = audits(d.logs());
+    expect(audit).toMatchObject({
+      tool: 'echo_practice',
+      practiceId: B.id,
+      outcome: 'ok',
+      upstreamRequests: 0,
+      patientIds: ['33333333-3333-4333-8333-333333333333'],
+    });
+  });
+
+  it('asks which practice when several are available and none is named', async () => {
+    const outcome = await invokeTool(echoTool(), {}, deps(), undefined);
+    expect(outcome).toMatchObject({ kind: 'error' });
+    expect(outcome.kind === 'error' && outcome.text).toMatch(/Say which practice.*Alpha Dental.*Beta Dental/);
+  });
+
+  it('explains a disabled practice without calling the handler', async () => {
+    let ran = false;
+    const tool = echoTool({ handler: async () => ((ran = true), { structured: {}, summary: '' }) });
+    const C: PracticeRef = { id: '44444444-4444-4444-8444-444444444444', name: 'Gamma Dental', timezone: 'America/Chicago' };
+    const d = deps({ practices: scopeFor([A, C], undefined, [{ id: B.id, name: B.name }]) });
+    const outcome = await invokeTool(tool, { practice: B.id }, d, undefined);
+    expect(outcome.kind === 'error' && outcome.text).toMatch(/Beta Dental is disabled in Escape Dental/);
+    expect(ran).toBe(false);
+  });
+
+  it('refuses at call time what the gates refuse, even if the client still lists the tool', async () => {
+    const d = deps({
+      gatesFor: (p) =>
+        p.id === A.id ? { upstreamDisabled: new Set(['echo_practice']), locallyDisabled: new Set() } : NO_GATES,
+    });
+    const refused = await invokeTool(echoTool(), { practice: A.id }, d, undefined);
+    expect(refused.kind === 'error' && refused.text).toMatch(/turned off for Alpha Dental/);
+    expect(await invokeTool(echoTool(), { practice: B.id }, d, undefined)).toMatchObject({ kind: 'ok' });
+    expect(audits(d.logs()).map((a) => a.outcome)).toEqual(['refused', 'ok']);
+  });
+
+  it('maps upstream errors to safe, actionable messages and unexpected ones to a generic message', async () => {
+    const failing = (error: unknown) => echoTool({ handler: async () => Promise.reject(error) });
+    const d = deps();
+    const inactive = await invokeTool(failing(new PracticeInactive()), { practice: A.id }, d, undefined);
+    expect(inactive.kind === 'error' && inactive.text).toMatch(/disabled in Escape Dental/);
+    const down = await invokeTool(
+      failing(new UpstreamUnavailable('The Escape Dental API is unavailable; retry in 30 s.')),
+      { practice: A.id },
+      d,
+      undefined,
+    );
+    expect(down.kind === 'error' && down.text).toMatch(/unavailable/);
+    const bug = await invokeTool(
+      failing(new TypeError('Cannot read properties of undefined (reading "first_name")')),
+      { practice: A.id },
+      d,
+      undefined,
+    );
+    expect(bug.kind === 'error' && bug.text).toMatch(/Something went wrong inside the server/);
+    expect(bug.kind === 'error' && bug.text).not.toMatch(/first_name|TypeError/);
+  });
+
+  it('stops a handler at the tool deadline with a retry-able message', async () => {
+    const slow = echoTool({
+      handler: (context) =>
+        new Promise((_resolve, reject) =>
+          context.signal.addEventListener('abort', () => reject(context.signal.reason)),
+        ),
+    });
+    const outcome = await invokeTool(slow, { practice: A.id }, deps({ toolTimeoutMs: 50 }), undefined);
+    expect(outcome.kind === 'error' && outcome.text).toMatch(/took longer than .* try again/i);
+  });
+});
+
+describe('decideTool', () => {
+  const write = echoTool({ name: 'book_something', writes: true, requiredScopes: ['scheduling:write'] });
+  it('checks upstream gates, then local policy, then scopes, then read-only', () => {
+    const both = { upstreamDisabled: new Set(['book_something']), locallyDisabled: new Set(['book_something']) };
+    expect(decideTool(write, local, A, both)).toMatchObject({ allowed: false, reason: 'upstream_gate' });
+    expect(decideTool(write, local, A, { ...both, upstreamDisabled: new Set() })).toMatchObject({
+      reason: 'local_policy',
+    });
+    const reader: Principal = { ...local, scopes: ['scheduling:read'] };
+    expect(decideTool(write, reader, A, NO_GATES)).toMatchObject({ reason: 'missing_scope' });
+    expect(decideTool(write, { ...local, readOnly: true }, A, NO_GATES)).toMatchObject({ reason: 'read_only' });
+    expect(decideTool(write, local, A, NO_GATES)).toEqual({ allowed: true });
+  });
+});
+
+describe('production_report concurrency', () => {
+  it('asks for the report and the trend at the same time', async () => {
+    // The fake report does not answer until the trend has been requested: sequential code would hang.
+    let trendRequested!: () => void;
+    const trendAsked = new Promise<void>((resolve) => (trendRequested = resolve));
+    const report: ProductionReport = {
+      range: { from: '2026-10-01', to: '2026-10-31' },
+      summary: {
+        totalProduction: '100.00',
+        totalCollections: '50.00',
+        totalAdjustments: '0.00',
+        netProduction: '100.00',
+        procedureCount: 1,
+      },
+      byProvider: [],
+      byProcedure: [
+        {
+          procCode: 'D1110',
+          description: 'Prophylaxis - adult',
+          count: 1,
+          totalProduction: '100.00',
+          avgFee: '100.00',
+        },
+      ],
+      warnings: [],
+    };
+    const trending: ProductionTrending = {
+      range: report.range,
+      bucket: 'week',
+      metrics: ['production'],
+      rows: [
+        {
+          bucketStart: '2026-10-01',
+          bucketEnd: '2026-10-31',
+          appointmentCount: 1,
+          values: { production: '100.00', collections: '50.00' },
+        },
+      ],
+      totals: { production: '100.00' },
+      warnings: [],
+    };
+    const api = {
+      reference: { providers: async () => [] },
+      billing: {
+        productionReport: async () => {
+          await trendAsked;
+          return report;
+        },
+        productionTrending: async () => {
+          trendRequested();
+          return trending;
+        },
+      },
+    } as unknown as EscapeApi;
+    const outcome = await invokeTool(
+      productionReport,
+      { practice: A.id, period: 'last_month', trend: 'week' },
+      deps({ api, toolTimeoutMs: 2000 }),
+      undefined,
+    );
+    expect(outcome.kind).toBe('ok');
+  });
+});
