@@ -1,8 +1,8 @@
 /** Claims (§15.9): the summary, the list filters and the transition rule. */
-import { type Cents, CLAIM_STATUSES, type Claim, type ClaimStatus, type PracticeData, type Uuid } from '../model.js';
+import { type Cents, CLAIM_STATUSES, type Claim, type ClaimStatus, type Uuid } from '../model.js';
 import { dayNumber } from './dates.js';
 import { type LedgerFlags, OUTSTANDING_CLAIM_STATUSES, STRICT_CLAIM_TRANSITIONS } from './flags.js';
-import type { LedgerIndex } from './ledger-index.js';
+import { type LedgerIndex, memo } from './ledger-index.js';
 
 export interface ClaimStatusTotals {
   count: number;
@@ -52,26 +52,36 @@ export function filterClaims(ix: LedgerIndex, q: ClaimListQuery, flags: LedgerFl
   const fromDay = q.dateFrom ? dayNumber(q.dateFrom) : null;
   const toDay = q.dateTo ? dayNumber(q.dateTo) : null;
   const out: Claim[] = [];
-  data.claims.forEach((c, pos) => {
-    if (q.status && c.status !== q.status) return;
-    if (q.provider && c.providerId !== q.provider) return;
-    if (q.patient && c.patientId !== q.patient) return;
+  for (const pos of sortedClaimPositions(ix)) {
+    const c = data.claims[pos] as Claim;
+    if (q.status && c.status !== q.status) continue;
+    if (q.provider && c.providerId !== q.provider) continue;
+    if (q.patient && c.patientId !== q.patient) continue;
     if (needle) {
       const patientPos = ix.patientPos.get(c.patientId);
       const p = patientPos === undefined ? undefined : data.patients[patientPos];
-      if (!p) return;
+      if (!p) continue;
       const names = [p.firstName, p.lastName, p.preferredName, `${p.firstName} ${p.lastName}`];
-      if (!names.some((n) => n.toLowerCase().includes(needle))) return;
+      if (!names.some((n) => n.toLowerCase().includes(needle))) continue;
     }
     if (fromDay !== null || toDay !== null) {
       const day = claimDateDay(ix, c, pos, flags);
-      if (day === null) return;
-      if (fromDay !== null && day < fromDay) return;
-      if (toDay !== null && day > toDay) return;
+      if (day === null) continue;
+      if (fromDay !== null && day < fromDay) continue;
+      if (toDay !== null && day > toDay) continue;
     }
     out.push(c);
-  });
-  return out.sort(compareClaims);
+  }
+  return out;
+}
+
+/** Claim positions in list order (date_service desc, created desc, id), sorted once per index. */
+function sortedClaimPositions(ix: LedgerIndex): readonly number[] {
+  return memo(ix, 'claimsSorted', () =>
+    ix.data.claims
+      .map((_, i) => i)
+      .sort((x, y) => compareClaims(ix.data.claims[x] as Claim, ix.data.claims[y] as Claim)),
+  );
 }
 
 function claimDateDay(ix: LedgerIndex, c: Claim, pos: number, flags: LedgerFlags): number | null {
@@ -108,6 +118,7 @@ export function isClaimStatus(value: unknown): value is ClaimStatus {
   return typeof value === 'string' && (CLAIM_STATUSES as readonly string[]).includes(value);
 }
 
-export function claimsOf(data: PracticeData, patientId: Uuid): Claim[] {
-  return data.claims.filter((c) => c.patientId === patientId).sort(compareClaims);
+/** One patient's claims in list order. */
+export function claimsOf(ix: LedgerIndex, patientId: Uuid): Claim[] {
+  return (ix.byPatient.get(patientId)?.claims ?? []).map((pos) => ix.data.claims[pos] as Claim).sort(compareClaims);
 }

@@ -21,7 +21,7 @@ import { providerName } from '../serialize.js';
 import { compareText } from './claims.js';
 import { dayNumber, fromDayNumber, isoWeekStart, monthEnd, monthStart } from './dates.js';
 import { type LedgerFlags, PENDING_CLAIM_STATUSES } from './flags.js';
-import { type LedgerIndex, NO_DAY, rangeOf } from './ledger-index.js';
+import { type LedgerIndex, memo, NO_DAY, rangeOf } from './ledger-index.js';
 import { divRoundHalfUp } from './money.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -131,14 +131,6 @@ interface PatientBook {
 
 function flagsKey(flags: LedgerFlags): string {
   return JSON.stringify(flags);
-}
-
-function memo<T>(ix: LedgerIndex, key: string, compute: () => T): T {
-  if (ix.memo.has(key)) return ix.memo.get(key) as T;
-  const value = compute();
-  if (ix.memo.size > 64) ix.memo.clear();
-  ix.memo.set(key, value);
-  return value;
 }
 
 function newBook(): PatientBook {

@@ -252,6 +252,15 @@ function buildIndex(data: PracticeData, catalog: readonly ProcedureCode[], versi
   };
 }
 
+/** A value derived from the index, computed once per index (and so once per data change). */
+export function memo<T>(ix: LedgerIndex, key: string, compute: () => T): T {
+  if (ix.memo.has(key)) return ix.memo.get(key) as T;
+  const value = compute();
+  if (ix.memo.size > 64) ix.memo.clear();
+  ix.memo.set(key, value);
+  return value;
+}
+
 /** Positions in `sorted` whose day is within [fromDay, toDay]. */
 export function rangeOf(sorted: DaySorted, fromDay: number, toDay: number): { start: number; end: number } {
   return { start: lowerBound(sorted.days, fromDay), end: lowerBound(sorted.days, toDay + 1) };

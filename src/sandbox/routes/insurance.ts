@@ -67,7 +67,7 @@ export function registerInsuranceRoutes(router: Router, store: SandboxStore): vo
     const ix = requestIndex(store, req);
     const patient = requirePatient(ix, req.params.patient_id);
     const status = queryEnum(req, 'status', CLAIM_STATUSES);
-    const claims = claimsOf(ix.data, patient.id).filter((c) => !status || c.status === status);
+    const claims = claimsOf(ix, patient.id).filter((c) => !status || c.status === status);
     return paginate(req, claims, { ...PAGE, serialize: (c) => serializeClaim(store, ix, c) });
   });
 
