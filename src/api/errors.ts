@@ -163,12 +163,11 @@ export interface FieldError {
 export class BadRequest extends EscapeApiError {
   readonly kind = 'bad_request';
   readonly retryable = false;
-  constructor(
-    readonly fieldErrors: readonly FieldError[],
-    context: ErrorContext = {},
-    message?: string,
-  ) {
+  /** Upstream validation messages (may echo input): non-enumerable, so loggers skip them. */
+  declare readonly fieldErrors: readonly FieldError[];
+  constructor(fieldErrors: readonly FieldError[], context: ErrorContext = {}, message?: string) {
     super(message ?? BadRequest.describe(fieldErrors), context);
+    Object.defineProperty(this, 'fieldErrors', { value: fieldErrors, enumerable: false });
   }
 
   static describe(fieldErrors: readonly FieldError[]): string {
@@ -198,10 +197,9 @@ export interface ConflictDetail {
 export class Conflict extends EscapeApiError {
   readonly kind = 'conflict';
   readonly retryable = false;
-  constructor(
-    readonly conflicts: readonly ConflictDetail[],
-    context: ErrorContext = {},
-  ) {
+  /** The conflicts the upstream listed (non-enumerable, like every upstream text). */
+  declare readonly conflicts: readonly ConflictDetail[];
+  constructor(conflicts: readonly ConflictDetail[], context: ErrorContext = {}) {
     const codes = [...new Set(conflicts.map((c) => c.code).filter((c): c is string => !!c))];
     super(
       codes.length > 0
@@ -209,6 +207,7 @@ export class Conflict extends EscapeApiError {
         : 'The request conflicts with the current state in Escape Dental (for example a double booking).',
       context,
     );
+    Object.defineProperty(this, 'conflicts', { value: conflicts, enumerable: false });
   }
 }
 

@@ -84,4 +84,8 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
 export type { EscapeClientOptions, UpstreamObservation } from './client.js';
 export { EscapeClient } from './client.js';
 export * from './errors.js';
+export { buildOperationTable, DEFAULT_OPERATIONS, type OperationName, type OperationOverrides, path } from './paths.js';
 export type * from './port.js';
+export { TIMELINE_EVENT_TYPES } from './port.js';
+export { CLAIM_STATUSES, OUTSTANDING_STATUSES } from './resources/insurance.js';
+export { APPOINTMENT_STATUSES } from './resources/scheduling.js';

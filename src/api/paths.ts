@@ -143,13 +143,21 @@ export interface LocalDateRange {
 
 export type DateParamStyle = 'date_from/date_to' | 'from/to' | 'start_date/end_date';
 
-export const DATE_PARAM_STYLES: Record<string, DateParamStyle> = {
+/** Which names each date-ranged operation uses (T6, C-T6). */
+export const DATE_PARAM_STYLES = {
   'scheduling.appointmentList': 'from/to',
   'scheduling.findSpot': 'start_date/end_date',
   'insurance.claimList': 'date_from/date_to',
   'billing.production': 'date_from/date_to',
   'billing.productionTrending': 'from/to',
-};
+} as const satisfies Partial<Record<OperationName, DateParamStyle>>;
+
+export type DateRangedOperation = keyof typeof DATE_PARAM_STYLES;
+
+/** The date query params of an operation, from one internal range. */
+export function dateParamsFor(operation: DateRangedOperation, range: LocalDateRange): Record<string, string> {
+  return dateRangeParams(DATE_PARAM_STYLES[operation], range);
+}
 
 /** Renders a range in a named style: `{date_from, date_to}`, `{from, to}` or `{start_date, end_date}`. */
 export function dateRangeParams(style: DateParamStyle, range: LocalDateRange): Record<string, string> {

@@ -7,7 +7,7 @@
 import { validateDateRange } from '../../domain/dates.js';
 import { formatMoney, parseMoney } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
-import { dateRangeParams } from '../paths.js';
+import { dateParamsFor } from '../paths.js';
 import type {
   CallOptions,
   DateRange,
@@ -47,7 +47,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
         operation: 'billing.production',
         params: { practice: practiceId },
         query: {
-          ...dateRangeParams('date_from/date_to', range),
+          ...dateParamsFor('billing.production', range),
           provider: params.providerIds && params.providerIds.length > 0 ? [...params.providerIds] : undefined,
         },
         signal: options?.signal,
@@ -101,7 +101,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
         operation: 'billing.productionTrending',
         params: { practice: practiceId },
         query: {
-          ...dateRangeParams('from/to', range),
+          ...dateParamsFor('billing.productionTrending', range),
           bucket: params.bucket,
           // C-T29: `metric` is comma-separated by spec; `provider` is repeated.
           metric: metrics.length > 0 ? metrics.join(',') : undefined,

@@ -8,7 +8,7 @@ import { formatMoney, parseMoney, sumMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { EndpointNotConfigured, InvalidResponse, NotFound } from '../errors.js';
 import { collectPages, iteratePages } from '../pagination.js';
-import { dateRangeParams } from '../paths.js';
+import { dateParamsFor } from '../paths.js';
 import type {
   CallOptions,
   Claim,
@@ -179,7 +179,7 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
         status: params.status,
         provider: params.providerId,
         search: params.search,
-        ...(params.range ? dateRangeParams('date_from/date_to', params.range) : {}),
+        ...(params.range ? dateParamsFor('insurance.claimList', params.range) : {}),
       },
       signal: options?.signal,
     })) {

@@ -29,6 +29,7 @@ import { type StartWindow, startFitsWindows, validateStartWindow } from '../../d
 import { parseBody, type QueryInit } from '../client.js';
 import { BadRequest, InvalidResponse } from '../errors.js';
 import { iteratePages } from '../pagination.js';
+import { dateParamsFor } from '../paths.js';
 import type {
   Appointment,
   AppointmentCreateInput,
@@ -154,8 +155,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
 
     const baseQuery = (from: string): QueryInit => ({
       duration_minutes: params.durationMinutes,
-      start_date: from,
-      end_date: range.to,
+      ...dateParamsFor('scheduling.findSpot', { from, to: range.to }),
       max_results: maxResults,
       provider: dropped.has('provider') || providerIds.length === 0 ? undefined : providerIds,
       operatory: dropped.has('operatory') || operatoryIds.length === 0 ? undefined : operatoryIds,
@@ -395,8 +395,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
           operation: 'scheduling.appointmentList',
           params: { practice: practiceId },
           query: {
-            from: wide.from,
-            to: wide.to,
+            ...dateParamsFor('scheduling.appointmentList', wide),
             status,
             patient: params.patientId !== undefined && !dropped.has('patient') ? params.patientId : undefined,
             provider: sendProvider && !dropped.has('provider') ? params.providerId : undefined,

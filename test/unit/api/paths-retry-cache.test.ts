@@ -5,6 +5,7 @@ import {
   asOfParams,
   buildOperationTable,
   DEFAULT_OPERATIONS,
+  dateParamsFor,
   dateRangeParams,
   fillPath,
   path,
@@ -54,6 +55,11 @@ describe('path table', () => {
     expect(dateRangeParams('from/to', r)).toEqual({ from: '2026-04-01', to: '2026-04-30' });
     expect(dateRangeParams('start_date/end_date', r)).toEqual({ start_date: '2026-04-01', end_date: '2026-04-30' });
     expect(asOfParams('as_of', '2026-04-30')).toEqual({ as_of: '2026-04-30' });
+    expect(dateParamsFor('billing.production', r)).toEqual({ date_from: '2026-04-01', date_to: '2026-04-30' });
+    expect(dateParamsFor('billing.productionTrending', r)).toEqual({ from: '2026-04-01', to: '2026-04-30' });
+    expect(dateParamsFor('scheduling.findSpot', r)).toEqual({ start_date: '2026-04-01', end_date: '2026-04-30' });
+    expect(dateParamsFor('scheduling.appointmentList', r)).toEqual({ from: '2026-04-01', to: '2026-04-30' });
+    expect(dateParamsFor('insurance.claimList', r)).toEqual({ date_from: '2026-04-01', date_to: '2026-04-30' });
     expect(asOfParams('as_of_date', '2026-04-30')).toEqual({ as_of_date: '2026-04-30' });
   });
 });
