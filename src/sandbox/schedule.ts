@@ -196,8 +196,14 @@ export class DaySchedule {
     }
 
     // 2. Provider hours: their templates, replaced by a provider `open` override; minus provider closures.
-    const providerIds = new Set<Uuid>();
-    for (const t of templates) if (t.providerId && t.scheduleType !== 'blockout') providerIds.add(t.providerId);
+    const templatesByProvider = new Map<Uuid, ScheduleTemplate[]>();
+    for (const t of templates) {
+      if (!t.providerId || t.scheduleType === 'blockout') continue;
+      const list = templatesByProvider.get(t.providerId);
+      if (list) list.push(t);
+      else templatesByProvider.set(t.providerId, [t]);
+    }
+    const providerIds = new Set<Uuid>(templatesByProvider.keys());
     for (const o of overrides)
       if (o.providerId && o.status === 'open' && o.scheduleType !== 'blockout') providerIds.add(o.providerId);
     for (const providerId of providerIds) {
@@ -205,9 +211,7 @@ export class DaySchedule {
         (o) => o.providerId === providerId && o.status === 'open' && o.scheduleType !== 'blockout',
       );
       const sources: (ScheduleTemplate | ScheduleOverride)[] =
-        opens.length > 0
-          ? opens
-          : templates.filter((t) => t.providerId === providerId && t.scheduleType !== 'blockout');
+        opens.length > 0 ? opens : (templatesByProvider.get(providerId) ?? []);
       const byOp = new Map<Uuid | null, Span[]>();
       for (const src of sources) {
         const list = byOp.get(src.operatoryId) ?? [];

@@ -188,8 +188,15 @@ export function dateToDayNum(date: string): number | null {
   return ms / DAY;
 }
 
+const DATE_STRINGS = new Map<number, LocalDate>();
+
 export function dayNumToDate(dayNum: number): LocalDate {
-  return new Date(dayNum * DAY).toISOString().slice(0, 10);
+  let date = DATE_STRINGS.get(dayNum);
+  if (date === undefined) {
+    date = new Date(dayNum * DAY).toISOString().slice(0, 10);
+    if (DATE_STRINGS.size < 200_000) DATE_STRINGS.set(dayNum, date);
+  }
+  return date;
 }
 
 /** 0=Sunday … 6=Saturday (templates, L1220). */

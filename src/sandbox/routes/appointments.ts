@@ -216,14 +216,22 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     if (status === 'no_show') status = 'broken';
     const patientFilter = idFilter(req, 'patient', (id) => index.patientById.get(id)?.pk);
     const providerFilter = idFilter(req, 'provider', (id) => index.providerById.get(id)?.pk);
-    const rows = index.appointmentsSorted.filter(
-      (a) =>
-        (from === undefined || a.localDate >= from) &&
-        (to === undefined || a.localDate <= to) &&
-        (status === undefined || a.status === status) &&
-        (!patientFilter || patientFilter(a.patientId)) &&
-        (!providerFilter || providerFilter(a.providerId)),
-    );
+    const keep = (a: Appointment) =>
+      (status === undefined || a.status === status) &&
+      (!patientFilter || patientFilter(a.patientId)) &&
+      (!providerFilter || providerFilter(a.providerId));
+    let rows: Appointment[];
+    const fromDay = from === undefined ? undefined : (dateToDayNum(from) as number);
+    const toDay = to === undefined ? undefined : (dateToDayNum(to) as number);
+    if (fromDay !== undefined && toDay !== undefined && toDay - fromDay <= 800) {
+      // A bounded range walks the per-day index (days in order, each in date_time/pk order).
+      rows = [];
+      for (let d = fromDay; d <= toDay; d++) for (const a of index.appointmentsOnDay(d)) if (keep(a)) rows.push(a);
+    } else {
+      rows = index.appointmentsSorted.filter(
+        (a) => (from === undefined || a.localDate >= from) && (to === undefined || a.localDate <= to) && keep(a),
+      );
+    }
     const noShow = status === 'broken';
     const counts = new Map<Uuid, number>();
     const w = pageWindow(req, rows.length, 50, 100);

@@ -24,24 +24,38 @@ interface Visits {
 /** Per-patient search text and visit facts, cached on the practice index. */
 function patientFacts(index: PracticeIndex, nowMs: number) {
   const cache = index.cache<string, unknown>('patientFacts');
-  let search = cache.get('search') as Map<Uuid, string[]> | undefined;
+  let search = cache.get('search') as Map<Uuid, string> | undefined;
   if (!search) {
     search = new Map();
+    // One lower-cased string per patient; NUL separators keep a token from matching across fields.
     for (const p of index.data.patients) {
       search.set(
         p.id,
-        [
-          p.firstName,
-          p.lastName,
-          p.preferredName,
-          p.email,
-          p.phoneHome ?? '',
-          p.phoneWork ?? '',
-          p.phoneMobile ?? '',
-        ].map((s) => s.toLowerCase()),
+        [p.firstName, p.lastName, p.preferredName, p.email, p.phoneHome ?? '', p.phoneWork ?? '', p.phoneMobile ?? '']
+          .join('\u0000')
+          .toLowerCase(),
       );
     }
     cache.set('search', search);
+  }
+  let phoneDigits = cache.get('phones') as Map<Uuid, string> | undefined;
+  if (!phoneDigits) {
+    phoneDigits = new Map();
+    for (const p of index.data.patients) {
+      phoneDigits.set(
+        p.id,
+        [p.phoneHome, p.phoneWork, p.phoneMobile]
+          .filter((x): x is string => !!x)
+          .map(digits)
+          .join('|'),
+      );
+    }
+    cache.set('phones', phoneDigits);
+  }
+  let byName = cache.get('byName') as Patient[] | undefined;
+  if (!byName) {
+    byName = [...index.data.patients].sort((a, b) => compare(a, b, ['last_name', 'first_name']));
+    cache.set('byName', byName);
   }
   const visitKey = `visits:${Math.floor(nowMs / 60_000)}`;
   let visits = cache.get(visitKey) as Map<Uuid, Visits> | undefined;
@@ -66,7 +80,7 @@ function patientFacts(index: PracticeIndex, nowMs: number) {
     for (const key of [...cache.keys()]) if (key.startsWith('visits:')) cache.delete(key);
     cache.set(visitKey, visits);
   }
-  return { search, visits };
+  return { search, visits, byName, phoneDigits };
 }
 
 function digits(text: string): string {
@@ -109,7 +123,7 @@ export function registerPatientRoutes(router: Router, store: SandboxStore): void
     const data = req.practiceData as PracticeData;
     const index = store.index(data.practice.id);
     const q = req.query;
-    const { search, visits } = patientFacts(index, req.nowMs);
+    const { search, visits, byName, phoneDigits } = patientFacts(index, req.nowMs);
     const tokens = (q.get('search') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const phone = digits(q.get('phone') ?? '');
     if ((q.get('phone') ?? '') !== '' && phone.length < 3) throw badRequest({ phone: ['Enter at least 3 digits.'] });
@@ -134,18 +148,20 @@ export function registerPatientRoutes(router: Router, store: SandboxStore): void
     }
     if (firstFrom || firstTo || prodGte !== undefined) include.add('first_visit');
     if (lastBefore) include.add('last_visit');
-    const rows = data.patients.filter((p) => {
+    const ordering = (q.get('ordering') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((f) => ORDER_FIELDS.has(f.replace(/^-/, '')));
+    // The default order (last_name, first_name, id) is precomputed; filtering keeps it.
+    const rows = (ordering.length > 0 ? data.patients : byName).filter((p) => {
       if (status && p.status !== status) return false;
       if (providers && !(p.primaryProviderId && providers.has(p.primaryProviderId))) return false;
       if (tokens.length > 0) {
-        const fields = search.get(p.id) ?? [];
+        const text = search.get(p.id) ?? '';
         // Every token must be a substring of some field (case-insensitive, no accent folding).
-        if (!tokens.every((t) => fields.some((f) => f.includes(t)))) return false;
+        if (!tokens.every((t) => text.includes(t))) return false;
       }
-      if (phone) {
-        const phones = [p.phoneHome, p.phoneWork, p.phoneMobile].filter((x): x is string => !!x).map(digits);
-        if (!phones.some((d) => d.includes(phone))) return false;
-      }
+      if (phone && !(phoneDigits.get(p.id) ?? '').includes(phone)) return false;
       const v = visits.get(p.id);
       if (firstFrom && !(v?.first && v.first >= firstFrom)) return false;
       if (firstTo && !(v?.first && v.first <= firstTo)) return false;
@@ -154,11 +170,7 @@ export function registerPatientRoutes(router: Router, store: SandboxStore): void
       if (hasFuture !== undefined && (v?.hasFuture ?? false) !== hasFuture) return false;
       return true;
     });
-    const ordering = (q.get('ordering') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((f) => ORDER_FIELDS.has(f.replace(/^-/, '')));
-    rows.sort((a, b) => compare(a, b, ordering.length > 0 ? ordering : ['last_name', 'first_name']));
+    if (ordering.length > 0) rows.sort((a, b) => compare(a, b, ordering));
     return paginate(req, rows, {
       defaultPageSize: 20,
       maxPageSize: 100,

@@ -47,22 +47,31 @@ export class Random {
 
   /** A deterministic RFC 4122 version-4-shaped UUID. */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 4; i++)
-      hex.push(
-        Math.floor(this.next() * 0x100000000)
-          .toString(16)
-          .padStart(8, '0'),
-      );
-    const s = hex.join('');
-    const variant = ((Number.parseInt(s[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20, 32)}`;
+    const a = Math.floor(this.next() * 0x100000000);
+    const b = Math.floor(this.next() * 0x100000000);
+    const c = Math.floor(this.next() * 0x100000000);
+    const d = Math.floor(this.next() * 0x100000000);
+    const variant = (((c >>> 28) & 0x3) | 0x8).toString(16);
+    const bh = hex8(b);
+    const ch = hex8(c);
+    return `${hex8(a)}-${bh.slice(0, 4)}-4${bh.slice(5, 8)}-${variant}${ch.slice(1, 4)}-${ch.slice(4, 8)}${hex8(d)}`;
   }
 
   /** A child generator whose stream does not depend on how much the parent is used later. */
   fork(label: string): Random {
     return new Random((hashString(label) ^ Math.floor(this.next() * 0x100000000)) >>> 0);
   }
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hex8(n: number): string {
+  return (
+    (HEX[n >>> 24] as string) +
+    (HEX[(n >>> 16) & 0xff] as string) +
+    (HEX[(n >>> 8) & 0xff] as string) +
+    (HEX[n & 0xff] as string)
+  );
 }
 
 export function hashString(text: string): number {

@@ -303,8 +303,9 @@ function largePlan(): PracticePlan {
     'Crane',
     'Drake',
   ];
-  for (let i = 0; i < 30; i++) {
-    const hygienist = i >= 18;
+  // 46 chairs with their own provider: enough for 200k+ appointments over the 18-month window.
+  for (let i = 0; i < 46; i++) {
+    const hygienist = i >= 28;
     const opKey = `${hygienist ? 'h' : 'o'}${i}`;
     operatories.push({
       key: opKey,
@@ -314,8 +315,8 @@ function largePlan(): PracticePlan {
     });
     providers.push({
       key: `p${i}`,
-      first: firsts[i] as string,
-      last: lasts[i] as string,
+      first: `${firsts[i % firsts.length] as string}${i >= firsts.length ? ` ${String.fromCharCode(65 + Math.floor(i / firsts.length))}.` : ''}`,
+      last: lasts[(i * 7) % lasts.length] as string,
       type: hygienist ? 'hygienist' : 'dentist',
       webSched: i % 7 !== 3,
       work: [{ days: [1, 2, 3, 4, 5, 6], start: '07:00', end: '19:00', ops: [opKey] }],
