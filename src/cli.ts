@@ -94,19 +94,7 @@ async function main(): Promise<number> {
     }
   });
   const stdio = startStdio(
-    () =>
-      createServer({
-        tools: CATALOG,
-        api: runtime.api,
-        principal,
-        practices: runtime.practices,
-        gatesFor: runtime.gatesFor,
-        logger: runtime.logger,
-        metrics: runtime.metrics,
-        now: runtime.now,
-        toolTimeoutMs: config.toolTimeoutMs,
-        memo: runtime.memo,
-      }),
+    () => createServer(runtime.serverDependencies(principal)),
     runtime.logger,
     (server) => sessions.add(new WeakRef(server)),
   );

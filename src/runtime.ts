@@ -11,9 +11,12 @@ import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { findPractice, type PracticeScope, scopeFor } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
+import type { ServerDependencies } from './server.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
+import { createConfirmationTokens } from './tools/confirmation.js';
 import { ToolMemo } from './tools/memo.js';
-import type { PracticeRef } from './tools/types.js';
+import { CATALOG } from './tools/registry.js';
+import type { ConfirmationTokens, PracticeRef, Principal } from './tools/types.js';
 
 export interface Runtime {
   config: Config;
@@ -28,7 +31,10 @@ export interface Runtime {
   now: () => Date;
   /** Derived data tools reuse across calls. */
   memo: ToolMemo;
+  confirmationTokens: ConfirmationTokens;
   gatesFor: (practice: PracticeRef) => PracticeGates;
+  /** Everything createServer needs for one caller (the catalog, this runtime's shared parts). */
+  serverDependencies: (principal: Principal, practices?: PracticeScope) => ServerDependencies;
   close: () => Promise<void>;
 }
 
@@ -100,6 +106,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       logger,
     });
     await gates.start();
+    const memo = new ToolMemo();
+    const confirmationTokens = createConfirmationTokens();
+    const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
+    const now = () => new Date();
     return {
       config,
       logger,
@@ -108,9 +118,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       practices,
       gates,
       sandbox,
-      now: () => new Date(),
-      memo: new ToolMemo(),
-      gatesFor: (practice) => gates.gatesFor(practice.id),
+      now,
+      memo,
+      confirmationTokens,
+      gatesFor,
+      serverDependencies: (principal, scope = practices) => ({
+        tools: CATALOG,
+        api,
+        principal,
+        practices: scope,
+        gatesFor,
+        logger,
+        metrics,
+        now,
+        toolTimeoutMs: config.toolTimeoutMs,
+        memo,
+        confirmationTokens,
+      }),
       async close() {
         gates.stop();
         await api.close();

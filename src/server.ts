@@ -58,7 +58,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       outputSchema: tool.outputSchema,
       annotations: tool.annotations,
       enabled: isListed(tool),
-      execute: (args, signal) => invokeTool(tool, args, deps, signal),
+      execute: (args, round) => invokeTool(tool, args, deps, round),
     })),
   });
 

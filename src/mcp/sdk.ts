@@ -5,13 +5,16 @@
 import {
   type CallToolResult,
   createMcpHandler,
+  type InputRequiredResult,
+  inputRequired,
+  inputResponse,
   McpServer,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { z } from 'zod';
-import type { ToolCallOutcome } from '../tools/invoke.js';
-import type { ToolAnnotations } from '../tools/types.js';
+import { z } from 'zod';
+import type { CallRound, ToolCallOutcome } from '../tools/invoke.js';
+import type { Confirmation, ToolAnnotations } from '../tools/types.js';
 
 export type McpServerInstance = McpServer;
 export type ProtocolEra = 'legacy' | 'modern';
@@ -25,7 +28,7 @@ export interface ToolRegistration {
   annotations: ToolAnnotations;
   /** Listed and callable; a disabled tool is absent from tools/list and refused by the SDK. */
   enabled: boolean;
-  execute: (args: Record<string, unknown>, signal: AbortSignal) => Promise<ToolCallOutcome>;
+  execute: (args: Record<string, unknown>, round: CallRound) => Promise<ToolCallOutcome>;
 }
 
 export interface ServerSpec {
@@ -65,10 +68,27 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
         outputSchema: compactJsonSchema(tool.outputSchema),
         annotations: tool.annotations,
       },
-      async (args: Record<string, unknown>, ctx): Promise<CallToolResult> => {
-        const outcome = await tool.execute(args, ctx.mcpReq.signal);
-        if (outcome.kind === 'error') return { content: [{ type: 'text', text: outcome.text }], isError: true };
-        return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured };
+      async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
+        const confirmation: Confirmation = {
+          answer: confirmationAnswer(ctx.mcpReq.inputResponses),
+          // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
+          supported: server.server.getClientCapabilities()?.elicitation !== undefined,
+        };
+        const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation });
+        switch (outcome.kind) {
+          case 'error':
+            return { content: [{ type: 'text', text: outcome.text }], isError: true };
+          case 'confirm':
+            // 2026-07-28: an input_required result the client fulfils and retries; 2025 era: the
+            // SDK's shim sends elicitation/create and re-enters the handler with the answer.
+            return inputRequired({
+              inputRequests: {
+                [CONFIRM_KEY]: inputRequired.elicit({ message: outcome.message, requestedSchema: CONFIRM_SCHEMA }),
+              },
+            });
+          case 'ok':
+            return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured };
+        }
       },
     );
     if (!tool.enabled) handle.disable();
@@ -83,6 +103,20 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       else handle.disable();
     },
   };
+}
+
+const CONFIRM_KEY = 'confirm';
+const CONFIRM_SCHEMA = z.object({
+  confirm: z.boolean().meta({ title: 'Yes, go ahead', description: 'Leave unticked (or decline) to change nothing.' }),
+});
+
+function confirmationAnswer(responses: Record<string, unknown> | undefined): Confirmation['answer'] {
+  const view = inputResponse(responses, CONFIRM_KEY);
+  if (view.kind !== 'elicit') return 'none';
+  if (view.action === 'cancel') return 'cancelled';
+  if (view.action === 'decline') return 'declined';
+  const parsed = CONFIRM_SCHEMA.safeParse(view.content);
+  return parsed.success && parsed.data.confirm ? 'accepted' : 'declined';
 }
 
 /**

@@ -12,11 +12,20 @@ import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
 import { ToolRefusedError } from './errors.js';
 import type { ToolMemo } from './memo.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from './types.js';
+import type {
+  AnyToolDefinition,
+  Confirmation,
+  ConfirmationNeeded,
+  ConfirmationTokens,
+  PracticeRef,
+  Principal,
+} from './types.js';
 
 export type ToolCallOutcome =
   | { kind: 'ok'; structured: Record<string, unknown>; text: string }
-  | { kind: 'error'; text: string };
+  | { kind: 'error'; text: string }
+  /** Ask the person through the client (elicitation / input_required), then call again. */
+  | { kind: 'confirm'; message: string };
 
 export interface InvokeDependencies {
   api: EscapeApi;
@@ -28,18 +37,27 @@ export interface InvokeDependencies {
   now: () => Date;
   toolTimeoutMs: number;
   memo: ToolMemo;
+  confirmationTokens: ConfirmationTokens;
+}
+
+/** What the protocol layer knows about this round of the call. */
+export interface CallRound {
+  signal: AbortSignal | undefined;
+  confirmation: Confirmation;
 }
 
 export async function invokeTool(
   tool: AnyToolDefinition,
   args: Record<string, unknown>,
   deps: InvokeDependencies,
-  clientSignal: AbortSignal | undefined,
+  round: CallRound = { signal: undefined, confirmation: { answer: 'none', supported: false } },
 ): Promise<ToolCallOutcome> {
+  const clientSignal = round.signal;
   const started = performance.now();
   const callId = randomUUID();
   const scope = { tool: tool.name, upstreamRequests: 0, upstreamFailures: 0 };
   const patientIds = new Set<string>();
+  const appointmentIds = new Set<string>();
   const log = deps.logger.child({ tool: tool.name, callId });
   let practice: PracticeRef | undefined;
   let outcome: ToolCallOutcome;
@@ -69,13 +87,21 @@ export async function invokeTool(
           signal,
           log,
           notePatient: (id) => patientIds.add(id),
+          noteAppointment: (id) => appointmentIds.add(id),
           memo: deps.memo,
+          confirmation: round.confirmation,
+          confirmationTokens: deps.confirmationTokens,
         },
         toolArgs,
       ),
     );
-    outcome = { kind: 'ok', structured: result.structured, text: result.summary };
-    outcomeLabel = 'ok';
+    if (isConfirmationNeeded(result)) {
+      outcome = { kind: 'confirm', message: result.message };
+      outcomeLabel = 'confirmation_requested';
+    } else {
+      outcome = { kind: 'ok', structured: result.structured, text: result.summary };
+      outcomeLabel = 'ok';
+    }
   } catch (error) {
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs });
     if (described.unexpected) log.error({ err: error }, 'tool call failed unexpectedly');
@@ -97,8 +123,14 @@ export async function invokeTool(
       durationMs,
       upstreamRequests: scope.upstreamRequests,
       patientIds: [...patientIds],
+      ...(appointmentIds.size > 0 ? { appointmentIds: [...appointmentIds] } : {}),
+      ...(round.confirmation.answer !== 'none' ? { confirmation: round.confirmation.answer } : {}),
     },
     'tool call',
   );
   return outcome;
+}
+
+function isConfirmationNeeded(result: object): result is ConfirmationNeeded {
+  return (result as Partial<ConfirmationNeeded>).kind === 'confirmation_needed';
 }

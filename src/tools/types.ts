@@ -47,6 +47,33 @@ export interface ToolContext {
   notePatient: (patientId: string) => void;
   /** Derived data worth reusing across calls (per runtime). */
   memo: ToolMemo;
+  /** Records an appointment id this call read or wrote, for the audit line. */
+  noteAppointment: (appointmentId: string) => void;
+  /** The person's answer to this call's confirmation prompt, and whether the client can show one. */
+  confirmation: Confirmation;
+  /** Signs and checks confirmation tokens for clients that cannot show a prompt (per runtime key). */
+  confirmationTokens: ConfirmationTokens;
+}
+
+export interface Confirmation {
+  /** 'none' on the first round (nothing asked yet, or the client cannot be asked). */
+  answer: 'accepted' | 'declined' | 'cancelled' | 'none';
+  /** True when the client declared it can show a form to the person (elicitation). */
+  supported: boolean;
+}
+
+export interface ConfirmationTokens {
+  /** A short-lived token bound to exactly this payload (e.g. the resolved booking). */
+  sign: (payload: unknown) => string;
+  /** True when the token was signed for exactly this payload and has not expired. */
+  verify: (token: string, payload: unknown) => boolean;
+}
+
+/** Returned by a write tool's handler to have the client ask the person before anything is written. */
+export interface ConfirmationNeeded {
+  kind: 'confirmation_needed';
+  /** A plain summary of who, when, where and with whom. */
+  message: string;
 }
 
 export interface ToolSuccess<Output> {
@@ -68,7 +95,7 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   requiredScopes: readonly string[];
   /** True for tools that change data upstream: hidden and refused under read-only. */
   writes: boolean;
-  handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>>>;
+  handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds definitions of different input/output types.

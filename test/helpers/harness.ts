@@ -14,7 +14,6 @@ import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
-import { CATALOG } from '../../src/tools/registry.js';
 import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -125,18 +124,8 @@ export async function connectInProcess(options: InProcessOptions): Promise<InPro
   };
   const handler = createFetchHandler(
     () =>
-      createServer({
-        tools: options.tools ?? CATALOG,
-        api: runtime.api,
-        principal,
-        practices: runtime.practices,
-        gatesFor: runtime.gatesFor,
-        logger: runtime.logger,
-        metrics: runtime.metrics,
-        now: runtime.now,
-        toolTimeoutMs: config.toolTimeoutMs,
-        memo: runtime.memo,
-      }).server,
+      createServer({ ...runtime.serverDependencies(principal), ...(options.tools ? { tools: options.tools } : {}) })
+        .server,
   );
   const client = newClient(options.era ?? 'modern');
   await client.connect(

@@ -197,7 +197,7 @@ describe('find_spot', () => {
     expect(text).toMatch(/^No open times/);
     const later = structured.suggestions.find((s) => s.change.startsWith('dates after'));
     expect(later).toBeDefined();
-    expect(later?.earliest.slice(4, 14) > closure).toBe(true);
+    expect((later?.earliest ?? '').slice(4, 14) > closure).toBe(true);
   });
 
   it('takes the usual length of a named visit type from the practice', async () => {

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/logger.js';
 import { scopeFor } from '../../src/practice.js';
 import { createServer } from '../../src/server.js';
 import { noMetrics } from '../../src/telemetry.js';
+import { createConfirmationTokens } from '../../src/tools/confirmation.js';
 import { ToolMemo } from '../../src/tools/memo.js';
 import { CATALOG } from '../../src/tools/registry.js';
 import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
@@ -91,6 +92,7 @@ describe('createServer with a test-only write tool', () => {
       now: () => new Date(),
       toolTimeoutMs: 5_000,
       memo: new ToolMemo(),
+      confirmationTokens: createConfirmationTokens(),
     });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await built.server.connect(serverSide);

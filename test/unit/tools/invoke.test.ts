@@ -12,6 +12,7 @@ import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
 import { createLogger } from '../../../src/logger.js';
 import { scopeFor } from '../../../src/practice.js';
 import { noMetrics } from '../../../src/telemetry.js';
+import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
 import { ToolMemo } from '../../../src/tools/memo.js';
 import { productionReport } from '../../../src/tools/production-report.js';
@@ -61,6 +62,7 @@ function deps(overrides: Partial<InvokeDependencies> = {}): InvokeDependencies &
     now: () => new Date('2026-11-23T18:00:00Z'),
     toolTimeoutMs: 5000,
     memo: new ToolMemo(),
+    confirmationTokens: createConfirmationTokens(),
     ...overrides,
     logs: () => lines,
   };
@@ -71,7 +73,7 @@ const audits = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<str
 describe('invokeTool', () => {
   it('resolves the practice argument by name fragment and writes one ids-only audit line', async () => {
     const d = deps();
-    const outcome = await invokeTool(echoTool(), { practice: 'beta' }, d, undefined);
+    const outcome = await invokeTool(echoTool(), { practice: 'beta' }, d);
     expect(outcome).toEqual({ kind: 'ok', structured: { practice: B.id }, text: B.name });
     const [audit] = audits(d.logs());
     expect(audit).toMatchObject({
@@ -84,7 +86,7 @@ describe('invokeTool', () => {
   });
 
   it('asks which practice when several are available and none is named', async () => {
-    const outcome = await invokeTool(echoTool(), {}, deps(), undefined);
+    const outcome = await invokeTool(echoTool(), {}, deps());
     expect(outcome).toMatchObject({ kind: 'error' });
     expect(outcome.kind === 'error' && outcome.text).toMatch(/Say which practice.*Alpha Dental.*Beta Dental/);
   });
@@ -92,9 +94,13 @@ describe('invokeTool', () => {
   it('explains a disabled practice without calling the handler', async () => {
     let ran = false;
     const tool = echoTool({ handler: async () => ((ran = true), { structured: {}, summary: '' }) });
-    const C: PracticeRef = { id: '44444444-4444-4444-8444-444444444444', name: 'Gamma Dental', timezone: 'America/Chicago' };
+    const C: PracticeRef = {
+      id: '44444444-4444-4444-8444-444444444444',
+      name: 'Gamma Dental',
+      timezone: 'America/Chicago',
+    };
     const d = deps({ practices: scopeFor([A, C], undefined, [{ id: B.id, name: B.name }]) });
-    const outcome = await invokeTool(tool, { practice: B.id }, d, undefined);
+    const outcome = await invokeTool(tool, { practice: B.id }, d);
     expect(outcome.kind === 'error' && outcome.text).toMatch(/Beta Dental is disabled in Escape Dental/);
     expect(ran).toBe(false);
   });
@@ -104,16 +110,16 @@ describe('invokeTool', () => {
       gatesFor: (p) =>
         p.id === A.id ? { upstreamDisabled: new Set(['echo_practice']), locallyDisabled: new Set() } : NO_GATES,
     });
-    const refused = await invokeTool(echoTool(), { practice: A.id }, d, undefined);
+    const refused = await invokeTool(echoTool(), { practice: A.id }, d);
     expect(refused.kind === 'error' && refused.text).toMatch(/turned off for Alpha Dental/);
-    expect(await invokeTool(echoTool(), { practice: B.id }, d, undefined)).toMatchObject({ kind: 'ok' });
+    expect(await invokeTool(echoTool(), { practice: B.id }, d)).toMatchObject({ kind: 'ok' });
     expect(audits(d.logs()).map((a) => a.outcome)).toEqual(['refused', 'ok']);
   });
 
   it('maps upstream errors to safe, actionable messages and unexpected ones to a generic message', async () => {
     const failing = (error: unknown) => echoTool({ handler: async () => Promise.reject(error) });
     const d = deps();
-    const inactive = await invokeTool(failing(new PracticeInactive()), { practice: A.id }, d, undefined);
+    const inactive = await invokeTool(failing(new PracticeInactive()), { practice: A.id }, d);
     expect(inactive.kind === 'error' && inactive.text).toMatch(/disabled in Escape Dental/);
     const down = await invokeTool(
       failing(new UpstreamUnavailable('The Escape Dental API is unavailable; retry in 30 s.')),
@@ -139,7 +145,7 @@ describe('invokeTool', () => {
           context.signal.addEventListener('abort', () => reject(context.signal.reason)),
         ),
     });
-    const outcome = await invokeTool(slow, { practice: A.id }, deps({ toolTimeoutMs: 50 }), undefined);
+    const outcome = await invokeTool(slow, { practice: A.id }, deps({ toolTimeoutMs: 50 }));
     expect(outcome.kind === 'error' && outcome.text).toMatch(/took longer than .* try again/i);
   });
 });
