@@ -282,7 +282,16 @@ export class SimpleJwtProvider implements CredentialProvider {
       refreshToken: token,
       rotatedAt: new Date(this.now()).toISOString(),
     };
-    await writeFileAtomic0600(this.options.stateFile, `${JSON.stringify(state)}\n`);
+    try {
+      await writeFileAtomic0600(this.options.stateFile, `${JSON.stringify(state)}\n`);
+    } catch (cause) {
+      // Fail loudly: running on with an unsaved rotation would break the next restart.
+      const code = (cause as { code?: unknown }).code;
+      throw new Error(
+        `Could not save the rotated Escape Dental refresh token to the token store (${typeof code === 'string' ? code : 'write failed'}). Check that the token-store directory is writable.`,
+        { cause },
+      );
+    }
   }
 
   private async doRefresh(): Promise<string> {

@@ -35,10 +35,7 @@ export function createPracticeResources(
       practiceId,
       'timezone',
       async () => {
-        const practice = await client.requestJson(
-          { operation: 'practices.retrieve', params: { practice: practiceId } },
-          Practice,
-        );
+        const practice = await retrieve(practiceId);
         const tz = practice.timezone?.trim();
         if (!tz || !isValidTimeZone(tz)) {
           // T8: the format is unstated; we need an IANA zone for every date computation.

@@ -255,3 +255,15 @@ describe('clock skew', () => {
     expect(rotations).toBe(1);
   });
 });
+
+describe('token store failures', () => {
+  it('an unwritable token store fails loudly, and the rotated token is kept in memory', async () => {
+    await writeFile(join(dir, 'not-a-dir'), 'x');
+    const p = provider({ stateFile: join(dir, 'not-a-dir', 'session.json') });
+    await expect(p.getAccessToken()).rejects.toThrow(/Could not save the rotated Escape Dental refresh token/);
+    expect(await p.currentRefreshToken()).toBe('R1');
+    // The next attempt continues the chain from R1 (R0 is blacklisted) and fails on the store again.
+    await expect(p.getAccessToken()).rejects.toThrow(/token store/);
+    expect(rotations).toBe(2);
+  });
+});
