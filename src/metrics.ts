@@ -79,6 +79,12 @@ export class PrometheusMetrics implements Metrics {
     registers: [this.registry],
   });
 
+  private readonly inFlightWork = new Gauge({
+    name: 'escape_mcp_in_flight',
+    help: 'Requests and tool calls still running (what a drain waits for; long-lived streams excluded).',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'escape_mcp_' });
   }
@@ -124,6 +130,10 @@ export class PrometheusMetrics implements Metrics {
 
   openSessions(kind: 'streamable' | 'sse' | 'listen', count: number): void {
     this.openStreams.set({ kind }, count);
+  }
+
+  inFlight(count: number): void {
+    this.inFlightWork.set(count);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

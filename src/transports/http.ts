@@ -82,7 +82,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const settings = config.http;
   const metrics =
     options.metrics ?? (runtime.metrics instanceof PrometheusMetrics ? runtime.metrics : new PrometheusMetrics());
-  const inFlight = new InFlight();
+  const inFlight = new InFlight((count) => metrics.inFlight(count));
   const tools = countedTools(options.tools ?? CATALOG, inFlight);
   const bound = isLoopbackHost(settings.host);
 
@@ -120,16 +120,9 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const endpoints = new McpHttpEndpoints({
     build: (caller, era) => {
       const server = createServer({
+        ...runtime.serverDependencies(caller.principal, caller.practices),
         tools,
-        api: runtime.api,
-        principal: caller.principal,
-        practices: caller.practices,
-        gatesFor: runtime.gatesFor,
-        logger: runtime.logger,
         metrics,
-        now: runtime.now,
-        toolTimeoutMs: config.toolTimeoutMs,
-        memo: runtime.memo,
         toolsListTtlMs: toolsListTtlMs(settings.gatePollSeconds),
       });
       options.extendServer?.(server, era);
@@ -433,12 +426,16 @@ class InFlight {
   count = 0;
   private waiters = new Set<() => void>();
 
+  constructor(private readonly onCount: (count: number) => void) {}
+
   async track<T>(work: () => Promise<T>): Promise<T> {
     this.count += 1;
+    this.onCount(this.count);
     try {
       return await work();
     } finally {
       this.count -= 1;
+      this.onCount(this.count);
       if (this.count === 0) for (const wake of this.waiters) wake();
     }
   }
@@ -563,8 +560,8 @@ export function connectionBanner(serving: HttpServing, runtime: Runtime): string
       },
     })}`,
     '',
-    'Try a tool with the MCP Inspector:',
-    `  npx @modelcontextprotocol/inspector --cli ${url} --transport http${header ? ` --header "${header}"` : ''} --method tools/call --tool-name find_spot${
+    'Try a tool with the MCP Inspector (it needs Node 22.19 or later):',
+    `  npx -y @modelcontextprotocol/inspector@2.12.0 --cli ${url} --transport http${header ? ` --header "${header}"` : ''} --method tools/call --tool-name find_spot${
       practice && !runtime.practices.pinned ? ` --tool-arg 'practice=${practice.name}'` : ''
     } --tool-arg duration_minutes=60`,
     '',
