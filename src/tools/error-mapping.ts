@@ -4,7 +4,7 @@
  * patient data. Unexpected errors get a generic message and are logged (redacted) in full.
  */
 import { ZodError } from 'zod';
-import { EscapeApiError } from '../api/errors.js';
+import { EscapeApiError, RequestAborted } from '../api/errors.js';
 import { DateInputError } from '../domain/dates.js';
 import { TextInputError } from '../domain/names.js';
 import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
@@ -17,7 +17,10 @@ export interface DescribedError {
   unexpected: boolean;
 }
 
-export function describeToolError(error: unknown, context: { toolTimeoutMs: number }): DescribedError {
+export function describeToolError(
+  error: unknown,
+  context: { toolTimeoutMs: number; deadlineExceeded?: boolean },
+): DescribedError {
   if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
   if (error instanceof PracticeSelectionError)
     return { message: error.message, label: 'invalid_input', unexpected: false };
@@ -32,12 +35,14 @@ export function describeToolError(error: unknown, context: { toolTimeoutMs: numb
     const issues = error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; ');
     return { message: `Invalid arguments — ${issues}.`, label: 'invalid_input', unexpected: false };
   }
-  if (error instanceof EscapeApiError) {
+  // The tool's own deadline fired while an upstream request was in flight.
+  const deadlineHit = context.deadlineExceeded === true && (error instanceof RequestAborted || isAbort(error));
+  if (error instanceof EscapeApiError && !deadlineHit) {
     return { message: error.message, label: `upstream_${error.kind}`, unexpected: false };
   }
-  if (isAbort(error)) {
+  if (deadlineHit || isAbort(error)) {
     return {
-      message: `The request took longer than ${Math.round(context.toolTimeoutMs / 1000)} s and was stopped. The Escape Dental API may be slow right now; try again in a moment, or narrow the request (a shorter date range).`,
+      message: `The request took longer than ${Math.max(1, Math.round(context.toolTimeoutMs / 1000))} s and was stopped. The Escape Dental API may be slow right now; try again in a moment, or narrow the request (a shorter date range).`,
       label: 'timeout',
       unexpected: false,
     };

@@ -62,6 +62,7 @@ export async function invokeTool(
   let practice: PracticeRef | undefined;
   let outcome: ToolCallOutcome;
   let outcomeLabel: string;
+  let deadline: AbortSignal | undefined;
 
   try {
     const { practice: practiceArgument, ...toolArgs } = args;
@@ -74,7 +75,7 @@ export async function invokeTool(
       throw new ToolRefusedError(decision.message);
     }
 
-    const deadline = AbortSignal.timeout(deps.toolTimeoutMs);
+    deadline = AbortSignal.timeout(deps.toolTimeoutMs);
     const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
     const resolvedPractice = practice;
     const result = await runInCallScope(scope, () =>
@@ -103,7 +104,10 @@ export async function invokeTool(
       outcomeLabel = 'ok';
     }
   } catch (error) {
-    const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs });
+    // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our
+    // own deadline, the caller must hear "took too long, try again", not "cancelled".
+    const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
+    const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
     if (described.unexpected) log.error({ err: error }, 'tool call failed unexpectedly');
     outcome = { kind: 'error', text: described.message };
     outcomeLabel = described.label;
