@@ -30,6 +30,8 @@ export interface GenerateOptions {
   scale: 'default' | 'large';
   /** The clock the data is laid out around (today = this instant's date in each practice's zone). */
   nowMs: number;
+  /** When given, receives milliseconds spent per phase (staff, patients, appointments, clinical, ledger). */
+  timings?: Record<string, number>;
 }
 
 export interface PracticeFixture {
@@ -129,7 +131,13 @@ export function generateDataset(options: GenerateOptions): Dataset {
     if (!practice) throw new Error('practice row missing');
     const random = root.fork(`practice:${spec.key}`);
     const today = timeZone(spec.timezone).localDateOf(nowMs);
+    let t0 = performance.now();
+    const lap = (phase: string) => {
+      if (options.timings) options.timings[phase] = (options.timings[phase] ?? 0) + performance.now() - t0;
+      t0 = performance.now();
+    };
     const staff = generateStaff(rows, spec, practice.id, today, orgCreated, large);
+    lap('staff');
     const counts = PATIENT_COUNTS[spec.key];
     const { patients, fixtures: patientFixtures } = generatePatients(
       rows,
@@ -144,6 +152,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       orgCreated,
       spec.key === 'la' ? portalEmail : null,
     );
+    lap('patients');
     const data: PracticeData = {
       practice,
       providers: staff.providers,
@@ -179,6 +188,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       procedureCodes,
       staffNames,
     });
+    lap('appointments');
     const clinical = generateClinical(data, {
       rows,
       random: random.fork('clinical'),
@@ -189,6 +199,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       staffUserIds: [users.frontDesk.id, users.admin.id],
       procedureCodes,
     });
+    lap('clinical');
     if (spec.key === 'la') {
       data.gates.push({
         ...rows.row(nowMs - 20 * 86_400_000),
@@ -217,6 +228,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       scale: options.scale,
       nextPk: () => rows.nextPk(),
     });
+    lap('ledger');
     practices.push(data);
     practiceFixtures[spec.key] = {
       id: practice.id,
