@@ -172,5 +172,5 @@ it('rejects unknown quirks and values', async () => {
     body: JSON.stringify({ slotShape: 'round', nope: 'x' }),
   });
   expect(r.status).toBe(400);
-  expect(Object.keys(await r.json()).sort()).toEqual(['nope', 'slotShape']);
+  expect(Object.keys((await r.json()) as object).sort()).toEqual(['nope', 'slotShape']);
 });

@@ -92,7 +92,7 @@ describe('routing', () => {
       body: '{"date_time": ',
     });
     expect(r.status).toBe(400);
-    expect((await r.json()).detail).toMatch(/^JSON parse error/);
+    expect(((await r.json()) as { detail: string }).detail).toMatch(/^JSON parse error/);
   });
 });
 

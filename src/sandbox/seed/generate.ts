@@ -10,7 +10,7 @@ import { timeZone } from '../time.js';
 import { generateAppointments } from './appointments.js';
 import { CDT_CODES } from './cdt.js';
 import { generateClinical } from './clinical.js';
-import { seedLedger } from './ledger.js';
+import { type LedgerFixtures, ledgerFixtures, seedLedger } from './ledger.js';
 import {
   MCP_CATALOG,
   makeClient,
@@ -78,6 +78,8 @@ export interface PracticeFixture {
     spanningLunch: Uuid | null;
   };
   notes: { injection: Uuid[] };
+  /** The ledger seed's scenario ids (§9), when the ledger seed reports them. */
+  ledger: LedgerFixtures | null;
 }
 
 export interface SandboxFixtures {
@@ -252,6 +254,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       dates: staff.dates,
       appointments: apptFixtures,
       notes: { injection: clinical.injectionNoteIds },
+      ledger: ledgerFixtures(practice.id) ?? null,
     };
   });
 
