@@ -438,7 +438,7 @@ export class EscapeClient {
     if (info.phase === 'body') {
       // Headers arrived but the body did not complete: a truncated response.
       return new InvalidResponse(
-        'The Escape Dental API response was cut off before it was complete.',
+        'The Escape Dental API response was cut off before it was complete. Try again in a moment.',
         { ...ctx, status: info.status, cause: error },
         true,
       );
@@ -527,8 +527,8 @@ function parseJsonText(
       const isJson = !type || /json/i.test(type);
       throw new InvalidResponse(
         isJson
-          ? 'The Escape Dental API sent malformed or truncated JSON.'
-          : 'The Escape Dental API sent a response that is not JSON (a proxy or maintenance page?).',
+          ? 'The Escape Dental API sent malformed or truncated JSON. Try again in a moment.'
+          : 'The Escape Dental API sent a response that is not JSON (a proxy or maintenance page?). Try again in a minute.',
         { ...ctx, status, upstreamBody: text.slice(0, 500) },
         true,
       );
