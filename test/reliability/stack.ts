@@ -1,0 +1,147 @@
+/**
+ * The server under fault: the real runtime (practice discovery, gates, memo, logger) against a
+ * sandbox, with the tools served through a real MCP client in process. The API client the tools
+ * use is built here with the production code (`createEscapeApi`) so a suite can choose the
+ * breaker's thresholds and reset time — production waits 15 s before a trial request, which a
+ * test should not. Every log line is written under test-results/logs so the whole-run privacy
+ * scan (test/global-setup.ts) covers these suites too.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { Client } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { BreakerOptions } from '../../src/api/breaker.js';
+import { createEscapeApi, type EscapeApiHandle } from '../../src/api/index.js';
+import type { RetryPolicy } from '../../src/api/retry.js';
+import { parseConfig } from '../../src/config.js';
+import { createFetchHandler } from '../../src/mcp/sdk.js';
+import { type Runtime, startRuntime } from '../../src/runtime.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { createServer } from '../../src/server.js';
+import { noMetrics, upstreamObserver } from '../../src/telemetry.js';
+import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
+import { type Era, LOG_DIR, newClient } from '../helpers/harness.js';
+
+export interface FaultStackOptions {
+  sandbox: RunningSandbox;
+  era?: Era;
+  /** Deadline of one tool call (the server's --tool-timeout-ms). */
+  toolTimeoutMs?: number;
+  /** Timeout of one upstream attempt (--request-timeout-ms). */
+  requestTimeoutMs?: number;
+  breaker?: BreakerOptions;
+  retry?: Partial<RetryPolicy>;
+  argv?: string[];
+  principal?: Partial<Principal>;
+  tools?: readonly AnyToolDefinition[];
+  label?: string;
+}
+
+export interface AuditLine {
+  audit: true;
+  callId: string;
+  tool: string;
+  outcome: string;
+  durationMs: number;
+  upstreamRequests: number;
+  practiceId?: string;
+  patientIds: string[];
+  principal: string;
+}
+
+export interface FaultStack {
+  client: Client;
+  runtime: Runtime;
+  /** The API client the tools use (its breaker is the one under test). */
+  api: EscapeApiHandle;
+  logs: () => string;
+  audits: () => AuditLine[];
+  close: () => Promise<void>;
+}
+
+/** A log sink that keeps the text and appends it to a file the whole-run privacy scan reads. */
+export function logSink(label: string): { stream: PassThrough; text: () => string } {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const file = join(LOG_DIR, `${label}-${randomUUID()}.log`);
+  let captured = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    captured += text;
+    appendFileSync(file, text);
+  });
+  return { stream, text: () => captured };
+}
+
+export function auditLines(logText: string): AuditLine[] {
+  return logText
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry): entry is AuditLine & Record<string, unknown> => entry.audit === true);
+}
+
+export async function startFaultStack(options: FaultStackOptions): Promise<FaultStack> {
+  const { sandbox } = options;
+  const toolTimeoutMs = options.toolTimeoutMs ?? 25_000;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+  const sink = logSink(options.label ?? 'reliability');
+  const token = sandbox.credentials.oauth.service.token;
+  const config = parseConfig(
+    [
+      '--tool-timeout-ms',
+      String(toolTimeoutMs),
+      '--request-timeout-ms',
+      String(requestTimeoutMs),
+      ...(options.argv ?? []),
+    ],
+    { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: token, ESCAPE_LOG_LEVEL: 'info' },
+  );
+  const runtime = await startRuntime(config, { logDestination: sink.stream });
+  const api = createEscapeApi({
+    baseUrl: sandbox.url,
+    credentials: { kind: 'static', token, hint: 'ESCAPE_API_TOKEN' },
+    timeoutMs: requestTimeoutMs,
+    deadlineMs: toolTimeoutMs,
+    observer: upstreamObserver(noMetrics),
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  const principal: Principal = {
+    id: 'test-operator',
+    kind: 'local',
+    practiceIds: 'all',
+    scopes: 'all',
+    readOnly: config.readOnly,
+    ...options.principal,
+  };
+  const handler = createFetchHandler(
+    () =>
+      createServer({
+        ...runtime.serverDependencies(principal),
+        api,
+        ...(options.tools ? { tools: options.tools } : {}),
+      }).server,
+  );
+  const client = newClient(options.era ?? 'modern');
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL('http://in-process.test/mcp'), {
+      fetch: (url, init) => handler.fetch(new Request(url, init)),
+    }),
+  );
+  return {
+    client,
+    runtime,
+    api,
+    logs: sink.text,
+    audits: () => auditLines(sink.text()),
+    async close() {
+      await client.close();
+      await handler.close();
+      await api.close();
+      await runtime.close();
+    },
+  };
+}
