@@ -142,9 +142,9 @@ export function makeUsers(
     isStaff: true,
     isPatient: false,
     memberships: [
-      member(practiceIds.la, 'READ_ONLY'),
-      member(practiceIds.ny, 'READ_ONLY'),
-      member(practiceIds.chicago, 'READ_ONLY'),
+      member(practiceIds.la, 'OFFICE_MANAGER'),
+      member(practiceIds.ny, 'OFFICE_MANAGER'),
+      member(practiceIds.chicago, 'OFFICE_MANAGER'),
     ],
     clientMemberships: [],
   };
