@@ -190,14 +190,12 @@ export function userName(store: SandboxStore, id: Uuid | null): string {
 
 export function serializeAppointment(req: SandboxRequest, store: SandboxStore, index: PracticeIndex, a: Appointment) {
   const tz = index.tz;
+  // Field order of the generated sample (L17190); no created/modified, as in the spec.
   return {
     id: a.id,
     patient: a.patientId,
-    patient_name: patientName(index.patientById.get(a.patientId)),
     provider: a.providerId,
-    provider_name: a.providerId ? providerName(index.providerById.get(a.providerId)) : '',
     provider_hygienist: a.providerHygienistId,
-    provider_hygienist_name: a.providerHygienistId ? providerName(index.providerById.get(a.providerHygienistId)) : '',
     operatory: a.operatoryId,
     treatment_plan: a.treatmentPlanId,
     date_time: renderDateTime(req, tz, a.startMs),
@@ -217,6 +215,9 @@ export function serializeAppointment(req: SandboxRequest, store: SandboxStore, i
     ready_for_walkout_at: renderStamp(a.readyForWalkoutAtMs),
     dismissed_at: renderStamp(a.dismissedAtMs),
     dollars_scheduled: formatCentsOrNull(a.dollarsScheduledCents),
+    patient_name: patientName(index.patientById.get(a.patientId)),
+    provider_name: a.providerId ? providerName(index.providerById.get(a.providerId)) : '',
+    provider_hygienist_name: a.providerHygienistId ? providerName(index.providerById.get(a.providerHygienistId)) : '',
     cancelled_by: a.cancelledBy,
     cancelled_by_name: userName(store, a.cancelledBy),
     scheduled_procedures: a.scheduledProcedures.map((sp) => ({
@@ -231,8 +232,6 @@ export function serializeAppointment(req: SandboxRequest, store: SandboxStore, i
       custom_data: null,
     })),
     custom_data: null,
-    created: renderStamp(a.createdMs),
-    modified: renderStamp(a.modifiedMs),
   };
 }
 
