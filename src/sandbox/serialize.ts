@@ -284,8 +284,6 @@ export function serializePatient(p: Patient) {
     hipaa_privacy_practices_date: new Date(p.createdMs).toISOString().slice(0, 10),
     custom_data: null,
     referral_source: '',
-    created: renderStamp(p.createdMs),
-    modified: renderStamp(p.modifiedMs),
   };
 }
 
