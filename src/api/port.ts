@@ -163,6 +163,8 @@ export interface AppointmentWriteInput {
   is_new_patient?: boolean;
   is_hygiene?: boolean;
   confirmed_status?: string;
+  /** CDT codes planned for the visit; fees are left to the practice's fee schedule. */
+  scheduled_procedures?: ReadonlyArray<{ proc_code: string }>;
 }
 
 export interface AppointmentCreateInput extends AppointmentWriteInput {

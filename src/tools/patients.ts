@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NotFound } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
+import { instantToLocalDate, parseInstant, toPracticeIso } from '../domain/dates.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
 import { checkedDate, localDateArgument } from './shared.js';
@@ -51,6 +52,11 @@ export function checkPatientQuery(query: PatientQuery): PatientQuery {
     date_of_birth: checkedDate(query.date_of_birth, 'date_of_birth'),
     phone: query.phone?.trim() || undefined,
   };
+  if (!cleaned.patient_id && !cleaned.name && !cleaned.phone && cleaned.date_of_birth) {
+    // Like the kiosk lookup (L12717), a birth date narrows a search but never drives one: alone
+    // it would mean reading every patient record of the practice.
+    throw new ToolInputError('A date of birth alone is not searched: add the name (or part of it) or a phone number.');
+  }
   if (!cleaned.patient_id && !cleaned.name && !cleaned.phone) {
     throw new ToolInputError(
       'Say which patient: give patient_id, or a name (optionally with date_of_birth or phone), or a phone number.',
@@ -63,22 +69,43 @@ export function checkPatientQuery(query: PatientQuery): PatientQuery {
 }
 
 export async function findPatient(context: ToolContext, query: PatientQuery): Promise<PatientMatch> {
-  const practiceName = context.practice.name;
-  if (query.patient_id) {
-    try {
-      const patient = await context.api.patients.retrieve(context.practice.id, query.patient_id, {
-        signal: context.signal,
-      });
-      return { kind: 'one', patient, similar: [] };
-    } catch (error) {
-      // The API answers 404 for "missing" and "another practice's patient" alike (L6397).
-      if (error instanceof NotFound) {
-        throw new ToolInputError(`No patient with id ${query.patient_id} at ${practiceName}. Search by name instead.`);
-      }
-      throw error;
-    }
+  if (query.patient_id) return { kind: 'one', patient: await retrievePatient(context, query.patient_id), similar: [] };
+  const { exact, partial, truncated } = await searchPatients(context, query);
+  const matches = [...exact, ...partial];
+  if (matches.length === 1) return { kind: 'one', patient: matches[0] as Patient, similar: [] };
+  // One patient with exactly that name, others only similar ("Jane" vs "Janet"): not a guess.
+  if (exact.length === 1) {
+    return { kind: 'one', patient: exact[0] as Patient, similar: partial.slice(0, 3).map(toCandidate) };
   }
+  return {
+    kind: 'several',
+    candidates: matches.slice(0, MAX_CANDIDATES).map(toCandidate),
+    more: matches.length > MAX_CANDIDATES || truncated,
+  };
+}
 
+export async function retrievePatient(context: ToolContext, patientId: string): Promise<Patient> {
+  try {
+    return await context.api.patients.retrieve(context.practice.id, patientId, { signal: context.signal });
+  } catch (error) {
+    // The API answers 404 for "missing" and "another practice's patient" alike (L6397).
+    if (error instanceof NotFound) {
+      throw new ToolInputError(`No patient with id ${patientId} at ${context.practice.name}. Search by name instead.`);
+    }
+    throw error;
+  }
+}
+
+export interface PatientSearch {
+  /** Full name (or preferred + last name) exactly as asked. */
+  exact: Patient[];
+  /** The other matches, in the API's order. */
+  partial: Patient[];
+  truncated: boolean;
+}
+
+/** Patients matching a name and/or phone, narrowed by date of birth; none is an input error. */
+export async function searchPatients(context: ToolContext, query: PatientQuery): Promise<PatientSearch> {
   const dob = query.date_of_birth;
   const result = await context.api.patients.search(
     context.practice.id,
@@ -91,8 +118,7 @@ export async function findPatient(context: ToolContext, query: PatientQuery): Pr
     { signal: context.signal },
   );
   const { exact, partial } = splitByName(result.patients, query.name);
-  const matches = [...exact, ...partial];
-  if (matches.length === 0) {
+  if (exact.length + partial.length === 0) {
     const what = [
       query.name && `named "${query.name}"`,
       dob && `born ${dob}`,
@@ -101,19 +127,66 @@ export async function findPatient(context: ToolContext, query: PatientQuery): Pr
       .filter(Boolean)
       .join(', ');
     throw new ToolInputError(
-      `No patient ${what} at ${practiceName}. Check the spelling, or search with fewer details.`,
+      `No patient ${what} at ${context.practice.name}. Check the spelling, or search with fewer details.`,
     );
   }
-  if (matches.length === 1) return { kind: 'one', patient: matches[0] as Patient, similar: [] };
-  // One patient with exactly that name, others only similar ("Jane" vs "Janet"): not a guess.
-  if (exact.length === 1) {
-    return { kind: 'one', patient: exact[0] as Patient, similar: partial.slice(0, 3).map(toCandidate) };
+  return { exact, partial, truncated: result.truncated };
+}
+
+export interface VisitSummary {
+  /** Practice-local date of the latest completed visit. */
+  lastVisit?: { date: string; type?: string };
+  /** The earliest scheduled appointment from now on. */
+  nextVisit?: { appointmentId: string; start: string; providerId?: string; type?: string };
+}
+
+// "Visits" are complete / ready_for_walkout appointments (T9, patient-list visit filters).
+const VISIT_STATUSES = new Set(['complete', 'ready_for_walkout']);
+const VISIT_LOOKBACK_EVENTS = 40;
+
+/**
+ * The last and next visit from the patient's timeline (appointments only, newest first): the API
+ * has no patient-scoped appointment list (T22), and the timeline is one request per patient.
+ */
+export async function visitsOf(context: ToolContext, patientId: string): Promise<VisitSummary> {
+  const zone = context.practice.timezone;
+  const nowMs = context.now().getTime();
+  const { events } = await context.api.clinical.timeline(
+    context.practice.id,
+    patientId,
+    { eventTypes: ['appointment'], limit: VISIT_LOOKBACK_EVENTS },
+    { signal: context.signal },
+  );
+  const summary: VisitSummary = {};
+  let nextMs = Number.POSITIVE_INFINITY;
+  for (const event of events) {
+    const data = event.data;
+    const when = typeof data.date_time === 'string' ? data.date_time : event.date;
+    if (!when) continue;
+    let startMs: number;
+    try {
+      startMs = parseInstant(when, zone).toMillis();
+    } catch {
+      continue;
+    }
+    const type = typeof data.appointment_type === 'string' && data.appointment_type ? data.appointment_type : undefined;
+    const status = typeof data.status === 'string' ? data.status : '';
+    const id = typeof data.id === 'string' ? data.id : event.id;
+    if (status === 'scheduled' && startMs >= nowMs && startMs < nextMs && id) {
+      nextMs = startMs;
+      summary.nextVisit = {
+        appointmentId: id,
+        start: toPracticeIso(startMs, zone),
+        ...(typeof data.provider === 'string' ? { providerId: data.provider } : {}),
+        ...(type ? { type } : {}),
+      };
+    }
+    if (VISIT_STATUSES.has(status) && startMs <= nowMs) {
+      const date = instantToLocalDate(startMs, zone);
+      if (!summary.lastVisit || date > summary.lastVisit.date) summary.lastVisit = { date, ...(type ? { type } : {}) };
+    }
   }
-  return {
-    kind: 'several',
-    candidates: matches.slice(0, MAX_CANDIDATES).map(toCandidate),
-    more: matches.length > MAX_CANDIDATES || result.truncated,
-  };
+  return summary;
 }
 
 export function patientName(patient: Patient): string {

@@ -582,6 +582,7 @@ const WRITABLE_FIELDS = [
   'is_new_patient',
   'is_hygiene',
   'confirmed_status',
+  'scheduled_procedures',
 ] as const;
 
 /** Builds a write body from the allow-listed fields only (T27: never the overbooking flags or status). */

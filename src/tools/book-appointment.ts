@@ -1,0 +1,363 @@
+/**
+ * book_appointment — books a patient into a time, after the API's validation and the person's
+ * yes. Who (one patient, never a guess), when (practice time, DST-checked), where and with whom
+ * are resolved first and shown in the confirmation; the booking is written once even when the
+ * network fails mid-request (see writes.ts, idempotency.ts).
+ */
+import { z } from 'zod';
+import type { Appointment, Patient, Provider } from '../api/port.js';
+import { normalizeCdtCode } from '../domain/cdt.js';
+import { sanitizeUserText } from '../domain/names.js';
+import { lengthOfAppointmentType } from './appointment-types.js';
+import { ToolInputError } from './errors.js';
+import { writeKey, writeLedger } from './idempotency.js';
+import { checkPatientQuery, describeCandidates, findPatient, patientArguments, patientName } from './patients.js';
+import { providerName, resolveOperatories, resolveProviders } from './shared.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import {
+  type AppointmentView,
+  appointmentView,
+  candidateChairs,
+  checkSlot,
+  confirmationArguments,
+  confirmBeforeWriting,
+  describeSpan,
+  describeView,
+  findHeld,
+  HOLDING_STATUSES,
+  operatoryLabel,
+  parseStart,
+  type Rosters,
+  readAppointment,
+  refusalReasons,
+  rosters,
+  type Start,
+  startArgument,
+  startOf,
+  viewOfAppointment,
+  writeOnce,
+  writeOutputFields,
+} from './writes.js';
+
+const inputSchema = z.object({
+  ...patientArguments,
+  start: startArgument(
+    'Start: practice local time, e.g. "2026-12-10 09:00", or a find_spot slot\'s start exactly as written.',
+  ),
+  duration_minutes: z
+    .number()
+    .int()
+    .min(5, { error: 'duration_minutes must be at least 5' })
+    .max(480, { error: 'duration_minutes must be at most 480 (8 hours)' })
+    .optional()
+    .describe('Length in minutes. Give this or appointment_type.'),
+  appointment_type: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Kind of visit, e.g. "Crown Prep"; its usual length is used when duration_minutes is absent.'),
+  provider: z.string().min(1).max(120).describe('Provider by name ("Dr. Dana") or id (a slot\'s provider_id).'),
+  operatory: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("Chair by name or id (a slot's operatory_id). Default: any chair that fits."),
+  procedures: z.array(z.string().max(12)).max(12).optional().describe('CDT codes planned, e.g. ["D2740"].'),
+  note: z.string().max(500).optional().describe('Appointment note.'),
+  ...confirmationArguments,
+});
+
+const outputSchema = z.object({
+  ...writeOutputFields,
+  status: z.enum(['booked', 'already_booked', 'confirmation_required', 'not_booked']),
+});
+
+type Input = z.infer<typeof inputSchema>;
+type Output = z.infer<typeof outputSchema>;
+
+/** What the ledger remembers about a completed booking (per runtime, for the window). */
+interface Booked {
+  appointmentId: string;
+  startMs: number;
+  patientName: string;
+}
+
+export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
+  name: 'book_appointment',
+  title: 'Book an appointment',
+  description:
+    "Books a patient (one match, never a guess) into a time from find_spot or the practice's local time. Validates with Escape Dental, asks the person to confirm, books once, returns the appointment.",
+  inputSchema,
+  outputSchema,
+  // Idempotent in effect: a repeat within the window returns the first booking, and later the
+  // API's double-book guard refuses the same patient, provider and time again.
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  requiredScopes: ['scheduling:write', 'patients:read'],
+  writes: true,
+  async handler(context, args) {
+    const zone = context.practice.timezone;
+    // Everything checkable without the API first: a bad request costs no upstream call.
+    const query = checkPatientQuery(args);
+    const start = parseStart(args.start, zone, context.now().getTime());
+    if (args.duration_minutes === undefined && args.appointment_type === undefined) {
+      throw new ToolInputError(
+        'Say how long the visit is: give duration_minutes (e.g. 60) or appointment_type (e.g. "Crown Prep").',
+      );
+    }
+    const procedures = checkProcedures(args.procedures);
+    const note = args.note === undefined ? undefined : sanitizeUserText(args.note, { maxLength: 500, label: 'note' });
+
+    const ledger = await writeLedger(context);
+    const key = writeKey(context, 'book_appointment', args);
+    const earlier = await earlierBooking(context, key);
+    if (earlier) return earlier;
+
+    const match = await findPatient(context, query);
+    if (match.kind === 'several') {
+      throw new ToolInputError(
+        `Several patients at ${context.practice.name} match, so nothing was booked. Ask which one is meant, then call again with patient_id:\n${describeCandidates(match.candidates, match.more)}`,
+      );
+    }
+    const patient = match.patient;
+    context.notePatient(patient.id);
+    if (patient.status === 'deceased') {
+      throw new ToolInputError(`${patientName(patient)}'s record is marked deceased; nothing was booked.`);
+    }
+    const [provider] = (await resolveProviders(context, [args.provider])) as [Provider];
+    const { minutes, type, notes } = await visitLength(context, args);
+    const r = await rosters(context);
+    const chairs = args.operatory ? await resolveOperatories(context, [args.operatory]) : candidateChairs(r, provider);
+    if (chairs.length === 0) throw new ToolInputError(`${context.practice.name} has no bookable chair.`);
+
+    const proposed = (operatoryId: string | undefined): AppointmentView =>
+      appointmentView(
+        {
+          patientName: patientName(patient),
+          patientId: patient.id,
+          startMs: start.ms,
+          durationMinutes: minutes,
+          providerId: provider.id,
+          operatoryId,
+          appointmentType: type,
+          procedures,
+        },
+        r,
+        zone,
+      );
+
+    const slot = await checkSlot(context, { start, durationMinutes: minutes, provider, chairs });
+    if (!slot.ok) {
+      // The same patient already holding this time is the same request made before (another
+      // phrasing, or after the window): say so instead of "taken".
+      const held = await findHeld(context, { patientId: patient.id, startMs: start.ms, providerId: provider.id });
+      if (held) return alreadyBooked(context, held, held.id, patientName(patient), r, 'already exists');
+      throw new ToolInputError(
+        `Cannot book ${describeView(proposed(chairs.length === 1 ? chairs[0]?.id : undefined), zone)}: ${slot.reasons.join('; ')}. Nothing was booked. find_spot lists open times.`,
+      );
+    }
+    notes.push(...slot.warnings);
+    if (patient.status && patient.status !== 'active') notes.push(`The patient's record is ${patient.status}.`);
+    if (match.similar.length > 0) {
+      notes.push(
+        `Not to be confused with: ${match.similar.map((c) => `${c.name}${c.date_of_birth ? ` (born ${c.date_of_birth})` : ''}`).join(', ')}.`,
+      );
+    }
+
+    const view = proposed(slot.operatory.id);
+    const write = {
+      patient: patient.id,
+      provider: provider.id,
+      operatory: slot.operatory.id,
+      date_time: start.iso,
+      duration_minutes: minutes,
+      ...(type ? { appointment_type: type } : {}),
+      ...(procedures.length > 0 ? { scheduled_procedures: procedures.map((code) => ({ proc_code: code })) } : {}),
+      ...(note ? { note } : {}),
+      ...(provider.provider_type === 'hygienist' ? { is_hygiene: true } : {}),
+    };
+    const summary = describeBooking(context, patient, view, start, procedures, note, notes);
+    const base = { practice: context.practice.name, timezone: zone, appointment: view };
+    const gate = await confirmBeforeWriting<Output>(context, {
+      tool: 'book_appointment',
+      key,
+      write,
+      summary,
+      question: 'Book it?',
+      args,
+      tokenAnswer: (token, why) => ({
+        structured: {
+          ...base,
+          status: 'confirmation_required',
+          confirmation_token: token,
+          notes: why ? [why, ...notes] : notes,
+        },
+        summary: `${why ? `${why}\n` : ''}${summary}\nNothing is booked yet. Show the person this summary; if they agree, call book_appointment again with the same arguments plus confirm: true and confirmation_token.`,
+      }),
+      declined: () => ({
+        structured: { ...base, status: 'not_booked', notes: ['The person did not confirm; nothing was booked.'] },
+        summary: `Not booked: the person did not confirm ${describeView(view, zone)}.`,
+      }),
+    });
+    if (gate !== 'confirmed') return gate;
+
+    const { value, repeated } = await ledger.once<Booked>(key, async () => {
+      const { appointment, recovered } = await writeOnce(context, {
+        what: 'booking',
+        attempt: (signal) => context.api.scheduling.createAppointment(context.practice.id, write, { signal }),
+        landed: (signal) =>
+          findHeld(
+            context,
+            {
+              patientId: patient.id,
+              startMs: start.ms,
+              providerId: provider.id,
+              operatoryId: slot.operatory.id,
+              durationMinutes: minutes,
+            },
+            signal,
+          ),
+        refused: (error) =>
+          new ToolInputError(
+            `Escape Dental refused to book ${describeView(view, zone)}: ${refusalReasons(error, providerName(provider), operatoryLabel(r, slot.operatory.id)).join('; ')}. Nothing was booked. find_spot lists open times.`,
+          ),
+        checkHint: `look at ${patientName(patient)}'s next visit (find_patient) or the day sheet`,
+      });
+      if (recovered) {
+        context.log.info(
+          { appointmentId: appointment.id },
+          'booking found after an uncertain create; not created again',
+        );
+      }
+      return { appointmentId: appointment.id, startMs: start.ms, patientName: patientName(patient) };
+    });
+    context.noteAppointment(value.appointmentId);
+    if (repeated) {
+      const current = await readAppointment(context, value.appointmentId).catch(() => undefined);
+      return alreadyBooked(
+        context,
+        current,
+        value.appointmentId,
+        patientName(patient),
+        r,
+        'was booked by an identical request',
+      );
+    }
+
+    // Re-read: the answer is what Escape Dental now holds, not what was sent.
+    const stored = await readAppointment(context, value.appointmentId).catch(() => undefined);
+    const booked = stored
+      ? viewOfAppointment(stored, patientName(patient), r, zone)
+      : { ...view, id: value.appointmentId };
+    if (stored && startOf(stored) !== start.ms) notes.push('Escape Dental stored a different start than the one sent.');
+    const structured: Output = { ...base, status: 'booked', appointment: booked, notes };
+    return {
+      structured,
+      summary: [
+        `Booked ${describeView(booked, zone)} (appointment ${booked.id}).`,
+        ...notes.map((n) => `Note: ${n}`),
+      ].join('\n'),
+    };
+  },
+};
+
+/** A booking this runtime made for the same arguments within the window, if it still stands. */
+async function earlierBooking(context: ToolContext, key: string): Promise<ToolSuccess<Output> | undefined> {
+  const ledger = await writeLedger(context);
+  const earlier = ledger.recall<Booked>(key);
+  if (!earlier) return undefined;
+  const current = await readAppointment(context, earlier.value.appointmentId);
+  if (current && HOLDING_STATUSES.has(current.status ?? '') && startOf(current) === earlier.value.startMs) {
+    context.noteAppointment(current.id);
+    if (current.patient) context.notePatient(current.patient);
+    const minutes = Math.max(1, Math.round((context.now().getTime() - earlier.at) / 60_000));
+    return alreadyBooked(
+      context,
+      current,
+      current.id,
+      earlier.value.patientName,
+      await rosters(context),
+      `was booked by an identical request ${minutes} min ago`,
+    );
+  }
+  // Cancelled or moved since: this is a new request.
+  ledger.forget(key);
+  return undefined;
+}
+
+async function alreadyBooked(
+  context: ToolContext,
+  appointment: Appointment | undefined,
+  id: string,
+  name: string,
+  r: Rosters,
+  how: string,
+): Promise<ToolSuccess<Output>> {
+  context.noteAppointment(id);
+  const zone = context.practice.timezone;
+  const view = appointment ? viewOfAppointment(appointment, name, r, zone) : undefined;
+  const line = `${view ? describeView(view, zone) : `Appointment ${id}`} ${how}; nothing new was booked.`;
+  return {
+    structured: {
+      practice: context.practice.name,
+      timezone: zone,
+      status: 'already_booked',
+      ...(view ? { appointment: view } : {}),
+      notes: [line],
+    },
+    summary: `${line} (appointment ${id})`,
+  };
+}
+
+async function visitLength(
+  context: ToolContext,
+  args: Input,
+): Promise<{ minutes: number; type: string | undefined; notes: string[] }> {
+  const notes: string[] = [];
+  if (args.appointment_type === undefined) return { minutes: args.duration_minutes as number, type: undefined, notes };
+  const typed = sanitizeUserText(args.appointment_type, { maxLength: 100, label: 'appointment_type' });
+  try {
+    const usual = await lengthOfAppointmentType(context, typed);
+    if (args.duration_minutes !== undefined) return { minutes: args.duration_minutes, type: usual.name, notes };
+    notes.push(`${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`);
+    return { minutes: usual.minutes, type: usual.name, notes };
+  } catch (error) {
+    // A type the practice has not used lately is still a fine label when the length is given.
+    if (error instanceof ToolInputError && args.duration_minutes !== undefined) {
+      return { minutes: args.duration_minutes, type: typed, notes };
+    }
+    throw error;
+  }
+}
+
+function checkProcedures(codes: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const code of codes ?? []) {
+    const normalized = normalizeCdtCode(code);
+    if (!normalized) throw new ToolInputError(`"${code}" is not a CDT code (D followed by four digits, e.g. D2740).`);
+    if (!out.includes(normalized)) out.push(normalized);
+  }
+  return out;
+}
+
+function describeBooking(
+  context: ToolContext,
+  patient: Patient,
+  view: AppointmentView,
+  start: Start,
+  procedures: readonly string[],
+  note: string | undefined,
+  notes: readonly string[],
+): string {
+  const born = patient.date_of_birth ? ` (born ${patient.date_of_birth})` : '';
+  const what = view.appointment_type ? ` ${view.appointment_type}` : ' visit';
+  const zone = context.practice.timezone;
+  const lines = [
+    `Book ${view.patient}${born} for a ${view.duration_minutes}-minute${what} on ${describeSpan(start.ms, view.duration_minutes, zone)}, ${zone} time, with ${view.provider} in ${view.operatory} at ${context.practice.name}.`,
+  ];
+  if (procedures.length > 0) lines.push(`Procedures: ${procedures.join(', ')}.`);
+  if (note) lines.push(`Note: "${note}".`);
+  for (const n of notes) lines.push(n);
+  return lines.join('\n');
+}
