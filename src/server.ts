@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { decideTool } from './gates/decision.js';
 import { type BuiltServer, buildMcpServer } from './mcp/sdk.js';
-import { type InvokeDependencies, invokeTool } from './tools/invoke.js';
+import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/invoke.js';
 import type { AnyToolDefinition } from './tools/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
@@ -59,6 +59,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       annotations: tool.annotations,
       enabled: isListed(tool),
       execute: (args, round) => invokeTool(tool, args, deps, round),
+      onInvalidInput: (args) => auditInvalidCall(tool, args, deps),
     })),
   });
 

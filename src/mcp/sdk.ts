@@ -29,6 +29,8 @@ export interface ToolRegistration {
   /** Listed and callable; a disabled tool is absent from tools/list and refused by the SDK. */
   enabled: boolean;
   execute: (args: Record<string, unknown>, round: CallRound) => Promise<ToolCallOutcome>;
+  /** The SDK refused the arguments before `execute` (schema validation): audit the attempt. */
+  onInvalidInput?: (args: unknown) => void;
 }
 
 export interface ServerSpec {
@@ -64,7 +66,7 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: compactJsonSchema(tool.inputSchema),
+        inputSchema: compactJsonSchema(tool.inputSchema, tool.onInvalidInput),
         outputSchema: compactJsonSchema(tool.outputSchema),
         annotations: tool.annotations,
       },
@@ -127,6 +129,7 @@ function confirmationAnswer(responses: Record<string, unknown> | undefined): Con
  */
 function compactJsonSchema(
   schema: z.ZodObject,
+  onInvalid?: (value: unknown) => void,
 ): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
   const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
     Record<string, unknown>,
@@ -143,9 +146,20 @@ function compactJsonSchema(
     }
     return out;
   };
+  const validate: typeof standard.validate = onInvalid
+    ? (value, options) => {
+        const report = (result: Awaited<ReturnType<typeof standard.validate>>) => {
+          if (result.issues) onInvalid(value);
+          return result;
+        };
+        const result = standard.validate(value, options);
+        return result instanceof Promise ? result.then(report) : report(result);
+      }
+    : standard.validate;
   return {
     '~standard': {
       ...standard,
+      validate,
       jsonSchema: {
         input: (options) => strip(standard.jsonSchema.input(options), false) as Record<string, unknown>,
         // Output schemas describe what comes back; which keys are always present is not worth

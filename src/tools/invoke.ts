@@ -135,6 +135,35 @@ export async function invokeTool(
   return outcome;
 }
 
+/**
+ * The audit line of a call the protocol layer refused before `invokeTool` (arguments that fail
+ * the input schema): hostile or broken calls leave the same ids-only trace as any other.
+ */
+export function auditInvalidCall(tool: AnyToolDefinition, args: unknown, deps: InvokeDependencies): void {
+  let practiceId: string | null = null;
+  try {
+    const named = (args as { practice?: unknown } | null)?.practice;
+    practiceId = resolvePractice(deps.practices, typeof named === 'string' ? named : undefined).id;
+  } catch {
+    // An unknown or missing practice: the line says so with null.
+  }
+  deps.metrics.toolCall(tool.name, 'invalid_input', 0);
+  deps.logger.info(
+    {
+      audit: true,
+      callId: randomUUID(),
+      principal: deps.principal.id,
+      practiceId,
+      tool: tool.name,
+      outcome: 'invalid_input',
+      durationMs: 0,
+      upstreamRequests: 0,
+      patientIds: [],
+    },
+    'tool call',
+  );
+}
+
 function isConfirmationNeeded(result: object): result is ConfirmationNeeded {
   return (result as Partial<ConfirmationNeeded>).kind === 'confirmation_needed';
 }
