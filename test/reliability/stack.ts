@@ -24,8 +24,11 @@ import { noMetrics, upstreamObserver } from '../../src/telemetry.js';
 import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
 import { type Era, LOG_DIR, newClient } from '../helpers/harness.js';
 
+/** Where the upstream is: a RunningSandbox, or its URL and service token (from a child process). */
+export type Upstream = Pick<RunningSandbox, 'url'> & { credentials: { oauth: { service: { token: string } } } };
+
 export interface FaultStackOptions {
-  sandbox: RunningSandbox;
+  sandbox: Upstream;
   era?: Era;
   /** Deadline of one tool call (the server's --tool-timeout-ms). */
   toolTimeoutMs?: number;
@@ -37,6 +40,8 @@ export interface FaultStackOptions {
   principal?: Partial<Principal>;
   tools?: readonly AnyToolDefinition[];
   label?: string;
+  /** Keep the log text in memory for `logs()`/`audits()` (default true; the memory check turns it off). */
+  keepLogs?: boolean;
 }
 
 export interface AuditLine {
@@ -62,15 +67,21 @@ export interface FaultStack {
 }
 
 /** A log sink that keeps the text and appends it to a file the whole-run privacy scan reads. */
-export function logSink(label: string): { stream: PassThrough; text: () => string } {
+export function logSink(label: string, keep = true): { stream: PassThrough; text: () => string } {
   mkdirSync(LOG_DIR, { recursive: true });
   const file = join(LOG_DIR, `${label}-${randomUUID()}.log`);
   let captured = '';
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
-    captured += text;
-    appendFileSync(file, text);
+    if (keep) captured += text;
+    try {
+      appendFileSync(file, text);
+    } catch {
+      // Another run's global setup emptied the directory: recreate it and keep writing.
+      mkdirSync(LOG_DIR, { recursive: true });
+      appendFileSync(file, text);
+    }
   });
   return { stream, text: () => captured };
 }
@@ -87,7 +98,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
   const { sandbox } = options;
   const toolTimeoutMs = options.toolTimeoutMs ?? 25_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
-  const sink = logSink(options.label ?? 'reliability');
+  const sink = logSink(options.label ?? 'reliability', options.keepLogs ?? true);
   const token = sandbox.credentials.oauth.service.token;
   const config = parseConfig(
     [
