@@ -3,13 +3,19 @@
  * server log line the run produced (test/helpers/harness.ts writes them there) for patient data
  * and credentials of the default sandbox. A finding fails the run.
  */
-import { rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSandbox } from '../src/sandbox/index.js';
-import { LOG_DIR } from './helpers/harness.js';
+import { LOG_ROOT } from './helpers/harness.js';
 import { scanDirectory, sensitiveSet } from './helpers/phi-scan.js';
 
 export default function setup(): () => Promise<void> {
-  rmSync(LOG_DIR, { recursive: true, force: true });
+  // One directory per run, so two runs on one machine never scan (or delete) each other's logs.
+  // Workers are forked after this runs and inherit the variable.
+  const LOG_DIR = join(LOG_ROOT, `run-${Date.now()}-${randomUUID().slice(0, 8)}`);
+  mkdirSync(LOG_DIR, { recursive: true });
+  process.env.ESCAPE_TEST_LOG_DIR = LOG_DIR;
   return async () => {
     const sandbox = await startSandbox({ port: 0 });
     try {
@@ -23,6 +29,7 @@ export default function setup(): () => Promise<void> {
       }
     } finally {
       await sandbox.close();
+      rmSync(LOG_DIR, { recursive: true, force: true });
     }
   };
 }

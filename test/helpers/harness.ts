@@ -17,7 +17,9 @@ import { createServer } from '../../src/server.js';
 import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-export const LOG_DIR = join(REPO_ROOT, 'test-results', 'logs');
+export const LOG_ROOT = join(REPO_ROOT, 'test-results', 'logs');
+/** Set per run by test/global-setup.ts; a file run on its own falls back to a shared folder. */
+export const LOG_DIR = process.env.ESCAPE_TEST_LOG_DIR ?? join(LOG_ROOT, 'adhoc');
 const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
 export type Era = 'modern' | 'legacy';
