@@ -13,6 +13,7 @@ import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import type { RequestLogEntry, RunningSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
+import type { Metrics } from '../../src/telemetry.js';
 import type { Principal } from '../../src/tools/types.js';
 import { type Era, LOG_DIR } from '../helpers/harness.js';
 
@@ -33,6 +34,8 @@ export interface BookingConnectionOptions {
   answer?: Answer;
   argv?: string[];
   principal?: Partial<Principal>;
+  /** Metrics sink (e.g. to watch every upstream attempt through the client's observer). */
+  metrics?: Metrics;
 }
 
 /** The real server for one principal, reached by a real client, logs kept for the privacy scan. */
@@ -53,7 +56,10 @@ export async function connectBooking(
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
     ESCAPE_LOG_LEVEL: 'info',
   });
-  const runtime = await startRuntime(config, { logDestination: sink });
+  const runtime = await startRuntime(config, {
+    logDestination: sink,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
   const principal: Principal = {
     id: 'front-desk-test',
     kind: 'local',
