@@ -102,7 +102,10 @@ export function resolveOperation(table: OperationTable, name: OperationName): Op
 /** Encodes one path segment; rejects empty ids and dot-segments so an id can never change the route. */
 export function encodeSegment(value: string | number): string {
   const text = String(value);
-  if (text === '' || text === '.' || text === '..') throw new TypeError('An id in a path must be a non-empty string.');
+  // RangeError: an argument check whose message is written for the caller (a tool says it as is).
+  if (text.trim() === '' || text === '.' || text === '..') {
+    throw new RangeError(`"${text.trim()}" is not an id: an id is never empty, "." or "..".`);
+  }
   return encodeURIComponent(text);
 }
 

@@ -40,7 +40,7 @@ describe('path table', () => {
 
   it('encodes ids as single segments', () => {
     expect(fillPath('/p/{practice}/x/{patient}/', { practice: 'a b', patient: '../etc' })).toBe('/p/a%20b/x/..%2Fetc/');
-    expect(() => fillPath('/p/{practice}/', { practice: '..' })).toThrow(TypeError);
+    expect(() => fillPath('/p/{practice}/', { practice: '..' })).toThrow(RangeError);
     expect(() => fillPath('/p/{practice}/', {})).toThrow(/Missing path parameter/);
     const id = 'x/y';
     expect(path`/api/v1/practice/${id}/patient/${42}/`).toBe('/api/v1/practice/x%2Fy/patient/42/');
