@@ -127,6 +127,10 @@ export function quoteChartText(text: string | null | undefined, maxLength = 280)
     .replace(/[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/gu, '')
     .replace(/(?![\n])\p{Cc}/gu, ' ')
     .replace(/\s+/g, ' ')
+    // The summary wraps chart text in «…»: a guillemet inside it would end the quote early and
+    // let the rest read as if it were the server speaking.
+    .replace(/«/g, '‹')
+    .replace(/»/g, '›')
     .trim();
   if (cleaned === '') return undefined;
   const clipped = [...cleaned].length > maxLength ? `${[...cleaned].slice(0, maxLength - 1).join('')}…` : cleaned;
