@@ -14,6 +14,11 @@ const INVISIBLE_RE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064
 // C0/C1 controls except tab, newline and carriage return (\p{Cc} minus those three).
 const CONTROL_RE = /(?![\t\n\r])\p{Cc}/gu;
 
+/** Text with zero-width, invisible and bidi control characters removed (nothing else changed). */
+export function withoutInvisible(text: string): string {
+  return text.replace(INVISIBLE_RE, '');
+}
+
 export interface SanitizeOptions {
   /** Maximum length after cleaning (default 200). */
   maxLength?: number;

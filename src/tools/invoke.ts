@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EscapeApi } from '../api/port.js';
+import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import type { Logger } from '../logger.js';
 import { type PracticeScope, resolvePractice } from '../practice.js';
@@ -109,7 +110,9 @@ export async function invokeTool(
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
     if (described.unexpected) log.error({ err: error }, 'tool call failed unexpectedly');
-    outcome = { kind: 'error', text: described.message };
+    // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
+    // invisible characters back, which could reorder or hide text in what a person reads.
+    outcome = { kind: 'error', text: withoutInvisible(described.message) };
     outcomeLabel = described.label;
   }
 
