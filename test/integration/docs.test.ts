@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generatedFiles, REPO_ROOT } from '../../scripts/generate-docs.js';
+import { PrometheusMetrics } from '../../src/metrics.js';
 import { CATALOG } from '../../src/tools/registry.js';
 import { connectStdio, startTestSandbox } from '../helpers/harness.js';
 
@@ -61,6 +62,14 @@ describe('generated documentation', () => {
     for (const flag of flags.filter((f) => !['--help', '--version', '--print-catalog'].includes(f))) {
       expect(readme).toContain(`\`${flag}\``);
     }
+  });
+
+  it('names every metric /metrics exports', async () => {
+    const readme = read('README.md');
+    const metrics = await new PrometheusMetrics({ defaultMetrics: false }).render();
+    const names = [...metrics.body.matchAll(/^# TYPE (escape_mcp_\w+)/gm)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(readme, `README lists ${name}`).toContain(name);
   });
 
   it('keeps the README quick start to the two commands a newcomer runs', () => {
