@@ -156,7 +156,7 @@ describe('random and malformed arguments (fast-check)', () => {
       await fc.assert(
         fc.asyncProperty(argumentsFor(tool), async (args) => {
           const since = await sandbox.control.lastSeq();
-          const { extra, ...named } = args as { extra?: Record<string, unknown> };
+          const { extra, ...named } = args as { extra?: Record<string, unknown>; practice?: unknown };
           const answer = await callTool(tool, { ...extra, ...named });
           expectClear(answer, JSON.stringify(args).slice(0, 300));
           if (named.practice === la.name || named.practice === la.id) await expectOnlyPractice(since, la.id);
