@@ -52,6 +52,17 @@ beforeAll(async () => {
       });
       await call('patient_timeline', { name: `${p.first_name} ${p.last_name}`, date_of_birth: '1900-02-30' });
     }
+    // Write tools take names and free text too (first round only: nothing is written here).
+    const p = people[0];
+    await call('find_patient', { name: `${p?.first_name} ${p?.last_name}`, date_of_birth: p?.date_of_birth });
+    await call('book_appointment', {
+      name: `${p?.first_name} ${p?.last_name}`,
+      date_of_birth: p?.date_of_birth,
+      start: `${la.dates.extendedHours.date} 10:00`,
+      provider: la.dates.extendedHours.providerId,
+      duration_minutes: 30,
+      note: `Call ${p?.phone_mobile ?? ''} first`,
+    });
     await call('find_spot', { duration_minutes: 60, providers: ['Dr. Nobody'] });
     await call('find_spot', { appointment_type: 'Crown Prep', when: 'mornings' });
     await call('claims_summary', { oldest: 25 });
@@ -98,7 +109,13 @@ describe('logs and audit lines', () => {
         .map((line) => JSON.parse(line) as Record<string, unknown>)
         .filter((entry) => entry.audit === true);
       for (const line of lines) {
-        expect(Object.keys(line).sort()).toEqual(
+        // Write tools add the appointment ids they touched and the person's confirmation answer.
+        const optional = ['appointmentIds', 'confirmation'];
+        expect(
+          Object.keys(line)
+            .filter((key) => !optional.includes(key))
+            .sort(),
+        ).toEqual(
           [
             'audit',
             'callId',
@@ -115,6 +132,7 @@ describe('logs and audit lines', () => {
             'upstreamRequests',
           ].sort(),
         );
+        for (const id of (line.appointmentIds as string[] | undefined) ?? []) expect(id).toMatch(/^[0-9a-f-]{36}$/);
         for (const id of line.patientIds as string[]) expect(id).toMatch(/^[0-9a-f-]{36}$/);
       }
       expect(lines.some((line) => (line.patientIds as string[]).length > 0)).toBe(true);
