@@ -3,7 +3,8 @@
  * it with the service credential (as an operator would), the real HTTP server on an ephemeral
  * loopback port, and helpers for clients of each era and raw requests.
  */
-import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +15,7 @@ import { PrometheusMetrics } from '../../src/metrics.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 import { type HttpOptions, type HttpServing, startHttp } from '../../src/transports/http.js';
+import { LOG_DIR } from '../helpers/harness.js';
 
 export type ClientKind = 'modern' | 'legacy' | 'sse';
 
@@ -94,8 +96,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const logStream = new PassThrough();
   let logText = '';
+  // Also on disk with the other server logs of the run, for the whole-run privacy scan.
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logFile = join(LOG_DIR, `http-${randomUUID()}.log`);
   logStream.on('data', (chunk: Buffer) => {
     logText += chunk.toString('utf8');
+    appendFileSync(logFile, chunk);
   });
   const metrics = new PrometheusMetrics({ defaultMetrics: false });
   const runtime = await startRuntime(config, { metrics, logDestination: logStream });
