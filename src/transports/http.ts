@@ -349,6 +349,11 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
 
   const server = createHttpServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // A client that hung up mid-request (its body unread) is not a server error.
+      if (req.destroyed && (error as { code?: string }).code === 'ECONNRESET') {
+        logger.debug('HTTP client disconnected before its request was read');
+        return;
+      }
       logger.error({ err: error }, 'HTTP request failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'server_error' });
       else res.end();
