@@ -27,6 +27,7 @@ import {
   HOLDING_STATUSES,
   operatoryLabel,
   parseStart,
+  patientClash,
   type Rosters,
   readAppointment,
   refusalReasons,
@@ -147,12 +148,20 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
         zone,
       );
 
+    const clash = await patientClash(context, { patientId: patient.id, startMs: start.ms, minutes });
+    if (clash) {
+      // The patient already holding this very time with this provider is this request made
+      // before (phrased differently, or after the window): that booking is the answer.
+      if (startOf(clash) === start.ms && clash.provider === provider.id) {
+        return alreadyBooked(context, clash, clash.id, patientName(patient), r, 'already exists');
+      }
+      context.noteAppointment(clash.id);
+      throw new ToolInputError(
+        `${patientName(patient)} already has ${describeView(viewOfAppointment(clash, patientName(patient), r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, minutes, zone)}. Nothing was booked. Move that one with reschedule_appointment, or pick another time.`,
+      );
+    }
     const slot = await checkSlot(context, { start, durationMinutes: minutes, provider, chairs });
     if (!slot.ok) {
-      // The same patient already holding this time is the same request made before (another
-      // phrasing, or after the window): say so instead of "taken".
-      const held = await findHeld(context, { patientId: patient.id, startMs: start.ms, providerId: provider.id });
-      if (held) return alreadyBooked(context, held, held.id, patientName(patient), r, 'already exists');
       throw new ToolInputError(
         `Cannot book ${describeView(proposed(chairs.length === 1 ? chairs[0]?.id : undefined), zone)}: ${slot.reasons.join('; ')}. Nothing was booked. find_spot lists open times.`,
       );

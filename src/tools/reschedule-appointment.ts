@@ -19,6 +19,7 @@ import {
   describeView,
   operatoryLabel,
   parseStart,
+  patientClash,
   patientOfAppointment,
   type Rosters,
   readAppointment,
@@ -132,6 +133,18 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
       return unchanged(context, appointment, name, r, 'is already at that time');
     }
 
+    const clash = await patientClash(context, {
+      patientId: appointment.patient ?? '',
+      startMs: start.ms,
+      minutes: durationMinutes,
+      excludeAppointment: appointment.id,
+    });
+    if (clash) {
+      context.noteAppointment(clash.id);
+      throw new ToolInputError(
+        `${name} already has ${describeView(viewOfAppointment(clash, name, r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, durationMinutes, zone)}. Nothing was changed.`,
+      );
+    }
     const slot = await checkSlot(context, {
       start,
       durationMinutes,

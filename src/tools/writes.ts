@@ -486,31 +486,56 @@ export async function requireAppointment(context: ToolContext, appointmentId: st
   return appointment;
 }
 
+/** The patient's appointments that hold a time on the practice-local day of `startMs` (filtered here, T1). */
+async function heldThatDay(
+  context: ToolContext,
+  patientId: string,
+  startMs: number,
+  signal: AbortSignal,
+): Promise<Appointment[]> {
+  const zone = context.practice.timezone;
+  const day = DateTime.fromMillis(startMs, { zone }).toISODate() as string;
+  const { appointments } = await context.api.scheduling.listAppointments(
+    context.practice.id,
+    { range: { from: day, to: day }, patientId, limit: 200 },
+    { signal },
+  );
+  return appointments.filter((a) => a.patient === patientId && HOLDING_STATUSES.has(a.status ?? ''));
+}
+
 /**
- * The patient's appointments holding a time at `startMs` (same provider; same chair when given):
- * how a booking that may have landed is found again. The list is filtered here (T1).
+ * The patient's appointment at exactly `startMs` with that provider (and chair and length when
+ * given): how a booking that may have landed is found again.
  */
 export async function findHeld(
   context: ToolContext,
   match: { patientId: string; startMs: number; providerId: string; operatoryId?: string; durationMinutes?: number },
   signal: AbortSignal = context.signal,
 ): Promise<Appointment | undefined> {
-  const zone = context.practice.timezone;
-  const day = DateTime.fromMillis(match.startMs, { zone }).toISODate() as string;
-  const { appointments } = await context.api.scheduling.listAppointments(
-    context.practice.id,
-    { range: { from: day, to: day }, patientId: match.patientId, limit: 200 },
-    { signal },
-  );
-  return appointments.find(
+  return (await heldThatDay(context, match.patientId, match.startMs, signal)).find(
     (a) =>
-      a.patient === match.patientId &&
-      HOLDING_STATUSES.has(a.status ?? '') &&
       a.provider === match.providerId &&
       (match.operatoryId === undefined || a.operatory === match.operatoryId) &&
       (match.durationMinutes === undefined || a.duration_minutes === match.durationMinutes) &&
       startOf(a) === match.startMs,
   );
+}
+
+/**
+ * Another appointment of the patient overlapping [start, start + minutes): the API guards chairs
+ * and providers against double booking, not the patient, so a patient in two chairs at once is
+ * caught here. An appointment that runs past midnight into the day is not seen (day-bounded list).
+ */
+export async function patientClash(
+  context: ToolContext,
+  proposal: { patientId: string; startMs: number; minutes: number; excludeAppointment?: string },
+): Promise<Appointment | undefined> {
+  const endMs = proposal.startMs + proposal.minutes * 60_000;
+  return (await heldThatDay(context, proposal.patientId, proposal.startMs, context.signal)).find((a) => {
+    const at = startOf(a);
+    if (at === undefined || a.id === proposal.excludeAppointment) return false;
+    return at < endMs && proposal.startMs < at + (a.duration_minutes ?? 0) * 60_000;
+  });
 }
 
 export function startOf(appointment: Appointment): number | undefined {

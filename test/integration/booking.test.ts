@@ -517,6 +517,45 @@ describe('repeated calls', () => {
   });
 });
 
+describe('the patient is not double-booked', () => {
+  it('refuses a second, overlapping appointment for the same patient that the API itself would accept', async () => {
+    // An instant where two dentists are free in different chairs (raw slot finder).
+    const [first, second] = ny.providers.dentists as [string, string];
+    const window = { duration_minutes: '30', start_date: addDays(ny.today, 35), end_date: addDays(ny.today, 45) };
+    const [a, b] = await Promise.all(
+      [first, second].map((provider) => rawSlots(ny, { ...window, provider, max_results: '50' })),
+    );
+    const pair = (a ?? [])
+      .map((x) => ({ x, y: (b ?? []).find((y) => instant(y.date_time) === instant(x.date_time)) }))
+      .find(({ x, y }) => y && y.operatory !== x.operatory);
+    expect(pair, 'no instant with two dentists free').toBeDefined();
+    const { x, y } = pair as { x: RawSlot; y: RawSlot };
+    const created = await rawRequest<RawAppointment>(sandbox, 'POST', `${P(ny)}/scheduling/appointment/`, {
+      patient: ny.patients.sameLastNameAndDob[1],
+      provider: x.provider,
+      operatory: x.operatory,
+      date_time: x.date_time,
+      duration_minutes: 30,
+    });
+    expect(created.status).toBe(201);
+    const proposal = { date_time: y.date_time, duration_minutes: 30, provider: y.provider, operatory: y.operatory };
+    expect((await rawValidate(ny, proposal)).valid).toBe(true);
+
+    const since = await sandbox.control.lastSeq();
+    const text = await callError(accepting.client, 'book_appointment', {
+      practice: ny.name,
+      patient_id: created.body.patient,
+      start: y.date_time,
+      provider: y.provider,
+      operatory: y.operatory,
+      duration_minutes: 30,
+    });
+    expect(text).toMatch(/already has .* overlaps .*Nothing was booked/);
+    expect(text).toContain(created.body.id);
+    expect(await appointmentWrites(sandbox, since)).toEqual([]);
+  });
+});
+
 describe('refusals, in plain words with the API reasons', () => {
   async function refusedWithReasons(
     args: Record<string, unknown>,
