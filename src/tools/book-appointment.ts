@@ -169,9 +169,8 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
     notes.push(...slot.warnings);
     if (patient.status && patient.status !== 'active') notes.push(`The patient's record is ${patient.status}.`);
     if (match.similar.length > 0) {
-      notes.push(
-        `Not to be confused with: ${match.similar.map((c) => `${c.name}${c.date_of_birth ? ` (born ${c.date_of_birth})` : ''}`).join(', ')}.`,
-      );
+      // Names only: the other patients' details are not this booking's business.
+      notes.push(`Not to be confused with: ${match.similar.map((c) => c.name).join(', ')}.`);
     }
 
     const view = proposed(slot.operatory.id);

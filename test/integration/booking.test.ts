@@ -517,6 +517,79 @@ describe('repeated calls', () => {
   });
 });
 
+describe('moving', () => {
+  it('validates a move with the appointment itself excluded, changes nothing when it is already there, refuses a taken time', async () => {
+    const own = await rawBooking(ny, ny.patients.sameLastNameAndDob[0], 50);
+    const start = DateTime.fromISO(own.date_time, { setZone: true }).setZone(ny.timezone);
+    const later = start.plus({ minutes: 15 });
+    const proposal = {
+      date_time: later.toISO() as string,
+      duration_minutes: 30,
+      provider: own.provider as string,
+      operatory: own.operatory as string,
+    };
+    // Without the exclusion the API sees the appointment in its own way.
+    const selfConflict = await rawValidate(ny, proposal);
+    if (selfConflict.valid) throw new Error('expected the appointment to overlap its own new time');
+    const withExclusion = await rawRequest<{ valid: boolean }>(
+      sandbox,
+      'POST',
+      `${P(ny)}/scheduling/validate-appointment/`,
+      { ...proposal, exclude_appointment: own.id },
+    );
+    const since = await sandbox.control.lastSeq();
+    const args = { practice: ny.name, appointment_id: own.id, start: later.toFormat('yyyy-MM-dd HH:mm') };
+    if (!withExclusion.body.valid) {
+      // Outside hours at +15 min: then the tool must refuse with the API's words and write nothing.
+      expect(await callError(accepting.client, 'reschedule_appointment', args)).toMatch(/Nothing was changed/);
+      expect(await appointmentWrites(sandbox, since)).toEqual([]);
+      return;
+    }
+    const moved = await callOk<WriteOutput>(accepting.client, 'reschedule_appointment', args);
+    expect(moved.structured.status).toBe('moved');
+    const stored = await appointment(ny, own.id);
+    expect(instant(stored.date_time)).toBe(later.toMillis());
+    expect(stored.operatory).toBe(own.operatory);
+
+    // Asked again (same words, or the instant as find_spot writes it): already there.
+    const same = await callOk<WriteOutput>(accepting.client, 'reschedule_appointment', args);
+    const sameInstant = await callOk<WriteOutput>(accepting.client, 'reschedule_appointment', {
+      ...args,
+      start: later.toISO({ suppressMilliseconds: true }),
+    });
+    expect([same.structured.status, sameInstant.structured.status]).toEqual(['unchanged', 'unchanged']);
+    expect((await appointmentWrites(sandbox, since)).map((w) => w.method)).toEqual(['PATCH']);
+
+    // Onto another patient's appointment in that chair (made here, unless one is there already):
+    // refused with the API's reason.
+    const blockerStart = later.plus({ minutes: 90 });
+    const blocker = await rawRequest<RawAppointment>(sandbox, 'POST', `${P(ny)}/scheduling/appointment/`, {
+      patient: ny.patients.timeline,
+      provider: null,
+      operatory: own.operatory,
+      date_time: blockerStart.toISO(),
+      duration_minutes: 30,
+      skip_validation: true,
+    });
+    expect([201, 409]).toContain(blocker.status);
+    const verdict = await rawValidate(ny, { ...proposal, date_time: blockerStart.toISO() as string });
+    const conflictMessages = verdict.issues
+      .filter((i) => i.code === 'operatory_conflict' || i.code === 'provider_conflict')
+      .map((i) => i.message);
+    expect(conflictMessages.length).toBeGreaterThan(0);
+    const refusalSince = await sandbox.control.lastSeq();
+    const text = await callError(accepting.client, 'reschedule_appointment', {
+      practice: ny.name,
+      appointment_id: own.id,
+      start: blockerStart.toFormat('yyyy-MM-dd HH:mm'),
+      operatory: own.operatory,
+    });
+    for (const message of conflictMessages) expect(text).toContain(message);
+    expect(text).toMatch(/already (booked|has an appointment) then.*Nothing was changed/);
+    expect(await appointmentWrites(sandbox, refusalSince)).toEqual([]);
+  });
+});
+
 describe('the patient is not double-booked', () => {
   it('refuses a second, overlapping appointment for the same patient that the API itself would accept', async () => {
     // An instant where two dentists are free in different chairs (raw slot finder).
