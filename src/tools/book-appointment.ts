@@ -5,7 +5,7 @@
  * network fails mid-request (see writes.ts, idempotency.ts).
  */
 import { z } from 'zod';
-import type { Appointment, Patient, Provider } from '../api/port.js';
+import type { Patient, Provider } from '../api/port.js';
 import { normalizeCdtCode } from '../domain/cdt.js';
 import { sanitizeUserText } from '../domain/names.js';
 import { lengthOfAppointmentType } from './appointment-types.js';
@@ -16,7 +16,9 @@ import { providerName, resolveOperatories, resolveProviders } from './shared.js'
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
   type AppointmentView,
+  alreadyDone,
   appointmentView,
+  awaitingConfirmation,
   candidateChairs,
   checkSlot,
   confirmationArguments,
@@ -28,7 +30,6 @@ import {
   operatoryLabel,
   parseStart,
   patientClash,
-  type Rosters,
   readAppointment,
   refusalReasons,
   rosters,
@@ -153,7 +154,12 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
       // The patient already holding this very time with this provider is this request made
       // before (phrased differently, or after the window): that booking is the answer.
       if (startOf(clash) === start.ms && clash.provider === provider.id) {
-        return alreadyBooked(context, clash, clash.id, patientName(patient), r, 'already exists');
+        return alreadyDone(
+          context,
+          'already_booked',
+          { id: clash.id, appointment: clash, patientName: patientName(patient), rosters: r },
+          'already exists; nothing new was booked',
+        );
       }
       context.noteAppointment(clash.id);
       throw new ToolInputError(
@@ -194,15 +200,7 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
       summary,
       question: 'Book it?',
       args,
-      tokenAnswer: (token, why) => ({
-        structured: {
-          ...base,
-          status: 'confirmation_required',
-          confirmation_token: token,
-          notes: why ? [why, ...notes] : notes,
-        },
-        summary: `${why ? `${why}\n` : ''}${summary}\nNothing is booked yet. Show the person this summary; if they agree, call book_appointment again with the same arguments plus confirm: true and confirmation_token.`,
-      }),
+      tokenAnswer: awaitingConfirmation('book_appointment', base, notes, summary, 'Nothing is booked yet.'),
       declined: () => ({
         structured: { ...base, status: 'not_booked', notes: ['The person did not confirm; nothing was booked.'] },
         summary: `Not booked: the person did not confirm ${describeView(view, zone)}.`,
@@ -243,13 +241,11 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
     context.noteAppointment(value.appointmentId);
     if (repeated) {
       const current = await readAppointment(context, value.appointmentId).catch(() => undefined);
-      return alreadyBooked(
+      return alreadyDone(
         context,
-        current,
-        value.appointmentId,
-        patientName(patient),
-        r,
-        'was booked by an identical request',
+        'already_booked',
+        { id: value.appointmentId, appointment: current, patientName: patientName(patient), rosters: r },
+        'was booked by an identical request; nothing new was booked',
       );
     }
 
@@ -280,42 +276,16 @@ async function earlierBooking(context: ToolContext, key: string): Promise<ToolSu
     context.noteAppointment(current.id);
     if (current.patient) context.notePatient(current.patient);
     const minutes = Math.max(1, Math.round((context.now().getTime() - earlier.at) / 60_000));
-    return alreadyBooked(
+    return alreadyDone(
       context,
-      current,
-      current.id,
-      earlier.value.patientName,
-      await rosters(context),
-      `was booked by an identical request ${minutes} min ago`,
+      'already_booked',
+      { id: current.id, appointment: current, patientName: earlier.value.patientName, rosters: await rosters(context) },
+      `was booked by an identical request ${minutes} min ago; nothing new was booked`,
     );
   }
   // Cancelled or moved since: this is a new request.
   ledger.forget(key);
   return undefined;
-}
-
-async function alreadyBooked(
-  context: ToolContext,
-  appointment: Appointment | undefined,
-  id: string,
-  name: string,
-  r: Rosters,
-  how: string,
-): Promise<ToolSuccess<Output>> {
-  context.noteAppointment(id);
-  const zone = context.practice.timezone;
-  const view = appointment ? viewOfAppointment(appointment, name, r, zone) : undefined;
-  const line = `${view ? describeView(view, zone) : `Appointment ${id}`} ${how}; nothing new was booked.`;
-  return {
-    structured: {
-      practice: context.practice.name,
-      timezone: zone,
-      status: 'already_booked',
-      ...(view ? { appointment: view } : {}),
-      notes: [line],
-    },
-    summary: `${line} (appointment ${id})`,
-  };
 }
 
 async function visitLength(

@@ -4,17 +4,17 @@
  * §4.1.4–4.1.5, T9), after the person's yes; then re-reads it.
  */
 import { z } from 'zod';
-import type { Appointment } from '../api/port.js';
 import { sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
 import { writeKey, writeLedger } from './idempotency.js';
-import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import type { ToolDefinition } from './types.js';
 import {
+  alreadyDone,
+  awaitingConfirmation,
   confirmationArguments,
   confirmBeforeWriting,
   describeView,
   patientOfAppointment,
-  type Rosters,
   readAppointment,
   refusalReasons,
   requireAppointment,
@@ -68,12 +68,11 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
     if (earlier && appointment.patient) context.notePatient(appointment.patient);
     const view = viewOfAppointment(appointment, name, r, zone);
     if (appointment.status === 'cancelled') {
-      return alreadyCancelled(
+      return alreadyDone(
         context,
-        appointment,
-        name,
-        r,
-        earlier ? 'was cancelled by an identical request' : 'is already cancelled',
+        'already_cancelled',
+        { id: appointment.id, appointment, patientName: name, rosters: r },
+        `${earlier ? 'was cancelled by an identical request' : 'is already cancelled'}; nothing was changed`,
       );
     }
     if (appointment.status !== 'scheduled') {
@@ -99,15 +98,7 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
       summary,
       question: 'Cancel it?',
       args,
-      tokenAnswer: (token, why) => ({
-        structured: {
-          ...base,
-          status: 'confirmation_required',
-          confirmation_token: token,
-          notes: why ? [why, ...notes] : notes,
-        },
-        summary: `${why ? `${why}\n` : ''}${summary}\nNothing is cancelled yet. Show the person this summary; if they agree, call cancel_appointment again with the same arguments plus confirm: true and confirmation_token.`,
-      }),
+      tokenAnswer: awaitingConfirmation('cancel_appointment', base, notes, summary, 'Nothing is cancelled yet.'),
       declined: () => ({
         structured: { ...base, status: 'not_cancelled', notes: ['The person did not confirm; nothing was changed.'] },
         summary: `Not cancelled: the person did not confirm. ${describeView(view, zone)} stays booked.`,
@@ -138,7 +129,14 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
       return { appointmentId: appointment.id, patientName: name };
     });
     const stored = await readAppointment(context, appointment.id).catch(() => undefined);
-    if (repeated && stored) return alreadyCancelled(context, stored, name, r, 'was cancelled by an identical request');
+    if (repeated && stored) {
+      return alreadyDone(
+        context,
+        'already_cancelled',
+        { id: stored.id, appointment: stored, patientName: name, rosters: r },
+        'was cancelled by an identical request; nothing was changed',
+      );
+    }
     const cancelled = stored ? viewOfAppointment(stored, name, r, zone) : { ...view, status: 'cancelled' };
     return {
       structured: { ...base, status: 'cancelled', appointment: cancelled, notes },
@@ -149,25 +147,3 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
     };
   },
 };
-
-function alreadyCancelled(
-  context: ToolContext,
-  appointment: Appointment,
-  name: string,
-  r: Rosters,
-  how: string,
-): ToolSuccess<Output> {
-  const zone = context.practice.timezone;
-  const view = viewOfAppointment(appointment, name, r, zone);
-  const line = `${describeView(view, zone)} ${how}; nothing was changed.`;
-  return {
-    structured: {
-      practice: context.practice.name,
-      timezone: zone,
-      status: 'already_cancelled',
-      appointment: view,
-      notes: [line],
-    },
-    summary: `${line} (appointment ${appointment.id})`,
-  };
-}

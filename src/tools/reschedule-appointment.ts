@@ -8,9 +8,11 @@ import type { Appointment, Provider } from '../api/port.js';
 import { ToolInputError } from './errors.js';
 import { writeKey, writeLedger } from './idempotency.js';
 import { providerName, resolveOperatories, resolveProviders } from './shared.js';
-import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import type { ToolContext, ToolDefinition } from './types.js';
 import {
+  alreadyDone,
   appointmentView,
+  awaitingConfirmation,
   candidateChairs,
   checkSlot,
   confirmationArguments,
@@ -99,7 +101,12 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
       if (current && isAt(current, earlier.value)) {
         context.noteAppointment(current.id);
         if (current.patient) context.notePatient(current.patient);
-        return unchanged(context, current, earlier.value.patientName, r, 'was moved there by an identical request');
+        return alreadyDone(
+          context,
+          'unchanged',
+          { id: current.id, appointment: current, patientName: earlier.value.patientName, rosters: r },
+          'was moved there by an identical request; nothing was changed',
+        );
       }
       ledger.forget(key);
     }
@@ -130,7 +137,12 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
         operatoryId: appointment.operatory ?? '',
       })
     ) {
-      return unchanged(context, appointment, name, r, 'is already at that time');
+      return alreadyDone(
+        context,
+        'unchanged',
+        { id: appointment.id, appointment, patientName: name, rosters: r },
+        'is already at that time; nothing was changed',
+      );
     }
 
     const clash = await patientClash(context, {
@@ -201,16 +213,13 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
       summary,
       question: 'Move it?',
       args,
-      tokenAnswer: (token, why) => ({
-        structured: {
-          ...base,
-          status: 'confirmation_required',
-          appointment: view,
-          confirmation_token: token,
-          notes: why ? [why, ...notes] : notes,
-        },
-        summary: `${why ? `${why}\n` : ''}${summary}\nNothing is changed yet. Show the person this summary; if they agree, call reschedule_appointment again with the same arguments plus confirm: true and confirmation_token.`,
-      }),
+      tokenAnswer: awaitingConfirmation(
+        'reschedule_appointment',
+        { ...base, appointment: view },
+        notes,
+        summary,
+        'Nothing is changed yet.',
+      ),
       declined: () => ({
         structured: {
           ...base,
@@ -241,7 +250,14 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
       return { ...target, appointmentId: appointment.id, patientName: name };
     });
     const stored = await readAppointment(context, value.appointmentId).catch(() => undefined);
-    if (repeated && stored) return unchanged(context, stored, name, r, 'was moved there by an identical request');
+    if (repeated && stored) {
+      return alreadyDone(
+        context,
+        'unchanged',
+        { id: stored.id, appointment: stored, patientName: name, rosters: r },
+        'was moved there by an identical request; nothing was changed',
+      );
+    }
     const moved = stored ? viewOfAppointment(stored, name, r, zone) : view;
     return {
       structured: { ...base, status: 'moved', appointment: moved, notes },
@@ -267,26 +283,4 @@ async function providerFor(
 
 function describeSpanOf(view: { start: string; duration_minutes: number }, zone: string): string {
   return describeSpan(Date.parse(view.start), view.duration_minutes, zone);
-}
-
-function unchanged(
-  context: ToolContext,
-  appointment: Appointment,
-  name: string,
-  r: Rosters,
-  how: string,
-): ToolSuccess<Output> {
-  const zone = context.practice.timezone;
-  const view = viewOfAppointment(appointment, name, r, zone);
-  const line = `${describeView(view, zone)} ${how}; nothing was changed.`;
-  return {
-    structured: {
-      practice: context.practice.name,
-      timezone: zone,
-      status: 'unchanged',
-      appointment: view,
-      notes: [line],
-    },
-    summary: `${line} (appointment ${view.id})`,
-  };
 }

@@ -653,3 +653,50 @@ export async function patientOfAppointment(context: ToolContext, appointment: Ap
     throw error;
   }
 }
+
+/**
+ * The answer when the write is already in place (a repeat, or nothing to change): the
+ * appointment as it stands, in one line, and which status says so.
+ */
+export function alreadyDone<S extends string>(
+  context: ToolContext,
+  status: S,
+  found: { id: string; appointment: Appointment | undefined; patientName: string; rosters: Rosters },
+  how: string,
+): ToolSuccess<{ practice: string; timezone: string; status: S; appointment?: AppointmentView; notes: string[] }> {
+  context.noteAppointment(found.id);
+  const zone = context.practice.timezone;
+  const view = found.appointment
+    ? viewOfAppointment(found.appointment, found.patientName, found.rosters, zone)
+    : undefined;
+  const line = `${view ? describeView(view, zone) : `Appointment ${found.id}`} ${how}.`;
+  return {
+    structured: {
+      practice: context.practice.name,
+      timezone: zone,
+      status,
+      ...(view ? { appointment: view } : {}),
+      notes: [line],
+    },
+    summary: `${line} (appointment ${found.id})`,
+  };
+}
+
+/** The answer for a client that cannot ask: nothing written yet, the summary to show, a token. */
+export function awaitingConfirmation<Base extends object>(
+  tool: string,
+  base: Base,
+  notes: readonly string[],
+  summary: string,
+  nothingYet: string,
+) {
+  return (token: string, why: string | undefined) => ({
+    structured: {
+      ...base,
+      status: 'confirmation_required' as const,
+      confirmation_token: token,
+      notes: why ? [why, ...notes] : [...notes],
+    },
+    summary: `${why ? `${why}\n` : ''}${summary}\n${nothingYet} Show the person this summary; if they agree, call ${tool} again with the same arguments plus confirm: true and confirmation_token.`,
+  });
+}
