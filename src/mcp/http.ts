@@ -51,6 +51,11 @@ export interface McpHttpOptions {
   maxBodyBytes: number;
   /** Sessions (2025 Streamable HTTP + legacy SSE) this instance holds at most. */
   maxSessions: number;
+  /**
+   * A 2025 session with no request for this long and no open GET stream is closed: clients
+   * rarely send DELETE, and a crashed one never does.
+   */
+  sessionIdleMs: number;
   onError: (error: Error) => void;
   onSessionCount?: (kind: SessionKind, count: number) => void;
 }
@@ -59,6 +64,8 @@ interface Session {
   id: string;
   kind: 'streamable' | 'sse';
   principalId: string;
+  lastSeen: number;
+  openStreams: number;
   practiceKey: string;
   practiceIds: ReadonlySet<string>;
   server: EscapeMcpServer;
@@ -153,8 +160,11 @@ export class McpHttpEndpoints {
   private readonly modern: McpHttpHandler;
   private readonly node: ReturnType<typeof toNodeHandler>;
   private closing = false;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: McpHttpOptions) {
+    this.sweeper = setInterval(() => this.closeIdleSessions(), Math.min(60_000, options.sessionIdleMs));
+    this.sweeper.unref();
     this.bus = new PracticeScopedBus(options.onError, (count) => options.onSessionCount?.('listen', count));
     this.modern = createMcpHandler(
       (context) => {
@@ -216,7 +226,9 @@ export class McpHttpEndpoints {
           'This session was opened for other practices (X-Escape-Practice); open a new session for this one.',
         );
       }
-      return session.transport.handleRequest(request, authInfo ? { authInfo } : {});
+      session.lastSeen = Date.now();
+      const response = await session.transport.handleRequest(request, authInfo ? { authInfo } : {});
+      return request.method === 'GET' ? this.countedStream(session, request, response) : response;
     }
 
     const body: unknown =
@@ -245,6 +257,8 @@ export class McpHttpEndpoints {
           id,
           kind: 'streamable',
           principalId: caller.principal.id,
+          lastSeen: Date.now(),
+          openStreams: 0,
           practiceKey: practiceKeyOf(caller.practices),
           practiceIds: practiceIdsOf(caller.practices),
           server,
@@ -279,6 +293,9 @@ export class McpHttpEndpoints {
       id: transport.sessionId,
       kind: 'sse',
       principalId: caller.principal.id,
+      lastSeen: Date.now(),
+      // The session is its stream: it ends when the client disconnects.
+      openStreams: 1,
       practiceKey: practiceKeyOf(caller.practices),
       practiceIds: practiceIdsOf(caller.practices),
       server,
@@ -356,6 +373,36 @@ export class McpHttpEndpoints {
     return { streamable, sse };
   }
 
+  /** A GET stream of a session counts as activity for as long as it stays open. */
+  private countedStream(session: Session, request: Request, response: Response): Response {
+    if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) return response;
+    session.openStreams += 1;
+    let open = true;
+    const done = () => {
+      if (!open) return;
+      open = false;
+      session.openStreams -= 1;
+      session.lastSeen = Date.now();
+    };
+    request.signal.addEventListener('abort', done, { once: true });
+    const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: done }));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+
+  /** Closes 2025 sessions idle for longer than `sessionIdleMs` with no open stream. */
+  closeIdleSessions(now = Date.now()): number {
+    let closed = 0;
+    for (const session of [...this.sessions.values()]) {
+      if (session.kind !== 'streamable' || session.openStreams > 0) continue;
+      if (now - session.lastSeen < this.options.sessionIdleMs) continue;
+      this.sessions.delete(session.id);
+      closed += 1;
+      void session.close().then(() => session.server.server.close());
+    }
+    if (closed > 0) this.countSessions();
+    return closed;
+  }
+
   /** Refuses new sessions from now on (drain). */
   stopOpening(): void {
     this.closing = true;
@@ -364,6 +411,7 @@ export class McpHttpEndpoints {
   /** Ends every session and stream: 2026 listen streams, 2025 sessions, legacy SSE sessions. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.sweeper);
     const sessions = [...this.sessions.values()];
     await Promise.allSettled([this.modern.close(), ...sessions.map((session) => session.close())]);
     await Promise.allSettled(sessions.map((session) => session.server.server.close()));

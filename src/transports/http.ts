@@ -44,6 +44,8 @@ export interface HttpOptions {
   extendServer?: (server: EscapeMcpServer, era: ProtocolEra) => void;
   /** Sessions held at most (2025 Streamable HTTP + legacy SSE). */
   maxSessions?: number;
+  /** A 2025 session idle this long with no open stream is closed (default 30 minutes). */
+  sessionIdleMs?: number;
 }
 
 export interface HttpServing {
@@ -131,6 +133,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
     maxSessions: options.maxSessions ?? 1000,
+    sessionIdleMs: options.sessionIdleMs ?? 30 * 60_000,
     onError: (error) => logger.debug({ err: error }, 'MCP transport error'),
     onSessionCount: (kind, count) => metrics.openSessions(kind, count),
   });
@@ -150,6 +153,12 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   });
 
   const allowedHosts = settings.allowedHosts ?? (bound ? LOOPBACK_NAMES : undefined);
+  if (!allowedHosts) {
+    logger.warn(
+      { host: settings.host },
+      'no --allowed-hosts on a non-loopback bind: the Host header is not checked (set it to the names clients use)',
+    );
+  }
   const hostAllowed = (host: string | undefined) => {
     if (!allowedHosts) return true;
     if (!host) return false;
@@ -359,9 +368,9 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       else res.end();
     });
   });
-  // SSE streams and long tool calls must not be cut by Node's default request timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  // Bounds receiving a request (headers and body), not the response: SSE streams stay open.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {

@@ -258,3 +258,59 @@ describe('operational endpoints', () => {
     await client.close();
   });
 });
+
+describe('idle 2025 sessions', () => {
+  it('are closed when idle with no open stream; a session holding its GET stream stays', async () => {
+    const idle = await startStack({
+      keys: [{ id: 'ops', key: KEY, practices: 'all', scopes: ['scheduling:read'] }],
+      http: { sessionIdleMs: 200 },
+    });
+    try {
+      const open = async () => {
+        const init = await fetch(idle.http.mcpUrl, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: { protocolVersion: LEGACY_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+          }),
+        });
+        await init.text();
+        return {
+          'mcp-session-id': init.headers.get('mcp-session-id') as string,
+          'mcp-protocol-version': LEGACY_VERSION,
+        };
+      };
+      const ping = (session: Record<string, string>) =>
+        fetch(idle.http.mcpUrl, {
+          method: 'POST',
+          headers: {
+            ...auth,
+            ...session,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
+        }).then(async (r) => {
+          await r.text();
+          return r.status;
+        });
+      const forgotten = await open();
+      const listening = await open();
+      const controller = new AbortController();
+      const stream = await fetch(idle.http.mcpUrl, {
+        headers: { ...auth, ...listening, accept: 'text/event-stream' },
+        signal: controller.signal,
+      });
+      expect(stream.status).toBe(200);
+
+      await waitFor(async () => ((await ping(forgotten)) === 404 ? true : undefined), 'the idle session to be closed');
+      expect(await ping(listening)).toBe(200);
+      controller.abort();
+    } finally {
+      await idle.close();
+    }
+  });
+});
