@@ -18,8 +18,13 @@ import { type NodeIncomingMessageLike, toNodeHandler } from '@modelcontextprotoc
 import {
   type AuthInfo,
   createMcpHandler,
+  InMemoryTransport,
   isInitializeRequest,
+  isJSONRPCResponse,
   isLegacyRequest,
+  type JSONRPCMessage,
+  type LegacyHttpHandler,
+  legacyStatelessFallback,
   type McpHttpHandler,
   type ServerEvent,
   type ServerEventBus,
@@ -38,7 +43,7 @@ export interface CallerContext {
   practices: PracticeScope;
   /** Token expiry (seconds since the epoch), when the credential has one. */
   expiresAt?: number | undefined;
-  /** The tool a `tools/call` request names (2026-07-28 requests; see `createModern`). */
+  /** The tool a `tools/call` request names (see `oneShotServer`). */
   calledTool?: string | undefined;
 }
 
@@ -46,6 +51,8 @@ export type SessionKind = 'streamable' | 'sse' | 'listen';
 
 export interface McpHttpOptions {
   build: (caller: CallerContext, era: ProtocolEra) => EscapeMcpServer;
+  /** Whether the caller's tools/list shows this tool (the same decision createServer lists by). */
+  isListed: (caller: CallerContext, toolName: string) => boolean;
   /** SSE comment-frame interval on every long-lived stream; 0 = none. */
   keepAliveMs: number;
   maxBodyBytes: number;
@@ -158,6 +165,7 @@ export class McpHttpEndpoints {
   private readonly sessions = new Map<string, SessionWithStreamable | SessionWithSse>();
   private readonly bus: PracticeScopedBus;
   private readonly modern: McpHttpHandler;
+  private readonly legacyOneShot: LegacyHttpHandler;
   private readonly node: ReturnType<typeof toNodeHandler>;
   private closing = false;
   private readonly sweeper: NodeJS.Timeout;
@@ -166,28 +174,38 @@ export class McpHttpEndpoints {
     this.sweeper = setInterval(() => this.closeIdleSessions(), Math.min(60_000, options.sessionIdleMs));
     this.sweeper.unref();
     this.bus = new PracticeScopedBus(options.onError, (count) => options.onSessionCount?.('listen', count));
-    this.modern = createMcpHandler(
-      (context) => {
-        const caller = callerOf(context.authInfo);
-        const built = options.build(caller, context.era);
-        // A tool hidden from this caller's list stays callable on this one-request instance, so
-        // the call reaches invokeTool, whose gate decision refuses it with the reason (and counts
-        // and logs the decision) rather than the SDK's bare "Tool … disabled".
-        if (caller.calledTool) built.setEnabled(caller.calledTool, true);
-        return built.server;
-      },
-      {
-        legacy: 'reject',
-        bus: this.bus,
-        keepAliveMs: options.keepAliveMs,
-        maxRequestBodySize: options.maxBodyBytes,
-        onerror: options.onError,
-      },
+    this.modern = createMcpHandler((context) => this.oneShotServer(callerOf(context.authInfo), context.era).server, {
+      legacy: 'reject',
+      bus: this.bus,
+      keepAliveMs: options.keepAliveMs,
+      maxRequestBodySize: options.maxBodyBytes,
+      onerror: options.onError,
+    });
+    this.legacyOneShot = legacyStatelessFallback(
+      (context) => this.oneShotServer(callerOf(context.authInfo), 'legacy').server,
+      options.onError,
+      { maxRequestBodySize: options.maxBodyBytes },
     );
     this.node = toNodeHandler(
       { fetch: (request, requestOptions) => this.route(request, requestOptions?.authInfo) },
       { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError },
     );
+  }
+
+  /**
+   * A server for one request. A tool hidden from this caller's list stays callable on it, so a
+   * call from a stale list reaches invokeTool, whose gate decision refuses it with the reason
+   * (and counts and logs the decision) instead of the SDK's bare "Tool … disabled".
+   */
+  private oneShotServer(caller: CallerContext, era: ProtocolEra): EscapeMcpServer {
+    const built = this.options.build(caller, era);
+    if (caller.calledTool) built.setEnabled(caller.calledTool, true);
+    return built;
+  }
+
+  /** A session's call to a tool its list hides: answered by a one-request server (see oneShotServer). */
+  private callsHiddenTool(caller: CallerContext): boolean {
+    return caller.calledTool !== undefined && !this.options.isListed(caller, caller.calledTool);
   }
 
   /** POST, GET or DELETE /mcp, with the body already read (and size-checked) by the caller. */
@@ -227,6 +245,9 @@ export class McpHttpEndpoints {
         );
       }
       session.lastSeen = Date.now();
+      if (request.method === 'POST' && this.callsHiddenTool(caller)) {
+        return this.legacyOneShot(request, authInfo ? { authInfo } : {});
+      }
       const response = await session.transport.handleRequest(request, authInfo ? { authInfo } : {});
       return request.method === 'GET' ? this.countedStream(session, request, response) : response;
     }
@@ -337,9 +358,33 @@ export class McpHttpEndpoints {
       res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
       return;
     }
+    session.lastSeen = Date.now();
+    if (this.callsHiddenTool(caller)) {
+      res.writeHead(202).end('Accepted');
+      await this.answerOnStream(session.transport, caller, message as JSONRPCMessage);
+      return;
+    }
     const withAuth = req as IncomingMessage & { auth?: AuthInfo };
     withAuth.auth = toAuthInfo(caller);
     await currentCaller.run(caller, () => session.transport.handlePostMessage(withAuth, res, message));
+  }
+
+  /** Serves one request on a one-request server and sends its answer down a legacy SSE stream. */
+  private async answerOnStream(stream: SSEServerTransport, caller: CallerContext, message: JSONRPCMessage) {
+    const built = this.oneShotServer(caller, 'legacy');
+    const [near, far] = InMemoryTransport.createLinkedPair();
+    const answered = new Promise<void>((resolve) => {
+      near.onmessage = (reply) => {
+        stream.send(reply).catch((error: unknown) => this.options.onError(error as Error));
+        if (isJSONRPCResponse(reply)) resolve();
+      };
+      near.onclose = () => resolve();
+    });
+    await built.server.connect(far);
+    await near.start();
+    await near.send(message);
+    await answered;
+    await near.close();
   }
 
   /**

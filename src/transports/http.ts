@@ -26,6 +26,7 @@ import {
   SCOPES,
 } from '../auth/inbound.js';
 import { isLoopbackHost } from '../config.js';
+import { decideTool } from '../gates/decision.js';
 import { exportRegistry } from '../gates/export.js';
 import { type CallerContext, McpHttpEndpoints } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
@@ -86,6 +87,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     options.metrics ?? (runtime.metrics instanceof PrometheusMetrics ? runtime.metrics : new PrometheusMetrics());
   const inFlight = new InFlight((count) => metrics.inFlight(count));
   const tools = countedTools(options.tools ?? CATALOG, inFlight);
+  const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
   const bound = isLoopbackHost(settings.host);
 
   // --- inbound auth, prepared before the socket opens (the audience needs the port, set below)
@@ -129,6 +131,16 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       });
       options.extendServer?.(server, era);
       return server;
+    },
+    isListed: (caller, name) => {
+      const tool = toolsByName.get(name);
+      // Unknown names go to the session server, which answers "not found".
+      if (!tool) return true;
+      // The rule createServer lists by: allowed for the pinned practice, or for one the caller may name.
+      const practices = caller.practices.pinned ? [caller.practices.pinned] : caller.practices.available;
+      return practices.some(
+        (practice) => decideTool(tool, caller.principal, practice, runtime.gatesFor(practice)).allowed,
+      );
     },
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
