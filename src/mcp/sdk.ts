@@ -74,7 +74,8 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
         const confirmation: Confirmation = {
           answer: confirmationAnswer(ctx.mcpReq.inputResponses),
           // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
-          supported: server.server.getClientCapabilities()?.elicitation !== undefined,
+          // A 2025 request served statelessly cannot be asked anything (no channel back to it).
+          supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
         };
         const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation });
         switch (outcome.kind) {
@@ -182,6 +183,15 @@ export function serveOnStdio(
   return serveStdio(({ era }) => factory(era), { onerror: onError });
 }
 
+/** Servers built to answer one 2025-era request statelessly: they cannot send the client a request. */
+const statelessLegacy = new WeakSet<McpServer>();
+
+/** Marks a server that serves one 2025-era request without a session (no way to ask the person). */
+export function markStatelessLegacy(server: McpServerInstance): McpServerInstance {
+  statelessLegacy.add(server);
+  return server;
+}
+
 export interface FetchHandler {
   /** Serves one web-standard request: 2026-07-28 per request, 2025-era requests statelessly. */
   fetch: (request: Request) => Promise<Response>;
@@ -192,6 +202,9 @@ export interface FetchHandler {
 export function createFetchHandler(
   factory: (era: ProtocolEra) => McpServerInstance | Promise<McpServerInstance>,
 ): FetchHandler {
-  const handler = createMcpHandler(({ era }) => factory(era));
+  const handler = createMcpHandler(async ({ era }) => {
+    const server = await factory(era);
+    return era === 'legacy' ? markStatelessLegacy(server) : server;
+  });
   return { fetch: (request) => handler.fetch(request), close: () => handler.close() };
 }

@@ -5,28 +5,17 @@
  * details (another time, another patient) or an expired one is refused.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from './idempotency.js';
 import type { ConfirmationTokens } from './types.js';
 
 const TTL_MS = 10 * 60_000;
-
-/** Canonical JSON: object keys sorted, so the same payload always signs the same way. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function createConfirmationTokens(options: { key?: Buffer; now?: () => number } = {}): ConfirmationTokens {
   const key = options.key ?? randomBytes(32);
   const now = options.now ?? Date.now;
   const mac = (expires: number, payload: unknown) =>
     createHmac('sha256', key)
-      .update(`${expires}.${canonical(payload)}`)
+      .update(`${expires}.${canonicalJson(payload)}`)
       .digest('base64url')
       .slice(0, 32);
   return {

@@ -102,7 +102,7 @@ export async function invokeTool(
       outcomeLabel = 'confirmation_requested';
     } else {
       outcome = { kind: 'ok', structured: result.structured, text: result.summary };
-      outcomeLabel = 'ok';
+      outcomeLabel = result.auditOutcome ?? 'ok';
     }
   } catch (error) {
     // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our

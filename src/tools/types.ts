@@ -80,6 +80,8 @@ export interface ToolSuccess<Output> {
   structured: Output;
   /** A short plain-text summary for the model (not a second copy of the JSON). */
   summary: string;
+  /** The outcome for the audit line when it is not a plain 'ok' (e.g. 'confirmation_requested'). */
+  auditOutcome?: string;
 }
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {

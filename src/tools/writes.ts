@@ -698,5 +698,6 @@ export function awaitingConfirmation<Base extends object>(
       notes: why ? [why, ...notes] : [...notes],
     },
     summary: `${why ? `${why}\n` : ''}${summary}\n${nothingYet} Show the person this summary; if they agree, call ${tool} again with the same arguments plus confirm: true and confirmation_token.`,
+    auditOutcome: 'confirmation_requested',
   });
 }
