@@ -12,7 +12,7 @@ import { lengthOfAppointmentType } from './appointment-types.js';
 import { ToolInputError } from './errors.js';
 import { writeKey, writeLedger } from './idempotency.js';
 import { checkPatientQuery, describeCandidates, findPatient, patientArguments, patientName } from './patients.js';
-import { providerName, resolveOperatories, resolveProviders } from './shared.js';
+import { providerName, resolveOperatories, resolveProviders, visitLengthArguments } from './shared.js';
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
   type AppointmentView,
@@ -46,19 +46,7 @@ const inputSchema = z.object({
   start: startArgument(
     'Start: practice local time, e.g. "2026-12-10 09:00", or a find_spot slot\'s start exactly as written.',
   ),
-  duration_minutes: z
-    .number()
-    .int()
-    .min(5, { error: 'duration_minutes must be at least 5' })
-    .max(480, { error: 'duration_minutes must be at most 480 (8 hours)' })
-    .optional()
-    .describe('Length in minutes. Give this or appointment_type.'),
-  appointment_type: z
-    .string()
-    .min(1)
-    .max(100)
-    .optional()
-    .describe('Kind of visit, e.g. "Crown Prep"; its usual length is used when duration_minutes is absent.'),
+  ...visitLengthArguments,
   provider: z.string().min(1).max(120).describe('Provider by name ("Dr. Dana") or id (a slot\'s provider_id).'),
   operatory: z
     .string()

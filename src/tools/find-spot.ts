@@ -17,6 +17,7 @@ import {
   providerName,
   resolveOperatories,
   resolveProviders,
+  visitLengthArguments,
   WEEKDAY_LABELS,
   WEEKDAYS,
 } from './shared.js';
@@ -26,21 +27,7 @@ const MAX_SPAN_DAYS = 90; // find-spot: "Last date to search (max 90 days)" (L74
 const DEFAULT_SPAN_DAYS = 30; // "default: start_date + 30 days" (L721)
 
 const inputSchema = z.object({
-  duration_minutes: z
-    .number()
-    .int()
-    .min(5, { error: 'duration_minutes must be at least 5' })
-    .max(480, { error: 'duration_minutes must be at most 480 (8 hours)' })
-    .optional()
-    .describe('Length in minutes, 5–480. Give this or appointment_type.'),
-  appointment_type: z
-    .string()
-    .min(1)
-    .max(100)
-    .optional()
-    .describe(
-      'Kind of visit, e.g. "Crown Prep"; its usual length at the practice is used when duration_minutes is absent.',
-    ),
+  ...visitLengthArguments,
   providers: z
     .array(z.string().min(1).max(120))
     .max(6)

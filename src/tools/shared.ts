@@ -16,6 +16,23 @@ export const localDateArgument = (description: string) =>
     .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'use a calendar date as YYYY-MM-DD, e.g. 2026-03-14' })
     .describe(description);
 
+/** How long a visit is: minutes, or a kind of visit whose usual length the practice's history gives. */
+export const visitLengthArguments = {
+  duration_minutes: z
+    .number()
+    .int()
+    .min(5, { error: 'duration_minutes must be at least 5' })
+    .max(480, { error: 'duration_minutes must be at most 480 (8 hours)' })
+    .optional()
+    .describe('Length in minutes, 5–480. Give this or appointment_type.'),
+  appointment_type: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Kind of visit, e.g. "Crown Prep"; its usual length here is used when duration_minutes is absent.'),
+};
+
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export const WEEKDAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 
