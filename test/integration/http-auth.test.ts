@@ -26,7 +26,7 @@ let issuer: string;
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let signingKey: SigningKey;
 let otherKey: SigningKey;
-let a: { id: string; name: string };
+let a: { id: string; name: string; patients: { timeline: string } };
 let b: { id: string; name: string; patients: { timeline: string } };
 let bookings = 0;
 
@@ -243,5 +243,43 @@ describe('read-only and write scopes (test-only write tool)', () => {
     const booked = await writer.callTool({ name: 'test_book_slot', arguments: {} });
     expect(booked.isError).toBeFalsy();
     expect(bookings).toBe(1);
+  });
+});
+
+describe('the catalog write tools (book, reschedule, cancel)', () => {
+  const WRITE_TOOLS = ['book_appointment', 'cancel_appointment', 'reschedule_appointment'];
+
+  it('are never listed or run for a read-only principal, nor listed without scheduling:write', async () => {
+    const since = await stack.sandbox.control.lastSeq();
+    for (const kind of ['modern', 'legacy', 'sse'] as const) {
+      const readOnly = await stack.connect(kind, bearer(KEY_READ_ONLY));
+      const names = toolNames(await readOnly.listTools());
+      for (const name of WRITE_TOOLS) expect(names).not.toContain(name);
+      const refused = await readOnly.callTool({
+        name: 'book_appointment',
+        arguments: {
+          patient_id: a.patients.timeline,
+          start: '2026-12-10 09:00',
+          duration_minutes: 30,
+          provider: 'any',
+        },
+      });
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toContain('read-only');
+      await readOnly.close();
+    }
+    const writesUpstream = (await stack.sandbox.control.requests(since)).filter((e) => e.method !== 'GET');
+    expect(writesUpstream).toEqual([]);
+
+    const reader = await stack.connect('modern', bearer(KEY_NO_WRITE_SCOPE));
+    const readerNames = toolNames(await reader.listTools());
+    for (const name of WRITE_TOOLS) expect(readerNames).not.toContain(name);
+
+    const writer = await stack.connect('modern', bearer(KEY_WRITER));
+    const writerNames = toolNames(await writer.listTools());
+    expect(writerNames).toContain('book_appointment');
+    expect(writerNames).toContain('reschedule_appointment');
+    // The sandbox seeds a gate row switching cancel_appointment off in practice A.
+    expect(writerNames).not.toContain('cancel_appointment');
   });
 });
