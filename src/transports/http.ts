@@ -27,7 +27,7 @@ import {
 } from '../auth/inbound.js';
 import { isLoopbackHost } from '../config.js';
 import { decideTool } from '../gates/decision.js';
-import { exportRegistry } from '../gates/export.js';
+import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
 import { type CallerContext, McpHttpEndpoints } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
 import { PrometheusMetrics } from '../metrics.js';
@@ -416,6 +416,21 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     },
     'serving MCP over HTTP',
   );
+
+  // Gate rows are keyed by tool name: a tool Escape's catalog does not list cannot be gated there.
+  void runtime.api.admin
+    .mcpCatalog()
+    .then((catalog) => {
+      if (!catalog.readable) return;
+      const missing = toolsMissingUpstream(tools, catalog.value);
+      if (missing.length > 0) {
+        logger.warn(
+          { tools: missing },
+          "tools missing from Escape's MCP catalog: its support UI offers no gate row for them",
+        );
+      }
+    })
+    .catch((error: unknown) => logger.debug({ err: error }, 'could not read the upstream MCP catalog'));
 
   let drained: Promise<void> | undefined;
   const drain = (waitMs: number) => {

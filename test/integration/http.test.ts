@@ -63,6 +63,24 @@ describe.each<ClientKind>(['modern', 'legacy', 'sse'])('a %s client', (kind) => 
   });
 });
 
+describe('tools/list under 2026-07-28', () => {
+  it('depends only on the authorization presented: same key, same bytes, with a private cache hint', async () => {
+    const first = await stack.connect('modern', auth);
+    const second = await stack.connect('modern', auth);
+    const a = await first.listTools();
+    const b = await second.listTools(undefined, { cacheMode: 'refresh' });
+    expect(JSON.stringify(a.tools)).toBe(JSON.stringify(b.tools));
+    expect(toolNames(a)).toEqual(toolNames(a).slice().sort());
+    // One gate-poll interval, capped at a minute (the stack polls hourly).
+    expect(a).toMatchObject({ ttlMs: 60_000, cacheScope: 'private' });
+    const pinned = await stack.connect('modern', { ...auth, 'x-escape-practice': la.id });
+    const schema = (await pinned.listTools()).tools.find((t) => t.name === 'find_spot')?.inputSchema as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(schema.properties)).not.toContain('practice');
+  });
+});
+
 describe('2025-era sessions on /mcp', () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(stack.http.mcpUrl, {
