@@ -39,11 +39,11 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       (practice) => decideTool(tool, deps.principal, practice, deps.gatesFor(practice)).allowed,
     );
 
-  const practiceArgument = z
-    .string()
-    .min(1)
-    .max(200)
-    .describe(`Practice to act on, by name or id: ${available.map((p) => `"${p.name}"`).join(', ')}.`);
+  const withPractice = (schema: z.ZodObject) =>
+    extendedWithPractice(
+      schema,
+      `Practice to act on, by name or id: ${available.map((p) => `"${p.name}"`).join(', ')}.`,
+    );
 
   const built = buildMcpServer({
     name: PACKAGE_NAME,
@@ -54,7 +54,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: pinned ? tool.inputSchema : tool.inputSchema.extend({ practice: practiceArgument }),
+      inputSchema: pinned ? tool.inputSchema : withPractice(tool.inputSchema),
       outputSchema: tool.outputSchema,
       annotations: tool.annotations,
       enabled: isListed(tool),
@@ -69,4 +69,18 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       for (const tool of tools) built.setEnabled(tool.name, isListed(tool));
     },
   };
+}
+
+/** The same extended schema object for the same tool and practice list, so its JSON Schema is converted once. */
+const extensions = new WeakMap<z.ZodObject, Map<string, z.ZodObject>>();
+
+function extendedWithPractice(schema: z.ZodObject, description: string): z.ZodObject {
+  let byDescription = extensions.get(schema);
+  if (!byDescription) extensions.set(schema, (byDescription = new Map()));
+  let extended = byDescription.get(description);
+  if (!extended) {
+    extended = schema.extend({ practice: z.string().min(1).max(200).describe(description) });
+    byDescription.set(description, extended);
+  }
+  return extended;
 }

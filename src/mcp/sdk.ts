@@ -128,6 +128,24 @@ function confirmationAnswer(responses: Record<string, unknown> | undefined): Con
  * object (zod objects strip unknown keys instead of rejecting them, so advertising `false`
  * would not even be accurate for inputs).
  */
+// Tool definitions are module-level, but HTTP builds a server per request: converting every
+// schema to JSON Schema again on each request is work the answer never changes.
+const conversions = new WeakMap<z.ZodObject, Map<string, Record<string, unknown>>>();
+
+function converted(
+  schema: z.ZodObject,
+  io: 'input' | 'output',
+  target: unknown,
+  convert: () => unknown,
+): Record<string, unknown> {
+  let bySchema = conversions.get(schema);
+  if (!bySchema) conversions.set(schema, (bySchema = new Map()));
+  const key = `${io}:${String(target)}`;
+  let json = bySchema.get(key);
+  if (!json) bySchema.set(key, (json = convert() as Record<string, unknown>));
+  return json;
+}
+
 function compactJsonSchema(
   schema: z.ZodObject,
   onInvalid?: (value: unknown) => void,
@@ -162,10 +180,12 @@ function compactJsonSchema(
       ...standard,
       validate,
       jsonSchema: {
-        input: (options) => strip(standard.jsonSchema.input(options), false) as Record<string, unknown>,
+        input: (options) =>
+          converted(schema, 'input', options.target, () => strip(standard.jsonSchema.input(options), false)),
         // Output schemas describe what comes back; which keys are always present is not worth
         // the tokens of repeating every property name in a `required` list.
-        output: (options) => strip(standard.jsonSchema.output(options), true) as Record<string, unknown>,
+        output: (options) =>
+          converted(schema, 'output', options.target, () => strip(standard.jsonSchema.output(options), true)),
       },
     },
   };
