@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EscapeApi } from '../api/port.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
-import type { Logger } from '../logger.js';
+import { type Logger, writeAudit } from '../logger.js';
 import { type PracticeScope, resolvePractice } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
@@ -119,7 +119,8 @@ export async function invokeTool(
   const durationMs = Math.round(performance.now() - started);
   deps.metrics.toolCall(tool.name, outcomeLabel, durationMs);
   // The audit line: ids only — never names, dates of birth, phones or note text.
-  deps.logger.info(
+  writeAudit(
+    deps.logger,
     {
       audit: true,
       callId,
@@ -151,7 +152,8 @@ export function auditInvalidCall(tool: AnyToolDefinition, args: unknown, deps: I
     // An unknown or missing practice: the line says so with null.
   }
   deps.metrics.toolCall(tool.name, 'invalid_input', 0);
-  deps.logger.info(
+  writeAudit(
+    deps.logger,
     {
       audit: true,
       callId: randomUUID(),
