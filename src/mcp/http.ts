@@ -35,7 +35,7 @@ import { SCOPES } from '../auth/inbound.js';
 import type { PracticeScope } from '../practice.js';
 import type { EscapeMcpServer } from '../server.js';
 import type { Principal } from '../tools/types.js';
-import type { ProtocolEra } from './sdk.js';
+import { markStatelessLegacy, type ProtocolEra } from './sdk.js';
 
 /** Who is calling and which practices this request may touch (verified by transports/http.ts). */
 export interface CallerContext {
@@ -182,7 +182,8 @@ export class McpHttpEndpoints {
       onerror: options.onError,
     });
     this.legacyOneShot = legacyStatelessFallback(
-      (context) => this.oneShotServer(callerOf(context.authInfo), 'legacy').server,
+      // Stateless 2025 requests have no channel back to the client: no confirmation prompts there.
+      (context) => markStatelessLegacy(this.oneShotServer(callerOf(context.authInfo), 'legacy').server),
       options.onError,
       { maxRequestBodySize: options.maxBodyBytes },
     );
