@@ -4,7 +4,8 @@
  * a clear error even from a client holding an old list). The checks run in this order, and the
  * first refusal wins:
  *
- *   1. Escape's PracticeToolGate rows for the practice (no row = enabled);
+ *   1. Escape's PracticeToolGate rows for the practice (no row = enabled; until the rows have been
+ *      read once, write tools stay off — the practice may have switched them off — and reads go on);
  *   2. the operator's local policy (it can only disable);
  *   3. the scopes the principal holds;
  *   4. read-only (a ceiling: write tools are refused).
@@ -21,9 +22,11 @@ export interface PracticeGates {
   upstreamDisabled: ReadonlySet<string>;
   /** Tool names disabled by the operator's local policy (global and per practice, merged). */
   locallyDisabled: ReadonlySet<string>;
+  /** False until Escape's gate rows for the practice have been read (or found unreadable) once. */
+  upstreamKnown?: boolean;
 }
 
-export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDisabled: new Set() };
+export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDisabled: new Set(), upstreamKnown: true };
 
 export function decideTool(
   tool: AnyToolDefinition,
@@ -36,6 +39,13 @@ export function decideTool(
       allowed: false,
       reason: 'upstream_gate',
       message: `${tool.name} is turned off for ${practice.name} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
+    };
+  }
+  if (tool.writes && gates.upstreamKnown === false) {
+    return {
+      allowed: false,
+      reason: 'upstream_gate',
+      message: `${tool.name} stays off for ${practice.name} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
     };
   }
   if (gates.locallyDisabled.has(tool.name)) {

@@ -61,6 +61,7 @@ export class GateRegistry {
     return {
       upstreamDisabled: this.upstream.get(practiceId) ?? new Set(),
       locallyDisabled: locallyDisabled(this.policy, practiceId),
+      upstreamKnown: this.loaded.has(practiceId),
     };
   }
 

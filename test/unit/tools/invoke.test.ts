@@ -163,6 +163,12 @@ describe('decideTool', () => {
     expect(decideTool(write, { ...local, readOnly: true }, A, NO_GATES)).toMatchObject({ reason: 'read_only' });
     expect(decideTool(write, local, A, NO_GATES)).toEqual({ allowed: true });
   });
+
+  it('keeps write tools off until the practice gate rows have been read once, and serves reads', () => {
+    const unknown = { upstreamDisabled: new Set<string>(), locallyDisabled: new Set<string>(), upstreamKnown: false };
+    expect(decideTool(write, local, A, unknown)).toMatchObject({ allowed: false, reason: 'upstream_gate' });
+    expect(decideTool(echoTool(), local, A, unknown)).toEqual({ allowed: true });
+  });
 });
 
 describe('production_report concurrency', () => {
