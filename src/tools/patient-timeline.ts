@@ -80,6 +80,25 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
     const types = args.event_types ? [...new Set(args.event_types)] : undefined;
     const cursor = args.cursor === undefined ? undefined : parseCursor(args.cursor);
 
+    const filters = { since, until, types };
+    const offset = cursor?.offset ?? 0;
+    const timelineOf = (patientId: string) =>
+      context.api.clinical.timeline(
+        context.practice.id,
+        patientId,
+        {
+          ...(types ? { eventTypes: types } : {}),
+          ...(since ? { since } : {}),
+          ...(until ? { until } : {}),
+          limit: offset + args.limit,
+        },
+        { signal: context.signal },
+      );
+    // Given an id, the timeline is asked for together with the patient record (one round trip
+    // instead of two); it is used only once the record shows the patient is in this practice.
+    const early = query.patient_id ? timelineOf(query.patient_id) : undefined;
+    early?.catch(() => {}); // awaited below, or dropped when the lookup fails
+
     const match = await findPatient(context, query);
     if (match.kind === 'several') {
       const structured: Output = {
@@ -97,24 +116,12 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
 
     const patient = match.patient;
     context.notePatient(patient.id);
-    const filters = { since, until, types };
     if (cursor && cursor.fingerprint !== fingerprint(patient.id, filters)) {
       throw new ToolInputError(
         'cursor belongs to a different patient or filter. Repeat the same arguments with it, or leave it out.',
       );
     }
-    const offset = cursor?.offset ?? 0;
-    const result = await context.api.clinical.timeline(
-      context.practice.id,
-      patient.id,
-      {
-        ...(types ? { eventTypes: types } : {}),
-        ...(since ? { since } : {}),
-        ...(until ? { until } : {}),
-        limit: offset + args.limit,
-      },
-      { signal: context.signal },
-    );
+    const result = await (early && patient.id === query.patient_id ? early : timelineOf(patient.id));
     const page = result.events.slice(offset, offset + args.limit);
     const more = result.truncated || result.events.length > offset + args.limit;
     const events = page.map((event) => describeEvent(event));
