@@ -26,7 +26,7 @@ export function spawnStdio(command: string, args: string[], env: Record<string, 
   const spawnedAt = performance.now();
   const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', ...env } });
   let nextId = 1;
-  const waiting = new Map<number, (response: RpcResponse) => void>();
+  const waiting = new Map<number, { resolve: (response: RpcResponse) => void; reject: (error: Error) => void }>();
   let pending = '';
   let errText = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -42,16 +42,24 @@ export function spawnStdio(command: string, args: string[], env: Record<string, 
       if (!line.trim()) continue;
       const message = JSON.parse(line) as RpcResponse & { method?: string };
       if (typeof message.id === 'number' && !message.method) {
-        waiting.get(message.id)?.(message);
+        waiting.get(message.id)?.resolve(message);
         waiting.delete(message.id);
       }
     }
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      // A server that dies fails whatever was waiting on it, instead of hanging the benchmark.
+      for (const { reject } of waiting.values()) reject(new Error(`server exited (${code}): ${errText.slice(-500)}`));
+      waiting.clear();
+      resolve();
+    }),
+  );
   const request = (method: string, params: unknown) =>
     new Promise<RpcResponse>((resolve, reject) => {
+      if (child.exitCode !== null) return reject(new Error(`server exited (${child.exitCode})`));
       const id = nextId++;
-      waiting.set(id, resolve);
+      waiting.set(id, { resolve, reject });
       child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`, (error) => {
         if (error) reject(error);
       });

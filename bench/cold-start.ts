@@ -1,0 +1,133 @@
+/**
+ * Cold start: process spawn to the first `tools/list` answer over stdio, the way a desktop host
+ * starts a server (initialize, initialized, tools/list written at once; the clock stops at the
+ * tools/list answer). Our built server with an upstream configured (the sandbox running in its
+ * own process, so start-up includes practice discovery and the roster pre-load over HTTP)
+ * versus `@modelcontextprotocol/server-everything` started the same way, runs alternated; and,
+ * separately, the demo start (`--demo`: the embedded sandbox generates its dataset first).
+ * server-everything is installed into bench/.cache at bench time, not as a project dependency.
+ *
+ *   node --import tsx bench/cold-start.ts      # after npm run build
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DIR, CLI, machine, median, round, startSandboxProcess } from './lib/stats.js';
+import { spawnStdio } from './lib/stdio-client.js';
+
+export const EVERYTHING_VERSION = '2026.8.31';
+const CACHE = join(BENCH_DIR, '.cache');
+const EVERYTHING = join(CACHE, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+
+export interface ColdStartResult {
+  machineBefore: ReturnType<typeof machine>;
+  machineAfter: ReturnType<typeof machine>;
+  runs: number;
+  oursMs: number[];
+  everythingMs: number[];
+  demoMs: number[];
+  oursMedianMs: number;
+  everythingMedianMs: number;
+  demoMedianMs: number;
+  /** ours ÷ server-everything, medians. */
+  ratio: number;
+  everythingVersion: string;
+  toolsListed: { ours: number; everything: number };
+}
+
+export function ensureEverything(): string {
+  if (!existsSync(EVERYTHING)) {
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        CACHE,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        `@modelcontextprotocol/server-everything@${EVERYTHING_VERSION}`,
+      ],
+      { stdio: 'inherit' },
+    );
+  }
+  return EVERYTHING;
+}
+
+/** Spawn → initialize → initialized → tools/list, all written at once; ms to the tools/list answer. */
+async function timeToToolsList(command: string, args: string[], env: Record<string, string>) {
+  const rpc = spawnStdio(command, args, env, true);
+  try {
+    const init = rpc.request('initialize', {
+      protocolVersion: '2025-11-25',
+      capabilities: {},
+      clientInfo: { name: 'cold-start', version: '1' },
+    });
+    rpc.notify('notifications/initialized');
+    const list = await rpc.request('tools/list', {});
+    const elapsed = performance.now() - rpc.spawnedAt;
+    await init;
+    const tools = (list.result?.tools as unknown[] | undefined)?.length ?? 0;
+    if (tools === 0)
+      throw new Error(`no tools listed: ${JSON.stringify(list).slice(0, 300)} ${rpc.stderr().slice(-500)}`);
+    return { ms: elapsed, tools };
+  } finally {
+    await rpc.close();
+  }
+}
+
+export async function runColdStart(options: { runs?: number; demoRuns?: number } = {}): Promise<ColdStartResult> {
+  const runs = options.runs ?? 15;
+  const demoRuns = options.demoRuns ?? 3;
+  const everything = ensureEverything();
+  const machineBefore = machine();
+  const sandbox = await startSandboxProcess();
+  const oursMs: number[] = [];
+  const everythingMs: number[] = [];
+  const demoMs: number[] = [];
+  const toolsListed = { ours: 0, everything: 0 };
+  const ourEnv = { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: sandbox.token, ESCAPE_LOG_LEVEL: 'info' };
+  try {
+    // One discarded run each: the first spawn pays for the OS file cache.
+    await timeToToolsList(process.execPath, [CLI], ourEnv);
+    await timeToToolsList(process.execPath, [everything, 'stdio'], {});
+    for (let i = 0; i < runs; i += 1) {
+      const ours = await timeToToolsList(process.execPath, [CLI], ourEnv);
+      oursMs.push(round(ours.ms, 1));
+      toolsListed.ours = ours.tools;
+      const other = await timeToToolsList(process.execPath, [everything, 'stdio'], {});
+      everythingMs.push(round(other.ms, 1));
+      toolsListed.everything = other.tools;
+    }
+  } finally {
+    await sandbox.close();
+  }
+  for (let i = 0; i < demoRuns; i += 1) {
+    const demo = await timeToToolsList(process.execPath, [CLI, '--demo'], { ESCAPE_LOG_LEVEL: 'warn' });
+    demoMs.push(round(demo.ms, 1));
+  }
+  const oursMedianMs = round(median(oursMs), 1);
+  const everythingMedianMs = round(median(everythingMs), 1);
+  return {
+    machineBefore,
+    machineAfter: machine(),
+    runs,
+    oursMs,
+    everythingMs,
+    demoMs,
+    oursMedianMs,
+    everythingMedianMs,
+    demoMedianMs: round(median(demoMs), 1),
+    ratio: round(oursMedianMs / everythingMedianMs),
+    everythingVersion: EVERYTHING_VERSION,
+    toolsListed,
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await runColdStart();
+  process.stdout.write(
+    `ours median ${r.oursMedianMs} ms (${r.toolsListed.ours} tools), server-everything ${r.everythingMedianMs} ms (${r.toolsListed.everything} tools): ×${r.ratio}; demo start median ${r.demoMedianMs} ms; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
+  );
+}
