@@ -138,11 +138,11 @@ function converted(
   target: unknown,
   convert: () => unknown,
 ): Record<string, unknown> {
-  let bySchema = conversions.get(schema);
-  if (!bySchema) conversions.set(schema, (bySchema = new Map()));
+  const bySchema = conversions.get(schema) ?? new Map<string, Record<string, unknown>>();
+  conversions.set(schema, bySchema);
   const key = `${io}:${String(target)}`;
-  let json = bySchema.get(key);
-  if (!json) bySchema.set(key, (json = convert() as Record<string, unknown>));
+  const json = bySchema.get(key) ?? (convert() as Record<string, unknown>);
+  bySchema.set(key, json);
   return json;
 }
 

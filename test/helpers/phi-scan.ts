@@ -31,7 +31,7 @@ export interface SensitiveSet {
 
 const wordsOf = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const digits = (text: string | null) => (text ?? '').replace(/\D/g, '');
 
 export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
@@ -41,7 +41,7 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
     entries.push({
       kind,
       value,
-      pattern: pattern ?? new RegExp(escape(value), 'i'),
+      pattern: pattern ?? new RegExp(escapeRegExp(value), 'i'),
       ...(anyOf ? { anyOf } : { allOf: wordsOf(value) }),
     });
   };
@@ -57,7 +57,7 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
       if (p.email) add('email', p.email);
       // A birth date as a whole date, not inside an ISO timestamp of the log line itself.
       if (p.dateOfBirth)
-        add('date of birth', p.dateOfBirth, new RegExp(`(?<![\\dT-])${escape(p.dateOfBirth)}(?![\\dT])`));
+        add('date of birth', p.dateOfBirth, new RegExp(`(?<![\\dT-])${escapeRegExp(p.dateOfBirth)}(?![\\dT])`));
       for (const phone of [p.phoneMobile, p.phoneHome, p.phoneWork]) {
         const d = digits(phone);
         if (d.length >= 10)
@@ -70,7 +70,7 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
         add(
           'insurance subscriber id',
           cover.subscriberId,
-          new RegExp(`(?<![\\w-])${escape(cover.subscriberId)}(?![\\w-])`),
+          new RegExp(`(?<![\\w-])${escapeRegExp(cover.subscriberId)}(?![\\w-])`),
         );
     for (const note of data.notes) if (note.content.length >= 24) add('clinical note text', note.content.slice(0, 40));
     for (const log of data.commlogs) if (log.note.length >= 24) add('message text', log.note.slice(0, 40));
@@ -88,7 +88,7 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
   ]) {
     add('token', user.access);
     add('token', user.refresh);
-    add('password', user.password, new RegExp(`"${escape(user.password)}"`));
+    add('password', user.password, new RegExp(`"${escapeRegExp(user.password)}"`));
   }
   return { entries: dedupe(entries) };
 }
@@ -100,7 +100,12 @@ function fold(text: string): string {
 
 function dedupe(entries: SensitiveEntry[]): SensitiveEntry[] {
   const seen = new Set<string>();
-  return entries.filter((e) => (seen.has(e.kind + e.value) ? false : (seen.add(e.kind + e.value), true)));
+  return entries.filter((e) => {
+    const key = e.kind + e.value;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function scanText(text: string, set: SensitiveSet, file?: string): Finding[] {

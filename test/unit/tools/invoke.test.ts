@@ -93,7 +93,12 @@ describe('invokeTool', () => {
 
   it('explains a disabled practice without calling the handler', async () => {
     let ran = false;
-    const tool = echoTool({ handler: async () => ((ran = true), { structured: {}, summary: '' }) });
+    const tool = echoTool({
+      handler: async () => {
+        ran = true;
+        return { structured: {}, summary: '' };
+      },
+    });
     const C: PracticeRef = {
       id: '44444444-4444-4444-8444-444444444444',
       name: 'Gamma Dental',
