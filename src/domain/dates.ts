@@ -49,6 +49,42 @@ export function isValidTimeZone(zone: string): boolean {
   return valid;
 }
 
+/**
+ * A practice zone whose UTC offsets are remembered. luxon works an offset out with
+ * Intl.DateTimeFormat#formatToParts for every DateTime it builds or moves — the largest cost of
+ * find_spot (several conversions per slot). Offsets change only at transitions, so each is kept
+ * per UTC quarter-hour, and only when the offset is the same at both ends of that quarter-hour
+ * (a quarter-hour holding a transition is always worked out exactly).
+ */
+class RememberingZone extends IANAZone {
+  private readonly offsets = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const bucket = Math.floor(ts / 900_000);
+    const known = this.offsets.get(bucket);
+    if (known !== undefined) return known;
+    const value = super.offset(ts);
+    if (super.offset(bucket * 900_000) === value && super.offset(bucket * 900_000 + 899_999) === value) {
+      if (this.offsets.size >= 100_000) this.offsets.clear();
+      this.offsets.set(bucket, value);
+    }
+    return value;
+  }
+}
+
+const ZONES = new Map<string, IANAZone>();
+
+/** The luxon zone to build a practice's DateTimes in (validated; offsets remembered). */
+export function practiceZone(zone: string): IANAZone {
+  let found = ZONES.get(zone);
+  if (!found) {
+    assertTimeZone(zone);
+    found = new RememberingZone(zone);
+    ZONES.set(zone, found);
+  }
+  return found;
+}
+
 export function assertTimeZone(zone: string): string {
   if (!isValidTimeZone(zone)) {
     throw new DateInputError(`"${zone}" is not a valid IANA time zone.`, 'invalid_timezone');
@@ -124,7 +160,7 @@ function utcDate(date: LocalDate): DateTime {
 
 function nowIn(zone: string, now: number | Date | undefined): DateTime {
   const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
-  return DateTime.fromMillis(ms, { zone: assertTimeZone(zone) });
+  return DateTime.fromMillis(ms, { zone: practiceZone(zone) });
 }
 
 /** "Today" in the practice's zone (never the server's). */
@@ -198,12 +234,12 @@ export function localOccurrences(date: LocalDate, time: WallTime, zone: string):
   // Offsets in force a day either side cover every transition (none is closer than a day apart).
   const offsets = new Set<number>();
   for (const probe of [wallAsUtc - 86_400_000, wallAsUtc, wallAsUtc + 86_400_000]) {
-    offsets.add(DateTime.fromMillis(probe, { zone }).offset);
+    offsets.add(DateTime.fromMillis(probe, { zone: practiceZone(zone) }).offset);
   }
   const found = new Map<number, DateTime>();
   for (const offsetMinutes of offsets) {
     const instant = wallAsUtc - offsetMinutes * 60_000;
-    const back = DateTime.fromMillis(instant, { zone });
+    const back = DateTime.fromMillis(instant, { zone: practiceZone(zone) });
     if (back.year === y && back.month === mo && back.day === da && back.hour === h && back.minute === mi) {
       found.set(instant, back);
     }
@@ -273,9 +309,10 @@ export function instantToLocalTime(value: string | number | Date, zone: string):
 
 function toZoned(value: string | number | Date, zone: string): DateTime {
   assertTimeZone(zone);
-  if (typeof value === 'number') return DateTime.fromMillis(value, { zone });
-  if (value instanceof Date) return DateTime.fromJSDate(value, { zone });
-  return parseInstant(value).setZone(zone);
+  const luxonZone = practiceZone(zone);
+  if (typeof value === 'number') return DateTime.fromMillis(value, { zone: luxonZone });
+  if (value instanceof Date) return DateTime.fromJSDate(value, { zone: luxonZone });
+  return parseInstant(value).setZone(luxonZone);
 }
 
 export interface RangeOptions {
