@@ -1,0 +1,176 @@
+/**
+ * Memory and a bounded soak, with the server in its own process (`dist/cli.js http`) against the
+ * sandbox in another, the load generated here (2026-07-28 requests replayed as an SDK client
+ * sends them):
+ *   - RSS idle (after a few calls), and under 50 concurrent clients calling find_spot, with the
+ *     throughput and latency of that load next to the same upstream request sent straight to
+ *     the sandbox by 50 clients (same run);
+ *   - a soak of mixed traffic (the four read tools and tools/list, 10 clients) for
+ *     BENCH_SOAK_MINUTES (default 1; the issue's figure is 10): RSS sampled throughout, at the
+ *     start and end, and the error count.
+ *
+ *   BENCH_SOAK_MINUTES=10 node --import tsx bench/memory-soak.ts     # after npm run build
+ */
+import { fileURLToPath } from 'node:url';
+import { benchCalls, type PracticeFixture } from './lib/cases.js';
+import {
+  captureCalls,
+  type LoadRequest,
+  type LoadResult,
+  mcpOk,
+  runLoad,
+  startHttpServerProcess,
+} from './lib/http-server.js';
+import { machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
+
+export interface MemorySoakResult {
+  machineBefore: ReturnType<typeof machine>;
+  machineAfter: ReturnType<typeof machine>;
+  idleRssMb: number;
+  load50: {
+    mcp: LoadResult;
+    direct: LoadResult;
+    throughputRatio: number;
+    p99Ratio: number;
+    maxRssMb: number;
+    endRssMb: number;
+  };
+  soak: {
+    minutes: number;
+    concurrency: number;
+    requests: number;
+    errors: number;
+    rssStartMb: number;
+    rssEndMb: number;
+    rssMaxMb: number;
+    /** RSS every 30 s (MB). */
+    rssSeries: number[];
+    throughputPerSec: number;
+  };
+}
+
+export async function runMemorySoak(
+  options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number } = {},
+): Promise<MemorySoakResult> {
+  const loadSeconds = options.loadSeconds ?? 20;
+  const soakMinutes = options.soakMinutes ?? 1;
+  const soakConcurrency = options.soakConcurrency ?? 10;
+  const machineBefore = machine();
+  const sandbox = await startSandboxProcess();
+  const server = await startHttpServerProcess(sandbox);
+  const pid = server.child.pid as number;
+  try {
+    const la = sandbox.fixtures.practices.la as PracticeFixture;
+    const calls = benchCalls(la);
+    const mark = Number(
+      ((await (await fetch(`${sandbox.url}/__sandbox/requests?since=999999999`)).json()) as { last_seq: number })
+        .last_seq,
+    );
+    const captured = await captureCalls(server, calls);
+    const upstream = (
+      (await (await fetch(`${sandbox.url}/__sandbox/requests?since=${mark}`)).json()) as {
+        requests: { method: string; path: string; query: string }[];
+      }
+    ).requests;
+    const findSpotUpstream = upstream.find((r) => r.path.endsWith('/scheduling/find-spot/'));
+    if (!findSpotUpstream) throw new Error('no find-spot request captured');
+    const asLoad = (c: (typeof captured)[number]): LoadRequest => ({
+      path: c.path,
+      method: 'POST',
+      headers: c.headers,
+      body: c.body,
+      ok: mcpOk,
+    });
+    const toolRequests = captured.map(asLoad);
+    const findSpot = toolRequests[0] as LoadRequest;
+    const first = captured[0] as (typeof captured)[number];
+    const parsed = JSON.parse(first.body) as { params: { _meta?: unknown } };
+    const listHeaders: Record<string, string> = { ...findSpot.headers, 'mcp-method': 'tools/list' };
+    delete listHeaders['mcp-name'];
+    const toolsList: LoadRequest = {
+      ...findSpot,
+      headers: listHeaders,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 99,
+        method: 'tools/list',
+        params: parsed.params._meta ? { _meta: parsed.params._meta } : {},
+      }),
+    };
+    const direct: LoadRequest = {
+      path: `${findSpotUpstream.path}?${findSpotUpstream.query}`,
+      method: 'GET',
+      headers: { authorization: `Bearer ${sandbox.token}`, accept: 'application/json' },
+      ok: (status) => status === 200,
+    };
+
+    // Idle: a few calls, then quiet.
+    await runLoad(server.url, (i) => toolRequests[i % toolRequests.length] as LoadRequest, {
+      concurrency: 1,
+      seconds: 2,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const idleRssMb = rssMb(pid);
+
+    // 50 clients on find_spot; the same upstream request straight to the sandbox.
+    let maxRssMb = 0;
+    const sample = () => {
+      maxRssMb = Math.max(maxRssMb, rssMb(pid));
+    };
+    await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: 3 }); // warm-up
+    const mcp = await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: loadSeconds, onTick: sample });
+    const endRssMb = rssMb(pid);
+    await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: 3 });
+    const directLoad = await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: loadSeconds });
+
+    // The soak: mixed traffic.
+    const mixed = [...toolRequests, toolsList];
+    const series: number[] = [];
+    let soakMax = 0;
+    let ticks = 0;
+    const rssStartMb = rssMb(pid);
+    const soak = await runLoad(server.url, (i) => mixed[i % mixed.length] as LoadRequest, {
+      concurrency: soakConcurrency,
+      seconds: soakMinutes * 60,
+      onTick: () => {
+        const now = rssMb(pid);
+        soakMax = Math.max(soakMax, now);
+        if (ticks++ % 30 === 0) series.push(now);
+      },
+    });
+    const rssEndMb = rssMb(pid);
+    series.push(rssEndMb);
+    return {
+      machineBefore,
+      machineAfter: machine(),
+      idleRssMb,
+      load50: {
+        mcp,
+        direct: directLoad,
+        throughputRatio: round(mcp.throughputPerSec / directLoad.throughputPerSec),
+        p99Ratio: round(mcp.p99Ms / directLoad.p99Ms),
+        maxRssMb,
+        endRssMb,
+      },
+      soak: {
+        minutes: soakMinutes,
+        concurrency: soakConcurrency,
+        requests: soak.requests,
+        errors: soak.errors,
+        rssStartMb,
+        rssEndMb,
+        rssMaxMb: soakMax,
+        rssSeries: series,
+        throughputPerSec: soak.throughputPerSec,
+      },
+    };
+  } finally {
+    await server.close();
+    await sandbox.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const r = await runMemorySoak({ soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 1) });
+  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+}
