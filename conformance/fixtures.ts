@@ -9,8 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult, GetPromptResult, InputRequests, InputRequiredResult, ReadResourceResult, ServerContext } from '@modelcontextprotocol/server';
-import { acceptedContent, CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, fromJsonSchema, inputRequired, McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate } from '@modelcontextprotocol/server';
+import { acceptedContent, CLIENT_CAPABILITIES_META_KEY, fromJsonSchema, inputRequired, McpServer, ProtocolError, ProtocolErrorCode, ResourceTemplate } from '@modelcontextprotocol/server';
 import * as z from 'zod/v4';
+import { mintRequestState } from '../src/mcp/sdk.js';
 
 const resourceSubscriptions = new Set<string>();
 const watchedResourceContent = 'Watched resource content';
@@ -36,26 +37,17 @@ const TEST_AUDIO_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0Y
 // key is process-local because the 2026-07-28 path serves every request from
 // a fresh server instance — the state itself is the only thing that survives
 // between rounds.
-const requestStateCodec = createRequestStateCodec<Record<string, unknown>>({
-    key: crypto.getRandomValues(new Uint8Array(32))
-});
+
 
 export interface FixtureNotifier {
     toolsChanged: () => void;
     promptsChanged: () => void;
 }
 
-/** What `ServerOptions.requestState.verify` would do, done in the handler: -32602 on tampering. */
-async function verifiedState(ctx: ServerContext): Promise<Record<string, unknown> | undefined> {
-    const raw = ctx.mcpReq.requestState<unknown>();
-    if (raw === undefined) return undefined;
-    try {
-        return await requestStateCodec.verify(String(raw), ctx);
-    } catch {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState', {
-            reason: 'invalid_request_state'
-        });
-    }
+/** The state the server's requestState.verify hook (src/mcp/sdk.ts) already proved and decoded. */
+function verifiedState(ctx: ServerContext): Record<string, unknown> | undefined {
+    const state = ctx.mcpReq.requestState<unknown>();
+    return state !== null && typeof state === 'object' ? (state as Record<string, unknown>) : undefined;
 }
 
 export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier): void {
@@ -764,13 +756,13 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
                             }
                         })
                     },
-                    requestState: await requestStateCodec.mint({ tool: 'request_state', nonce: randomUUID() })
+                    requestState: await mintRequestState({ tool: 'request_state', nonce: randomUUID() }, ctx)
                 });
             }
             // The seam-level verify hook has already proven integrity AND
             // decoded the payload by the time the handler runs — the typed
             // accessor returns it directly.
-            const state = await verifiedState(ctx);
+            const state = verifiedState(ctx);
             if (state === undefined) {
                 throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid requestState: missing or failed integrity verification');
             }
@@ -807,7 +799,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
                         }),
                         client_roots: inputRequired.listRoots()
                     },
-                    requestState: await requestStateCodec.mint({ tool: 'multiple_inputs', nonce: randomUUID() })
+                    requestState: await mintRequestState({ tool: 'multiple_inputs', nonce: randomUUID() }, ctx)
                 });
             }
             return { content: [{ type: 'text', text: `${greeting} ${name} — ${roots.length} root(s) visible` }] };
@@ -824,7 +816,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
             inputSchema: z.object({})
         },
         async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
-            const state = await verifiedState(ctx);
+            const state = verifiedState(ctx);
             const round = state?.tool === 'multi_round' && typeof state.round === 'number' ? state.round : 0;
             if (round === 0) {
                 return inputRequired({
@@ -838,7 +830,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
                             }
                         })
                     },
-                    requestState: await requestStateCodec.mint({ tool: 'multi_round', round: 1, nonce: randomUUID() })
+                    requestState: await mintRequestState({ tool: 'multi_round', round: 1, nonce: randomUUID() }, ctx)
                 });
             }
             if (round === 1) {
@@ -854,7 +846,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
                             }
                         })
                     },
-                    requestState: await requestStateCodec.mint({ tool: 'multi_round', round: 2, name, nonce: randomUUID() })
+                    requestState: await mintRequestState({ tool: 'multi_round', round: 2, name, nonce: randomUUID() }, ctx)
                 });
             }
             const color = acceptedContent<{ color: string }>(ctx.mcpReq.inputResponses, 'step2')?.color ?? 'unknown';
@@ -874,7 +866,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
             inputSchema: z.object({})
         },
         async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
-            if ((await verifiedState(ctx)) !== undefined && acceptedContent(ctx.mcpReq.inputResponses, 'confirm') !== undefined) {
+            if ((verifiedState(ctx)) !== undefined && acceptedContent(ctx.mcpReq.inputResponses, 'confirm') !== undefined) {
                 return { content: [{ type: 'text', text: 'integrity-ok: requestState verified' }] };
             }
             return inputRequired({
@@ -888,7 +880,7 @@ export function registerFixtures(mcpServer: McpServer, notify: FixtureNotifier):
                         }
                     })
                 },
-                requestState: await requestStateCodec.mint({ tool: 'tampered_state', nonce: randomUUID() })
+                requestState: await mintRequestState({ tool: 'tampered_state', nonce: randomUUID() }, ctx)
             });
         }
     );

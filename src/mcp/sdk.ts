@@ -2,13 +2,17 @@
  * The only module that talks to the MCP TypeScript SDK (v2). Everything else works with plain
  * tool definitions and outcomes, so an SDK upgrade is a change to this file alone.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   type CallToolResult,
   createMcpHandler,
+  createRequestStateCodec,
   type InputRequiredResult,
   inputRequired,
   inputResponse,
   McpServer,
+  type ServerContext,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
@@ -57,6 +61,8 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       capabilities: { tools: { listChanged: true } },
       // The list depends on who is asking (gates, scopes, read-only), so it is never shared.
       cacheHints: { 'tools/list': { ttlMs: spec.toolsListTtlMs, cacheScope: 'private' } },
+      // requestState comes back from the client: only state this process sealed is accepted.
+      requestState: { verify: (state, ctx) => REQUEST_STATE.verify(state, ctx) },
     },
   );
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
@@ -106,6 +112,19 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       else handle.disable();
     },
   };
+}
+
+// A per-process key: a state minted for one round of a 2026-07-28 flow is echoed to this process
+// by the next round (stdio, or one HTTP instance; behind a load balancer, flows that mint state
+// would need a shared key). It is bound to the method and the authenticated client.
+const REQUEST_STATE = createRequestStateCodec<unknown>({
+  key: randomBytes(32),
+  bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.authInfo?.clientId ?? ''}`,
+});
+
+/** Seals a multi-round `requestState` that this server's verify hook will accept on the next round. */
+export function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {
+  return REQUEST_STATE.mint(payload, ctx);
 }
 
 const CONFIRM_KEY = 'confirm';
