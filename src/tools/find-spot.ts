@@ -3,10 +3,9 @@
  * applies templates, blockouts, closures, chairs and existing appointments server-side).
  * Dates and times are the practice's; DST is the API's and luxon's business, never ours by hand.
  */
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
-import { addDays, diffDays, practiceZone, todayIn } from '../domain/dates.js';
+import { addDays, diffDays, parseInstant, practiceZone, todayIn } from '../domain/dates.js';
 import { parseTimeOfDay } from '../domain/time-of-day.js';
 import { lengthOfAppointmentType } from './appointment-types.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
@@ -260,7 +259,7 @@ async function nameLookup(context: ToolContext): Promise<NameLookup> {
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
-  const start = DateTime.fromISO(slot.start, { setZone: true }).setZone(practiceZone(zone));
+  const start = parseInstant(slot.start).setZone(practiceZone(zone));
   const end = start.plus({ minutes: durationMinutes });
   const provider = names.provider(slot.providerId);
   const operatory = names.operatory(slot.operatoryId);
