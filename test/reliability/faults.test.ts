@@ -93,10 +93,13 @@ describe('latency', () => {
       await withFaults({ latencyMs: 6_000 });
       const answer = await call(stack, c);
       expect(answer.isError, c.name).toBe(true);
-      expect(answer.text).toMatch(/took longer than 1 s and was stopped/);
+      // The tool's deadline and the API client's (the same budget) race: either message is the
+      // answer, both clear and retry-able — never "cancelled".
+      expect(answer.text).toMatch(/took longer than 1 s and was stopped|did not answer in time/);
       expect(answer.text).toMatch(RETRY_HINT);
       const audit = stack.audits().at(-1);
-      expect(audit).toMatchObject({ tool: c.name, outcome: 'timeout' });
+      expect(audit?.tool).toBe(c.name);
+      expect(['timeout', 'upstream_timeout']).toContain(audit?.outcome);
       // It answered without waiting for the upstream (a causal bound, not a speed figure).
       expect(audit?.durationMs).toBeLessThan(6_000);
     }
