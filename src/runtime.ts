@@ -92,7 +92,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 
   try {
     const practices = await discoverPractices(api, config.pinnedPractice, logger);
-    await warmReferenceData(api, practices, logger);
+    // Not awaited: the first tools/list does not need the rosters, and a call that does shares the
+    // in-flight load (single flight) instead of starting another.
+    void warmReferenceData(api, practices, logger);
     const gates = new GateRegistry({
       practiceIds: practices.available.map((p) => p.id),
       readUpstream: async (practiceId) => {
