@@ -31,6 +31,8 @@ export interface HttpBenchOptions {
   warmup?: number;
   /** Where to write the JSON result; undefined = do not write. */
   output?: string | undefined;
+  /** Fixed latency the sandbox adds to every API response (both legs), like a real upstream. */
+  upstreamLatencyMs?: number;
 }
 
 interface Leg {
@@ -158,7 +160,10 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const requests = options.requests ?? 1000;
   const warmup = options.warmup ?? 100;
 
-  const sandbox = await startSandbox({ port: 0 });
+  const sandbox = await startSandbox({
+    port: 0,
+    ...(options.upstreamLatencyMs ? { faults: { rules: [{ latencyMs: options.upstreamLatencyMs }] } } : {}),
+  });
   const { key, sha256 } = generateApiKey();
   const keysFile = join(dirname(fileURLToPath(import.meta.url)), 'results', `.bench-keys-${process.pid}.tmp`);
   mkdirSync(dirname(keysFile), { recursive: true });
