@@ -50,14 +50,14 @@ export interface MemorySoakResult {
 }
 
 export async function runMemorySoak(
-  options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number } = {},
+  options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number; nodeFlags?: string[] } = {},
 ): Promise<MemorySoakResult> {
   const loadSeconds = options.loadSeconds ?? 20;
   const soakMinutes = options.soakMinutes ?? 1;
   const soakConcurrency = options.soakConcurrency ?? 10;
   const machineBefore = machine();
   const sandbox = await startSandboxProcess();
-  const server = await startHttpServerProcess(sandbox);
+  const server = await startHttpServerProcess(sandbox, options.nodeFlags);
   const pid = server.child.pid as number;
   try {
     const la = sandbox.fixtures.practices.la as PracticeFixture;
