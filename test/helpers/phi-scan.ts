@@ -72,10 +72,10 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
           cover.subscriberId,
           new RegExp(`(?<![\\w-])${escapeRegExp(cover.subscriberId)}(?![\\w-])`),
         );
-    for (const note of data.notes) if (note.content.length >= 24) add('clinical note text', note.content.slice(0, 40));
-    for (const log of data.commlogs) if (log.note.length >= 24) add('message text', log.note.slice(0, 40));
+    for (const note of data.notes) if (note.content.length >= 24) add('clinical note text', opening(note.content));
+    for (const log of data.commlogs) if (log.note.length >= 24) add('message text', opening(log.note));
     for (const appointment of data.appointments)
-      if (appointment.note.length >= 24) add('appointment note', appointment.note.slice(0, 40));
+      if (appointment.note.length >= 24) add('appointment note', opening(appointment.note));
   }
   for (const token of sandbox.store.oauthTokens.keys()) add('token', token);
   const credentials = sandbox.credentials;
@@ -91,6 +91,19 @@ export function sensitiveSet(sandbox: RunningSandbox): SensitiveSet {
     add('password', user.password, new RegExp(`"${escapeRegExp(user.password)}"`));
   }
   return { entries: dedupe(entries) };
+}
+
+/**
+ * The first ~40 characters of a free text, ending on a whole word: a word cut in half ("pock" of
+ * "pockets") is not a word of the log text, so the word-set pre-check would never let it match.
+ */
+function opening(text: string, length = 40): string {
+  if (text.length <= length || !/[\p{L}\p{N}]/u.test(text[length] ?? '')) return text.slice(0, length);
+  const cut = text
+    .slice(0, length)
+    .replace(/[\p{L}\p{N}]+$/u, '')
+    .trimEnd();
+  return cut.length >= 16 ? cut : text.slice(0, length);
 }
 
 /** Lower case without diacritics, like the name matcher's folding. */

@@ -52,6 +52,19 @@ describe('the privacy scanner', () => {
     for (const [kind, line] of planted) expect(kindsIn(line), `${kind}: ${line}`).toContain(kind);
   });
 
+  it('sees every distinct seeded free text (notes, messages, appointment notes), whichever the day', () => {
+    const data = [...sandbox.store.practices.values()][0];
+    if (!data) throw new Error('no practice');
+    const texts: [string, string][] = [
+      ...data.notes.map((n): [string, string] => ['clinical note text', n.content]),
+      ...data.commlogs.map((l): [string, string] => ['message text', l.note]),
+      ...data.appointments.map((a): [string, string] => ['appointment note', a.note]),
+    ];
+    const distinct = new Map(texts.filter(([, text]) => text.length >= 24).map(([kind, text]) => [text, kind]));
+    expect(distinct.size).toBeGreaterThan(10);
+    for (const [text, kind] of distinct) expect(kindsIn(JSON.stringify({ text })), text).toContain(kind);
+  });
+
   it('sees nothing in clean log lines (ids, times, outcomes)', () => {
     const la = sandbox.fixtures.practices.la;
     const clean = [

@@ -142,8 +142,11 @@ describe('malformed JSON-RPC over HTTP', () => {
       socket.on('data', (chunk) => {
         reply += chunk.toString('latin1');
       });
-      socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0)));
-      socket.on('error', reject);
+      const statusOf = () => Number(/^HTTP\/1\.1 (\d{3})/.exec(reply)?.[1] ?? 0);
+      socket.on('close', () => resolve(statusOf()));
+      // Node 24 answers 431 and then resets the connection (the rest of the request is unread):
+      // the answer already received is what counts.
+      socket.on('error', (error) => (statusOf() ? resolve(statusOf()) : reject(error)));
       socket.write(
         `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nx-escape-practice: ${'a'.repeat(100_000)}\r\nContent-Length: 2\r\n\r\n{}`,
       );
