@@ -238,15 +238,21 @@ describe('find_spot', () => {
       expect(structured.slots.length).toBeGreaterThan(0);
       expect(new Set(structured.slots.map((s) => s.provider_id))).toEqual(new Set([provider]));
       expect(structured.notes.join(' ')).toMatch(/did not accept the provider filter/);
-      // Independently: every returned time is one the unfiltered slot finder offers that provider.
-      const unfiltered = await rawGet<{ results: RawSlot[] }>(sandbox, `${practicePath()}/scheduling/find-spot/`, {
-        duration_minutes: '30',
-        start_date: la.today,
-        end_date: addDays(la.today, 10),
-        max_results: '50',
-      });
-      const offered = new Set(unfiltered.results.map((r) => instant(r.date_time)));
-      for (const slot of structured.slots) expect(offered.has(instant(slot.start))).toBe(true);
+      // Independently: every returned time is one the unfiltered slot finder offers that provider
+      // (asked day by day, so that no day's times fall past one answer's max_results).
+      const offered = new Set<string>();
+      for (let day = 0; day <= 10; day += 1) {
+        const date = addDays(la.today, day);
+        const unfiltered = await rawGet<{ results: RawSlot[] }>(sandbox, `${practicePath()}/scheduling/find-spot/`, {
+          duration_minutes: '30',
+          start_date: date,
+          end_date: date,
+          max_results: '50',
+        });
+        expect(unfiltered.results.length).toBeLessThan(50);
+        for (const r of unfiltered.results) if (r.provider === provider) offered.add(instant(r.date_time));
+      }
+      for (const slot of structured.slots) expect(offered.has(instant(slot.start)), slot.start).toBe(true);
     } finally {
       await sandbox.control.setQuirks({ idFilters: 'uuid' });
     }
