@@ -240,7 +240,7 @@ describe('find_spot', () => {
       expect(structured.notes.join(' ')).toMatch(/did not accept the provider filter/);
       // Independently: every returned time is one the unfiltered slot finder offers that provider
       // (asked day by day, so that no day's times fall past one answer's max_results).
-      const offered = new Set<string>();
+      const offered = new Set<number>();
       for (let day = 0; day <= 10; day += 1) {
         const date = addDays(la.today, day);
         const unfiltered = await rawGet<{ results: RawSlot[] }>(sandbox, `${practicePath()}/scheduling/find-spot/`, {
