@@ -171,6 +171,8 @@ export async function runMemorySoak(
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await runMemorySoak({ soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 1) });
+  // BENCH_NODE_FLAGS: flags for the server process, e.g. a heap cap (README, "Performance").
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const r = await runMemorySoak({ soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 1), nodeFlags });
   process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
