@@ -649,13 +649,23 @@ describe('refusals, in plain words with the API reasons', () => {
   }
 
   it('over an existing appointment', async () => {
-    const taken = (
-      await rawList<RawAppointment>(sandbox, `${P(la)}/scheduling/appointment/`, {
-        from: addDays(la.today, 2),
-        to: addDays(la.today, 9),
-        status: 'scheduled',
-      })
-    ).find((a) => a.provider && a.operatory && a.patient !== la.patients.timeline) as RawAppointment;
+    const range = { from: addDays(la.today, 2), to: addDays(la.today, 9) };
+    const all = await rawList<RawAppointment>(sandbox, `${P(la)}/scheduling/appointment/`, range);
+    // Not one that overlaps the patient's own appointments: that refusal (checked first) is another test's.
+    const span = (a: RawAppointment) => {
+      const start = DateTime.fromISO(a.date_time, { setZone: true }).toMillis();
+      return [start, start + a.duration_minutes * 60_000] as const;
+    };
+    const own = all.filter((a) => a.patient === la.patients.timeline).map(span);
+    const taken = all.find(
+      (a) =>
+        a.status === 'scheduled' &&
+        a.provider &&
+        a.operatory &&
+        a.patient !== la.patients.timeline &&
+        own.every(([start, end]) => span(a)[1] <= start || span(a)[0] >= end),
+    ) as RawAppointment;
+    expect(taken).toBeDefined();
     const proposal = {
       date_time: taken.date_time,
       duration_minutes: taken.duration_minutes,
