@@ -131,31 +131,15 @@ if (report.coldStart) {
     report.coldStart.ratio <= 1,
   );
 }
-const at50 = report.http?.find((h) => h.concurrency === 50)?.result;
-if (at50) {
-  const modern = Object.entries(at50.ratios).find(([leg]) => leg.includes('2026'))?.[1];
-  if (modern) {
-    target(
-      'HTTP throughput, 50 clients (in-process, bench/http.ts)',
-      '≥ 0.8× direct',
-      `×${modern.throughput}`,
-      modern.throughput >= 0.8,
-    );
-    target('HTTP p99, 50 clients (in-process, bench/http.ts)', '≤ 1.5× direct', `×${modern.p99}`, modern.p99 <= 1.5);
-  }
+/** The HTTP targets, on the 2026-07-28 leg of one run. */
+function httpTargets(label: string, result: HttpBenchResult | undefined): void {
+  const modern = Object.entries(result?.ratios ?? {}).find(([leg]) => leg.includes('2026'))?.[1];
+  if (!modern) return;
+  target(`HTTP throughput, ${label}`, '≥ 0.8× direct', `×${modern.throughput}`, modern.throughput >= 0.8);
+  target(`HTTP p99, ${label}`, '≤ 1.5× direct', `×${modern.p99}`, modern.p99 <= 1.5);
 }
-if (report.httpWithLatency) {
-  const modern = Object.entries(report.httpWithLatency.result.ratios).find(([leg]) => leg.includes('2026'))?.[1];
-  if (modern) {
-    target(
-      'HTTP throughput, 50 clients, 30 ms upstream',
-      '≥ 0.8× direct',
-      `×${modern.throughput}`,
-      modern.throughput >= 0.8,
-    );
-    target('HTTP p99, 50 clients, 30 ms upstream', '≤ 1.5× direct', `×${modern.p99}`, modern.p99 <= 1.5);
-  }
-}
+httpTargets('50 clients (in-process, bench/http.ts)', report.http?.find((h) => h.concurrency === 50)?.result);
+httpTargets('50 clients, 30 ms upstream', report.httpWithLatency?.result);
 if (report.memorySoak) {
   const m = report.memorySoak;
   target(
@@ -190,6 +174,21 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(RESULTS_DIR, 'report.md'), markdown(report));
 process.stdout.write(`${markdown(report)}\n[bench] written to bench/results/report.json and report.md\n`);
+
+/** One table row per leg of an HTTP run: req/s, p50, p99, errors and the ratios to the direct leg. */
+function legRows(result: HttpBenchResult): (string | number)[][] {
+  return result.legs.map((leg) => {
+    const ratio = result.ratios[leg.name];
+    return [
+      leg.name,
+      leg.throughputPerSec,
+      leg.p50Ms,
+      leg.p99Ms,
+      leg.errors,
+      ratio ? `×${ratio.throughput}, ×${ratio.p99}` : '—',
+    ];
+  });
+}
 
 function markdown(r: Report): string {
   const out: string[] = [
@@ -267,20 +266,7 @@ function markdown(r: Report): string {
     out.push(
       markdownTable(
         ['clients', 'leg', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs direct: req/s ×, p99 ×'],
-        r.http.flatMap((h) =>
-          h.result.legs.map((leg) => {
-            const ratio = h.result.ratios[leg.name];
-            return [
-              h.concurrency,
-              leg.name,
-              leg.throughputPerSec,
-              leg.p50Ms,
-              leg.p99Ms,
-              leg.errors,
-              ratio ? `×${ratio.throughput}, ×${ratio.p99}` : '—',
-            ];
-          }),
-        ),
+        r.http.flatMap((h) => legRows(h.result).map((row) => [h.concurrency, ...row])),
       ),
       '',
     );
@@ -289,20 +275,7 @@ function markdown(r: Report): string {
     const h = r.httpWithLatency;
     out.push('## HTTP throughput, find_spot, 50 clients, 30 ms upstream latency (both legs)', '');
     out.push(
-      markdownTable(
-        ['leg', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs direct: req/s ×, p99 ×'],
-        h.result.legs.map((leg) => {
-          const ratio = h.result.ratios[leg.name];
-          return [
-            leg.name,
-            leg.throughputPerSec,
-            leg.p50Ms,
-            leg.p99Ms,
-            leg.errors,
-            ratio ? `×${ratio.throughput}, ×${ratio.p99}` : '—',
-          ];
-        }),
-      ),
+      markdownTable(['leg', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs direct: req/s ×, p99 ×'], legRows(h.result)),
       '',
     );
   }

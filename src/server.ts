@@ -75,10 +75,15 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
 const extensions = new WeakMap<z.ZodObject, Map<string, z.ZodObject>>();
 
 function extendedWithPractice(schema: z.ZodObject, description: string): z.ZodObject {
-  const byDescription = extensions.get(schema) ?? new Map<string, z.ZodObject>();
-  extensions.set(schema, byDescription);
-  const extended =
-    byDescription.get(description) ?? schema.extend({ practice: z.string().min(1).max(200).describe(description) });
-  byDescription.set(description, extended);
+  let byDescription = extensions.get(schema);
+  if (!byDescription) {
+    byDescription = new Map();
+    extensions.set(schema, byDescription);
+  }
+  let extended = byDescription.get(description);
+  if (!extended) {
+    extended = schema.extend({ practice: z.string().min(1).max(200).describe(description) });
+    byDescription.set(description, extended);
+  }
   return extended;
 }

@@ -63,12 +63,11 @@ class RememberingZone extends IANAZone {
     const bucket = Math.floor(ts / 900_000);
     const known = this.offsets.get(bucket);
     if (known !== undefined) return known;
-    const value = super.offset(ts);
-    if (super.offset(bucket * 900_000) === value && super.offset(bucket * 900_000 + 899_999) === value) {
-      if (this.offsets.size >= 100_000) this.offsets.clear();
-      this.offsets.set(bucket, value);
-    }
-    return value;
+    const first = super.offset(bucket * 900_000);
+    if (super.offset(bucket * 900_000 + 899_999) !== first) return super.offset(ts);
+    if (this.offsets.size >= 100_000) this.offsets.clear();
+    this.offsets.set(bucket, first);
+    return first;
   }
 }
 
@@ -341,7 +340,6 @@ export function instantToLocalTime(value: string | number | Date, zone: string):
 }
 
 function toZoned(value: string | number | Date, zone: string): DateTime {
-  assertTimeZone(zone);
   const luxonZone = practiceZone(zone);
   if (typeof value === 'number') return DateTime.fromMillis(value, { zone: luxonZone });
   if (value instanceof Date) return DateTime.fromJSDate(value, { zone: luxonZone });

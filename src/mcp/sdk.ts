@@ -157,11 +157,17 @@ function converted(
   target: unknown,
   convert: () => unknown,
 ): Record<string, unknown> {
-  const bySchema = conversions.get(schema) ?? new Map<string, Record<string, unknown>>();
-  conversions.set(schema, bySchema);
+  let bySchema = conversions.get(schema);
+  if (!bySchema) {
+    bySchema = new Map();
+    conversions.set(schema, bySchema);
+  }
   const key = `${io}:${String(target)}`;
-  const json = bySchema.get(key) ?? (convert() as Record<string, unknown>);
-  bySchema.set(key, json);
+  let json = bySchema.get(key);
+  if (!json) {
+    json = convert() as Record<string, unknown>;
+    bySchema.set(key, json);
+  }
   return json;
 }
 
