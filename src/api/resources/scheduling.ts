@@ -71,7 +71,8 @@ export const APPOINTMENT_STATUSES = [
 export const FIND_SPOT_MAX_DATES = 90;
 export const FIND_SPOT_MAX_RESULTS = 50;
 const FIND_SPOT_DEFAULT_RESULTS = 20;
-const MAX_CONTINUATIONS = 3;
+/** Extra find-spot pages when rows had to be filtered here (a rejected or ignored id filter). */
+const MAX_CONTINUATIONS = 8;
 
 const ID_FILTER_NOTE =
   'it expects internal integer ids that no response exposes; the search ran without that filter and the results were filtered here';
@@ -152,11 +153,13 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     const providerIds = [...new Set(params.providerIds ?? [])];
     const operatoryIds = [...new Set(params.operatoryIds ?? [])];
     const dropped = new Set<string>();
+    let filteredHere = false;
 
     const baseQuery = (from: string): QueryInit => ({
       duration_minutes: params.durationMinutes,
       ...dateParamsFor('scheduling.findSpot', { from, to: range.to }),
-      max_results: maxResults,
+      // Filtering here discards most rows, so each page asks for as many as the API allows.
+      max_results: dropped.size > 0 || filteredHere ? FIND_SPOT_MAX_RESULTS : maxResults,
       provider: dropped.has('provider') || providerIds.length === 0 ? undefined : providerIds,
       operatory: dropped.has('operatory') || operatoryIds.length === 0 ? undefined : operatoryIds,
     });
@@ -165,13 +168,14 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     const fetchOnce = async (
       windowQuery: QueryInit,
       from: string,
-    ): Promise<{ slots: Slot[]; raw: number; ids: boolean }> => {
+    ): Promise<{ slots: Slot[]; full: boolean; ids: boolean }> => {
       for (;;) {
         try {
+          const query = { ...baseQuery(from), ...windowQuery };
           const res = await client.request({
             operation: 'scheduling.findSpot',
             params: { practice: practiceId },
-            query: { ...baseQuery(from), ...windowQuery },
+            query,
             signal: options?.signal,
           });
           const parsed = parseSlots(res.body, {
@@ -179,7 +183,8 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
             durationMinutes: params.durationMinutes,
             operation: 'scheduling.findSpot',
           });
-          return { slots: parsed.slots, raw: parsed.slots.length + parsed.unreadable, ids: parsed.hasProviderIds };
+          const raw = parsed.slots.length + parsed.unreadable;
+          return { slots: parsed.slots, full: raw >= Number(query.max_results), ids: parsed.hasProviderIds };
         } catch (error) {
           const rejected = rejectsFilter(error, ['provider', 'operatory']).filter((f) => !dropped.has(f));
           if (rejected.length === 0) throw error;
@@ -206,9 +211,12 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     let lastFull = false;
     let foreign = 0;
     let unverifiable = false;
+    /** The latest local date among the rows of the last search, kept or not: where the next page starts. */
+    let lastSeenDate = range.from;
+    const crowdedDates: string[] = [];
 
     const runSearch = async (from: string): Promise<void> => {
-      const batches: Array<{ slots: Slot[]; raw: number; ids: boolean }> = [];
+      const batches: Array<{ slots: Slot[]; full: boolean; ids: boolean }> = [];
       if (form === 'legacy') {
         batches.push(await fetchOnce(legacyWindowParams(windows[0]), from));
       } else if (form === 'availability_windows') {
@@ -235,29 +243,41 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       if (form === 'per_window') {
         for (const w of windows) batches.push(await fetchOnce(legacyWindowParams(w), from));
       }
-      lastFull = batches.some((b) => b.raw >= maxResults);
+      lastFull = batches.some((b) => b.full);
+      lastSeenDate = from;
       for (const b of batches) {
         if ((providerIds.length > 0 || operatoryIds.length > 0) && !b.ids) unverifiable = true;
         for (const slot of b.slots) {
+          if (slot.localDate > lastSeenDate) lastSeenDate = slot.localDate;
           if (keep(slot)) collected.push(slot);
           else foreign += 1;
         }
       }
+      if (foreign > 0) filteredHere = true;
       collected = sortAndDedupeSlots(collected);
     };
 
     await runSearch(range.from);
-    // When post-filtering removed rows from a full answer, continue from the last date seen
-    // (T6: re-issue with start_date = the last slot's local date) so the caller still gets up to
-    // maxResults matching times.
+    // When post-filtering removed rows from a full answer, continue from the last date the answer
+    // reached, kept or not (T6: re-issue with start_date = the last slot's local date), so the
+    // caller still gets up to maxResults matching times. A page that never left its first day
+    // cannot be continued by date: the next page starts the day after, and the answer says so.
+    let from = range.from;
     for (let i = 0; i < MAX_CONTINUATIONS && foreign > 0 && lastFull && collected.length < maxResults; i++) {
-      const last = collected[collected.length - 1];
-      const from = last ? last.localDate : range.from;
+      if (lastSeenDate > from) {
+        from = lastSeenDate;
+      } else {
+        crowdedDates.push(from);
+        from = addDays(from, 1);
+      }
       if (from > range.to) break;
-      const before = collected.length;
       foreign = 0;
       await runSearch(from);
-      if (collected.length === before && foreign === 0) break;
+    }
+    if (crowdedDates.length > 0) {
+      warnings.push(
+        `Some open times on ${crowdedDates.join(', ')} may be missing: the API returned more times for that day than one search can hold, and they had to be filtered here.`,
+      );
     }
     if (foreign > 0 && dropped.size === 0) {
       warnings.push(

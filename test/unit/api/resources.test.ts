@@ -164,6 +164,61 @@ describe('findSpot', () => {
     expect(result.warnings.join(' ')).toMatch(/outside the requested filters/);
   });
 
+  /** A find-spot upstream that rejects UUID provider filters and pages a fixed calendar by max_results. */
+  function pagedFindSpot(calendar: Record<string, { provider: string; count: number }>): Route {
+    return (req) => {
+      if (!req.path.endsWith('/find-spot/')) return undefined;
+      if (req.query.has('provider')) return { status: 400, json: { provider: ['A valid integer is required.'] } };
+      const from = req.query.get('start_date') ?? '';
+      const rows = Object.entries(calendar)
+        .filter(([date]) => date >= from)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .flatMap(([date, { provider, count }]) =>
+          Array.from({ length: count }, (_, i) => {
+            const minutes = 7 * 60 + i * 10;
+            const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+            return { date_time: `${date}T${hhmm}:00-07:00`, provider, operatory: 'o1' };
+          }),
+        );
+      return { json: { results: rows.slice(0, Number(req.query.get('max_results'))) } };
+    };
+  }
+
+  it('a dropped filter pages on past answers holding only other providers, asking for full pages', async () => {
+    await start(
+      pagedFindSpot({
+        '2026-05-13': { provider: 'other', count: 30 },
+        '2026-05-14': { provider: 'other', count: 30 },
+        '2026-05-15': { provider: 'other', count: 30 },
+        '2026-05-18': { provider: 'dana', count: 5 },
+      }),
+    );
+    const result = await api.scheduling.findSpot(P, { durationMinutes: 30, providerIds: ['dana'], maxResults: 3 });
+    expect(result.slots.map((s) => [s.providerId, s.localDate])).toEqual([
+      ['dana', '2026-05-18'],
+      ['dana', '2026-05-18'],
+      ['dana', '2026-05-18'],
+    ]);
+    const unfiltered = requestsTo('/scheduling/find-spot/').filter((r) => !r.query.has('provider'));
+    expect(unfiltered.map((r) => r.query.get('max_results'))).toEqual(unfiltered.map(() => '50'));
+    // Each page starts at the last date the previous one reached, so the search always moves on.
+    const starts = unfiltered.map((r) => r.query.get('start_date'));
+    expect(starts).toEqual(['2026-05-13', '2026-05-14', '2026-05-15']);
+    expect(result.warnings.join(' ')).not.toMatch(/may be missing: the API returned more times/);
+  });
+
+  it('a page that never leaves its first day moves to the next day and names the day that may miss times', async () => {
+    await start(
+      pagedFindSpot({
+        '2026-05-13': { provider: 'other', count: 60 },
+        '2026-05-14': { provider: 'dana', count: 2 },
+      }),
+    );
+    const result = await api.scheduling.findSpot(P, { durationMinutes: 30, providerIds: ['dana'] });
+    expect(result.slots.map((s) => s.localDate)).toEqual(['2026-05-14', '2026-05-14']);
+    expect(result.warnings.join(' ')).toMatch(/Some open times on 2026-05-13 may be missing/);
+  });
+
   it('other 400s are not swallowed', async () => {
     await start((req) =>
       req.path.endsWith('/find-spot/') ? { status: 400, json: { duration_minutes: ['Too long.'] } } : undefined,
