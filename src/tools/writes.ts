@@ -215,19 +215,26 @@ export async function checkSlot(
   }
   // Grouped by kind across the chairs tried: "every chair is already booked then", not one
   // line per chair.
-  const byCode = new Map<string, { issue: ValidationIssue; chairs: string[] }>();
+  // One chair can hold several issues of a kind (two appointments overlapping the time): the
+  // chair is named once and every distinct message of the API is kept.
+  const byCode = new Map<string, { issue: ValidationIssue; chairs: Set<string>; messages: Set<string> }>();
   for (const { chair, result } of results) {
     const blocking = result.issues.filter((i) => i.severity !== 'warning');
     for (const issue of blocking.length > 0 ? blocking : [{ code: null, severity: null, message: null }]) {
       const group = issue.code ?? `message:${issue.message ?? ''}`;
-      const entry = byCode.get(group) ?? { issue, chairs: [] };
-      entry.chairs.push(operatoryName(chair));
+      const entry = byCode.get(group) ?? { issue, chairs: new Set(), messages: new Set() };
+      entry.chairs.add(operatoryName(chair));
+      if (issue.message) entry.messages.add(issue.message);
       byCode.set(group, entry);
     }
   }
-  const everyChair = (chairs: string[]) => proposal.chairs.length > 1 && chairs.length === proposal.chairs.length;
-  const reasons = [...byCode.values()].map(({ issue, chairs }) =>
-    plainIssue(issue, who, everyChair(chairs) ? 'every chair' : chairs),
+  const everyChair = (chairs: Set<string>) => proposal.chairs.length > 1 && chairs.size === proposal.chairs.length;
+  const reasons = [...byCode.values()].map(({ issue, chairs, messages }) =>
+    plainIssue(
+      { code: issue.code, message: issue.message, alsoSaid: [...messages] },
+      who,
+      everyChair(chairs) ? 'every chair' : [...chairs],
+    ),
   );
   return { ok: false, reasons: reasons.slice(0, 6) };
 }
@@ -237,11 +244,16 @@ export async function checkSlot(
  * own text. `chairs`: the chairs it concerns, or 'every chair' tried.
  */
 export function plainIssue(
-  issue: Pick<ValidationIssue, 'code' | 'message'>,
+  issue: Pick<ValidationIssue, 'code' | 'message'> & { alsoSaid?: readonly string[] },
   provider: string,
   chairs: readonly string[] | 'every chair',
 ): string {
-  const said = quoteChartText(issue.message, 200);
+  const messages = [...new Set([issue.message, ...(issue.alsoSaid ?? [])])].filter((m): m is string => !!m);
+  const quoted = messages
+    .slice(0, 3)
+    .map((m) => quoteChartText(m, 200))
+    .filter((m): m is string => !!m);
+  const said = quoted.length > 0 ? quoted.join('"; "') : null;
   const all = chairs === 'every chair';
   const list = all ? '' : chairs.join(', ');
   const plain = (() => {
@@ -272,8 +284,15 @@ export function plainIssue(
 /** A 409/400 from a write, in plain words (the body's conflicts or field errors). */
 export function refusalReasons(error: Conflict | BadRequest, provider: string, chair: string | undefined): string[] {
   if (error instanceof Conflict) {
-    const reasons = error.conflicts.map((c) =>
-      plainIssue({ code: c.code ?? null, message: c.message ?? null }, provider, chair ? [chair] : []),
+    const byCode = new Map<string, { code: string | null; messages: string[] }>();
+    for (const c of error.conflicts) {
+      const key = c.code ?? `message:${c.message ?? ''}`;
+      const entry = byCode.get(key) ?? { code: c.code ?? null, messages: [] };
+      if (c.message) entry.messages.push(c.message);
+      byCode.set(key, entry);
+    }
+    const reasons = [...byCode.values()].map(({ code, messages }) =>
+      plainIssue({ code, message: messages[0] ?? null, alsoSaid: messages }, provider, chair ? [chair] : []),
     );
     return reasons.length > 0 ? reasons : ['it conflicts with another booking'];
   }

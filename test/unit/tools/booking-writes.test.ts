@@ -26,6 +26,7 @@ import {
   checkSlot,
   confirmBeforeWriting,
   parseStart,
+  refusalReasons,
   WriteOutcomeUnknown,
   writeOnce,
 } from '../../../src/tools/writes.js';
@@ -337,7 +338,50 @@ describe('checkSlot and candidate chairs', () => {
     );
     expect(result).toEqual({
       ok: false,
-      reasons: ['every chair is already booked then (Escape Dental: "Op 2 is already booked from 09:00.")'],
+      reasons: [
+        'every chair is already booked then (Escape Dental: "Op 2 is already booked from 09:00."; "Op 1 is already booked from 09:00.")',
+      ],
     });
+  });
+
+  it('names a chair once when two appointments overlap the time there, quoting both', async () => {
+    const result = await checkSlot(
+      validating({
+        op1: {
+          valid: false,
+          issues: [
+            {
+              code: 'operatory_conflict',
+              severity: 'error',
+              message: 'Operatory is already booked from 09:00 for 60 minutes.',
+            },
+            {
+              code: 'operatory_conflict',
+              severity: 'error',
+              message: 'Operatory is already booked from 10:00 for 60 minutes.',
+            },
+          ],
+        },
+      }),
+      { start, durationMinutes: 30, provider, chairs: [chairs[2] as Operatory] },
+    );
+    expect(result).toEqual({
+      ok: false,
+      reasons: [
+        'Op 1 is already booked then (Escape Dental: "Operatory is already booked from 09:00 for 60 minutes."; "Operatory is already booked from 10:00 for 60 minutes.")',
+      ],
+    });
+  });
+
+  it('a 409 listing two bookings in the chair is one reason quoting both, and other kinds stay separate', () => {
+    const conflict = new Conflict([
+      { code: 'operatory_conflict', appointment: 'a1', message: 'Operatory is already booked from 09:00.' },
+      { code: 'operatory_conflict', appointment: 'a2', message: 'Operatory is already booked from 10:00.' },
+      { code: 'provider_conflict', appointment: 'a3', message: 'Provider is busy from 09:30.' },
+    ]);
+    expect(refusalReasons(conflict, 'Dr. Synthetic', 'Op 1')).toEqual([
+      'Op 1 is already booked then (Escape Dental: "Operatory is already booked from 09:00."; "Operatory is already booked from 10:00.")',
+      'Dr. Synthetic already has an appointment then (Escape Dental: "Provider is busy from 09:30.")',
+    ]);
   });
 });
