@@ -1,7 +1,8 @@
 // Bundles the command-line entry (src/cli.ts) into dist/cli.js and a few chunks next to it, after
 // `tsc` has type-checked and emitted dist/. One file graph instead of hundreds of modules cuts a
 // cold start by about a third (spawn → first tools/list: ~470 → ~300 ms on this machine), and
-// undici without the parts the server never calls another ~35 ms (scripts/undici-slim.cjs); the
+// undici without the parts the server never calls another ~35 ms (scripts/undici-slim.cjs), and
+// tool schemas converted here rather than at start another ~35 ms; the
 // sandbox and the HTTP transport stay in chunks of their own, loaded only when used.
 // Chunks sit directly in dist/, at the depth of the files they replace, so paths relative to
 // import.meta.url (src/version.ts reads ../package.json) still resolve.
@@ -20,6 +21,12 @@ const slimUndici = {
   },
 };
 
+// The catalog's JSON Schemas, converted now from tsc's output rather than at every start
+// (src/mcp/preconverted.ts).
+const { CATALOG } = await import('../dist/tools/registry.js');
+const { preconvertSchemas } = await import('../dist/server.js');
+const preconverted = JSON.stringify(preconvertSchemas(CATALOG));
+
 const result = await build({
   entryPoints: ['src/cli.ts'],
   outdir: 'dist',
@@ -34,6 +41,7 @@ const result = await build({
   // CommonJS dependencies call require(); an ES module has none, so give the bundle one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);" },
   plugins: [slimUndici],
+  define: { __ESCAPE_PRECONVERTED_SCHEMAS__: preconverted },
   metafile: true,
   logLevel: 'warning',
 });

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { decideTool } from './gates/decision.js';
-import { type BuiltServer, buildMcpServer } from './mcp/sdk.js';
+import { PRECONVERTED, type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
+import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/invoke.js';
 import type { AnyToolDefinition } from './tools/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -39,11 +40,9 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       (practice) => decideTool(tool, deps.principal, practice, deps.gatesFor(practice)).allowed,
     );
 
-  const withPractice = (schema: z.ZodObject) =>
-    extendedWithPractice(
-      schema,
-      `Practice to act on, by name or id: ${available.map((p) => `"${p.name}"`).join(', ')}.`,
-    );
+  const practiceDescription = pinned
+    ? undefined
+    : `Practice to act on, by name or id: ${available.map((p) => `"${p.name}"`).join(', ')}.`;
 
   const built = buildMcpServer({
     name: PACKAGE_NAME,
@@ -54,12 +53,16 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: pinned ? tool.inputSchema : withPractice(tool.inputSchema),
+      inputSchema:
+        practiceDescription === undefined
+          ? tool.inputSchema
+          : extendedWithPractice(tool.inputSchema, practiceDescription),
       outputSchema: tool.outputSchema,
       annotations: tool.annotations,
       enabled: isListed(tool),
       execute: (args, round) => invokeTool(tool, args, deps, round),
       onInvalidInput: (args) => auditInvalidCall(tool, args, deps),
+      listedSchemas: preconvertedFor(PRECONVERTED, tool.name, practiceDescription),
     })),
   });
 
@@ -82,8 +85,29 @@ function extendedWithPractice(schema: z.ZodObject, description: string): z.ZodOb
   }
   let extended = byDescription.get(description);
   if (!extended) {
-    extended = schema.extend({ practice: z.string().min(1).max(200).describe(description) });
+    extended = schema.extend({ practice: practiceArgument(description) });
     byDescription.set(description, extended);
   }
   return extended;
+}
+
+function practiceArgument(description: string) {
+  return z.string().min(1).max(200).describe(description);
+}
+
+/** What `scripts/build-cli.mjs` bakes into the bundle (see mcp/preconverted.ts). */
+export function preconvertSchemas(tools: readonly AnyToolDefinition[]): PreconvertedSchemas {
+  const practice = listedJsonSchema(z.object({ practice: practiceArgument('-') }), 'input').properties as Record<
+    string,
+    Record<string, unknown>
+  >;
+  return {
+    tools: Object.fromEntries(
+      tools.map((tool) => [
+        tool.name,
+        { input: listedJsonSchema(tool.inputSchema, 'input'), output: listedJsonSchema(tool.outputSchema, 'output') },
+      ]),
+    ),
+    practiceArgument: practice.practice as Record<string, unknown>,
+  };
 }

@@ -35,6 +35,12 @@ export interface ToolRegistration {
   execute: (args: Record<string, unknown>, round: CallRound) => Promise<ToolCallOutcome>;
   /** The SDK refused the arguments before `execute` (schema validation): audit the attempt. */
   onInvalidInput?: (args: unknown) => void;
+  /**
+   * The JSON Schemas to advertise when they were converted ahead of time (the bundle converts the
+   * catalog at build time: zod's conversion was ~35 ms of a cold start). Same as converting the zod
+   * schemas here; tests compare the two.
+   */
+  listedSchemas?: { input?: Record<string, unknown>; output?: Record<string, unknown> };
 }
 
 export interface ServerSpec {
@@ -72,8 +78,8 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: compactJsonSchema(tool.inputSchema, tool.onInvalidInput),
-        outputSchema: compactJsonSchema(tool.outputSchema),
+        inputSchema: compactJsonSchema(tool.inputSchema, tool.onInvalidInput, tool.listedSchemas?.input),
+        outputSchema: compactJsonSchema(tool.outputSchema, undefined, tool.listedSchemas?.output),
         annotations: tool.annotations,
       },
       async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
@@ -141,12 +147,6 @@ function confirmationAnswer(responses: Record<string, unknown> | undefined): Con
   return parsed.success && parsed.data.confirm ? 'accepted' : 'declined';
 }
 
-/**
- * The same zod schema (same validation), advertised without the keywords that cost tokens and
- * tell a model nothing: `$schema` on every schema and `additionalProperties: false` on every
- * object (zod objects strip unknown keys instead of rejecting them, so advertising `false`
- * would not even be accurate for inputs).
- */
 // Tool definitions are module-level, but HTTP builds a server per request: converting every
 // schema to JSON Schema again on each request is work the answer never changes.
 const conversions = new WeakMap<z.ZodObject, Map<string, Record<string, unknown>>>();
@@ -171,25 +171,56 @@ function converted(
   return json;
 }
 
+/** The JSON Schema draft the SDK asks schemas for when it lists tools. */
+const LISTED_TARGET = 'draft-2020-12';
+
+/**
+ * The JSON Schema a tool advertises for a zod schema: zod's conversion without the keywords that
+ * cost tokens and tell a model nothing — `$schema` on every schema and `additionalProperties:
+ * false` on every object (zod objects strip unknown keys instead of rejecting them, so advertising
+ * `false` would not even be accurate for inputs) — and, for outputs, without `required` lists
+ * (which keys are always present is not worth repeating every property name).
+ */
+export function listedJsonSchema(
+  schema: z.ZodObject,
+  io: 'input' | 'output',
+  target: unknown = LISTED_TARGET,
+): Record<string, unknown> {
+  const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
+    Record<string, unknown>,
+    Record<string, unknown>
+  >['~standard'];
+  const options = { target } as Parameters<typeof standard.jsonSchema.input>[0];
+  return converted(schema, io, target, () =>
+    withoutNoise(
+      io === 'input' ? standard.jsonSchema.input(options) : standard.jsonSchema.output(options),
+      io === 'output',
+    ),
+  );
+}
+
+function withoutNoise(node: unknown, dropRequired: boolean): unknown {
+  if (Array.isArray(node)) return node.map((item) => withoutNoise(item, dropRequired));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
+    if (dropRequired && key === 'required' && Array.isArray(value)) continue;
+    out[key] = withoutNoise(value, dropRequired);
+  }
+  return out;
+}
+
+/** The zod schema (its validation), advertised as `listedJsonSchema` or as given ahead of time. */
 function compactJsonSchema(
   schema: z.ZodObject,
   onInvalid?: (value: unknown) => void,
+  listed?: Record<string, unknown>,
 ): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
   const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
     Record<string, unknown>,
     Record<string, unknown>
   >['~standard'];
-  const strip = (node: unknown, dropRequired: boolean): unknown => {
-    if (Array.isArray(node)) return node.map((item) => strip(item, dropRequired));
-    if (node === null || typeof node !== 'object') return node;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(node)) {
-      if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
-      if (dropRequired && key === 'required' && Array.isArray(value)) continue;
-      out[key] = strip(value, dropRequired);
-    }
-    return out;
-  };
   const validate: typeof standard.validate = onInvalid
     ? (value, options) => {
         const report = (result: Awaited<ReturnType<typeof standard.validate>>) => {
@@ -200,17 +231,15 @@ function compactJsonSchema(
         return result instanceof Promise ? result.then(report) : report(result);
       }
     : standard.validate;
+  const advertised = (io: 'input' | 'output', target: unknown) =>
+    listed && target === LISTED_TARGET ? listed : listedJsonSchema(schema, io, target);
   return {
     '~standard': {
       ...standard,
       validate,
       jsonSchema: {
-        input: (options) =>
-          converted(schema, 'input', options.target, () => strip(standard.jsonSchema.input(options), false)),
-        // Output schemas describe what comes back; which keys are always present is not worth
-        // the tokens of repeating every property name in a `required` list.
-        output: (options) =>
-          converted(schema, 'output', options.target, () => strip(standard.jsonSchema.output(options), true)),
+        input: (options) => advertised('input', options.target),
+        output: (options) => advertised('output', options.target),
       },
     },
   };

@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
-import { type Connection, connectStdio, type Era, startTestSandbox, textOf } from '../helpers/harness.js';
+import {
+  type Connection,
+  connectInProcess,
+  connectStdio,
+  type Era,
+  startTestSandbox,
+  textOf,
+} from '../helpers/harness.js';
 
 const CORE_TOOLS = ['claims_summary', 'find_spot', 'patient_timeline', 'production_report'];
 const tokens = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
@@ -61,6 +68,45 @@ describe.each(['modern', 'legacy'] as Era[])('stdio, %s era', (era) => {
       const size = tokens(result.content) + tokens(result.structuredContent);
       console.info(`[figures] ${name} default answer (${era}): ≈ ${size} tokens`);
       expect(size).toBeLessThan(4000);
+    }
+  });
+});
+
+describe('the built bundle lists what the source lists', () => {
+  // The bundle advertises JSON Schemas converted at build time (src/mcp/preconverted.ts); the
+  // server assembled from source converts its zod schemas when asked. Both must list the same.
+  it.each([
+    ['unpinned', undefined],
+    ['pinned', 'la'],
+  ] as const)('%s', async (_label, pin) => {
+    const practiceId = pin ? sandbox.fixtures.practices[pin].id : undefined;
+    const built = await connectStdio({
+      sandbox,
+      era: 'modern',
+      env: practiceId ? { ESCAPE_PRACTICE: practiceId } : {},
+    });
+    const fromSource = await connectInProcess({
+      sandbox,
+      era: 'modern',
+      argv: practiceId ? ['--practice', practiceId] : [],
+    });
+    try {
+      const [bundled, live] = await Promise.all([built.client.listTools(), fromSource.client.listTools()]);
+      expect(bundled.tools.length).toBeGreaterThan(3);
+      expect(bundled.tools).toEqual(live.tools);
+      const practiceArgument = (tool: (typeof bundled.tools)[number]) =>
+        (tool.inputSchema.properties as Record<string, unknown> | undefined)?.practice;
+      for (const tool of bundled.tools) {
+        if (pin) expect(practiceArgument(tool)).toBeUndefined();
+        else
+          expect(practiceArgument(tool)).toMatchObject({
+            type: 'string',
+            description: expect.stringContaining('Practice to act on'),
+          });
+      }
+    } finally {
+      await built.close();
+      await fromSource.close();
     }
   });
 });
