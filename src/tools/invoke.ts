@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EscapeApi } from '../api/port.js';
+import { isValidTimeZone } from '../domain/dates.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import { type Logger, writeAudit } from '../logger.js';
 import { type PracticeScope, resolvePractice } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
-import { ToolRefusedError } from './errors.js';
+import { ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 import type { ToolMemo } from './memo.js';
 import type {
   AnyToolDefinition,
@@ -74,6 +75,12 @@ export async function invokeTool(
     if (!decision.allowed) {
       log.info({ practiceId: practice.id, reason: decision.reason }, 'tool call refused by gate');
       throw new ToolRefusedError(decision.message);
+    }
+
+    if (!isValidTimeZone(practice.timezone)) {
+      throw new UnverifiableAnswerError(
+        `${practice.name} has no usable time zone in Escape Dental (${JSON.stringify(practice.timezone.slice(0, 64))} is not an IANA zone name such as America/New_York), so no date or time can be worked out for it. Ask an administrator to set the practice's time zone in Escape Dental.`,
+      );
     }
 
     deadline = AbortSignal.timeout(deps.toolTimeoutMs);

@@ -61,7 +61,9 @@ export function createPracticeResources(
       const practices: DiscoveredPractice[] = rows.map((p) => ({
         id: p.id,
         name: p.name ?? p.id,
-        timezone: p.timezone && isValidTimeZone(p.timezone) ? p.timezone : null,
+        // Checked when a tool first uses it (tools/invoke.ts), not here: the first zone check
+        // loads ICU's zone data (~25 ms), which a start-up need not wait for.
+        timezone: p.timezone?.trim() || null,
         isActive: p.is_active !== false,
       }));
       return { practices, source: 'accessible', warnings };
@@ -83,12 +85,7 @@ export function createPracticeResources(
       practices.push({
         id: m.practice_id,
         name: m.practice_name ?? m.practice_id,
-        timezone:
-          account.current_practice_id === m.practice_id &&
-          account.practice_timezone &&
-          isValidTimeZone(account.practice_timezone)
-            ? account.practice_timezone
-            : null,
+        timezone: account.current_practice_id === m.practice_id ? account.practice_timezone?.trim() || null : null,
         isActive: m.is_active !== false,
       });
     }

@@ -110,6 +110,29 @@ describe('invokeTool', () => {
     expect(ran).toBe(false);
   });
 
+  it('a practice whose time zone is not an IANA name: a clear error for that practice, the handler never runs, others still work', async () => {
+    let ran = 0;
+    const tool = echoTool({
+      handler: async (context) => {
+        ran += 1;
+        return { structured: { practice: context.practice.id }, summary: context.practice.name };
+      },
+    });
+    const odd: PracticeRef = {
+      id: '55555555-5555-4555-8555-555555555555',
+      name: 'Delta Dental',
+      timezone: 'Pacific Time',
+    };
+    const d = deps({ practices: scopeFor([A, odd]) });
+    const refused = await invokeTool(tool, { practice: odd.name }, d);
+    expect(refused.kind === 'error' && refused.text).toMatch(
+      /Delta Dental has no usable time zone in Escape Dental \("Pacific Time" is not an IANA zone name.*Ask an administrator/,
+    );
+    expect(ran).toBe(0);
+    expect(await invokeTool(tool, { practice: A.name }, d)).toMatchObject({ kind: 'ok' });
+    expect(ran).toBe(1);
+  });
+
   it('refuses at call time what the gates refuse, even if the client still lists the tool', async () => {
     const d = deps({
       gatesFor: (p) =>
