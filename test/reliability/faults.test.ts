@@ -127,12 +127,21 @@ describe('latency', () => {
     stacks.push(stack);
     const c = cases[0] as ToolCase;
     await call(stack, c); // the practice record is cached now: one upstream request per call
-    await withFaults({ path: c.route, latencyMs: 1_500 });
+    const slowSince = await withFaults({ path: c.route, latencyMs: 1_500 });
     const answer = await call(stack, c);
     expect(answer.isError).toBe(true);
     expect(answer.text).toMatch(/did not answer in time/);
     expect(answer.text).toMatch(RETRY_HINT);
     expect(stack.audits().at(-1)).toMatchObject({ tool: c.name, outcome: 'upstream_timeout', upstreamRequests: 3 });
+    // The sandbox finishes the three abandoned attempts 1.5 s after each began and logs them
+    // then: wait for them, so that they do not land in the next test's request counts.
+    await vi.waitFor(
+      async () => {
+        const finished = (await logged(slowSince, c.route)).filter((h) => h.durationMs >= 1_000);
+        expect(finished.length).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
   });
 });
 
