@@ -279,7 +279,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         `Some open times on ${crowdedDates.join(', ')} may be missing: the API returned more times for that day than one search can hold, and they had to be filtered here.`,
       );
     }
-    if (foreign > 0 && dropped.size === 0) {
+    if (filteredHere && dropped.size === 0) {
       warnings.push(
         'The API returned times outside the requested filters; they were removed here, so some open times may be missing.',
       );

@@ -164,11 +164,15 @@ describe('findSpot', () => {
     expect(result.warnings.join(' ')).toMatch(/outside the requested filters/);
   });
 
-  /** A find-spot upstream that rejects UUID provider filters and pages a fixed calendar by max_results. */
-  function pagedFindSpot(calendar: Record<string, { provider: string; count: number }>): Route {
+  /** A find-spot upstream that rejects (or ignores) UUID provider filters and pages a fixed calendar by max_results. */
+  function pagedFindSpot(
+    calendar: Record<string, { provider: string; count: number }>,
+    providerFilter: 'rejected' | 'ignored' = 'rejected',
+  ): Route {
     return (req) => {
       if (!req.path.endsWith('/find-spot/')) return undefined;
-      if (req.query.has('provider')) return { status: 400, json: { provider: ['A valid integer is required.'] } };
+      if (providerFilter === 'rejected' && req.query.has('provider'))
+        return { status: 400, json: { provider: ['A valid integer is required.'] } };
       const from = req.query.get('start_date') ?? '';
       const rows = Object.entries(calendar)
         .filter(([date]) => date >= from)
@@ -205,6 +209,20 @@ describe('findSpot', () => {
     const starts = unfiltered.map((r) => r.query.get('start_date'));
     expect(starts).toEqual(['2026-05-13', '2026-05-14', '2026-05-15']);
     expect(result.warnings.join(' ')).not.toMatch(/may be missing: the API returned more times/);
+  });
+
+  it('an ignored filter is reported even when only the first of several pages held other providers', async () => {
+    await start(
+      pagedFindSpot(
+        { '2026-05-13': { provider: 'other', count: 30 }, '2026-05-14': { provider: 'dana', count: 30 } },
+        'ignored',
+      ),
+    );
+    const result = await api.scheduling.findSpot(P, { durationMinutes: 30, providerIds: ['dana'] });
+    expect(result.slots).toHaveLength(20);
+    expect(result.slots.every((s) => s.providerId === 'dana')).toBe(true);
+    expect(requestsTo('/scheduling/find-spot/').length).toBeGreaterThan(1);
+    expect(result.warnings.join(' ')).toMatch(/outside the requested filters/);
   });
 
   it('a page that never leaves its first day moves to the next day and names the day that may miss times', async () => {
