@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { decideTool } from './gates/decision.js';
-import { PRECONVERTED, type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
+import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
 import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/invoke.js';
 import type { AnyToolDefinition } from './tools/types.js';
@@ -62,7 +62,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       enabled: isListed(tool),
       execute: (args, round) => invokeTool(tool, args, deps, round),
       onInvalidInput: (args) => auditInvalidCall(tool, args, deps),
-      listedSchemas: preconvertedFor(PRECONVERTED, tool.name, practiceDescription),
+      listedSchemas: preconvertedFor(tool.name, practiceDescription),
     })),
   });
 
@@ -97,10 +97,9 @@ function practiceArgument(description: string) {
 
 /** What `scripts/build-cli.mjs` bakes into the bundle (see mcp/preconverted.ts). */
 export function preconvertSchemas(tools: readonly AnyToolDefinition[]): PreconvertedSchemas {
-  const practice = listedJsonSchema(z.object({ practice: practiceArgument('-') }), 'input').properties as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const withPractice = listedJsonSchema(z.object({ practice: practiceArgument('-') }), 'input') as {
+    properties: { practice: Record<string, unknown> };
+  };
   return {
     tools: Object.fromEntries(
       tools.map((tool) => [
@@ -108,6 +107,6 @@ export function preconvertSchemas(tools: readonly AnyToolDefinition[]): Preconve
         { input: listedJsonSchema(tool.inputSchema, 'input'), output: listedJsonSchema(tool.outputSchema, 'output') },
       ]),
     ),
-    practiceArgument: practice.practice as Record<string, unknown>,
+    practiceArgument: withPractice.properties.practice,
   };
 }

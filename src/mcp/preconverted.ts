@@ -12,28 +12,35 @@ export interface PreconvertedSchemas {
 
 declare const __ESCAPE_PRECONVERTED_SCHEMAS__: PreconvertedSchemas | undefined;
 
-export const PRECONVERTED: PreconvertedSchemas | undefined =
+const PRECONVERTED: PreconvertedSchemas | undefined =
   typeof __ESCAPE_PRECONVERTED_SCHEMAS__ === 'undefined' ? undefined : __ESCAPE_PRECONVERTED_SCHEMAS__;
 
+type ListedSchemas = PreconvertedSchemas['tools'][string];
+
+// HTTP builds a server per request: the schemas with the practice argument are put together once
+// per tool and practice list, not on every request.
+const withPractice = new Map<string, ListedSchemas>();
+
 /** A tool's advertised schemas from the build-time conversion, with the `practice` argument when it takes one. */
-export function preconvertedFor(
-  schemas: PreconvertedSchemas | undefined,
-  tool: string,
-  practiceDescription: string | undefined,
-): { input: Record<string, unknown>; output: Record<string, unknown> } | undefined {
-  const converted = schemas?.tools[tool];
-  if (!schemas || !converted) return undefined;
-  if (practiceDescription === undefined) return converted;
-  const input = converted.input;
-  return {
-    input: {
-      ...input,
-      properties: {
-        ...(input.properties as Record<string, unknown> | undefined),
-        practice: { ...schemas.practiceArgument, description: practiceDescription },
+export function preconvertedFor(tool: string, practiceDescription: string | undefined): ListedSchemas | undefined {
+  const converted = PRECONVERTED?.tools[tool];
+  if (!PRECONVERTED || !converted || practiceDescription === undefined) return converted;
+  const key = `${tool}\u0000${practiceDescription}`;
+  let listed = withPractice.get(key);
+  if (!listed) {
+    const input = converted.input;
+    listed = {
+      input: {
+        ...input,
+        properties: {
+          ...(input.properties as Record<string, unknown> | undefined),
+          practice: { ...PRECONVERTED.practiceArgument, description: practiceDescription },
+        },
+        required: [...((input.required as string[] | undefined) ?? []), 'practice'],
       },
-      required: [...((input.required as string[] | undefined) ?? []), 'practice'],
-    },
-    output: converted.output,
-  };
+      output: converted.output,
+    };
+    withPractice.set(key, listed);
+  }
+  return listed;
 }

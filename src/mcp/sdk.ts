@@ -171,6 +171,13 @@ function converted(
   return json;
 }
 
+type StandardWithJson = StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>>['~standard'];
+
+/** zod 4 schemas carry Standard Schema with JSON Schema conversion (zod ≥ 4.2). */
+function standardOf(schema: z.ZodObject): StandardWithJson {
+  return schema['~standard'] as unknown as StandardWithJson;
+}
+
 /** The JSON Schema draft the SDK asks schemas for when it lists tools. */
 const LISTED_TARGET = 'draft-2020-12';
 
@@ -186,10 +193,7 @@ export function listedJsonSchema(
   io: 'input' | 'output',
   target: unknown = LISTED_TARGET,
 ): Record<string, unknown> {
-  const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
-    Record<string, unknown>,
-    Record<string, unknown>
-  >['~standard'];
+  const standard = standardOf(schema);
   const options = { target } as Parameters<typeof standard.jsonSchema.input>[0];
   return converted(schema, io, target, () =>
     withoutNoise(
@@ -217,10 +221,7 @@ function compactJsonSchema(
   onInvalid?: (value: unknown) => void,
   listed?: Record<string, unknown>,
 ): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
-  const standard = schema['~standard'] as unknown as StandardSchemaWithJSON<
-    Record<string, unknown>,
-    Record<string, unknown>
-  >['~standard'];
+  const standard = standardOf(schema);
   const validate: typeof standard.validate = onInvalid
     ? (value, options) => {
         const report = (result: Awaited<ReturnType<typeof standard.validate>>) => {

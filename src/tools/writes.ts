@@ -21,7 +21,7 @@ import {
   UpstreamTimeout,
   UpstreamUnavailable,
 } from '../api/errors.js';
-import type { Appointment, Operatory, Provider, ValidationIssue } from '../api/port.js';
+import type { Appointment, Operatory, Provider } from '../api/port.js';
 import { DateInputError, localOccurrences, parseWallTime, toPracticeIso } from '../domain/dates.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import { digest, writeLedger } from './idempotency.js';
@@ -210,46 +210,60 @@ export async function checkSlot(
   if (fit) {
     const warnings = fit.result.issues
       .filter((i) => i.severity === 'warning')
-      .map((i) => plainIssue(i, who, [operatoryName(fit.chair)]));
+      .map((i) =>
+        plainIssue({ code: i.code, messages: i.message ? [i.message] : [] }, who, [operatoryName(fit.chair)]),
+      );
     return { ok: true, operatory: fit.chair, warnings };
   }
   // Grouped by kind across the chairs tried: "every chair is already booked then", not one
   // line per chair.
-  // One chair can hold several issues of a kind (two appointments overlapping the time): the
-  // chair is named once and every distinct message of the API is kept.
-  const byCode = new Map<string, { issue: ValidationIssue; chairs: Set<string>; messages: Set<string> }>();
-  for (const { chair, result } of results) {
-    const blocking = result.issues.filter((i) => i.severity !== 'warning');
-    for (const issue of blocking.length > 0 ? blocking : [{ code: null, severity: null, message: null }]) {
-      const group = issue.code ?? `message:${issue.message ?? ''}`;
-      const entry = byCode.get(group) ?? { issue, chairs: new Set(), messages: new Set() };
-      entry.chairs.add(operatoryName(chair));
-      if (issue.message) entry.messages.add(issue.message);
-      byCode.set(group, entry);
-    }
-  }
-  const everyChair = (chairs: Set<string>) => proposal.chairs.length > 1 && chairs.size === proposal.chairs.length;
-  const reasons = [...byCode.values()].map(({ issue, chairs, messages }) =>
-    plainIssue(
-      { code: issue.code, message: issue.message, alsoSaid: [...messages] },
-      who,
-      everyChair(chairs) ? 'every chair' : [...chairs],
-    ),
+  const groups = groupByKind(
+    results.flatMap(({ chair, result }) => {
+      const blocking = result.issues.filter((i) => i.severity !== 'warning');
+      return (blocking.length > 0 ? blocking : [{ code: null, message: null }]).map((issue) => ({
+        ...issue,
+        chair: operatoryName(chair),
+      }));
+    }),
+  );
+  const everyChair = (chairs: string[]) => proposal.chairs.length > 1 && chairs.length === proposal.chairs.length;
+  const reasons = groups.map((group) =>
+    plainIssue(group, who, everyChair(group.chairs) ? 'every chair' : group.chairs),
   );
   return { ok: false, reasons: reasons.slice(0, 6) };
 }
 
 /**
- * One issue of validate-appointment (or of a 409 body) in plain words, followed by the API's
- * own text. `chairs`: the chairs it concerns, or 'every chair' tried.
+ * Issues of one kind together. One chair can hold several issues of a kind (two appointments
+ * overlapping the time): each chair is named once and every distinct message of the API kept.
+ */
+function groupByKind(
+  issues: readonly { code?: string | null; message?: string | null; chair?: string }[],
+): { code: string | null; messages: string[]; chairs: string[] }[] {
+  const groups = new Map<string, { code: string | null; messages: Set<string>; chairs: Set<string> }>();
+  for (const issue of issues) {
+    const key = issue.code ?? `message:${issue.message ?? ''}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { code: issue.code ?? null, messages: new Set(), chairs: new Set() };
+      groups.set(key, group);
+    }
+    if (issue.message) group.messages.add(issue.message);
+    if (issue.chair) group.chairs.add(issue.chair);
+  }
+  return [...groups.values()].map((g) => ({ code: g.code, messages: [...g.messages], chairs: [...g.chairs] }));
+}
+
+/**
+ * Issues of one kind from validate-appointment (or a 409 body) in plain words, followed by the
+ * API's own text (at most three messages). `chairs`: the chairs it concerns, or 'every chair' tried.
  */
 export function plainIssue(
-  issue: Pick<ValidationIssue, 'code' | 'message'> & { alsoSaid?: readonly string[] },
+  issue: { code: string | null; messages: readonly string[] },
   provider: string,
   chairs: readonly string[] | 'every chair',
 ): string {
-  const messages = [...new Set([issue.message, ...(issue.alsoSaid ?? [])])].filter((m): m is string => !!m);
-  const quoted = messages
+  const quoted = issue.messages
     .slice(0, 3)
     .map((m) => quoteChartText(m, 200))
     .filter((m): m is string => !!m);
@@ -284,16 +298,7 @@ export function plainIssue(
 /** A 409/400 from a write, in plain words (the body's conflicts or field errors). */
 export function refusalReasons(error: Conflict | BadRequest, provider: string, chair: string | undefined): string[] {
   if (error instanceof Conflict) {
-    const byCode = new Map<string, { code: string | null; messages: string[] }>();
-    for (const c of error.conflicts) {
-      const key = c.code ?? `message:${c.message ?? ''}`;
-      const entry = byCode.get(key) ?? { code: c.code ?? null, messages: [] };
-      if (c.message) entry.messages.push(c.message);
-      byCode.set(key, entry);
-    }
-    const reasons = [...byCode.values()].map(({ code, messages }) =>
-      plainIssue({ code, message: messages[0] ?? null, alsoSaid: messages }, provider, chair ? [chair] : []),
-    );
+    const reasons = groupByKind(error.conflicts).map((group) => plainIssue(group, provider, chair ? [chair] : []));
     return reasons.length > 0 ? reasons : ['it conflicts with another booking'];
   }
   const reasons = error.fieldErrors.flatMap((f) =>
