@@ -168,7 +168,14 @@ export function todayIn(zone: string, now?: number | Date): LocalDate {
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
-  return utcDate(date).plus({ days }).toISODate() as LocalDate;
+  // Calendar days carry no DST, so UTC midnight arithmetic is exact (and cheaper than luxon,
+  // which every find_spot call reached several times).
+  const result = new Date(localDateMs(date, 'date') + days * 86_400_000);
+  const year = result.getUTCFullYear();
+  if (!Number.isInteger(days) || year < 0 || year > 9999) {
+    return utcDate(date).plus({ days }).toISODate() as LocalDate;
+  }
+  return `${String(year).padStart(4, '0')}-${pad2(result.getUTCMonth() + 1)}-${pad2(result.getUTCDate())}`;
 }
 
 /** Whole days from `from` to `to` (to − from); 0 for the same date. */
@@ -327,6 +334,24 @@ function parseCommonInstant(text: string): DateTime | undefined {
 /** Any instant (ISO string with offset, epoch ms, Date) → ISO with the practice offset on that date. */
 export function toPracticeIso(value: string | number | Date, zone: string): string {
   return formatIsoWithOffset(toZoned(value, zone));
+}
+
+/** An instant read once in the practice zone: its ISO form with the practice offset, local date and wall time. */
+export interface PracticeInstant {
+  iso: string;
+  localDate: LocalDate;
+  /** `HH:MM` */
+  localTime: string;
+}
+
+/**
+ * `toPracticeIso`, `instantToLocalDate` and `instantToLocalTime` of one instant at the cost of
+ * one conversion: the date and time are read off the ISO form (`YYYY-MM-DDTHH:MM…`), which is
+ * what a list of slots needs for every item.
+ */
+export function toPracticeInstant(value: DateTime, zone: string): PracticeInstant {
+  const iso = formatIsoWithOffset(value.setZone(practiceZone(zone)));
+  return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
 }
 
 /** The practice-local calendar date of an instant (T8: a 23:30 LA appointment stays on its date). */

@@ -25,6 +25,7 @@ import {
   type JSONRPCMessage,
   type LegacyHttpHandler,
   legacyStatelessFallback,
+  type McpHandlerRequestOptions,
   type McpHttpHandler,
   type ServerEvent,
   type ServerEventBus,
@@ -120,6 +121,11 @@ function callerOf(authInfo: AuthInfo | undefined): CallerContext {
   return caller;
 }
 
+const requestOptions = (authInfo: AuthInfo | undefined, parsedBody: unknown): McpHandlerRequestOptions => ({
+  ...(authInfo ? { authInfo } : {}),
+  ...(parsedBody !== undefined ? { parsedBody } : {}),
+});
+
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
 }
@@ -188,7 +194,7 @@ export class McpHttpEndpoints {
       { maxRequestBodySize: options.maxBodyBytes },
     );
     this.node = toNodeHandler(
-      { fetch: (request, requestOptions) => this.route(request, requestOptions?.authInfo) },
+      { fetch: (request, options) => this.route(request, options) },
       { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError },
     );
   }
@@ -209,8 +215,19 @@ export class McpHttpEndpoints {
     return caller.calledTool !== undefined && !this.options.isListed(caller, caller.calledTool);
   }
 
-  /** POST, GET or DELETE /mcp, with the body already read (and size-checked) by the caller. */
-  handleMcp(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined, caller: CallerContext): Promise<void> {
+  /**
+   * POST, GET or DELETE /mcp, with the body already read (and size-checked) by the caller, and
+   * parsed when it is JSON: the parsed body is handed to the SDK so that neither the era
+   * routing nor the handler clones and re-reads the request (a body that is not JSON is left
+   * for the SDK to answer with its parse error).
+   */
+  handleMcp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer | undefined,
+    parsedBody: unknown,
+    caller: CallerContext,
+  ): Promise<void> {
     const replay: NodeIncomingMessageLike = {
       method: req.method,
       url: req.url,
@@ -220,17 +237,22 @@ export class McpHttpEndpoints {
         if (body && body.length > 0) yield body;
       },
     };
-    return currentCaller.run(caller, () => this.node(replay, res));
+    return currentCaller.run(caller, () => this.node(replay, res, parsedBody));
   }
 
-  private async route(request: Request, authInfo: AuthInfo | undefined): Promise<Response> {
-    if (await isLegacyRequest(request, undefined, { maxRequestBodySize: this.options.maxBodyBytes })) {
-      return this.legacySession(request, authInfo);
+  private async route(request: Request, options: McpHandlerRequestOptions | undefined): Promise<Response> {
+    const { authInfo, parsedBody } = options ?? {};
+    if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.options.maxBodyBytes })) {
+      return this.legacySession(request, authInfo, parsedBody);
     }
-    return this.modern.fetch(request, authInfo ? { authInfo } : {});
+    return this.modern.fetch(request, requestOptions(authInfo, parsedBody));
   }
 
-  private async legacySession(request: Request, authInfo: AuthInfo | undefined): Promise<Response> {
+  private async legacySession(
+    request: Request,
+    authInfo: AuthInfo | undefined,
+    parsedBody: unknown,
+  ): Promise<Response> {
     const caller = callerOf(authInfo);
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
@@ -247,20 +269,13 @@ export class McpHttpEndpoints {
       }
       session.lastSeen = Date.now();
       if (request.method === 'POST' && this.callsHiddenTool(caller)) {
-        return this.legacyOneShot(request, authInfo ? { authInfo } : {});
+        return this.legacyOneShot(request, requestOptions(authInfo, parsedBody));
       }
-      const response = await session.transport.handleRequest(request, authInfo ? { authInfo } : {});
+      const response = await session.transport.handleRequest(request, requestOptions(authInfo, parsedBody));
       return request.method === 'GET' ? this.countedStream(session, request, response) : response;
     }
 
-    const body: unknown =
-      request.method === 'POST'
-        ? await request
-            .clone()
-            .json()
-            .catch(() => undefined)
-        : undefined;
-    if (!isInitializeRequest(body)) {
+    if (!isInitializeRequest(request.method === 'POST' ? parsedBody : undefined)) {
       return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
     }
     if (this.closing) return jsonRpcError(503, -32000, 'The server is shutting down', { 'retry-after': '5' });
@@ -299,7 +314,7 @@ export class McpHttpEndpoints {
       }
     };
     await server.server.connect(transport);
-    return transport.handleRequest(request, authInfo ? { authInfo } : {});
+    return transport.handleRequest(request, requestOptions(authInfo, parsedBody));
   }
 
   /** GET /sse: opens a legacy HTTP+SSE session; its messages arrive on `messagesPath?sessionId=…`. */

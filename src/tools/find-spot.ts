@@ -266,7 +266,7 @@ function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: 
   return {
     start: start.toISO({ suppressMilliseconds: true }) as string,
     end: end.toISO({ suppressMilliseconds: true }) as string,
-    weekday: start.toFormat('ccc'),
+    weekday: WEEKDAY_LABELS[start.weekday - 1] as string,
     ...(provider && slot.providerId ? { provider, provider_id: slot.providerId } : {}),
     ...(operatory && slot.operatoryId ? { operatory, operatory_id: slot.operatoryId } : {}),
   };

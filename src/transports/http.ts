@@ -364,8 +364,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
 
     // GET streams and subscriptions/listen stay open until the client leaves: not "in flight".
     const longLived = method === 'GET' || exchange.rpc === 'subscriptions/listen';
-    if (longLived) await endpoints.handleMcp(req, res, body, caller);
-    else await inFlight.track(() => endpoints.handleMcp(req, res, body, caller));
+    if (longLived) await endpoints.handleMcp(req, res, body, message, caller);
+    else await inFlight.track(() => endpoints.handleMcp(req, res, body, message, caller));
   }
 
   const server = createHttpServer((req, res) => {

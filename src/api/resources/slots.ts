@@ -7,13 +7,12 @@
  * Times are returned in the practice's offset (datetimes=utc quirk, T8).
  */
 import {
-  instantToLocalDate,
-  instantToLocalTime,
   isLocalDate,
   type LocalDate,
   localToInstant,
+  type PracticeInstant,
   parseInstant,
-  toPracticeIso,
+  toPracticeInstant,
 } from '../../domain/dates.js';
 import { InvalidResponse } from '../errors.js';
 import type { Slot } from '../port.js';
@@ -59,15 +58,15 @@ export function slotList(body: unknown): { items: unknown[]; date: LocalDate | u
   return undefined;
 }
 
-function toInstantIso(raw: string, dateHint: LocalDate | undefined, zone: string): string | undefined {
+function toInstant(raw: string, dateHint: LocalDate | undefined, zone: string): PracticeInstant | undefined {
   const text = raw.trim();
   try {
     if (/^\d{1,2}:\d{2}(:\d{2})?$/.test(text)) {
       if (!dateHint) return undefined;
       // A wall time in a DST gap is not a slot (§8.2.4): localToInstant throws, we skip it.
-      return toPracticeIso(localToInstant(dateHint, text, zone).toMillis(), zone);
+      return toPracticeInstant(localToInstant(dateHint, text, zone), zone);
     }
-    return toPracticeIso(parseInstant(text, zone).toMillis(), zone);
+    return toPracticeInstant(parseInstant(text, zone), zone);
   } catch {
     return undefined;
   }
@@ -97,31 +96,31 @@ export function parseSlots(
   let hasProviderIds = false;
   let hasOperatoryIds = false;
   for (const item of list.items) {
-    let startIso: string | undefined;
+    let start: PracticeInstant | undefined;
     let providerId: string | null = null;
     let operatoryId: string | null = null;
     let duration = options.durationMinutes;
     if (typeof item === 'string') {
-      startIso = toInstantIso(item, options.date ?? list.date, options.zone);
+      start = toInstant(item, options.date ?? list.date, options.zone);
     } else if (isObject(item)) {
       const raw = firstString(item, START_KEYS);
       const itemDate = typeof item.date === 'string' && isLocalDate(item.date) ? item.date : undefined;
-      if (raw !== undefined) startIso = toInstantIso(raw, itemDate ?? options.date ?? list.date, options.zone);
+      if (raw !== undefined) start = toInstant(raw, itemDate ?? options.date ?? list.date, options.zone);
       providerId = firstString(item, PROVIDER_KEYS) ?? null;
       operatoryId = firstString(item, OPERATORY_KEYS) ?? null;
       const d = item.duration_minutes ?? item.duration;
       if (typeof d === 'number' && Number.isInteger(d) && d > 0) duration = d;
     }
-    if (!startIso) {
+    if (!start) {
       unreadable += 1;
       continue;
     }
     if (providerId !== null) hasProviderIds = true;
     if (operatoryId !== null) hasOperatoryIds = true;
     slots.push({
-      start: startIso,
-      localDate: instantToLocalDate(startIso, options.zone),
-      localTime: instantToLocalTime(startIso, options.zone),
+      start: start.iso,
+      localDate: start.localDate,
+      localTime: start.localTime,
       providerId,
       operatoryId,
       durationMinutes: duration,

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
@@ -21,6 +22,7 @@ import {
   resolvePeriod,
   templateDayToFindSpotDay,
   todayIn,
+  toPracticeInstant,
   toPracticeIso,
   validateDateRange,
 } from '../../../src/domain/dates.js';
@@ -44,6 +46,21 @@ describe('calendar dates', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(diffDays('2026-03-01', '2026-03-31')).toBe(30);
     expect(diffDays('2026-11-01', '2026-11-02')).toBe(1);
+  });
+
+  it('adds days exactly as a calendar does (property, against luxon)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1900-01-01T00:00:00Z'), max: Date.parse('2200-12-31T00:00:00Z') }),
+        fc.integer({ min: -40_000, max: 40_000 }),
+        (ms, days) => {
+          const date = DateTime.fromMillis(ms, { zone: 'UTC' }).toISODate() as string;
+          const expected = DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate();
+          expect(addDays(date, days)).toBe(expected);
+          expect(diffDays(date, addDays(date, days))).toBe(days);
+        },
+      ),
+    );
   });
 
   it('validates ranges: reversed, impossible and too long', () => {
@@ -117,6 +134,23 @@ describe('DST: local wall time → instant', () => {
     expect(toPracticeIso('2026-03-09T17:00:00Z', LA)).toBe('2026-03-09T10:00:00-07:00');
     expect(toPracticeIso(Date.parse('2026-11-01T09:30:00Z'), LA)).toBe('2026-11-01T01:30:00-08:00');
     expect(toPracticeIso('2026-04-22T12:15:00Z', NY)).toBe('2026-04-22T08:15:00-04:00');
+  });
+
+  it('reads an instant once into the same ISO form, local date and wall time as the separate helpers', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2020-01-01T00:00:00Z'), max: Date.parse('2035-12-31T00:00:00Z') }),
+        fc.constantFrom(LA, NY, 'Pacific/Auckland', 'Asia/Kolkata', 'UTC'),
+        (ms, zone) => {
+          const once = toPracticeInstant(DateTime.fromMillis(ms, { zone: 'UTC' }), zone);
+          expect(once).toEqual({
+            iso: toPracticeIso(ms, zone),
+            localDate: instantToLocalDate(ms, zone),
+            localTime: instantToLocalTime(ms, zone),
+          });
+        },
+      ),
+    );
   });
 
   it('parses offset datetimes; naive ones only with a zone', () => {
