@@ -189,7 +189,7 @@ export function compareLocalDates(a: LocalDate, b: LocalDate): number {
 
 /** ISO weekday of a calendar date: 1=Monday … 7=Sunday. */
 export function isoWeekday(date: LocalDate): number {
-  return utcDate(date).weekday;
+  return ((new Date(localDateMs(date, 'date')).getUTCDay() + 6) % 7) + 1;
 }
 
 // T7: schedule templates number weekdays 0=Sunday…6=Saturday (L1220); find-spot's days_of_week
@@ -333,7 +333,32 @@ function parseCommonInstant(text: string): DateTime | undefined {
 
 /** Any instant (ISO string with offset, epoch ms, Date) → ISO with the practice offset on that date. */
 export function toPracticeIso(value: string | number | Date, zone: string): string {
-  return formatIsoWithOffset(toZoned(value, zone));
+  const ms = typeof value === 'number' ? value : value instanceof Date ? value.getTime() : undefined;
+  return ms === undefined ? formatIsoWithOffset(toZoned(value, zone)) : formatInPracticeZone(ms, zone);
+}
+
+/**
+ * What `DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })` writes, by
+ * arithmetic over the zone's remembered offset: building and formatting a DateTime per instant
+ * was the largest cost left in find_spot (a start and an end for every slot). An offset that is
+ * not whole minutes (local mean time before 1900) or a year outside 0–9999 goes to luxon.
+ */
+function formatInPracticeZone(ms: number, zone: string): string {
+  const luxonZone = practiceZone(zone);
+  const offset = Number.isFinite(ms) ? luxonZone.offset(ms) : Number.NaN;
+  const local = new Date(ms + offset * 60_000);
+  const year = local.getUTCFullYear();
+  if (!Number.isInteger(offset) || !(year >= 0 && year <= 9999)) {
+    return formatIsoWithOffset(DateTime.fromMillis(ms, { zone: luxonZone }));
+  }
+  const millis = local.getUTCMilliseconds();
+  const abs = Math.abs(offset);
+  return (
+    `${String(year).padStart(4, '0')}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())}` +
+    `T${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}:${pad2(local.getUTCSeconds())}` +
+    `${millis === 0 ? '' : `.${String(millis).padStart(3, '0')}`}` +
+    `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`
+  );
 }
 
 /** An instant read once in the practice zone: its ISO form with the practice offset, local date and wall time. */
@@ -350,7 +375,7 @@ export interface PracticeInstant {
  * what a list of slots needs for every item.
  */
 export function toPracticeInstant(value: DateTime, zone: string): PracticeInstant {
-  const iso = formatIsoWithOffset(value.setZone(practiceZone(zone)));
+  const iso = formatInPracticeZone(value.toMillis(), zone);
   return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
-import { addDays, diffDays, parseInstant, practiceZone, todayIn } from '../domain/dates.js';
+import { addDays, diffDays, isoWeekday, parseInstant, todayIn, toPracticeIso } from '../domain/dates.js';
 import { parseTimeOfDay } from '../domain/time-of-day.js';
 import { lengthOfAppointmentType } from './appointment-types.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
@@ -259,14 +259,17 @@ async function nameLookup(context: ToolContext): Promise<NameLookup> {
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
-  const start = parseInstant(slot.start).setZone(practiceZone(zone));
-  const end = start.plus({ minutes: durationMinutes });
+  const startMs = parseInstant(slot.start).toMillis();
+  // The end is the start plus the visit's length in elapsed time: across a DST change it carries
+  // the new offset (toPracticeIso works the offset out for its own instant).
+  const start = toPracticeIso(startMs, zone);
+  const end = toPracticeIso(startMs + durationMinutes * 60_000, zone);
   const provider = names.provider(slot.providerId);
   const operatory = names.operatory(slot.operatoryId);
   return {
-    start: start.toISO({ suppressMilliseconds: true }) as string,
-    end: end.toISO({ suppressMilliseconds: true }) as string,
-    weekday: WEEKDAY_LABELS[start.weekday - 1] as string,
+    start,
+    end,
+    weekday: WEEKDAY_LABELS[isoWeekday(start.slice(0, 10)) - 1] as string,
     ...(provider && slot.providerId ? { provider, provider_id: slot.providerId } : {}),
     ...(operatory && slot.operatoryId ? { operatory, operatory_id: slot.operatoryId } : {}),
   };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import {
   addDays,
@@ -46,6 +46,18 @@ describe('calendar dates', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(diffDays('2026-03-01', '2026-03-31')).toBe(30);
     expect(diffDays('2026-11-01', '2026-11-02')).toBe(1);
+  });
+
+  it('names the ISO weekday of any date as luxon does (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1800-01-01T00:00:00Z'), max: Date.parse('2200-12-31T00:00:00Z') }),
+        (ms) => {
+          const date = DateTime.fromMillis(ms, { zone: 'UTC' });
+          expect(isoWeekday(date.toISODate() as string)).toBe(date.weekday);
+        },
+      ),
+    );
   });
 
   it('adds days exactly as a calendar does (property, against luxon)', () => {
@@ -134,6 +146,35 @@ describe('DST: local wall time → instant', () => {
     expect(toPracticeIso('2026-03-09T17:00:00Z', LA)).toBe('2026-03-09T10:00:00-07:00');
     expect(toPracticeIso(Date.parse('2026-11-01T09:30:00Z'), LA)).toBe('2026-11-01T01:30:00-08:00');
     expect(toPracticeIso('2026-04-22T12:15:00Z', NY)).toBe('2026-04-22T08:15:00-04:00');
+  });
+
+  it('writes an instant with the practice offset exactly as luxon does (property, odd offsets and old dates included)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1850-01-01T00:00:00Z'), max: Date.parse('2100-12-31T00:00:00Z') }),
+        fc.constantFrom(
+          LA,
+          NY,
+          'UTC',
+          'Pacific/Chatham',
+          'Asia/Kathmandu',
+          'America/St_Johns',
+          'Africa/Monrovia',
+          'Europe/Amsterdam',
+          'Australia/Lord_Howe',
+        ),
+        fc.boolean(),
+        (ms, zone, wholeSecond) => {
+          const instant = wholeSecond ? ms - (ms % 1000) : ms;
+          const expected = DateTime.fromMillis(instant, { zone: IANAZone.create(zone) }).toISO({
+            suppressMilliseconds: true,
+          });
+          expect(toPracticeIso(instant, zone)).toBe(expected);
+          expect(toPracticeIso(new Date(instant), zone)).toBe(expected);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
   });
 
   it('reads an instant once into the same ISO form, local date and wall time as the separate helpers', () => {
