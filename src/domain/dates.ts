@@ -293,8 +293,8 @@ export function parseInstant(value: string, zoneForNaive?: string): DateTime {
     }
     throw new DateInputError(`"${String(value)}" is not a datetime with a timezone offset.`, 'invalid_instant');
   }
-  const fast = parseCommonInstant(text);
-  if (fast) return fast;
+  const fast = commonInstant(text);
+  if (fast) return DateTime.fromMillis(fast.ms, { zone: FixedOffsetZone.instance(fast.offset) });
   const dt = DateTime.fromISO(text, { setZone: true });
   if (!dt.isValid) throw new DateInputError(`"${value}" is not a valid ISO 8601 datetime.`, 'invalid_instant');
   return dt;
@@ -303,12 +303,18 @@ export function parseInstant(value: string, zoneForNaive?: string): DateTime {
 const COMMON_INSTANT_RE =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:([zZ])|([+-])(\d{2}):(\d{2}))$/;
 
+/** `parseInstant(value, zoneForNaive).toMillis()`, without building a DateTime for the common shape. */
+export function parseInstantMs(value: string, zoneForNaive?: string): number {
+  const fast = typeof value === 'string' ? commonInstant(value.trim()) : undefined;
+  return fast ? fast.ms : parseInstant(value, zoneForNaive).toMillis();
+}
+
 /**
  * The shape the API and find_spot write (`2026-12-14T09:00:00-08:00`), read with arithmetic:
- * luxon's ISO parser was the largest remaining cost per slot. The same DateTime as
+ * luxon's ISO parser was the largest remaining cost per slot. The same instant and offset as
  * `DateTime.fromISO(text, { setZone: true })`; anything else (or any doubt) goes to luxon.
  */
-function parseCommonInstant(text: string): DateTime | undefined {
+function commonInstant(text: string): { ms: number; offset: number } | undefined {
   const m = COMMON_INSTANT_RE.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
@@ -328,7 +334,7 @@ function parseCommonInstant(text: string): DateTime | undefined {
   const check = new Date(wall);
   if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
   const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
-  return DateTime.fromMillis(wall - offset * 60_000, { zone: FixedOffsetZone.instance(offset) });
+  return { ms: wall - offset * 60_000, offset };
 }
 
 /** Any instant (ISO string with offset, epoch ms, Date) → ISO with the practice offset on that date. */
@@ -374,8 +380,8 @@ export interface PracticeInstant {
  * one conversion: the date and time are read off the ISO form (`YYYY-MM-DDTHH:MM…`), which is
  * what a list of slots needs for every item.
  */
-export function toPracticeInstant(value: DateTime, zone: string): PracticeInstant {
-  const iso = formatInPracticeZone(value.toMillis(), zone);
+export function toPracticeInstant(ms: number, zone: string): PracticeInstant {
+  const iso = formatInPracticeZone(ms, zone);
   return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
 }
 

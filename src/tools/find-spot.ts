@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
-import { addDays, diffDays, isoWeekday, parseInstant, todayIn, toPracticeIso } from '../domain/dates.js';
+import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../domain/dates.js';
 import { parseTimeOfDay } from '../domain/time-of-day.js';
 import { lengthOfAppointmentType } from './appointment-types.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
@@ -259,7 +259,7 @@ async function nameLookup(context: ToolContext): Promise<NameLookup> {
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
-  const startMs = parseInstant(slot.start).toMillis();
+  const startMs = parseInstantMs(slot.start);
   // The end is the start plus the visit's length in elapsed time: across a DST change it carries
   // the new offset (toPracticeIso works the offset out for its own instant).
   const start = toPracticeIso(startMs, zone);

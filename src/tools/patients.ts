@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NotFound } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
-import { instantToLocalDate, parseInstant, toPracticeIso } from '../domain/dates.js';
+import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
 import { checkedDate, localDateArgument } from './shared.js';
@@ -165,7 +165,7 @@ export async function visitsOf(context: ToolContext, patientId: string): Promise
     if (!when) continue;
     let startMs: number;
     try {
-      startMs = parseInstant(when, zone).toMillis();
+      startMs = parseInstantMs(when, zone);
     } catch {
       continue;
     }

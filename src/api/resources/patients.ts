@@ -6,7 +6,7 @@
  * A multi-token name that finds nothing upstream is retried with its longest token. The timeline
  * has no date filters (T29): it is walked newest-first until past `since`.
  */
-import { instantToLocalDate, isLocalDate, parseInstant, parseLocalDate } from '../../domain/dates.js';
+import { instantToLocalDate, isLocalDate, parseInstantMs, parseLocalDate } from '../../domain/dates.js';
 import {
   normalizePersonName,
   normalizePhoneDigits,
@@ -179,7 +179,7 @@ export function toTimelineEvent(row: unknown, zone: string): TimelineEvent | nul
     if (isLocalDate(date)) localDate = date;
     else {
       try {
-        localDate = instantToLocalDate(parseInstant(date, zone).toMillis(), zone);
+        localDate = instantToLocalDate(parseInstantMs(date, zone), zone);
       } catch {
         localDate = null;
       }

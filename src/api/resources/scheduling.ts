@@ -20,6 +20,7 @@ import {
   isoWeekday,
   isoWeekdayToFindSpotDay,
   parseInstant,
+  parseInstantMs,
   parseLocalDate,
   todayIn,
   toPracticeIso,
@@ -109,7 +110,7 @@ function rejectsFilter(error: unknown, fields: readonly string[]): string[] {
 export function normalizeAppointment(appointment: Appointment, zone: string): Appointment {
   if (typeof appointment.date_time !== 'string') return appointment;
   try {
-    return { ...appointment, date_time: toPracticeIso(parseInstant(appointment.date_time, zone).toMillis(), zone) };
+    return { ...appointment, date_time: toPracticeIso(parseInstantMs(appointment.date_time, zone), zone) };
   } catch {
     return appointment;
   }
@@ -392,7 +393,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       if (typeof a.date_time !== 'string') return false;
       let localDate: string;
       try {
-        localDate = instantToLocalDate(parseInstant(a.date_time, zone).toMillis(), zone);
+        localDate = instantToLocalDate(parseInstantMs(a.date_time, zone), zone);
       } catch {
         return false;
       }

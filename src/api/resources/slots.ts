@@ -11,7 +11,7 @@ import {
   type LocalDate,
   localToInstant,
   type PracticeInstant,
-  parseInstant,
+  parseInstantMs,
   toPracticeInstant,
 } from '../../domain/dates.js';
 import { InvalidResponse } from '../errors.js';
@@ -64,9 +64,9 @@ function toInstant(raw: string, dateHint: LocalDate | undefined, zone: string): 
     if (/^\d{1,2}:\d{2}(:\d{2})?$/.test(text)) {
       if (!dateHint) return undefined;
       // A wall time in a DST gap is not a slot (§8.2.4): localToInstant throws, we skip it.
-      return toPracticeInstant(localToInstant(dateHint, text, zone), zone);
+      return toPracticeInstant(localToInstant(dateHint, text, zone).toMillis(), zone);
     }
-    return toPracticeInstant(parseInstant(text, zone), zone);
+    return toPracticeInstant(parseInstantMs(text, zone), zone);
   } catch {
     return undefined;
   }

@@ -1,12 +1,13 @@
 /**
  * parseInstant reads the common `YYYY-MM-DDTHH:MM[:SS[.mmm]](Z|±HH:MM)` shape with arithmetic (a
  * performance change): it must return exactly what luxon's `fromISO(…, { setZone: true })`
- * returns — same instant, same offset, same zone name — and refuse what luxon refuses.
+ * returns — same instant, same offset, same zone name — and refuse what luxon refuses; so must
+ * parseInstantMs, its instant alone.
  */
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from '../../../src/domain/dates.js';
+import { parseInstant, parseInstantMs } from '../../../src/domain/dates.js';
 
 const two = (n: number) => String(n).padStart(2, '0');
 
@@ -29,10 +30,12 @@ describe('parseInstant', () => {
           const expected = DateTime.fromISO(text, { setZone: true });
           if (!expected.isValid) {
             expect(() => parseInstant(text), text).toThrow();
+            expect(() => parseInstantMs(text), text).toThrow();
             return;
           }
           const actual = parseInstant(text);
           expect(actual.toMillis(), text).toBe(expected.toMillis());
+          expect(parseInstantMs(text), text).toBe(expected.toMillis());
           expect(actual.offset, text).toBe(expected.offset);
           expect(actual.zoneName, text).toBe(expected.zoneName);
           expect(actual.toISO(), text).toBe(expected.toISO());
