@@ -49,6 +49,23 @@ export interface MemorySoakResult {
   };
 }
 
+/**
+ * Whether RSS grew over the soak, read from its series (one sample 1 s in, then every 30 s, the
+ * last at the end). The first minute is warm-up: the soak starts right after an idle spell in
+ * which V8 may have given heap back (one run started at 111 MB and stood at 280 MB 30 s later,
+ * then stayed flat), so growth is the mean of the last third of the later samples minus the mean
+ * of their first third. A soak too short for that compares the end with the 31 s sample.
+ */
+export function soakTrend(series: readonly number[]): { fromMb: number; toMb: number; growthMb: number } {
+  const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+  const settled = series.length >= 5 ? series.slice(2) : series.slice(1);
+  if (settled.length === 0) return { fromMb: 0, toMb: 0, growthMb: 0 };
+  const third = Math.max(1, Math.floor(settled.length / 3));
+  const fromMb = round(mean(settled.slice(0, third)), 1);
+  const toMb = round(mean(settled.slice(-third)), 1);
+  return { fromMb, toMb, growthMb: round(toMb - fromMb, 1) };
+}
+
 export async function runMemorySoak(
   options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number; nodeFlags?: string[] } = {},
 ): Promise<MemorySoakResult> {
