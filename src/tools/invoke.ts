@@ -60,7 +60,12 @@ export async function invokeTool(
   const scope = { tool: tool.name, upstreamRequests: 0, upstreamFailures: 0 };
   const patientIds = new Set<string>();
   const appointmentIds = new Set<string>();
-  const log = deps.logger.child({ tool: tool.name, callId });
+  // Made on first use: most calls log nothing of their own, and a pino child costs ~2% of a call's CPU.
+  let callLogger: Logger | undefined;
+  const log = (): Logger => {
+    callLogger ??= deps.logger.child({ tool: tool.name, callId });
+    return callLogger;
+  };
   let practice: PracticeRef | undefined;
   let outcome: ToolCallOutcome;
   let outcomeLabel: string;
@@ -73,7 +78,7 @@ export async function invokeTool(
     const decision = decideTool(tool, deps.principal, practice, deps.gatesFor(practice));
     deps.metrics.gateDecision(tool.name, practice.id, decision.allowed, decision.allowed ? 'allowed' : decision.reason);
     if (!decision.allowed) {
-      log.info({ practiceId: practice.id, reason: decision.reason }, 'tool call refused by gate');
+      log().info({ practiceId: practice.id, reason: decision.reason }, 'tool call refused by gate');
       throw new ToolRefusedError(decision.message);
     }
 
@@ -94,7 +99,9 @@ export async function invokeTool(
           principal: deps.principal,
           now: deps.now,
           signal,
-          log,
+          get log() {
+            return log();
+          },
           notePatient: (id) => patientIds.add(id),
           noteAppointment: (id) => appointmentIds.add(id),
           memo: deps.memo,
@@ -116,7 +123,7 @@ export async function invokeTool(
     // own deadline, the caller must hear "took too long, try again", not "cancelled".
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
-    if (described.unexpected) log.error({ err: error }, 'tool call failed unexpectedly');
+    if (described.unexpected) log().error({ err: error }, 'tool call failed unexpectedly');
     // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
     // invisible characters back, which could reorder or hide text in what a person reads.
     outcome = { kind: 'error', text: withoutInvisible(described.message) };
