@@ -172,7 +172,7 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   // which every find_spot call reached several times).
   const result = new Date(localDateMs(date, 'date') + days * 86_400_000);
   const year = result.getUTCFullYear();
-  if (!Number.isInteger(days) || year < 0 || year > 9999) {
+  if (!Number.isInteger(days) || !(year >= 0 && year <= 9999)) {
     return utcDate(date).plus({ days }).toISODate() as LocalDate;
   }
   return `${String(year).padStart(4, '0')}-${pad2(result.getUTCMonth() + 1)}-${pad2(result.getUTCDate())}`;

@@ -36,6 +36,9 @@ import { createServer, type EscapeMcpServer } from '../server.js';
 import { CATALOG } from '../tools/registry.js';
 import type { AnyToolDefinition } from '../tools/types.js';
 
+/** Decodes request bodies as the SDK and `Request#json()` do: a leading byte-order mark is dropped. */
+const UTF8 = new TextDecoder();
+
 export interface HttpOptions {
   /** The tools to serve (default: the catalog). Tests add test-only definitions here. */
   tools?: readonly AnyToolDefinition[];
@@ -340,7 +343,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     }
     let message: unknown;
     try {
-      message = body && body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined;
+      message = body && body.length > 0 ? JSON.parse(UTF8.decode(body)) : undefined;
     } catch {
       message = undefined;
     }

@@ -109,6 +109,33 @@ describe('malformed JSON-RPC over HTTP', () => {
     await expectStillServing();
   });
 
+  it('a body that starts with a UTF-8 byte-order mark is read like the same body without it, in both eras', async () => {
+    const bom = '\uFEFF';
+    const modern = await post(bom + captured.body);
+    const modernText = await modern.text();
+    expect(modern.status, modernText.slice(0, 200)).toBe(200);
+    expect(modernText).toContain('"slots"');
+    expect(modernText).not.toMatch(/"isError":true|"error"\s*:\s*\{/);
+
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bom', version: '1' } },
+    });
+    const legacy = await fetch(stack.http.mcpUrl, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: bom + initialize,
+    });
+    const legacyText = await legacy.text();
+    expect(legacy.status, legacyText.slice(0, 200)).toBe(200);
+    const sessionId = legacy.headers.get('mcp-session-id');
+    expect(sessionId).toBeTruthy();
+    expect(legacyText).toContain('"protocolVersion":"2025-11-25"');
+    await fetch(stack.http.mcpUrl, { method: 'DELETE', headers: { ...auth, 'mcp-session-id': sessionId as string } });
+  });
+
   it('wrong content types and Accept headers are refused with a 4xx', async () => {
     for (const [headers, label] of [
       [{ 'content-type': 'text/plain' }, 'text/plain'],

@@ -48,6 +48,14 @@ describe('calendar dates', () => {
     expect(diffDays('2026-11-01', '2026-11-02')).toBe(1);
   });
 
+  it('leaves day counts arithmetic cannot write (fractions, years past 9999, beyond Date) to luxon', () => {
+    const luxonAddDays = (date: string, days: number) =>
+      DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate();
+    for (const days of [1.5, -0.25, 3_000_000, -800_000, 1e9, -1e9]) {
+      expect(addDays('2026-01-01', days), String(days)).toBe(luxonAddDays('2026-01-01', days));
+    }
+  });
+
   it('names the ISO weekday of any date as luxon does (property)', () => {
     fc.assert(
       fc.property(
