@@ -44,7 +44,7 @@ const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const previous = process.env.BENCH_REPORT_FROM
   ? (JSON.parse(readFileSync(process.env.BENCH_REPORT_FROM, 'utf8')) as Report)
   : undefined;
-const wanted = (name: string) => !previous && (only.size === 0 || only.has(name));
+const wanted = (name: string) => only.size === 0 || only.has(name);
 const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? 1);
 
 const report: Report = previous
@@ -73,15 +73,15 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefin
   }
 }
 
-report.tokens = (await step('tokens', () => runTokens())) ?? report.tokens;
-report.coldStart = (await step('cold-start', () => runColdStart())) ?? report.coldStart;
-report.overhead = (await step('overhead', () => runOverhead())) ?? report.overhead;
-report.overheadWithLatency =
-  (await step('overhead', () => runOverhead({ upstreamLatencyMs: 30, samples: 100, warmup: 10 }))) ??
-  report.overheadWithLatency;
-report.scale = (await step('scale', () => runScale())) ?? report.scale;
-report.http =
-  (await step('http', async () => {
+if (!previous) {
+  report.tokens = await step('tokens', () => runTokens());
+  report.coldStart = await step('cold-start', () => runColdStart());
+  report.overhead = await step('overhead', () => runOverhead());
+  report.overheadWithLatency = await step('overhead', () =>
+    runOverhead({ upstreamLatencyMs: 30, samples: 100, warmup: 10 }),
+  );
+  report.scale = await step('scale', () => runScale());
+  report.http = await step('http', async () => {
     const rows: NonNullable<Report['http']> = [];
     for (const concurrency of [1, 10, 50, 200]) {
       const load1Before = machine().load1;
@@ -94,9 +94,8 @@ report.http =
       rows.push({ concurrency, load1Before, result });
     }
     return rows;
-  })) ?? report.http;
-report.httpWithLatency =
-  (await step('http', async () => {
+  });
+  report.httpWithLatency = await step('http', async () => {
     const load1Before = machine().load1;
     const result = await runHttpBench({
       concurrency: 50,
@@ -106,8 +105,9 @@ report.httpWithLatency =
       output: undefined,
     });
     return { concurrency: 50, load1Before, result };
-  })) ?? report.httpWithLatency;
-report.memorySoak = (await step('memory-soak', () => runMemorySoak({ soakMinutes }))) ?? report.memorySoak;
+  });
+  report.memorySoak = await step('memory-soak', () => runMemorySoak({ soakMinutes }));
+}
 report.finishedAt = previous?.finishedAt ?? new Date().toISOString();
 
 // ---- targets of the issue

@@ -171,11 +171,21 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   // Calendar days carry no DST, so UTC midnight arithmetic is exact (and cheaper than luxon,
   // which every find_spot call reached several times).
   const result = new Date(localDateMs(date, 'date') + days * 86_400_000);
-  const year = result.getUTCFullYear();
-  if (!Number.isInteger(days) || !(year >= 0 && year <= 9999)) {
+  if (!Number.isInteger(days) || !writableYear(result)) {
     return utcDate(date).plus({ days }).toISODate() as LocalDate;
   }
-  return `${String(year).padStart(4, '0')}-${pad2(result.getUTCMonth() + 1)}-${pad2(result.getUTCDate())}`;
+  return utcDateString(result);
+}
+
+/** Whether `YYYY` can hold the date's UTC year (false for an invalid Date too). */
+function writableYear(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return year >= 0 && year <= 9999;
+}
+
+/** `YYYY-MM-DD` of the date's UTC fields (the caller has checked `writableYear`). */
+function utcDateString(date: Date): LocalDate {
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`;
 }
 
 /** Whole days from `from` to `to` (to − from); 0 for the same date. */
@@ -347,20 +357,20 @@ export function toPracticeIso(value: string | number | Date, zone: string): stri
  * What `DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })` writes, by
  * arithmetic over the zone's remembered offset: building and formatting a DateTime per instant
  * was the largest cost left in find_spot (a start and an end for every slot). An offset that is
- * not whole minutes (local mean time before 1900) or a year outside 0–9999 goes to luxon.
+ * not whole minutes (historic local times such as Monrovia's −0:44:30 until 1972) or a year
+ * outside 0–9999 goes to luxon.
  */
 function formatInPracticeZone(ms: number, zone: string): string {
   const luxonZone = practiceZone(zone);
   const offset = Number.isFinite(ms) ? luxonZone.offset(ms) : Number.NaN;
   const local = new Date(ms + offset * 60_000);
-  const year = local.getUTCFullYear();
-  if (!Number.isInteger(offset) || !(year >= 0 && year <= 9999)) {
+  if (!Number.isInteger(offset) || !writableYear(local)) {
     return formatIsoWithOffset(DateTime.fromMillis(ms, { zone: luxonZone }));
   }
   const millis = local.getUTCMilliseconds();
   const abs = Math.abs(offset);
   return (
-    `${String(year).padStart(4, '0')}-${pad2(local.getUTCMonth() + 1)}-${pad2(local.getUTCDate())}` +
+    `${utcDateString(local)}` +
     `T${pad2(local.getUTCHours())}:${pad2(local.getUTCMinutes())}:${pad2(local.getUTCSeconds())}` +
     `${millis === 0 ? '' : `.${String(millis).padStart(3, '0')}`}` +
     `${offset < 0 ? '-' : '+'}${pad2(Math.floor(abs / 60))}:${pad2(abs % 60)}`

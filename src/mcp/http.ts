@@ -121,7 +121,7 @@ function callerOf(authInfo: AuthInfo | undefined): CallerContext {
   return caller;
 }
 
-const requestOptions = (authInfo: AuthInfo | undefined, parsedBody: unknown): McpHandlerRequestOptions => ({
+const handlerOptions = (authInfo: AuthInfo | undefined, parsedBody: unknown): McpHandlerRequestOptions => ({
   ...(authInfo ? { authInfo } : {}),
   ...(parsedBody !== undefined ? { parsedBody } : {}),
 });
@@ -194,7 +194,7 @@ export class McpHttpEndpoints {
       { maxRequestBodySize: options.maxBodyBytes },
     );
     this.node = toNodeHandler(
-      { fetch: (request, options) => this.route(request, options) },
+      { fetch: (request, requestOptions) => this.route(request, requestOptions) },
       { maxRequestBodySize: options.maxBodyBytes, onerror: options.onError },
     );
   }
@@ -218,8 +218,9 @@ export class McpHttpEndpoints {
   /**
    * POST, GET or DELETE /mcp, with the body already read (and size-checked) by the caller, and
    * parsed when it is JSON: the parsed body is handed to the SDK so that neither the era
-   * routing nor the handler clones and re-reads the request (a body that is not JSON is left
-   * for the SDK to answer with its parse error).
+   * routing nor the handler clones and re-reads the request. A body that is not JSON goes on
+   * unparsed: the 2026-07-28 handler answers its parse error; a 2025 request without a session
+   * gets our "send initialize first" 400 (legacySession).
    */
   handleMcp(
     req: IncomingMessage,
@@ -240,12 +241,12 @@ export class McpHttpEndpoints {
     return currentCaller.run(caller, () => this.node(replay, res, parsedBody));
   }
 
-  private async route(request: Request, options: McpHandlerRequestOptions | undefined): Promise<Response> {
-    const { authInfo, parsedBody } = options ?? {};
+  private async route(request: Request, requestOptions: McpHandlerRequestOptions | undefined): Promise<Response> {
+    const { authInfo, parsedBody } = requestOptions ?? {};
     if (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: this.options.maxBodyBytes })) {
       return this.legacySession(request, authInfo, parsedBody);
     }
-    return this.modern.fetch(request, requestOptions(authInfo, parsedBody));
+    return this.modern.fetch(request, handlerOptions(authInfo, parsedBody));
   }
 
   private async legacySession(
@@ -269,9 +270,9 @@ export class McpHttpEndpoints {
       }
       session.lastSeen = Date.now();
       if (request.method === 'POST' && this.callsHiddenTool(caller)) {
-        return this.legacyOneShot(request, requestOptions(authInfo, parsedBody));
+        return this.legacyOneShot(request, handlerOptions(authInfo, parsedBody));
       }
-      const response = await session.transport.handleRequest(request, requestOptions(authInfo, parsedBody));
+      const response = await session.transport.handleRequest(request, handlerOptions(authInfo, parsedBody));
       return request.method === 'GET' ? this.countedStream(session, request, response) : response;
     }
 
@@ -314,7 +315,7 @@ export class McpHttpEndpoints {
       }
     };
     await server.server.connect(transport);
-    return transport.handleRequest(request, requestOptions(authInfo, parsedBody));
+    return transport.handleRequest(request, handlerOptions(authInfo, parsedBody));
   }
 
   /** GET /sse: opens a legacy HTTP+SSE session; its messages arrive on `messagesPath?sessionId=…`. */
