@@ -22,6 +22,7 @@ import { PrometheusMetrics } from '../src/metrics.js';
 import { startRuntime } from '../src/runtime.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { startHttp } from '../src/transports/http.js';
+import { startFloorServer } from './lib/floor-server.js';
 
 export interface HttpBenchOptions {
   /** Concurrent connections per leg. */
@@ -68,6 +69,9 @@ interface PreparedRequest {
   /** Throws when the answer is not a success (an HTTP error or an isError tool result). */
   check: (status: number, body: string) => void;
 }
+
+/** The floor leg's name (bench/lib/floor-server.ts): a reference, not a target of ours. */
+export const FLOOR_LEG = 'floor: minimal server on the same SDK, same upstream requests';
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
@@ -259,6 +263,19 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     const legacyCall = replay('legacy');
     if (sessionId) legacyCall.headers['mcp-session-id'] = sessionId;
     legs.push(await runLeg('MCP 2025-11-25 session', mcpOrigin, [legacyCall], legOptions));
+    // The floor: the same 2026-07-28 bytes to the thinnest server this SDK allows (see floor-server.ts).
+    const floor = await startFloorServer({
+      upstreamOrigin: sandboxOrigin,
+      token: sandbox.credentials.oauth.service.token,
+      upstream,
+      toolName: 'find_spot',
+    });
+    try {
+      const floorCall = { ...replay('modern'), path: new URL(floor.mcpUrl).pathname };
+      legs.push(await runLeg(FLOOR_LEG, new URL(floor.mcpUrl).origin, [floorCall], legOptions));
+    } finally {
+      await floor.close();
+    }
 
     const base = legs[0] as Leg;
     const ratios: HttpBenchResult['ratios'] = {};

@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ColdStartResult, runColdStart } from './cold-start.js';
-import { type HttpBenchResult, runHttpBench } from './http.js';
+import { FLOOR_LEG, type HttpBenchResult, runHttpBench } from './http.js';
 import { machine, markdownTable, RESULTS_DIR, round } from './lib/stats.js';
 import { type MemorySoakResult, runMemorySoak, soakTrend } from './memory-soak.js';
 import { type OverheadResult, runOverhead } from './overhead.js';
@@ -147,6 +147,17 @@ function httpTargets(label: string, result: HttpBenchResult | undefined): void {
   if (!modern) return;
   target(`HTTP throughput, ${label}`, '≥ 0.8× direct', `×${modern.throughput}`, modern.throughput >= 0.8);
   target(`HTTP p99, ${label}`, '≤ 1.5× direct', `×${modern.p99}`, modern.p99 <= 1.5);
+  // The same figure for the thinnest server the SDK allows (bench/lib/floor-server.ts): what any
+  // server on this SDK and machine can reach at best, so a reference rather than a target.
+  const floor = result?.ratios[FLOOR_LEG];
+  if (floor) {
+    target(
+      `HTTP throughput, ${label}: the floor (minimal SDK server, for reference)`,
+      '≥ 0.8× direct',
+      `×${floor.throughput} (p99 ×${floor.p99})`,
+      floor.throughput >= 0.8,
+    );
+  }
 }
 httpTargets('50 clients (in-process, bench/http.ts)', report.http?.find((h) => h.concurrency === 50)?.result);
 httpTargets('50 clients, 30 ms upstream', report.httpWithLatency?.result);

@@ -5,6 +5,7 @@
  */
 import { ConfigError, helpText, parseConfig } from './config.js';
 import { PolicyFileError } from './gates/policy.js';
+import { applyHeapGrowing } from './heap.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
 import { createServer, type EscapeMcpServer } from './server.js';
 import { CATALOG } from './tools/registry.js';
@@ -36,6 +37,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(exportRegistry(CATALOG), null, 2)}\n`);
     return 0;
   }
+
+  if (config.command === 'http') applyHeapGrowing(config.heapGrowingPercent);
 
   // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
   const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;

@@ -196,6 +196,14 @@ export const OPTIONS = {
     defaultText: '15',
     http: true,
   },
+  heapGrowingPercent: {
+    flag: 'heap-growing-percent',
+    env: 'ESCAPE_HEAP_GROWING_PERCENT',
+    kind: 'string',
+    description:
+      "HTTP: how far past its live size V8 lets the heap grow before a full collection, in percent (0 = V8's own adaptive sizing).",
+    defaultText: '0',
+  },
   drainSeconds: {
     flag: 'drain-seconds',
     env: 'ESCAPE_MCP_DRAIN_SECONDS',
@@ -267,6 +275,7 @@ const rawSchema = z.object({
   gatePollSeconds: integerText('--gate-poll-seconds', 1, 86_400).optional(),
   keepAliveSeconds: integerText('--sse-keepalive-seconds', 0, 3_600).optional(),
   drainSeconds: integerText('--drain-seconds', 0, 600).optional(),
+  heapGrowingPercent: integerText('--heap-growing-percent', 0, 1_000).optional(),
 });
 
 export type Upstream =
@@ -307,6 +316,8 @@ export interface Config {
   requestTimeoutMs: number;
   toolTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** V8's heap growing factor as a percentage over the live heap; 0 = V8's default (see src/heap.ts). */
+  heapGrowingPercent: number;
   http: HttpSettings;
 }
 
@@ -424,6 +435,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,
     toolTimeoutMs: values.toolTimeoutMs ?? 25_000,
     logLevel: values.logLevel ?? 'info',
+    heapGrowingPercent: values.heapGrowingPercent ?? 0,
     http: {
       host,
       port: values.port ?? 3333,
