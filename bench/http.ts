@@ -271,8 +271,9 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
       toolName: 'find_spot',
     });
     try {
-      const floorCall = { ...replay('modern'), path: new URL(floor.mcpUrl).pathname };
-      legs.push(await runLeg(FLOOR_LEG, new URL(floor.mcpUrl).origin, [floorCall], legOptions));
+      const floorUrl = new URL(floor.mcpUrl);
+      const floorCall = { ...replay('modern'), path: floorUrl.pathname };
+      legs.push(await runLeg(FLOOR_LEG, floorUrl.origin, [floorCall], legOptions));
     } finally {
       await floor.close();
     }

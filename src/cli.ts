@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  if (config.command === 'http') applyHeapGrowing(config.heapGrowingPercent);
+  if (config.command === 'http') applyHeapGrowing(config.http.heapGrowingPercent);
 
   // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
   const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;

@@ -201,8 +201,9 @@ export const OPTIONS = {
     env: 'ESCAPE_HEAP_GROWING_PERCENT',
     kind: 'string',
     description:
-      "HTTP: how far past its live size V8 lets the heap grow before a full collection, in percent (0 = V8's own adaptive sizing).",
+      "How far past its live size V8 lets the heap grow before a full collection, in percent (0 = V8's own adaptive sizing).",
     defaultText: '0',
+    http: true,
   },
   drainSeconds: {
     flag: 'drain-seconds',
@@ -300,6 +301,8 @@ export interface HttpSettings {
   gatePollSeconds: number;
   keepAliveSeconds: number;
   drainSeconds: number;
+  /** V8's heap growing factor as a percentage over the live heap; 0 = V8's default (see src/heap.ts). */
+  heapGrowingPercent: number;
 }
 
 export interface Config {
@@ -316,8 +319,6 @@ export interface Config {
   requestTimeoutMs: number;
   toolTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
-  /** V8's heap growing factor as a percentage over the live heap; 0 = V8's default (see src/heap.ts). */
-  heapGrowingPercent: number;
   http: HttpSettings;
 }
 
@@ -435,7 +436,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,
     toolTimeoutMs: values.toolTimeoutMs ?? 25_000,
     logLevel: values.logLevel ?? 'info',
-    heapGrowingPercent: values.heapGrowingPercent ?? 0,
     http: {
       host,
       port: values.port ?? 3333,
@@ -450,6 +450,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       gatePollSeconds: values.gatePollSeconds ?? 60,
       keepAliveSeconds: values.keepAliveSeconds ?? 15,
       drainSeconds: values.drainSeconds ?? 30,
+      heapGrowingPercent: values.heapGrowingPercent ?? 0,
     },
   };
 }

@@ -18,7 +18,7 @@ export function applyHeapGrowing(
   setFlags: (flags: string) => void = setFlagsFromString,
 ): string | undefined {
   if (percent <= 0 || execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return undefined;
-  const flag = `--heap-growing-percent=${Math.round(percent)}`;
+  const flag = `--heap-growing-percent=${percent}`;
   setFlags(flag);
   return flag;
 }

@@ -44,7 +44,7 @@ export async function startFloorServer(options: {
       options.toolName,
       {
         description: 'Forwards fixed upstream requests (benchmark floor).',
-        inputSchema: z.object({}).passthrough(),
+        inputSchema: z.looseObject({}),
       },
       async () => {
         const answer = await forward();
@@ -69,7 +69,7 @@ export async function startFloorServer(options: {
     close: async () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      await handler.close?.();
+      await handler.close();
       await pool.close();
     },
   };

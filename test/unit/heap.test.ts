@@ -5,9 +5,9 @@ import { applyHeapGrowing } from '../../src/heap.js';
 
 describe('the heap growing factor', () => {
   it("defaults to 0 (V8's own sizing) and is set from the flag or the environment", () => {
-    expect(parseConfig([], {}).heapGrowingPercent).toBe(0);
-    expect(parseConfig(['--heap-growing-percent', '40'], {}).heapGrowingPercent).toBe(40);
-    expect(parseConfig([], { ESCAPE_HEAP_GROWING_PERCENT: '25' }).heapGrowingPercent).toBe(25);
+    expect(parseConfig([], {}).http.heapGrowingPercent).toBe(0);
+    expect(parseConfig(['--heap-growing-percent', '40'], {}).http.heapGrowingPercent).toBe(40);
+    expect(parseConfig([], { ESCAPE_HEAP_GROWING_PERCENT: '25' }).http.heapGrowingPercent).toBe(25);
   });
 
   it('refuses a value that is not a whole number from 0 to 1000, naming the setting', () => {
