@@ -7,7 +7,7 @@ import { ConfigError, helpText, parseConfig } from './config.js';
 import { PolicyFileError } from './gates/policy.js';
 import { applyHeapGrowing } from './heap.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
-import { createServer, type EscapeMcpServer } from './server.js';
+import { createServer } from './server.js';
 import { CATALOG } from './tools/registry.js';
 import type { Principal } from './tools/types.js';
 import { startStdio } from './transports/stdio.js';
@@ -88,19 +88,8 @@ async function main(): Promise<number> {
     scopes: 'all',
     readOnly: config.readOnly,
   };
-  const sessions = new Set<WeakRef<EscapeMcpServer>>();
-  runtime.gates.onChange(() => {
-    for (const ref of sessions) {
-      const server = ref.deref();
-      if (server) server.refreshToolAvailability();
-      else sessions.delete(ref);
-    }
-  });
-  const stdio = startStdio(
-    () => createServer(runtime.serverDependencies(principal)),
-    runtime.logger,
-    (server) => sessions.add(new WeakRef(server)),
-  );
+  const stdio = startStdio(() => createServer(runtime.serverDependencies(principal)), runtime.logger);
+  runtime.gates.onChange(() => stdio.refreshToolAvailability());
   process.stdin.once('end', () => void stdio.close().then(() => stop(0)));
   runtime.logger.info(
     { practices: runtime.practices.available.map((p) => p.id), pinned: runtime.practices.pinned?.id },

@@ -9,8 +9,9 @@ import { setFlagsFromString } from 'node:v8';
  * collections (incremental and mostly concurrent) for a heap that stays near its live size; the
  * trade is measured in README "Performance". It takes effect at run time, unlike the heap size
  * flags, so the bin entry needs no wrapper; an explicit `node --heap-growing-percent` wins.
- * Opt-in and HTTP only for now: set in a stdio server, its tools/list_changed notifications
- * stopped reaching the client (test/integration/http-cli.test.ts, stdio case; cause not found).
+ * HTTP only: that is where many calls are in flight at once (a stdio server serves one client).
+ * Setting it in a stdio server once made its tools/list_changed notifications stop: more frequent
+ * full collections exposed a wrapper held only by a WeakRef (fixed in src/transports/stdio.ts).
  */
 export function applyHeapGrowing(
   percent: number,
