@@ -267,8 +267,8 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     const floor = await startFloorServer({
       upstreamOrigin: sandboxOrigin,
       token: sandbox.credentials.oauth.service.token,
-      upstream,
-      toolName: 'find_spot',
+      // One after another, as the direct leg sends them.
+      tools: [{ name: 'find_spot', waves: upstream.map((request) => [request]) }],
     });
     try {
       const floorUrl = new URL(floor.mcpUrl);

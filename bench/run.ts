@@ -121,6 +121,15 @@ if (report.overhead) {
       `×${row.ratioP50} (+${row.addedP50Ms} ms)`,
       row.ratioP50 <= 1.15,
     );
+    // The thinnest server the SDK allows, same requests, same run (bench/lib/floor-stdio.ts).
+    if (row.floor) {
+      target(
+        `MCP overhead, ${row.tool} (sandbox at full speed): the floor (minimal SDK server, for reference)`,
+        '≤ 1.15× direct at p50',
+        `×${row.floorRatioP50} (+${row.floorAddedP50Ms} ms)`,
+        row.floorRatioP50 <= 1.15,
+      );
+    }
   }
 }
 if (report.overheadWithLatency) {
@@ -242,6 +251,7 @@ function markdown(r: Report): string {
             'p50 ×',
             'p99 ×',
             'added p50 ms',
+            'floor p50 (×)',
           ],
           o.rows.map((x) => [
             x.tool,
@@ -253,6 +263,7 @@ function markdown(r: Report): string {
             x.ratioP50,
             x.ratioP99,
             x.addedP50Ms,
+            x.floor ? `${x.floor.p50Ms} (×${x.floorRatioP50})` : '—',
           ]),
         ),
         '',

@@ -1,10 +1,11 @@
 /**
- * The floor: the thinnest MCP server the same SDK allows over HTTP, for the benchmarks only.
- * One tool, named like ours, whose handler sends a fixed list of upstream requests with a
- * keep-alive undici pool and returns the last answer's rows: no auth, no gates, no practice
- * look-up, no validation of the upstream answer, no output schema, no audit line, no breaker,
- * no deadline. Served the way the SDK's README mounts it on node:http (`createMcpHandler`, a
- * server per request, wrapped by `toNodeHandler`).
+ * The floor: the thinnest MCP server the same SDK allows, for the benchmarks only. Each tool,
+ * named like ours, sends a fixed set of upstream requests (wave after wave, each wave's requests
+ * together, as the direct leg does) with a keep-alive undici pool and returns the last answer's
+ * rows: no auth, no gates, no practice look-up, no validation of the upstream answer, no output
+ * schema, no audit line, no breaker, no deadline. Served over HTTP the way the SDK's README
+ * mounts it on node:http (`createMcpHandler`, a server per request, wrapped by `toNodeHandler`),
+ * and over stdio by bench/lib/floor-stdio.ts (`serveStdio`).
  *
  * What it measures: how close any server built on this SDK, on this machine, can come to the
  * direct leg. A target the floor itself misses cannot be met by adding the product on top.
@@ -15,46 +16,58 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { Pool } from 'undici';
 import { z } from 'zod';
+import type { Waves } from './upstream.js';
+
+export interface FloorOptions {
+  upstreamOrigin: string;
+  token: string;
+  /** Each tool's upstream requests, as one call of ours made them. */
+  tools: { name: string; waves: Waves }[];
+}
+
+/** A factory of one-server-per-unit floors, and the pool they share. */
+export function floorFactory(options: FloorOptions): { build: () => McpServer; close: () => Promise<void> } {
+  const pool = new Pool(options.upstreamOrigin, { connections: 128 });
+  const headers = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  const forward = async (waves: Waves): Promise<unknown> => {
+    let last: unknown;
+    for (const wave of waves) {
+      const answers = await Promise.all(
+        wave.map(async (request) => {
+          const res = await pool.request({ path: request.path, method: 'GET', headers });
+          return res.body.json();
+        }),
+      );
+      last = answers.at(-1);
+    }
+    return last;
+  };
+  const build = () => {
+    const server = new McpServer({ name: 'floor', version: '1' }, { capabilities: { tools: {} } });
+    for (const tool of options.tools) {
+      server.registerTool(
+        tool.name,
+        { description: 'Forwards fixed upstream requests (benchmark floor).', inputSchema: z.looseObject({}) },
+        async () => {
+          const answer = await forward(tool.waves);
+          const rows = Array.isArray(answer) ? answer : ((answer as { results?: unknown[] })?.results ?? []);
+          return { content: [{ type: 'text', text: JSON.stringify(rows) }], structuredContent: { rows } };
+        },
+      );
+    }
+    return server;
+  };
+  return { build, close: () => pool.close() };
+}
 
 export interface FloorServer {
   mcpUrl: string;
   close: () => Promise<void>;
 }
 
-export async function startFloorServer(options: {
-  upstreamOrigin: string;
-  token: string;
-  /** The upstream requests one tool call makes (method GET, path with query), in order. */
-  upstream: { method: string; path: string }[];
-  toolName: string;
-}): Promise<FloorServer> {
-  const pool = new Pool(options.upstreamOrigin, { connections: 128 });
-  const headers = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
-  const forward = async (): Promise<unknown> => {
-    let last: unknown;
-    for (const request of options.upstream) {
-      const res = await pool.request({ path: request.path, method: 'GET', headers });
-      last = await res.body.json();
-    }
-    return last;
-  };
-  const build = () => {
-    const server = new McpServer({ name: 'floor', version: '1' }, { capabilities: { tools: {} } });
-    server.registerTool(
-      options.toolName,
-      {
-        description: 'Forwards fixed upstream requests (benchmark floor).',
-        inputSchema: z.looseObject({}),
-      },
-      async () => {
-        const answer = await forward();
-        const rows = Array.isArray(answer) ? answer : ((answer as { results?: unknown[] })?.results ?? []);
-        return { content: [{ type: 'text', text: JSON.stringify(rows) }], structuredContent: { slots: rows } };
-      },
-    );
-    return server;
-  };
-  const handler = createMcpHandler(() => build(), { legacy: 'reject' });
+export async function startFloorServer(options: FloorOptions): Promise<FloorServer> {
+  const floor = floorFactory(options);
+  const handler = createMcpHandler(() => floor.build(), { legacy: 'reject' });
   const node = toNodeHandler(handler);
   const http: Server = createServer((req, res) => {
     node(req, res).catch(() => {
@@ -70,7 +83,7 @@ export async function startFloorServer(options: {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await handler.close();
-      await pool.close();
+      await floor.close();
     },
   };
 }

@@ -63,6 +63,9 @@ const TRANSLITERATE: Record<string, string> = {
   ı: 'i',
   ß: 'ss',
 };
+// Built from the keys rather than written as a literal: the bundle escapes non-ASCII in strings but
+// not in regex literals, and one such character makes V8 hold the whole chunk's source as UTF-16.
+const TRANSLITERATED_RE = new RegExp(`[${Object.keys(TRANSLITERATE).join('')}]`, 'g');
 
 export function foldForMatch(input: string): string {
   return input
@@ -71,7 +74,7 @@ export function foldForMatch(input: string): string {
     .normalize('NFD')
     .replace(/\p{M}+/gu, '')
     .toLowerCase()
-    .replace(/[øæœłđðþıß]/g, (c) => TRANSLITERATE[c] ?? c)
+    .replace(TRANSLITERATED_RE, (c) => TRANSLITERATE[c] ?? c)
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }

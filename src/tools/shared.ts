@@ -146,8 +146,8 @@ export function quoteChartText(text: string | null | undefined, maxLength = 280)
     .replace(/\s+/g, ' ')
     // The summary wraps chart text in «…»: a guillemet inside it would end the quote early and
     // let the rest read as if it were the server speaking.
-    .replace(/«/g, '‹')
-    .replace(/»/g, '›')
+    .replaceAll('«', '‹')
+    .replaceAll('»', '›')
     .trim();
   if (cleaned === '') return undefined;
   const clipped = [...cleaned].length > maxLength ? `${[...cleaned].slice(0, maxLength - 1).join('')}…` : cleaned;

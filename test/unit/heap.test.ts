@@ -4,10 +4,11 @@ import { ConfigError, parseConfig } from '../../src/config.js';
 import { applyHeapGrowing } from '../../src/heap.js';
 
 describe('the heap growing factor', () => {
-  it("defaults to 0 (V8's own sizing) and is set from the flag or the environment", () => {
-    expect(parseConfig([], {}).http.heapGrowingPercent).toBe(0);
+  it("defaults to 25, and is set from the flag or the environment (0 = V8's own sizing)", () => {
+    expect(parseConfig([], {}).http.heapGrowingPercent).toBe(25);
+    expect(parseConfig(['--heap-growing-percent', '0'], {}).http.heapGrowingPercent).toBe(0);
     expect(parseConfig(['--heap-growing-percent', '40'], {}).http.heapGrowingPercent).toBe(40);
-    expect(parseConfig([], { ESCAPE_HEAP_GROWING_PERCENT: '25' }).http.heapGrowingPercent).toBe(25);
+    expect(parseConfig([], { ESCAPE_HEAP_GROWING_PERCENT: '40' }).http.heapGrowingPercent).toBe(40);
   });
 
   it('refuses a value that is not a whole number from 0 to 1000, naming the setting', () => {
