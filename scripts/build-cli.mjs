@@ -1,4 +1,4 @@
-// Bundles the command-line entry (src/cli.ts) into dist/cli.js and a few chunks next to it, after
+// Bundles the command-line entry (src/cli.ts, then src/main.ts) into dist/cli.js and chunks next to it, after
 // `tsc` has type-checked and emitted dist/. One file graph instead of hundreds of modules cuts a
 // cold start by about a third (spawn → first tools/list: ~470 → ~300 ms on this machine), and
 // undici without the parts the server never calls another ~35 ms (scripts/undici-slim.cjs), and

@@ -1,0 +1,110 @@
+/**
+ * What the bin entry (src/cli.ts) runs: `escape-dental-mcp` (stdio, the default) or
+ * `escape-dental-mcp http`. Reads configuration once, assembles the runtime and connects a transport.
+ */
+import { ConfigError, helpText, parseConfig } from './config.js';
+import { PolicyFileError } from './gates/policy.js';
+import { applyHeapGrowing } from './heap.js';
+import { type Runtime, StartupError, startRuntime } from './runtime.js';
+import { createServer } from './server.js';
+import { CATALOG } from './tools/registry.js';
+import type { Principal } from './tools/types.js';
+import { startStdio } from './transports/stdio.js';
+import { PACKAGE_VERSION } from './version.js';
+
+async function main(): Promise<number> {
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  if (config.version) {
+    process.stdout.write(`${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  if (config.printCatalog) {
+    const { exportRegistry } = await import('./gates/export.js');
+    process.stdout.write(`${JSON.stringify(exportRegistry(CATALOG), null, 2)}\n`);
+    return 0;
+  }
+
+  if (config.command === 'http') applyHeapGrowing(config.http.heapGrowingPercent);
+
+  // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
+  const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime(config, metrics ? { metrics } : {});
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof PolicyFileError) {
+      process.stderr.write(`escape-dental-mcp could not start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const stop = async (code: number) => {
+    await runtime.close();
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void stop(0));
+  process.once('SIGINT', () => void stop(0));
+
+  if (config.command === 'http') {
+    const { connectionBanner, startHttp } = await import('./transports/http.js');
+    let http: Awaited<ReturnType<typeof startHttp>>;
+    try {
+      http = await startHttp(runtime, metrics ? { metrics } : {});
+    } catch (error) {
+      await runtime.close();
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`escape-dental-mcp could not start the HTTP server: ${message}\n`);
+      return 1;
+    }
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
+    const drainThenStop = () => void http.drain().then(() => stop(0));
+    process.once('SIGTERM', drainThenStop);
+    process.once('SIGINT', drainThenStop);
+    // Not stdio: stdout is free for the person who started the server.
+    process.stdout.write(`${connectionBanner(http, runtime)}\n`);
+    return -1;
+  }
+
+  const principal: Principal = {
+    id: 'local',
+    kind: 'local',
+    practiceIds: 'all',
+    scopes: 'all',
+    readOnly: config.readOnly,
+  };
+  const stdio = startStdio(() => createServer(runtime.serverDependencies(principal)), runtime.logger);
+  runtime.gates.onChange(() => stdio.refreshToolAvailability());
+  process.stdin.once('end', () => void stdio.close().then(() => stop(0)));
+  runtime.logger.info(
+    { practices: runtime.practices.available.map((p) => p.id), pinned: runtime.practices.pinned?.id },
+    'serving MCP on stdio',
+  );
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `escape-dental-mcp stopped on an unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);
