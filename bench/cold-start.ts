@@ -8,6 +8,7 @@
  * server-everything is installed into bench/.cache at bench time, not as a project dependency.
  *
  *   node --import tsx bench/cold-start.ts      # after npm run build
+ *   BENCH_COLD_START_NODE=/path/to/node24 node --import tsx bench/cold-start.ts   # and on that node
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,6 +35,19 @@ export interface ColdStartResult {
   ratio: number;
   everythingVersion: string;
   toolsListed: { ours: number; everything: number };
+  /**
+   * BENCH_COLD_START_NODE=<a Node 22.1+ binary>: ours started by that node too, with its compile
+   * cache (filled by the discarded first start) and without (NODE_DISABLE_COMPILE_CACHE=1), and
+   * server-everything on it as well, alternated with the other legs.
+   */
+  otherNode?: {
+    version: string;
+    cachedMedianMs: number;
+    uncachedMedianMs: number;
+    everythingMedianMs: number;
+    /** ours with the cache ÷ server-everything, both on that node. */
+    ratioCached: number;
+  };
 }
 
 export function ensureEverything(): string {
@@ -77,7 +91,9 @@ async function timeToToolsList(command: string, args: string[], env: Record<stri
   }
 }
 
-export async function runColdStart(options: { runs?: number; demoRuns?: number } = {}): Promise<ColdStartResult> {
+export async function runColdStart(
+  options: { runs?: number; demoRuns?: number; otherNode?: string } = {},
+): Promise<ColdStartResult> {
   const runs = options.runs ?? 15;
   const demoRuns = options.demoRuns ?? 3;
   const everything = ensureEverything();
@@ -88,11 +104,23 @@ export async function runColdStart(options: { runs?: number; demoRuns?: number }
   const demoMs: number[] = [];
   const toolsListed = { ours: 0, everything: 0 };
   const ourEnv = { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: sandbox.token, ESCAPE_LOG_LEVEL: 'info' };
+  const otherNode = options.otherNode;
+  const otherMs = { cached: [] as number[], uncached: [] as number[], everything: [] as number[] };
+  const uncachedEnv = { ...ourEnv, NODE_DISABLE_COMPILE_CACHE: '1' };
   try {
-    // One discarded run each: the first spawn pays for the OS file cache.
+    // One discarded run each: the first spawn pays for the OS file cache (and fills the compile cache).
     await timeToToolsList(process.execPath, [CLI], ourEnv);
     await timeToToolsList(process.execPath, [everything, 'stdio'], {});
+    if (otherNode) {
+      await timeToToolsList(otherNode, [CLI], ourEnv);
+      await timeToToolsList(otherNode, [everything, 'stdio'], {});
+    }
     for (let i = 0; i < runs; i += 1) {
+      if (otherNode) {
+        otherMs.cached.push(round((await timeToToolsList(otherNode, [CLI], ourEnv)).ms, 1));
+        otherMs.uncached.push(round((await timeToToolsList(otherNode, [CLI], uncachedEnv)).ms, 1));
+        otherMs.everything.push(round((await timeToToolsList(otherNode, [everything, 'stdio'], {})).ms, 1));
+      }
       const ours = await timeToToolsList(process.execPath, [CLI], ourEnv);
       oursMs.push(round(ours.ms, 1));
       toolsListed.ours = ours.tools;
@@ -122,11 +150,24 @@ export async function runColdStart(options: { runs?: number; demoRuns?: number }
     ratio: round(oursMedianMs / everythingMedianMs),
     everythingVersion: EVERYTHING_VERSION,
     toolsListed,
+    ...(otherNode
+      ? {
+          otherNode: {
+            version: execFileSync(otherNode, ['--version'], { encoding: 'utf8' }).trim(),
+            cachedMedianMs: round(median(otherMs.cached), 1),
+            uncachedMedianMs: round(median(otherMs.uncached), 1),
+            everythingMedianMs: round(median(otherMs.everything), 1),
+            ratioCached: round(median(otherMs.cached) / median(otherMs.everything)),
+          },
+        }
+      : {}),
   };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const r = await runColdStart();
+  const r = await runColdStart(
+    process.env.BENCH_COLD_START_NODE ? { otherNode: process.env.BENCH_COLD_START_NODE } : {},
+  );
   process.stdout.write(
     `ours median ${r.oursMedianMs} ms (${r.toolsListed.ours} tools), server-everything ${r.everythingMedianMs} ms (${r.toolsListed.everything} tools): ×${r.ratio}; demo start median ${r.demoMedianMs} ms; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
   );

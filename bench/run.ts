@@ -8,6 +8,7 @@
  *   npm run bench                              # soak of BENCH_SOAK_MINUTES (default 1)
  *   BENCH_SOAK_MINUTES=10 npm run bench        # the issue's 10-minute soak
  *   BENCH_ONLY=overhead,tokens npm run bench   # a subset
+ *   BENCH_COLD_START_NODE=/path/to/node22+ npm run bench   # cold start on that node too
  *   BENCH_REPORT_FROM=bench/results/report.json node --import tsx bench/run.ts   # re-judge a run
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -75,7 +76,9 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | undefin
 
 if (!previous) {
   report.tokens = await step('tokens', () => runTokens());
-  report.coldStart = await step('cold-start', () => runColdStart());
+  report.coldStart = await step('cold-start', () =>
+    runColdStart(process.env.BENCH_COLD_START_NODE ? { otherNode: process.env.BENCH_COLD_START_NODE } : {}),
+  );
   report.overhead = await step('overhead', () => runOverhead());
   report.overheadWithLatency = await step('overhead', () =>
     runOverhead({ upstreamLatencyMs: 30, samples: 100, warmup: 10 }),
@@ -149,6 +152,15 @@ if (report.coldStart) {
     `×${report.coldStart.ratio} (${report.coldStart.oursMedianMs} vs ${report.coldStart.everythingMedianMs} ms)`,
     report.coldStart.ratio <= 1,
   );
+  const other = report.coldStart.otherNode;
+  if (other) {
+    target(
+      `cold start vs server-everything, both on Node ${other.version} (ours with its compile cache)`,
+      '≤ 1.0×',
+      `×${other.ratioCached} (${other.cachedMedianMs} vs ${other.everythingMedianMs} ms; ours ${other.uncachedMedianMs} ms without the cache)`,
+      other.ratioCached <= 1,
+    );
+  }
 }
 /** The HTTP targets, on the 2026-07-28 leg of one run. */
 function httpTargets(label: string, result: HttpBenchResult | undefined): void {
@@ -276,7 +288,7 @@ function markdown(r: Report): string {
       '## Cold start (spawn → first tools/list answer, stdio)',
       '',
       markdownTable(
-        ['server', 'median ms', 'runs', 'tools'],
+        ['server (Node of the bench unless named)', 'median ms', 'runs', 'tools'],
         [
           ['escape-dental-mcp (upstream: sandbox process)', c.oursMedianMs, c.runs, c.toolsListed.ours],
           [
@@ -286,6 +298,28 @@ function markdown(r: Report): string {
             c.toolsListed.everything,
           ],
           ['escape-dental-mcp --demo (embedded sandbox)', c.demoMedianMs, c.demoMs.length, c.toolsListed.ours],
+          ...(c.otherNode
+            ? [
+                [
+                  `escape-dental-mcp on Node ${c.otherNode.version}, compile cache`,
+                  c.otherNode.cachedMedianMs,
+                  c.runs,
+                  c.toolsListed.ours,
+                ],
+                [
+                  `escape-dental-mcp on Node ${c.otherNode.version}, no compile cache`,
+                  c.otherNode.uncachedMedianMs,
+                  c.runs,
+                  c.toolsListed.ours,
+                ],
+                [
+                  `@modelcontextprotocol/server-everything on Node ${c.otherNode.version}`,
+                  c.otherNode.everythingMedianMs,
+                  c.runs,
+                  c.toolsListed.everything,
+                ],
+              ]
+            : []),
         ],
       ),
       '',
