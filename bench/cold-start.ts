@@ -36,7 +36,7 @@ export interface ColdStartResult {
   everythingVersion: string;
   toolsListed: { ours: number; everything: number };
   /**
-   * BENCH_COLD_START_NODE=<a Node 22.1+ binary>: ours started by that node too, with its compile
+   * BENCH_COLD_START_NODE=<a Node 22.8+ binary>: ours started by that node too, with its compile
    * cache (filled by the discarded first start) and without (NODE_DISABLE_COMPILE_CACHE=1), and
    * server-everything on it as well, alternated with the other legs.
    */

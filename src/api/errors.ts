@@ -160,24 +160,26 @@ export interface FieldError {
 }
 
 /** 400/422 with DRF-style `{field: [msg]}` or `{detail}` bodies parsed into `fieldErrors`. */
+// A function, not a static method: a class that names itself inside its body is bundled as
+// `BadRequest = class _BadRequest`, and `name` (from new.target) would read "_BadRequest" in logs.
+function describeFieldErrors(fieldErrors: readonly FieldError[]): string {
+  if (fieldErrors.length === 0) return 'The Escape Dental API rejected the request as invalid.';
+  const parts = fieldErrors.map((f) =>
+    f.field === 'detail' || f.field === 'non_field_errors'
+      ? f.messages.join(' ')
+      : `${f.field}: ${f.messages.join(' ')}`,
+  );
+  return `The Escape Dental API rejected the request: ${clip(parts.join('; '), 400)}`;
+}
+
 export class BadRequest extends EscapeApiError {
   readonly kind = 'bad_request';
   readonly retryable = false;
   /** Upstream validation messages (may echo input): non-enumerable, so loggers skip them. */
   declare readonly fieldErrors: readonly FieldError[];
   constructor(fieldErrors: readonly FieldError[], context: ErrorContext = {}, message?: string) {
-    super(message ?? BadRequest.describe(fieldErrors), context);
+    super(message ?? describeFieldErrors(fieldErrors), context);
     Object.defineProperty(this, 'fieldErrors', { value: fieldErrors, enumerable: false });
-  }
-
-  static describe(fieldErrors: readonly FieldError[]): string {
-    if (fieldErrors.length === 0) return 'The Escape Dental API rejected the request as invalid.';
-    const parts = fieldErrors.map((f) =>
-      f.field === 'detail' || f.field === 'non_field_errors'
-        ? f.messages.join(' ')
-        : `${f.field}: ${f.messages.join(' ')}`,
-    );
-    return `The Escape Dental API rejected the request: ${clip(parts.join('; '), 400)}`;
   }
 
   /** Whether any field error mentions `field`. */

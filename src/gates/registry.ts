@@ -4,7 +4,7 @@
  * row = enabled) and the operator's local policy. Listeners hear which practices changed, so
  * connected sessions can be told `notifications/tools/list_changed`.
  */
-import { watch } from 'node:fs';
+import { type Stats, type StatWatcher, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from '../logger.js';
 import type { PracticeGates } from './decision.js';
 import { EMPTY_POLICY, type LocalPolicy, loadPolicy, locallyDisabled } from './policy.js';
@@ -27,13 +27,17 @@ type ChangeListener = (changedPracticeIds: readonly string[]) => void;
 export class GateRegistry {
   private readonly upstream = new Map<string, ReadonlySet<string>>();
   private readonly unreadable = new Set<string>();
+  /** Practices whose rows were read once: a refusal later keeps their last rows (see pollOnce). */
+  private readonly readOnce = new Set<string>();
+  /** Practices read once whose rows are refused now (logged once per spell). */
+  private readonly refusedNow = new Set<string>();
   /** Practices whose gate rows were read at least once (or found unreadable): readiness. */
   private readonly loaded = new Set<string>();
   private lastPollAt: Date | undefined;
   private policy: LocalPolicy = EMPTY_POLICY;
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | undefined;
-  private watcher: ReturnType<typeof watch> | undefined;
+  private watcher: StatWatcher | undefined;
   private polling: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
 
@@ -46,16 +50,24 @@ export class GateRegistry {
     this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
     this.timer.unref();
     if (this.options.policyFile) {
+      // Polled by path, not fs.watch: editors and config tools save by renaming a new file over
+      // the old one, and an inode watch then fires once and never again (Linux), so later edits
+      // would go unseen. A stat a second also follows a symlink swap (Kubernetes ConfigMaps).
       const file = this.options.policyFile;
-      this.watcher = watch(file, () => void this.reloadPolicy());
+      this.watcher = watchFile(file, { interval: POLICY_STAT_MS }, this.onPolicyStat);
       this.watcher.unref();
     }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.watcher?.close();
+    if (this.options.policyFile && this.watcher) unwatchFile(this.options.policyFile, this.onPolicyStat);
+    this.watcher = undefined;
   }
+
+  private readonly onPolicyStat = (now: Stats, before: Stats): void => {
+    if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) void this.reloadPolicy();
+  };
 
   gatesFor(practiceId: string): PracticeGates {
     return {
@@ -121,6 +133,18 @@ export class GateRegistry {
           this.options.logger.warn({ practiceId, err: error }, 'gate poll failed; keeping the last known gates');
           return;
         }
+        if (rows === 'unreadable' && this.readOnce.has(practiceId)) {
+          // Read before, refused now: more likely a proxy or a deploy page answering 403/404 than
+          // a permission withdrawn, and an empty row list would switch disabled tools back on.
+          if (!this.refusedNow.has(practiceId)) {
+            this.refusedNow.add(practiceId);
+            this.options.logger.warn(
+              { practiceId },
+              'gate rows readable before are refused now; keeping the last known gates',
+            );
+          }
+          return;
+        }
         if (rows === 'unreadable') {
           if (!this.unreadable.has(practiceId)) {
             this.unreadable.add(practiceId);
@@ -130,6 +154,9 @@ export class GateRegistry {
             );
           }
           rows = [];
+        } else {
+          this.readOnce.add(practiceId);
+          this.refusedNow.delete(practiceId);
         }
         this.loaded.add(practiceId);
         const disabled = new Set(rows.filter((row) => !row.enabled).map((row) => row.toolKey));
@@ -150,3 +177,6 @@ export class GateRegistry {
 }
 
 const key = (names: ReadonlySet<string>) => [...names].sort().join(',');
+
+/** How often the policy file's metadata is checked for a change. */
+const POLICY_STAT_MS = 1_000;

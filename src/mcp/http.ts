@@ -325,6 +325,9 @@ export class McpHttpEndpoints {
       res.end(JSON.stringify({ error: 'unavailable', error_description: 'No session can be opened right now.' }));
       return;
     }
+    // The client may have left while its credential was being checked (a JWT check awaits): the
+    // SDK transport would never hear that close, and the session would hold a slot for good.
+    if (responseGone(res)) return;
     const transport = new SSEServerTransport(messagesPath, res);
     const server = this.options.build(caller, 'legacy');
     const record: SessionWithSse = {
@@ -359,6 +362,7 @@ export class McpHttpEndpoints {
     this.countSessions();
     res.setHeader('x-accel-buffering', 'no');
     await server.server.connect(transport);
+    if (responseGone(res)) await transport.close();
   }
 
   /** POST /messages?sessionId=…: one client message of a legacy SSE session. */
@@ -486,4 +490,9 @@ export class McpHttpEndpoints {
     this.options.onSessionCount?.('streamable', counts.streamable);
     this.options.onSessionCount?.('sse', counts.sse);
   }
+}
+
+/** The client's connection is closed (or the response already ended): nothing more can reach it. */
+function responseGone(res: ServerResponse): boolean {
+  return res.destroyed || res.writableEnded || res.socket === null || res.socket.destroyed;
 }

@@ -69,7 +69,7 @@ export interface HttpServing {
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-const RPC_OBJECT = (value: unknown): value is { method?: unknown; params?: { name?: unknown } } =>
+const RPC_OBJECT = (value: unknown): value is { method?: unknown; id?: unknown; params?: { name?: unknown } } =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -349,7 +349,11 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     }
     if (RPC_OBJECT(message) && typeof message.method === 'string') {
       exchange.rpc = message.method;
-      if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
+      // Only a request (with an id) is a call: a tools/call without one is a malformed notification,
+      // and routing it to a one-request server for the gate refusal would wait for an answer that
+      // never comes; the SDK answers it like any other frame.
+      const isRequest = typeof message.id === 'string' || typeof message.id === 'number';
+      if (message.method === 'tools/call' && isRequest && typeof message.params?.name === 'string') {
         caller.calledTool = message.params.name;
       }
     }

@@ -201,3 +201,46 @@ describe('pinning a practice with X-Escape-Practice', () => {
     }
   });
 });
+
+describe('a tools/call without an id for a hidden tool, on a legacy SSE session', () => {
+  it('is treated as the malformed notification it is: nothing stays in flight, and the session keeps answering', async () => {
+    writeFileSync(policyFile, JSON.stringify({ disabled: ['claims_summary'] }));
+    await stack.runtime.gates.reloadPolicy();
+    const controller = new AbortController();
+    try {
+      const stream = await fetch(`${stack.http.url}/sse`, { headers: bearer(KEY_A), signal: controller.signal });
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+      let seen = '';
+      const read = async (wanted: RegExp) =>
+        waitFor(async () => {
+          const chunk = await reader.read();
+          seen += new TextDecoder().decode(chunk.value ?? new Uint8Array());
+          return wanted.exec(seen) ?? undefined;
+        }, `${wanted} on the SSE stream`);
+      const endpoint = (await read(/data: (\/messages\?sessionId=[0-9a-f-]{36})/))[1] as string;
+      const post = (message: unknown) =>
+        fetch(`${stack.http.url}${endpoint}`, {
+          method: 'POST',
+          headers: { ...bearer(KEY_A), 'content-type': 'application/json' },
+          body: JSON.stringify(message),
+        });
+      const inFlight = async () =>
+        Number(/escape_mcp_in_flight (\d+)/.exec(await stack.metrics.registry.metrics())?.[1] ?? Number.NaN);
+
+      const noId = await post({
+        jsonrpc: '2.0',
+        method: 'tools/call',
+        params: { name: 'claims_summary', arguments: {} },
+      });
+      expect(noId.status).toBe(202);
+      await waitFor(async () => (await inFlight()) === 0 || undefined, 'no request left in flight');
+      // The same session still answers a real request, on its stream.
+      expect((await post({ jsonrpc: '2.0', id: 7, method: 'ping' })).status).toBe(202);
+      await read(/"id":7/);
+    } finally {
+      controller.abort();
+      writeFileSync(policyFile, JSON.stringify({ disabled: [] }));
+      await stack.runtime.gates.reloadPolicy();
+    }
+  });
+});

@@ -1,10 +1,13 @@
 /**
  * The gate decision and the registry, without HTTP: decision order, read-only as a ceiling with a
  * test-only write tool injected into createServer, the registry's change events and readiness,
- * and the REGISTRY-shaped export.
+ * its policy file reloads, and the REGISTRY-shaped export.
  */
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { EscapeApi } from '../../src/api/port.js';
 import { decideTool, NO_GATES, type PracticeGates } from '../../src/gates/decision.js';
@@ -162,6 +165,58 @@ describe('GateRegistry', () => {
     expect(gatesRegistry.status().ready).toBe(true);
     expect(gatesRegistry.gatesFor('p1').upstreamDisabled.size).toBe(0);
     gatesRegistry.stop();
+  });
+
+  it('keeps the last rows when rows it has read before are refused (a proxy 403 must not switch tools back on)', async () => {
+    let answer: { toolKey: string; enabled: boolean }[] | 'unreadable' = [{ toolKey: 'find_spot', enabled: false }];
+    const gatesRegistry = registry(async () => answer);
+    await gatesRegistry.start();
+    const changes: string[][] = [];
+    gatesRegistry.onChange((ids) => changes.push([...ids]));
+    expect([...gatesRegistry.gatesFor('p1').upstreamDisabled]).toEqual(['find_spot']);
+    answer = 'unreadable';
+    await gatesRegistry.poll();
+    expect([...gatesRegistry.gatesFor('p1').upstreamDisabled]).toEqual(['find_spot']);
+    expect(changes).toEqual([]);
+    answer = [];
+    await gatesRegistry.poll();
+    expect(gatesRegistry.gatesFor('p1').upstreamDisabled.size).toBe(0);
+    expect(changes.map((ids) => ids.sort())).toEqual([['p1', 'p2']]);
+    gatesRegistry.stop();
+  });
+
+  it('sees every edit of its policy file, also when each save renames a new file over it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const file = join(dir, 'policy.json');
+    const save = (disabled: string[]) => {
+      // What editors and config tools do: write a new file, then rename it over the old one.
+      writeFileSync(join(dir, 'policy.json.new'), JSON.stringify({ disabled }));
+      renameSync(join(dir, 'policy.json.new'), file);
+    };
+    save([]);
+    const gatesRegistry = new GateRegistry({
+      practiceIds: ['p1'],
+      readUpstream: async () => [],
+      policyFile: file,
+      pollSeconds: 3600,
+      logger: silentLogger(),
+    });
+    await gatesRegistry.start();
+    try {
+      for (const disabled of [['find_spot'], ['find_spot', 'claims_summary'], []]) {
+        save(disabled);
+        await vi.waitFor(
+          () => expect([...gatesRegistry.gatesFor('p1').locallyDisabled].sort()).toEqual(disabled.sort()),
+          {
+            timeout: 10_000,
+            interval: 50,
+          },
+        );
+      }
+    } finally {
+      gatesRegistry.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

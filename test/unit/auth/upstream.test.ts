@@ -206,6 +206,24 @@ describe('SimpleJwtProvider', () => {
     await expect(provider().getAccessToken()).rejects.toBeInstanceOf(ReauthenticationRequired);
   });
 
+  it("a 403 page that is not the API's JSON (a proxy or firewall) is transient, not a dead chain", async () => {
+    let calls = 0;
+    replyOverride = () => {
+      calls += 1;
+      return calls === 1
+        ? {
+            status: 403,
+            raw: '<html><body><h1>403 Forbidden</h1></body></html>',
+            headers: { 'content-type': 'text/html' },
+          }
+        : undefined;
+    };
+    const p = provider();
+    await expect(p.getAccessToken()).rejects.toBeInstanceOf(UpstreamUnavailable);
+    expect(await p.getAccessToken()).toBeTruthy();
+    expect(rotations).toBe(1);
+  });
+
   it('a 5xx or 429 on refresh is transient, not a dead chain', async () => {
     let calls = 0;
     replyOverride = () => {

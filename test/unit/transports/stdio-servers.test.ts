@@ -34,6 +34,8 @@ describe('the servers stdio is serving', () => {
     await collectLater();
     expect(served.forEachLive((server) => server.refreshToolAvailability())).toBe(1);
     expect(refreshed).toEqual(['connection']);
+    // Read after the collection, so the "transport" itself stays alive through it.
+    expect(transportHolds).toHaveLength(1);
   });
 
   it('are forgotten once the transport drops them (a discarded server/discover probe)', async () => {
@@ -46,5 +48,7 @@ describe('the servers stdio is serving', () => {
     await collectLater();
     expect(served.forEachLive((server) => server.refreshToolAvailability())).toBe(1);
     expect(refreshed).toEqual(['connection']);
+    // Read after the collection, so the "transport" itself stays alive through it.
+    expect(transportHolds).toHaveLength(1);
   });
 });
