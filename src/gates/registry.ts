@@ -4,7 +4,7 @@
  * row = enabled) and the operator's local policy. Listeners hear which practices changed, so
  * connected sessions can be told `notifications/tools/list_changed`.
  */
-import { type Stats, type StatWatcher, unwatchFile, watchFile } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
 import type { PracticeGates } from './decision.js';
 import { EMPTY_POLICY, type LocalPolicy, loadPolicy, locallyDisabled } from './policy.js';
@@ -37,7 +37,9 @@ export class GateRegistry {
   private policy: LocalPolicy = EMPTY_POLICY;
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | undefined;
-  private watcher: StatWatcher | undefined;
+  private policyTimer: NodeJS.Timeout | undefined;
+  /** The policy file's inode, size and mtime as they were just before it was last read. */
+  private policyStamp: string | undefined;
   private polling: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
 
@@ -45,6 +47,7 @@ export class GateRegistry {
 
   /** Loads the policy and the first gate rows; then polls in the background. */
   async start(): Promise<void> {
+    this.policyStamp = await this.stampPolicy();
     this.policy = await loadPolicy(this.options.policyFile);
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
@@ -52,22 +55,32 @@ export class GateRegistry {
     if (this.options.policyFile) {
       // Polled by path, not fs.watch: editors and config tools save by renaming a new file over
       // the old one, and an inode watch then fires once and never again (Linux), so later edits
-      // would go unseen. A stat a second also follows a symlink swap (Kubernetes ConfigMaps).
-      const file = this.options.policyFile;
-      this.watcher = watchFile(file, { interval: POLICY_STAT_MS }, this.onPolicyStat);
-      this.watcher.unref();
+      // would go unseen. A stat a second also follows a symlink swap (Kubernetes ConfigMaps). It
+      // is compared with the stat taken before the last read (not with the previous poll, as
+      // fs.watchFile does), so an edit made while the file was being read is not missed either.
+      this.policyTimer = setInterval(() => void this.checkPolicyFile(), POLICY_STAT_MS);
+      this.policyTimer.unref();
+    }
+  }
+
+  private async checkPolicyFile(): Promise<void> {
+    if ((await this.stampPolicy()) !== this.policyStamp) await this.reloadPolicy();
+  }
+
+  private async stampPolicy(): Promise<string | undefined> {
+    if (!this.options.policyFile) return undefined;
+    try {
+      const now = await stat(this.options.policyFile);
+      return `${now.ino}:${now.size}:${now.mtimeMs}`;
+    } catch {
+      return 'missing';
     }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.options.policyFile && this.watcher) unwatchFile(this.options.policyFile, this.onPolicyStat);
-    this.watcher = undefined;
+    if (this.policyTimer) clearInterval(this.policyTimer);
   }
-
-  private readonly onPolicyStat = (now: Stats, before: Stats): void => {
-    if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) void this.reloadPolicy();
-  };
 
   gatesFor(practiceId: string): PracticeGates {
     return {
@@ -107,6 +120,8 @@ export class GateRegistry {
 
   private async reloadPolicyOnce(): Promise<void> {
     const before = new Map(this.options.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
+    // Stamped before reading: a write landing during the read leaves a newer stamp, read next check.
+    this.policyStamp = await this.stampPolicy();
     try {
       this.policy = await loadPolicy(this.options.policyFile);
     } catch (error) {
