@@ -1,7 +1,7 @@
 /**
  * The floor: the thinnest MCP server the same SDK allows, for the benchmarks only. Each tool,
  * named like ours, sends a fixed set of upstream requests (wave after wave, each wave's requests
- * together, as the direct leg does) with a keep-alive undici pool and returns the last answer's
+ * together) with the direct leg's own keep-alive undici sender and returns the last answer's
  * rows: no auth, no gates, no practice look-up, no validation of the upstream answer, no output
  * schema, no audit line, no breaker, no deadline. Served over HTTP the way the SDK's README
  * mounts it on node:http (`createMcpHandler`, a server per request, wrapped by `toNodeHandler`),
@@ -14,9 +14,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
-import { Pool } from 'undici';
 import { z } from 'zod';
-import type { Waves } from './upstream.js';
+import { directSender, type Waves } from './upstream.js';
 
 export interface FloorOptions {
   upstreamOrigin: string;
@@ -27,21 +26,8 @@ export interface FloorOptions {
 
 /** A factory of one-server-per-unit floors, and the pool they share. */
 export function floorFactory(options: FloorOptions): { build: () => McpServer; close: () => Promise<void> } {
-  const pool = new Pool(options.upstreamOrigin, { connections: 128 });
-  const headers = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
-  const forward = async (waves: Waves): Promise<unknown> => {
-    let last: unknown;
-    for (const wave of waves) {
-      const answers = await Promise.all(
-        wave.map(async (request) => {
-          const res = await pool.request({ path: request.path, method: 'GET', headers });
-          return res.body.json();
-        }),
-      );
-      last = answers.at(-1);
-    }
-    return last;
-  };
+  // The direct leg's own sender: the floor makes exactly the requests that leg makes.
+  const upstream = directSender(options.upstreamOrigin, options.token, 128);
   const build = () => {
     const server = new McpServer({ name: 'floor', version: '1' }, { capabilities: { tools: {} } });
     for (const tool of options.tools) {
@@ -49,7 +35,7 @@ export function floorFactory(options: FloorOptions): { build: () => McpServer; c
         tool.name,
         { description: 'Forwards fixed upstream requests (benchmark floor).', inputSchema: z.looseObject({}) },
         async () => {
-          const answer = await forward(tool.waves);
+          const answer = await upstream.send(tool.waves);
           const rows = Array.isArray(answer) ? answer : ((answer as { results?: unknown[] })?.results ?? []);
           // `slots`, as find_spot answers: bench/http.ts counts an answer without slots as an error.
           return { content: [{ type: 'text', text: JSON.stringify(rows) }], structuredContent: { slots: rows } };
@@ -58,7 +44,7 @@ export function floorFactory(options: FloorOptions): { build: () => McpServer; c
     }
     return server;
   };
-  return { build, close: () => pool.close() };
+  return { build, close: () => upstream.close() };
 }
 
 export interface FloorServer {

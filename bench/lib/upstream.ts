@@ -100,22 +100,28 @@ export async function captureWaves(
   return result;
 }
 
-/** Sends one unit of waves to the sandbox with undici; each body read and parsed as the server would. */
+/**
+ * Sends one unit of waves to the sandbox with undici; each body read and parsed as the server
+ * would. Answers the last parsed body (the floor servers return its rows).
+ */
 export function directSender(origin: string, token: string, connections = 16) {
   const pool = new Pool(origin, { connections, pipelining: 1 });
   const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'bench-direct' };
   return {
-    async send(waves: Waves): Promise<void> {
+    async send(waves: Waves): Promise<unknown> {
+      let last: unknown;
       for (const wave of waves) {
-        await Promise.all(
+        const answers = await Promise.all(
           wave.map(async (req) => {
             const res = await pool.request({ path: req.path, method: req.method as 'GET', headers });
             const text = await res.body.text();
             if (res.statusCode !== 200) throw new Error(`direct ${req.path}: ${res.statusCode}`);
-            JSON.parse(text);
+            return JSON.parse(text) as unknown;
           }),
         );
+        last = answers.at(-1);
       }
+      return last;
     },
     close: () => pool.close(),
   };

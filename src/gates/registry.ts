@@ -47,8 +47,7 @@ export class GateRegistry {
 
   /** Loads the policy and the first gate rows; then polls in the background. */
   async start(): Promise<void> {
-    this.policyStamp = await this.stampPolicy();
-    this.policy = await loadPolicy(this.options.policyFile);
+    this.policy = await this.readPolicyFile();
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
     this.timer.unref();
@@ -61,6 +60,12 @@ export class GateRegistry {
       this.policyTimer = setInterval(() => void this.checkPolicyFile(), POLICY_STAT_MS);
       this.policyTimer.unref();
     }
+  }
+
+  /** Stamped before reading: a write landing during the read leaves a newer stamp, read next check. */
+  private async readPolicyFile(): Promise<LocalPolicy> {
+    this.policyStamp = await this.stampPolicy();
+    return loadPolicy(this.options.policyFile);
   }
 
   private async checkPolicyFile(): Promise<void> {
@@ -120,10 +125,8 @@ export class GateRegistry {
 
   private async reloadPolicyOnce(): Promise<void> {
     const before = new Map(this.options.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
-    // Stamped before reading: a write landing during the read leaves a newer stamp, read next check.
-    this.policyStamp = await this.stampPolicy();
     try {
-      this.policy = await loadPolicy(this.options.policyFile);
+      this.policy = await this.readPolicyFile();
     } catch (error) {
       // Keep the last good policy: a half-written file must not switch tools back on.
       this.options.logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
