@@ -1,8 +1,9 @@
 // Bundles the command-line entry (src/cli.ts, then src/main.ts) into dist/cli.js and chunks next to it, after
 // `tsc` has type-checked and emitted dist/. One file graph instead of hundreds of modules cuts a
 // cold start by about a third (spawn → first tools/list: ~470 → ~300 ms on this machine), and
-// undici without the parts the server never calls another ~35 ms (scripts/undici-slim.cjs), and
-// tool schemas converted here rather than at start another ~35 ms; the
+// undici without the parts the server never calls another ~35 ms (scripts/undici-slim.cjs),
+// tool schemas converted here rather than at start another ~35 ms, and zod with English only and
+// the SDK without Ajv (scripts/zod-locales-en.mjs, scripts/sdk-shims-node.mjs) ~25 ms; the
 // sandbox and the HTTP transport stay in chunks of their own, loaded only when used.
 // Chunks sit directly in dist/, at the depth of the files they replace, so paths relative to
 // import.meta.url (src/version.ts reads ../package.json) still resolve.
@@ -12,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const undiciSlim = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
+const zodLocalesEn = fileURLToPath(new URL('./zod-locales-en.mjs', import.meta.url));
+const sdkShimsNode = fileURLToPath(new URL('./sdk-shims-node.mjs', import.meta.url));
 
 /** `from 'undici'` in src/ resolves to scripts/undici-slim.cjs (only what the server uses). */
 const slimUndici = {
@@ -21,11 +24,29 @@ const slimUndici = {
   },
 };
 
+/** zod's `export * as locales from '../locales/index.js'` resolves to English only (scripts/zod-locales-en.mjs). */
+const englishZodLocales = {
+  name: 'zod-locales-en',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: zodLocalesEn } : undefined,
+    );
+  },
+};
+
 // The catalog's JSON Schemas, converted now from tsc's output rather than at every start
 // (src/mcp/preconverted.ts).
 const { CATALOG } = await import('../dist/tools/registry.js');
 const { preconvertSchemas } = await import('../dist/server.js');
 const preconverted = JSON.stringify(preconvertSchemas(CATALOG));
+
+/** The SDK's `_shims` resolve to scripts/sdk-shims-node.mjs: its @cfworker validator instead of Ajv. */
+const lightSchemaValidator = {
+  name: 'sdk-shims-cfworker',
+  setup(bundle) {
+    bundle.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({ path: sdkShimsNode }));
+  },
+};
 
 const result = await build({
   entryPoints: ['src/cli.ts'],
@@ -40,7 +61,7 @@ const result = await build({
   target: 'node20.18',
   // CommonJS dependencies call require(); an ES module has none, so give the bundle one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);" },
-  plugins: [slimUndici],
+  plugins: [slimUndici, englishZodLocales, lightSchemaValidator],
   define: { __ESCAPE_PRECONVERTED_SCHEMAS__: preconverted },
   // Whitespace and syntax only (identifiers keep their names for stack traces). Without comments,
   // with strings escaped (esbuild's default charset) and the licence texts in .LEGAL.txt files, the

@@ -24,10 +24,13 @@ const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 
 export type Era = 'modern' | 'legacy';
 
-export function newClient(era: Era): Client {
+export function newClient(era: Era, options: { elicitation?: boolean } = {}): Client {
   return new Client(
     { name: 'escape-dental-mcp-tests', version: '1.0.0' },
-    era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+    {
+      ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+      ...(options.elicitation ? { capabilities: { elicitation: { form: {} } } } : {}),
+    },
   );
 }
 
@@ -54,6 +57,8 @@ export interface StdioOptions {
   env?: Record<string, string>;
   /** Upstream token; default: the sandbox's service OAuth token. */
   token?: string;
+  /** Answers the server's elicitation/create requests (the client then declares elicitation). */
+  elicit?: (message: string) => { action: 'accept'; content: Record<string, string | number | boolean> } | { action: 'decline' };
 }
 
 /** The built server (dist/cli.js) over stdio, pointed at the sandbox. */
@@ -77,7 +82,9 @@ export async function connectStdio(options: StdioOptions): Promise<Connection> {
     captured += text;
     appendFileSync(file, text);
   });
-  const client = newClient(options.era ?? 'legacy');
+  const client = newClient(options.era ?? 'legacy', { elicitation: options.elicit !== undefined });
+  const { elicit } = options;
+  if (elicit) client.setRequestHandler('elicitation/create', async (request) => elicit(request.params.message));
   await client.connect(transport);
   return {
     client,

@@ -168,3 +168,20 @@ export async function appointmentWrites(sandbox: RunningSandbox, since: number):
 }
 
 export const instant = (iso: string) => Date.parse(iso);
+
+/** book_appointment arguments for an open time the sandbox's slot finder returned. */
+export function bookingArguments(
+  practice: { name: string },
+  patientId: string,
+  slot: { date_time: string; provider: string; operatory: string } | undefined,
+  durationMinutes: number,
+) {
+  return {
+    practice: practice.name,
+    patient_id: patientId,
+    start: slot?.date_time,
+    provider: slot?.provider,
+    operatory: slot?.operatory,
+    duration_minutes: durationMinutes,
+  };
+}

@@ -12,6 +12,7 @@ import { callError, callOk, rawGet, rawList, startTestSandbox } from '../helpers
 import {
   appointmentWrites,
   type BookingConnection,
+  bookingArguments,
   connectBooking,
   instant,
   type RawAppointment,
@@ -439,14 +440,11 @@ describe('confirmation', () => {
         max_results: '1',
       });
       const since = await sandbox.control.lastSeq();
-      const booked = await callOk<WriteOutput>(legacy.client, 'book_appointment', {
-        practice: la.name,
-        patient_id: la.patients.timeline,
-        start: slot?.date_time,
-        provider: slot?.provider,
-        operatory: slot?.operatory,
-        duration_minutes: 30,
-      });
+      const booked = await callOk<WriteOutput>(
+        legacy.client,
+        'book_appointment',
+        bookingArguments(la, la.patients.timeline, slot, 30),
+      );
       expect(legacy.client.getProtocolEra()).toBe('legacy');
       expect(legacy.prompts.length).toBe(1);
       expect(booked.structured.status).toBe('booked');
