@@ -58,7 +58,9 @@ export interface StdioOptions {
   /** Upstream token; default: the sandbox's service OAuth token. */
   token?: string;
   /** Answers the server's elicitation/create requests (the client then declares elicitation). */
-  elicit?: (message: string) => { action: 'accept'; content: Record<string, string | number | boolean> } | { action: 'decline' };
+  elicit?: (
+    message: string,
+  ) => { action: 'accept'; content: Record<string, string | number | boolean> } | { action: 'decline' };
 }
 
 /** The built server (dist/cli.js) over stdio, pointed at the sandbox. */
