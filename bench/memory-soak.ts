@@ -21,7 +21,7 @@ import {
   runLoad,
   startHttpServerProcess,
 } from './lib/http-server.js';
-import { machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
+import { cpuMs, machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
 
 export interface MemorySoakResult {
   machineBefore: ReturnType<typeof machine>;
@@ -34,6 +34,8 @@ export interface MemorySoakResult {
     p99Ratio: number;
     maxRssMb: number;
     endRssMb: number;
+    /** The server process's CPU time over the load ÷ the calls it answered. */
+    serverCpuMsPerCall: number;
   };
   soak: {
     minutes: number;
@@ -67,14 +69,20 @@ export function soakTrend(series: readonly number[]): { fromMb: number; toMb: nu
 }
 
 export async function runMemorySoak(
-  options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number; nodeFlags?: string[] } = {},
+  options: {
+    loadSeconds?: number;
+    soakMinutes?: number;
+    soakConcurrency?: number;
+    nodeFlags?: string[];
+    serverArgs?: string[];
+  } = {},
 ): Promise<MemorySoakResult> {
   const loadSeconds = options.loadSeconds ?? 20;
   const soakMinutes = options.soakMinutes ?? 1;
   const soakConcurrency = options.soakConcurrency ?? 10;
   const machineBefore = machine();
   const sandbox = await startSandboxProcess();
-  const server = await startHttpServerProcess(sandbox, options.nodeFlags);
+  const server = await startHttpServerProcess(sandbox, options.nodeFlags, options.serverArgs);
   const pid = server.child.pid as number;
   try {
     const la = sandbox.fixtures.practices.la as PracticeFixture;
@@ -135,7 +143,9 @@ export async function runMemorySoak(
       maxRssMb = Math.max(maxRssMb, rssMb(pid));
     };
     await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: 3 }); // warm-up
+    const cpuBefore = cpuMs(pid);
     const mcp = await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: loadSeconds, onTick: sample });
+    const serverCpuMsPerCall = round((cpuMs(pid) - cpuBefore) / Math.max(1, mcp.requests), 2);
     const endRssMb = rssMb(pid);
     await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: 3 });
     const directLoad = await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: loadSeconds });
@@ -168,6 +178,7 @@ export async function runMemorySoak(
         p99Ratio: round(mcp.p99Ms / directLoad.p99Ms),
         maxRssMb,
         endRssMb,
+        serverCpuMsPerCall,
       },
       soak: {
         minutes: soakMinutes,

@@ -378,6 +378,12 @@ function markdown(r: Report): string {
           ['ratios (MCP ÷ direct)', `throughput ×${m.load50.throughputRatio}, p99 ×${m.load50.p99Ratio}`],
           ['RSS under 50 clients', `max ${m.load50.maxRssMb} MB, at the end ${m.load50.endRssMb} MB`],
           [
+            'server CPU per call under 50 clients',
+            m.load50.serverCpuMsPerCall === undefined
+              ? '— (not measured in this run)'
+              : `${m.load50.serverCpuMsPerCall} ms`,
+          ],
+          [
             `soak: ${m.soak.minutes} min, ${m.soak.concurrency} clients, mixed`,
             `${m.soak.requests} requests (${m.soak.throughputPerSec}/s), ${m.soak.errors} errors`,
           ],

@@ -309,8 +309,8 @@ export type Upstream =
 const DEFAULT_HEAP_GROWING_PERCENT = 25;
 
 /**
- * Under 50 HTTP clients on Node 20: RSS ~136 MB instead of ~155-163 MB, throughput within the
- * noise (README "Performance"); on Node 24, whose V8 grows the space to 64 MB, the cap saves more.
+ * Under 50 HTTP clients on Node 20: RSS ~134 MB instead of ~151-158 MB, for about a fifth more CPU
+ * per call (bench/heap-ab.ts, README "Performance"); Node 24's V8 grows the space to 64 MB.
  */
 const DEFAULT_SEMI_SPACE_MB = 8;
 

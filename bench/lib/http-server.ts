@@ -23,6 +23,7 @@ export interface HttpServerProcess {
 export async function startHttpServerProcess(
   upstream: { url: string; token: string },
   nodeFlags: string[] = [],
+  serverArgs: string[] = [],
 ): Promise<HttpServerProcess> {
   const { key, sha256 } = generateApiKey();
   const keysFile = join(tmpdir(), `bench-keys-${process.pid}-${Date.now()}.json`);
@@ -42,7 +43,7 @@ export async function startHttpServerProcess(
   );
   const child = spawn(
     process.execPath,
-    [...nodeFlags, CLI, 'http', '--port', '0', '--api-keys-file', keysFile, '--log-level', 'info'],
+    [...nodeFlags, CLI, 'http', '--port', '0', '--api-keys-file', keysFile, '--log-level', 'info', ...serverArgs],
     {
       env: { PATH: process.env.PATH ?? '', ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token },
       stdio: ['ignore', 'pipe', 'pipe'],

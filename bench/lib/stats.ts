@@ -67,6 +67,12 @@ export function rssMb(pid: number): number {
   return round(kb / 1024, 1);
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 export interface SandboxProcess {
   url: string;
   token: string;

@@ -1,0 +1,84 @@
+/**
+ * The HTTP server's memory settings, A/B: for each leg (server arguments), a server process
+ * against one sandbox process, 50 clients on find_spot for BENCH_AB_SECONDS (default 15) after
+ * a 3 s warm-up; the largest RSS, calls a second and the server's CPU time per call. Legs
+ * alternate for BENCH_AB_ROUNDS rounds (default 3), so drift in the machine's load spreads
+ * over all of them. Not part of `npm run bench` (about 20 s a leg and round); README
+ * "Performance" quotes it.
+ *
+ *   node --import tsx bench/heap-ab.ts     # after npm run build
+ *   BENCH_AB_LEGS='{"growing 0":["--heap-growing-percent","0"]}' node --import tsx bench/heap-ab.ts
+ */
+import { benchCalls, type PracticeFixture } from './lib/cases.js';
+import { captureCalls, type LoadRequest, mcpOk, runLoad, startHttpServerProcess } from './lib/http-server.js';
+import { cpuMs, median, round, rssMb, startSandboxProcess } from './lib/stats.js';
+
+const legs: Record<string, string[]> = process.env.BENCH_AB_LEGS
+  ? JSON.parse(process.env.BENCH_AB_LEGS)
+  : {
+      'the defaults (growing 25 %, semi-spaces 8 MB)': [],
+      '--semi-space-mb 0': ['--semi-space-mb', '0'],
+    };
+const seconds = Number(process.env.BENCH_AB_SECONDS ?? 15);
+const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 3);
+
+interface Run {
+  maxRssMb: number;
+  callsPerSec: number;
+  cpuMsPerCall: number;
+  errors: number;
+}
+
+const sandbox = await startSandboxProcess();
+const runs: Record<string, Run[]> = {};
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, args] of Object.entries(legs)) {
+      const server = await startHttpServerProcess(sandbox, [], args);
+      const pid = server.child.pid as number;
+      try {
+        const [first] = await captureCalls(server, benchCalls(sandbox.fixtures.practices.la as PracticeFixture));
+        if (!first) throw new Error('no call captured');
+        const findSpot: LoadRequest = {
+          path: first.path,
+          method: 'POST',
+          headers: first.headers,
+          body: first.body,
+          ok: mcpOk,
+        };
+        await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: 3 });
+        let maxRssMb = 0;
+        const before = cpuMs(pid);
+        const load = await runLoad(server.url, () => findSpot, {
+          concurrency: 50,
+          seconds,
+          onTick: () => {
+            maxRssMb = Math.max(maxRssMb, rssMb(pid));
+          },
+        });
+        const run: Run = {
+          maxRssMb,
+          callsPerSec: load.throughputPerSec,
+          cpuMsPerCall: round((cpuMs(pid) - before) / Math.max(1, load.requests), 2),
+          errors: load.errors,
+        };
+        runs[name] = [...(runs[name] ?? []), run];
+        process.stderr.write(`[heap-ab] round ${r + 1}, ${name}: ${JSON.stringify(run)}\n`);
+      } finally {
+        await server.close();
+      }
+    }
+  }
+} finally {
+  await sandbox.close();
+}
+
+const span = (values: number[]) => `${Math.min(...values)}–${Math.max(...values)} (median ${median(values)})`;
+process.stdout.write(
+  '| server started with | RSS max under load, MB | calls/s | server CPU per call, ms | errors |\n|---|---|---|---|---|\n',
+);
+for (const [name, list] of Object.entries(runs)) {
+  process.stdout.write(
+    `| ${name} | ${span(list.map((x) => x.maxRssMb))} | ${span(list.map((x) => x.callsPerSec))} | ${span(list.map((x) => x.cpuMsPerCall))} | ${list.reduce((sum, x) => sum + x.errors, 0)} |\n`,
+  );
+}
