@@ -3,21 +3,25 @@
  * against one sandbox process, 50 clients on find_spot for BENCH_AB_SECONDS (default 15) after
  * a 3 s warm-up; the largest RSS, calls a second and the server's CPU time per call. Legs
  * alternate for BENCH_AB_ROUNDS rounds (default 3), so drift in the machine's load spreads
- * over all of them. Not part of `npm run bench` (about 20 s a leg and round); README
- * "Performance" quotes it.
+ * over all of them. Not part of `npm run bench` (about 20 s a leg and round); the table goes to
+ * stdout and to bench/results/heap-ab.md, which README "Performance" quotes.
  *
  *   node --import tsx bench/heap-ab.ts     # after npm run build
  *   BENCH_AB_LEGS='{"growing 0":["--heap-growing-percent","0"]}' node --import tsx bench/heap-ab.ts
  */
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
 import { captureCalls, type LoadRequest, mcpOk, runLoad, startHttpServerProcess } from './lib/http-server.js';
-import { cpuMs, median, round, rssMb, startSandboxProcess } from './lib/stats.js';
+import { cpuMs, machine, median, RESULTS_DIR, round, rssMb, startSandboxProcess } from './lib/stats.js';
 
 const legs: Record<string, string[]> = process.env.BENCH_AB_LEGS
   ? JSON.parse(process.env.BENCH_AB_LEGS)
   : {
       'the defaults (growing 25 %, semi-spaces 8 MB)': [],
       '--semi-space-mb 0': ['--semi-space-mb', '0'],
+      '--semi-space-mb 0 --heap-growing-percent 0': ['--semi-space-mb', '0', '--heap-growing-percent', '0'],
     };
 const seconds = Number(process.env.BENCH_AB_SECONDS ?? 15);
 const rounds = Number(process.env.BENCH_AB_ROUNDS ?? 3);
@@ -29,6 +33,8 @@ interface Run {
   errors: number;
 }
 
+const startedAt = new Date().toISOString();
+const before = machine();
 const sandbox = await startSandboxProcess();
 const runs: Record<string, Run[]> = {};
 try {
@@ -74,11 +80,17 @@ try {
 }
 
 const span = (values: number[]) => `${Math.min(...values)}–${Math.max(...values)} (median ${median(values)})`;
-process.stdout.write(
-  '| server started with | RSS max under load, MB | calls/s | server CPU per call, ms | errors |\n|---|---|---|---|---|\n',
+const lines = [
+  '| server started with | RSS max under load, MB | calls/s | server CPU per call, ms | errors |',
+  '|---|---|---|---|---|',
+  ...Object.entries(runs).map(
+    ([name, list]) =>
+      `| ${name} | ${span(list.map((x) => x.maxRssMb))} | ${span(list.map((x) => x.callsPerSec))} | ${span(list.map((x) => x.cpuMsPerCall))} | ${list.reduce((sum, x) => sum + x.errors, 0)} |`,
+  ),
+];
+const table = `${lines.join('\n')}\n`;
+process.stdout.write(table);
+writeFileSync(
+  join(RESULTS_DIR, 'heap-ab.md'),
+  `# HTTP memory settings, A/B (bench/heap-ab.ts)\n\n${startedAt}; Node ${process.version}; 50 clients on find_spot, ${seconds} s a leg, ${rounds} rounds, legs alternated; load average at start ${before.load1}.\n\n${table}`,
 );
-for (const [name, list] of Object.entries(runs)) {
-  process.stdout.write(
-    `| ${name} | ${span(list.map((x) => x.maxRssMb))} | ${span(list.map((x) => x.callsPerSec))} | ${span(list.map((x) => x.cpuMsPerCall))} | ${list.reduce((sum, x) => sum + x.errors, 0)} |\n`,
-  );
-}

@@ -74,6 +74,13 @@ const result = await build({
   logLevel: 'warning',
 });
 
+// The resolutions above match paths inside zod and the SDK: fail if an upgrade makes one stop matching.
+const bundledInputs = Object.keys(result.metafile.inputs);
+const slipped = bundledInputs.filter(
+  (input) => /[\\/]ajvProvider-[^\\/]*$|[\\/]zod[\\/]v4[\\/]locales[\\/](?!en\.js$)[^\\/]+$/.test(input),
+);
+if (slipped.length > 0) throw new Error(`the bundle took in what scripts/build-cli.mjs resolves away: ${slipped.join(', ')}`);
+
 for (const file of Object.keys(result.metafile.outputs).filter((name) => name.endsWith('.js'))) {
   const offset = readFileSync(file, 'latin1').search(/[^\x00-\x7f]/);
   if (offset >= 0) {

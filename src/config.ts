@@ -210,7 +210,7 @@ export const OPTIONS = {
     env: 'ESCAPE_SEMI_SPACE_MB',
     kind: 'string',
     description:
-      "Largest size of each of V8's two young-generation semi-spaces, in MB: 1, 2, 4, 8, 16, 32 or 64, like node --max-semi-space-size but set at run time (0 = V8's own: 16 on Node 20, up to 64 on Node 24).",
+      "Largest size of each of V8's two young-generation semi-spaces, in MB: 1, 2, 4, 8, 16, 32 or 64, set at run time; a cap at or above V8's own maximum (16 on Node 20, up to 64 on Node 24) changes nothing (0 = V8's own).",
     defaultText: '8',
     http: true,
   },
@@ -309,8 +309,8 @@ export type Upstream =
 const DEFAULT_HEAP_GROWING_PERCENT = 25;
 
 /**
- * Under 50 HTTP clients on Node 20: RSS ~134 MB instead of ~151-158 MB, for about a fifth more CPU
- * per call (bench/heap-ab.ts, README "Performance"); Node 24's V8 grows the space to 64 MB.
+ * Under 50 HTTP clients on Node 20: RSS ~134 MB instead of ~151 MB (medians), for about a sixth more
+ * CPU per call (bench/results/heap-ab.md, README "Performance"); Node 24's V8 grows it to 64 MB.
  */
 const DEFAULT_SEMI_SPACE_MB = 8;
 

@@ -57,13 +57,14 @@ function watchCollections(onCollection: () => void): () => void {
  * so after collections the factor is set to 1 (no growth) once the space has reached the cap,
  * and back to 2 (V8's default) if V8 has shrunk it below, as it does when the server goes quiet.
  * Collections are seen after the fact, so a burst of them may overshoot by one doubling until
- * V8 shrinks the space again. HTTP only, like the heap growing factor; an explicit
- * `--max-semi-space-size` (command line or NODE_OPTIONS) wins.
+ * V8 shrinks the space again. A cap at or above V8's own maximum changes nothing. HTTP only, like
+ * the heap growing factor; an explicit `--max-semi-space-size` or `--semi-space-growth-factor`
+ * (command line or NODE_OPTIONS) wins.
  */
 export function capSemiSpace(semiSpaceMb: number, hooks: SemiSpaceCapHooks = {}): (() => void) | undefined {
   const execArgv = hooks.execArgv ?? process.execArgv;
   const nodeOptions = hooks.nodeOptions ?? process.env.NODE_OPTIONS ?? '';
-  const explicit = /(^|\s)--max[-_]semi[-_]space[-_]size\b/;
+  const explicit = /(^|\s)--(max[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/;
   if (semiSpaceMb <= 0 || execArgv.some((arg) => explicit.test(arg)) || explicit.test(nodeOptions)) return undefined;
   const setFlags = hooks.setFlags ?? setFlagsFromString;
   const size = hooks.newSpaceBytes ?? newSpaceBytes;

@@ -1,8 +1,8 @@
 /**
  * The built server (dist/cli.js) over stdio asks a 2025-era client to confirm a booking through
  * elicitation: a yes books once; an answer that does not fit the confirmation form (not
- * `confirm: true`) writes nothing. The bundle swaps the SDK's JSON Schema validator
- * (scripts/sdk-shims-node.mjs); this is the bundled confirmation path end to end. Truth comes
+ * `confirm: true`) writes nothing. This is the bundle's confirmation path (the bundle swaps the
+ * SDK's JSON Schema validator, scripts/sdk-shims-node.mjs, which this path does not call). Truth comes
  * from raw sandbox reads and the request log.
  */
 import { DateTime } from 'luxon';
