@@ -13,8 +13,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
-import { captureCalls, type LoadRequest, mcpOk, runLoad, startHttpServerProcess } from './lib/http-server.js';
-import { cpuMs, machine, median, RESULTS_DIR, round, rssMb, startSandboxProcess } from './lib/stats.js';
+import { captureCalls, loadServerProcess, replayOf, startHttpServerProcess } from './lib/http-server.js';
+import { machine, median, RESULTS_DIR, startSandboxProcess } from './lib/stats.js';
 
 const legs: Record<string, string[]> = process.env.BENCH_AB_LEGS
   ? JSON.parse(process.env.BENCH_AB_LEGS)
@@ -41,31 +41,17 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const [name, args] of Object.entries(legs)) {
       const server = await startHttpServerProcess(sandbox, [], args);
-      const pid = server.child.pid as number;
       try {
         const [first] = await captureCalls(server, benchCalls(sandbox.fixtures.practices.la as PracticeFixture));
         if (!first) throw new Error('no call captured');
-        const findSpot: LoadRequest = {
-          path: first.path,
-          method: 'POST',
-          headers: first.headers,
-          body: first.body,
-          ok: mcpOk,
-        };
-        await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: 3 });
-        let maxRssMb = 0;
-        const before = cpuMs(pid);
-        const load = await runLoad(server.url, () => findSpot, {
+        const { load, maxRssMb, serverCpuMsPerCall } = await loadServerProcess(server, replayOf(first), {
           concurrency: 50,
           seconds,
-          onTick: () => {
-            maxRssMb = Math.max(maxRssMb, rssMb(pid));
-          },
         });
         const run: Run = {
           maxRssMb,
           callsPerSec: load.throughputPerSec,
-          cpuMsPerCall: round((cpuMs(pid) - before) / Math.max(1, load.requests), 2),
+          cpuMsPerCall: serverCpuMsPerCall,
           errors: load.errors,
         };
         runs[name] = [...(runs[name] ?? []), run];

@@ -17,11 +17,12 @@ import {
   captureCalls,
   type LoadRequest,
   type LoadResult,
-  mcpOk,
+  loadServerProcess,
+  replayOf,
   runLoad,
   startHttpServerProcess,
 } from './lib/http-server.js';
-import { cpuMs, machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
+import { machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
 
 export interface MemorySoakResult {
   machineBefore: ReturnType<typeof machine>;
@@ -69,20 +70,14 @@ export function soakTrend(series: readonly number[]): { fromMb: number; toMb: nu
 }
 
 export async function runMemorySoak(
-  options: {
-    loadSeconds?: number;
-    soakMinutes?: number;
-    soakConcurrency?: number;
-    nodeFlags?: string[];
-    serverArgs?: string[];
-  } = {},
+  options: { loadSeconds?: number; soakMinutes?: number; soakConcurrency?: number; nodeFlags?: string[] } = {},
 ): Promise<MemorySoakResult> {
   const loadSeconds = options.loadSeconds ?? 20;
   const soakMinutes = options.soakMinutes ?? 1;
   const soakConcurrency = options.soakConcurrency ?? 10;
   const machineBefore = machine();
   const sandbox = await startSandboxProcess();
-  const server = await startHttpServerProcess(sandbox, options.nodeFlags, options.serverArgs);
+  const server = await startHttpServerProcess(sandbox, options.nodeFlags);
   const pid = server.child.pid as number;
   try {
     const la = sandbox.fixtures.practices.la as PracticeFixture;
@@ -99,14 +94,7 @@ export async function runMemorySoak(
     ).requests;
     const findSpotUpstream = upstream.find((r) => r.path.endsWith('/scheduling/find-spot/'));
     if (!findSpotUpstream) throw new Error('no find-spot request captured');
-    const asLoad = (c: (typeof captured)[number]): LoadRequest => ({
-      path: c.path,
-      method: 'POST',
-      headers: c.headers,
-      body: c.body,
-      ok: mcpOk,
-    });
-    const toolRequests = captured.map(asLoad);
+    const toolRequests = captured.map(replayOf);
     const findSpot = toolRequests[0] as LoadRequest;
     const first = captured[0] as (typeof captured)[number];
     const parsed = JSON.parse(first.body) as { params: { _meta?: unknown } };
@@ -138,14 +126,14 @@ export async function runMemorySoak(
     const idleRssMb = rssMb(pid);
 
     // 50 clients on find_spot; the same upstream request straight to the sandbox.
-    let maxRssMb = 0;
-    const sample = () => {
-      maxRssMb = Math.max(maxRssMb, rssMb(pid));
-    };
-    await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: 3 }); // warm-up
-    const cpuBefore = cpuMs(pid);
-    const mcp = await runLoad(server.url, () => findSpot, { concurrency: 50, seconds: loadSeconds, onTick: sample });
-    const serverCpuMsPerCall = round((cpuMs(pid) - cpuBefore) / Math.max(1, mcp.requests), 2);
+    const {
+      load: mcp,
+      maxRssMb,
+      serverCpuMsPerCall,
+    } = await loadServerProcess(server, findSpot, {
+      concurrency: 50,
+      seconds: loadSeconds,
+    });
     const endRssMb = rssMb(pid);
     await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: 3 });
     const directLoad = await runLoad(sandbox.url, () => direct, { concurrency: 50, seconds: loadSeconds });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Pool } from 'undici';
 import { generateApiKey } from '../../src/auth/inbound.js';
-import { CLI, distribution, round } from './stats.js';
+import { CLI, cpuMs, distribution, round, rssMb } from './stats.js';
 
 export interface HttpServerProcess {
   url: string;
@@ -190,4 +190,36 @@ export async function runLoad(
     p50Ms: d.p50Ms,
     p99Ms: d.p99Ms,
   };
+}
+
+/** A captured tools/call, replayed as a load request (success: mcpOk). */
+export const replayOf = (call: CapturedCall): LoadRequest => ({
+  path: call.path,
+  method: 'POST',
+  headers: call.headers,
+  body: call.body,
+  ok: mcpOk,
+});
+
+/**
+ * `concurrency` clients on one request against a server process, after a 3 s warm-up: the load's
+ * figures, the process's largest RSS (sampled every second) and its CPU time per answered call.
+ */
+export async function loadServerProcess(
+  server: HttpServerProcess,
+  request: LoadRequest,
+  options: { concurrency: number; seconds: number },
+): Promise<{ load: LoadResult; maxRssMb: number; serverCpuMsPerCall: number }> {
+  const pid = server.child.pid as number;
+  await runLoad(server.url, () => request, { concurrency: options.concurrency, seconds: 3 });
+  let maxRssMb = 0;
+  const cpuBefore = cpuMs(pid);
+  const load = await runLoad(server.url, () => request, {
+    ...options,
+    onTick: () => {
+      maxRssMb = Math.max(maxRssMb, rssMb(pid));
+    },
+  });
+  const serverCpuMsPerCall = round((cpuMs(pid) - cpuBefore) / Math.max(1, load.requests), 2);
+  return { load, maxRssMb, serverCpuMsPerCall };
 }

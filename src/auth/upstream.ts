@@ -337,21 +337,17 @@ export class SimpleJwtProvider implements CredentialProvider {
       } catch {
         body = undefined;
       }
-      const fromTheApi = body !== null && typeof body === 'object';
-      if ((status === 400 || status === 401 || status === 403) && !fromTheApi) {
-        // Not the API's own JSON: a proxy or firewall page. The refresh token may well be fine, so
-        // this must not end the session for the rest of the process; the next call tries again.
-        const error = new UpstreamUnavailable(
-          'The Escape Dental sign-in service could not be reached. Try again in a minute.',
-          {
-            operation: 'auth.tokenRefresh',
-            status,
-          },
-        );
-        outcome = error.kind;
-        throw error;
-      }
       if (status === 400 || status === 401 || status === 403) {
+        if (body === null || typeof body !== 'object') {
+          // Not the API's own JSON: a proxy or firewall page. The refresh token may well be fine, so
+          // this must not end the session for the rest of the process; the next call tries again.
+          const error = new UpstreamUnavailable(
+            'The Escape Dental sign-in service could not be reached. Try again in a minute.',
+            { operation: 'auth.tokenRefresh', status },
+          );
+          outcome = error.kind;
+          throw error;
+        }
         // Chain cap reached, token blacklisted or revoked: only a new sign-in helps.
         this.access = undefined;
         this.dead = new ReauthenticationRequired(this.hint, {
