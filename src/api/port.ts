@@ -259,6 +259,8 @@ export interface TimelineResult {
   truncated: boolean;
   total: number | undefined;
   warnings: string[];
+  /** Rows of a known shape left out for an unusable type or date (named in `warnings`). */
+  skipped?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +294,8 @@ export interface ClaimListResult {
   count: number | undefined;
   truncated: boolean;
   warnings: string[];
+  /** Rows left out for an unusable status, amount or date (named in `warnings`). */
+  skipped?: number;
 }
 
 export interface CarrierRef {
@@ -346,11 +350,13 @@ export interface ProductionTrending {
     bucketStart: string;
     bucketEnd: string;
     appointmentCount: number;
-    /** Only the requested metrics; an absent metric was not requested (C-T26), not zero. */
+    /** The metrics present in the row; an absent one was not reported (C-T26), not zero. */
     values: Record<string, string>;
   }>;
   totals: Record<string, string>;
   warnings: string[];
+  /** Rows left out for an unusable date or amount (named in `warnings`). */
+  skippedRows?: number;
 }
 
 export type Readable<T> =

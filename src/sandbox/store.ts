@@ -19,6 +19,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   inactiveReads: 'forbid',
   scopeChecks: 'inferred',
   claimsSummaryShape: 'by-status',
+  timelineShape: 'envelope',
+  placeholders: 'none',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

@@ -124,6 +124,7 @@ export async function invokeTool(
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
     if (described.unexpected) log().error({ err: error }, 'tool call failed unexpectedly');
+    if (described.log) log().warn(described.log.fields, described.log.message);
     // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
     // invisible characters back, which could reorder or hide text in what a person reads.
     outcome = { kind: 'error', text: withoutInvisible(described.message) };

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Patient, TimelineEvent, TimelineEventType } from '../api/port.js';
 import { TIMELINE_EVENT_TYPES } from '../api/port.js';
-import { formatMoney, parseMoneyOrNull } from '../domain/money.js';
+import { formatMoney, parseMoneyOrNull, sumMoneyString } from '../domain/money.js';
 import { ToolInputError } from './errors.js';
 import {
   type Candidate,
@@ -155,9 +155,14 @@ function summarizePatient(patient: Patient): Candidate {
 
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-const money = (value: unknown): string | undefined => {
-  const parsed = parseMoneyOrNull(value);
-  return parsed === null ? undefined : `$${formatMoney(parsed)}`;
+/** An amount as `$12.00`; one Escape Dental sent in an unusable form is said so, never shown as a number. */
+const money = (value: unknown, field: string): string | undefined => {
+  try {
+    const parsed = parseMoneyOrNull(value);
+    return parsed === null ? undefined : `$${formatMoney(parsed)}`;
+  } catch {
+    return `${field} unusable in Escape Dental`;
+  }
 };
 const join = (parts: (string | undefined | false)[]) => parts.filter(Boolean).join(' · ');
 
@@ -189,7 +194,7 @@ function describeEvent(event: TimelineEvent): EventOut {
         line: join([
           [code, text(d.description)].filter(Boolean).join(' '),
           text(d.tooth_num) && `tooth ${text(d.tooth_num)}${text(d.surface) ? ` ${text(d.surface)}` : ''}`,
-          money(d.proc_fee),
+          money(d.proc_fee, 'fee'),
           text(d.status),
           provider,
         ]),
@@ -222,7 +227,12 @@ function describeEvent(event: TimelineEvent): EventOut {
       };
     case 'treatment_plan': {
       const items = Array.isArray(d.items) ? (d.items as Record<string, unknown>[]) : [];
-      const planned = items.reduce<number>((n, item) => n + (parseMoneyOrNull(item.planned_fee)?.toNumber() ?? 0), 0);
+      let planned: string | undefined;
+      try {
+        planned = sumMoneyString(items.map((item) => item.planned_fee));
+      } catch {
+        planned = undefined;
+      }
       const codes = items.map((item) => text(item.proc_code)).filter(Boolean);
       return {
         date,
@@ -232,7 +242,7 @@ function describeEvent(event: TimelineEvent): EventOut {
           text(d.status),
           items.length > 0 &&
             `${items.length} item${items.length === 1 ? '' : 's'}${codes.length ? ` (${[...new Set(codes)].slice(0, 6).join(', ')})` : ''}`,
-          items.length > 0 && money(planned.toFixed(2)),
+          items.length > 0 && (planned === undefined ? 'planned fees unusable in Escape Dental' : `$${planned}`),
           provider,
         ]),
       };

@@ -7,7 +7,7 @@ import { isValidTimeZone } from '../../domain/dates.js';
 import type { ReferenceCache } from '../cache.js';
 import type { EscapeClient } from '../client.js';
 import { parseBody } from '../client.js';
-import { EndpointNotConfigured, Forbidden, InvalidResponse, NotFound } from '../errors.js';
+import { EndpointNotConfigured, Forbidden, NotFound, UnusableUpstreamValue } from '../errors.js';
 import { normalizePage } from '../pagination.js';
 import type { CallOptions, DiscoveredPractice, DiscoveryResult, EscapeApi } from '../port.js';
 import { AccountMe, Practice } from '../schemas.js';
@@ -39,11 +39,11 @@ export function createPracticeResources(
         const tz = practice.timezone?.trim();
         if (!tz || !isValidTimeZone(tz)) {
           // T8: the format is unstated; we need an IANA zone for every date computation.
-          throw new InvalidResponse(
-            'The practice has no usable timezone in Escape Dental (expected an IANA zone name).',
-            {
-              operation: 'practices.retrieve',
-            },
+          throw new UnusableUpstreamValue(
+            'timezone',
+            `practice ${practice.name ?? practiceId} (an IANA zone name such as America/New_York is needed)`,
+            practice.timezone,
+            { operation: 'practices.retrieve' },
           );
         }
         return tz;

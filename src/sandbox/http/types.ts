@@ -9,13 +9,15 @@ import type { OAuthToken, PracticeData, User, Uuid } from '../model.js';
 export interface Quirks {
   idFilters: 'uuid' | 'int-strict' | 'ignore-invalid';
   appointmentEnvelope: 'flat' | 'nested';
-  slotShape: 'default' | 'array' | 'per-chair';
+  slotShape: 'default' | 'array' | 'per-chair' | 'by-day' | 'by-date' | 'unknown';
   datetimes: 'local-offset' | 'utc';
   templateTimes: 'plain' | 'z-suffix';
   findSpotLimits: 'reject' | 'clamp';
   inactiveReads: 'forbid' | 'allow';
   scopeChecks: 'inferred' | 'spec-only';
-  claimsSummaryShape: 'by-status' | 'list';
+  claimsSummaryShape: 'by-status' | 'list' | 'status-list' | 'status-keys' | 'array' | 'unknown';
+  timelineShape: 'envelope' | 'flat' | 'object' | 'unknown';
+  placeholders: 'none' | 'money' | 'dates' | 'timezone' | 'all';
 }
 
 export type Credential =
