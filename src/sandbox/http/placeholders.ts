@@ -1,7 +1,8 @@
 /**
  * The `placeholders` quirk (ASSUMPTIONS §5, §9): answers carrying the spec's sample values, the
  * literal "string" where a real value belongs — report and claim money (L3093–3160, L4701–4776),
- * report dates (L4701, L4757) and practice time zones (L6420, L6078). One transformation of the
+ * report dates (L4701, L4757), the trending report's `bucket` and `metrics` labels (L4760) and
+ * practice time zones (L6420, L6078). One transformation of the
  * finished GET answer, so every route stays written for the default reading.
  */
 import type { Quirks } from './types.js';
@@ -42,7 +43,9 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
   const money = mode === 'money' || mode === 'all';
   const dates = (mode === 'dates' || mode === 'all') && path.includes('/billing/reports/');
   const zones = mode === 'timezone' || mode === 'all';
+  const labels = (mode === 'labels' || mode === 'all') && path.includes('/billing/reports/');
   const visit = (value: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown => {
+    if (labels && key === 'metrics' && Array.isArray(value)) return ['string'];
     if (Array.isArray(value)) return value.map((v) => visit(v, undefined, undefined));
     if (value !== null && typeof value === 'object') {
       const obj = value as Record<string, unknown>;
@@ -55,6 +58,7 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
     if (key === undefined || value === null) return value;
     if (money && MONEY_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')) return 'string';
     if (dates && REPORT_DATE_KEYS.has(key) && typeof value === 'string') return 'string';
+    if (labels && key === 'bucket' && typeof value === 'string') return 'string';
     if (zones && (key === 'timezone' || key === 'practice_timezone') && value === PLACEHOLDER_ZONE) return 'string';
     return value;
   };

@@ -17,7 +17,7 @@ export interface Quirks {
   scopeChecks: 'inferred' | 'spec-only';
   claimsSummaryShape: 'by-status' | 'list' | 'status-list' | 'status-keys' | 'array' | 'unknown';
   timelineShape: 'envelope' | 'flat' | 'object' | 'unknown';
-  placeholders: 'none' | 'money' | 'dates' | 'timezone' | 'all';
+  placeholders: 'none' | 'money' | 'dates' | 'labels' | 'timezone' | 'all';
 }
 
 export type Credential =
