@@ -132,7 +132,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
     if (providers.length)
       notes.push(`Only ${providers.map(providerName).join(', ')}; rows with no provider are left out by the API.`);
     notes.push('collection_pct = collections ÷ gross production, computed here from the API figures.');
-    if (trending && !sameTotals(report, trending)) {
+    if (trending && trending.rows.length > 0 && !sameTotals(report, trending)) {
       notes.push('The trend rows do not add up to the report totals; both are shown as the API returned them.');
     }
 
@@ -169,7 +169,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
       by_category: byCategory(report),
       ...(trending ? { trend: trendRows(trending) } : {}),
       ...(previous && period.previous ? { previous: compare(summary, previous, period.previous) } : {}),
-      notes,
+      notes: [...new Set(notes)],
     };
     return { structured, summary: describe(structured) };
   },

@@ -191,7 +191,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       (row) => {
         const start = row.bucket_start;
         const end = row.bucket_end;
-        const thing = `the production trend row ${isLocalDate(start) ? start : '(no usable date)'}`;
+        const thing = isLocalDate(start) ? `the production trend row from ${start}` : 'a production trend row';
         if (!isLocalDate(start)) throw new UnusableUpstreamValue('bucket_start', thing, start, { operation: op });
         if (!isLocalDate(end)) throw new UnusableUpstreamValue('bucket_end', thing, end, { operation: op });
         const values: Record<string, string> = {};
