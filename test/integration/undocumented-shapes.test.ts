@@ -331,7 +331,7 @@ describe('placeholder "string" values from the spec examples', () => {
       raw.summary.total_production,
     );
     expect(answer.structured.trend).toEqual([]);
-    expect(answer.text).toMatch(/trend row\(s\) were left out: Escape Dental sent an unusable bucket_start/);
+    expect(answer.text).toMatch(/trend rows were left out: Escape Dental sent an unusable bucket_start/);
     expect(answer.text).not.toMatch(/\$0\.00;/);
   });
 

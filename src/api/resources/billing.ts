@@ -64,7 +64,7 @@ function readRows<Row, Out>(
   const [first] = skipped;
   if (first) {
     warnings.push(
-      `${skipped.length} ${what} ${skipped.length === 1 ? 'was' : 'were'} left out: ${first.summary}${skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : ''}.`,
+      `${skipped.length} ${what}${skipped.length === 1 ? ' was' : 's were'} left out: ${first.summary}${skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : ''}.`,
     );
   }
   return { rows: out, skipped };
@@ -121,7 +121,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
           procedureCount: count(p.procedure_count, 'procedure_count', thing, op),
         };
       },
-      'provider row(s)',
+      'provider row',
       warnings,
     );
     const byProcedure = readRows(
@@ -136,7 +136,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
           avgFee: amount(p.avg_fee, 'avg_fee', thing, op),
         };
       },
-      'procedure row(s)',
+      'procedure row',
       warnings,
     );
     return {
@@ -206,7 +206,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
           values,
         };
       },
-      'trend row(s)',
+      'trend row',
       warnings,
     );
     const present = TREND_METRICS.filter((m) => rows.rows.some((r) => m in r.values));
