@@ -40,27 +40,8 @@ export function describeToolError(
   }
   // The tool's own deadline fired while an upstream request was in flight.
   const deadlineHit = context.deadlineExceeded === true && (error instanceof RequestAborted || isAbort(error));
-  if (error instanceof UnrecognizedShape) {
-    return {
-      message: error.message,
-      label: `upstream_${error.kind}`,
-      unexpected: false,
-      log: {
-        message: 'Escape Dental answered in a shape this server does not read',
-        fields: { operation: error.operation, endpoint: error.endpoint, shape: error.shape },
-      },
-    };
-  }
-  if (error instanceof UnusableUpstreamValue) {
-    return {
-      message: error.message,
-      label: `upstream_${error.kind}`,
-      unexpected: false,
-      log: {
-        message: 'Escape Dental sent an unusable value',
-        fields: { operation: error.operation, field: error.field, received: error.received },
-      },
-    };
+  if (error instanceof UnrecognizedShape || error instanceof UnusableUpstreamValue) {
+    return { message: error.message, label: `upstream_${error.kind}`, unexpected: false, log: operatorLog(error) };
   }
   // A money amount that no reader checked first: still never "something went wrong".
   if (error instanceof MoneyParseError) {
@@ -91,4 +72,17 @@ export function describeToolError(
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+/** What the operator needs to fix an unreadable answer: where, and what came (shapes and types, never values). */
+function operatorLog(error: UnrecognizedShape | UnusableUpstreamValue): NonNullable<DescribedError['log']> {
+  return error instanceof UnrecognizedShape
+    ? {
+        message: 'Escape Dental answered in a shape this server does not read',
+        fields: { operation: error.operation, endpoint: error.endpoint, shape: error.shape },
+      }
+    : {
+        message: 'Escape Dental sent an unusable value',
+        fields: { operation: error.operation, field: error.field, received: error.received },
+      };
 }

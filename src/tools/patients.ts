@@ -179,9 +179,7 @@ export async function visitsOf(context: ToolContext, patientId: string): Promise
     try {
       startMs = parseInstantMs(when ?? '', zone);
     } catch {
-      return {
-        unreadable: `Escape Dental sent an unusable date_time for an appointment ${event.id ?? ''}`.trim() + '.',
-      };
+      return { unreadable: `Escape Dental sent an unusable date_time for appointment ${event.id ?? '(no id)'}.` };
     }
     if (status === undefined || !(APPOINTMENT_STATUSES as readonly string[]).includes(status)) {
       return { unreadable: `Escape Dental sent an unusable status for appointment ${event.id ?? '(no id)'}.` };

@@ -111,7 +111,7 @@ describe('find-spot in every slot shape', () => {
         'Escape Dental answered in a shape this server does not understand (endpoint GET …/scheduling/find-spot/)',
       );
       expect(answer.text).not.toMatch(/No open times/);
-    expect(answer.text).not.toMatch(GENERIC);
+      expect(answer.text).not.toMatch(GENERIC);
       // The shape is logged for the operator: keys and value classes, never a value.
       const logged = stack
         .logs()

@@ -4,10 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BadRequest, NotFound } from '../../../src/api/errors.js';
-import { createEscapeApi, type EscapeApiHandle } from '../../../src/api/index.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
+import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
-import { startScriptedServer } from './scripted-server.js';
+import { startScriptedPractice } from './scripted-server.js';
 
 const P = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const BASE = `/api/v1/practice/${P}`;
@@ -20,18 +19,7 @@ let api: EscapeApiHandle;
 type Route = (req: RecordedRequest) => Reply | undefined;
 
 async function start(route: Route): Promise<void> {
-  server = await startScriptedServer((req) => {
-    if (req.path === `${BASE}/`)
-      return { json: { id: P, name: 'Sunset', timezone: 'America/Los_Angeles', is_active: true } };
-    return route(req) ?? { status: 404, json: { detail: 'Not found.' } };
-  });
-  api = createEscapeApi({
-    baseUrl: server.url,
-    credentials: new StaticTokenProvider('t'),
-    breaker: { enabled: false },
-    retry: { maxAttempts: 1 },
-    now: () => NOW,
-  });
+  ({ server, api } = await startScriptedPractice(route, { practiceId: P, now: NOW }));
 }
 
 afterEach(async () => {

@@ -6,10 +6,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
-import { createEscapeApi, type EscapeApiHandle } from '../../../src/api/index.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
+import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
-import { startScriptedServer } from './scripted-server.js';
+import { startScriptedPractice } from './scripted-server.js';
 
 const P = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const PATIENT = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
@@ -20,18 +19,12 @@ const RANGE = { from: '2026-05-01', to: '2026-05-13' };
 let server: ScriptedServer;
 let api: EscapeApiHandle;
 
-async function start(route: (req: RecordedRequest) => Reply | undefined, timezone = 'America/Los_Angeles') {
-  server = await startScriptedServer((req) => {
-    if (req.path === `${BASE}/`) return { json: { id: P, name: 'Sunset', timezone, is_active: true } };
-    return route(req) ?? { status: 404, json: { detail: 'Not found.' } };
-  });
-  api = createEscapeApi({
-    baseUrl: server.url,
-    credentials: new StaticTokenProvider('t'),
-    breaker: { enabled: false },
-    retry: { maxAttempts: 1 },
-    now: () => NOW,
-  });
+async function start(route: (req: RecordedRequest) => Reply | undefined, timezone?: string) {
+  ({ server, api } = await startScriptedPractice(route, {
+    practiceId: P,
+    now: NOW,
+    ...(timezone ? { timezone } : {}),
+  }));
 }
 
 afterEach(async () => {
@@ -145,9 +138,7 @@ describe('production trending', () => {
     ]);
     expect(trend.metrics).toEqual(['production', 'collections']);
     expect(trend.skippedRows).toBe(1);
-    expect(trend.warnings.join(' ')).toMatch(
-      /1 trend row was left out: Escape Dental sent an unusable bucket_start/,
-    );
+    expect(trend.warnings.join(' ')).toMatch(/1 trend row was left out: Escape Dental sent an unusable bucket_start/);
   });
 });
 

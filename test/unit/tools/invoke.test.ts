@@ -1,22 +1,13 @@
-/**
- * The invoke wrapper and the gate decision with an in-memory fake of the API port (no sandbox):
- * practice selection, refusals at call time, error mapping, the audit line, and that
- * production_report issues its report and trend requests concurrently.
- */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
-import { createLogger } from '../../../src/logger.js';
 import { scopeFor } from '../../../src/practice.js';
-import { noMetrics } from '../../../src/telemetry.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
 import { productionReport } from '../../../src/tools/production-report.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/types.js';
+import { invokeDeps } from './invoke-deps.js';
 
 const A: PracticeRef = {
   id: '11111111-1111-4111-8111-111111111111',
@@ -49,23 +40,7 @@ function echoTool(overrides: Partial<AnyToolDefinition> = {}): AnyToolDefinition
 }
 
 function deps(overrides: Partial<InvokeDependencies> = {}): InvokeDependencies & { logs: () => string[] } {
-  const lines: string[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  return {
-    api: {} as EscapeApi,
-    principal: local,
-    practices: scopeFor([A, B]),
-    gatesFor: () => NO_GATES,
-    logger: createLogger({ level: 'info', destination: sink }),
-    metrics: noMetrics,
-    now: () => new Date('2026-11-23T18:00:00Z'),
-    toolTimeoutMs: 5000,
-    memo: new ToolMemo(),
-    confirmationTokens: createConfirmationTokens(),
-    ...overrides,
-    logs: () => lines,
-  };
+  return invokeDeps(scopeFor([A, B]), { principal: local, ...overrides });
 }
 
 const audits = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit);

@@ -1,44 +1,17 @@
-/**
- * How tools say that an upstream answer could not be used, through the invoke wrapper with an
- * in-memory fake of the API port: the refusal text, the operator's log line (the shape, never a
- * value), a partial claims answer labelled in its headline, and a trend amount that was not
- * reported shown as such instead of $0.00.
- */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { describeShape, UnrecognizedShape } from '../../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
-import { NO_GATES } from '../../../src/gates/decision.js';
-import { createLogger } from '../../../src/logger.js';
 import { scopeFor } from '../../../src/practice.js';
-import { noMetrics } from '../../../src/telemetry.js';
 import { claimsSummary } from '../../../src/tools/claims-summary.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
 import { productionReport } from '../../../src/tools/production-report.js';
+import { invokeDeps } from './invoke-deps.js';
 
 const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };
 
 function setup(api: Partial<EscapeApi>): { deps: InvokeDependencies; logs: () => Record<string, unknown>[] } {
-  const lines: string[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  return {
-    deps: {
-      api: api as EscapeApi,
-      principal: { id: 'local', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false },
-      practices: scopeFor([PRACTICE]),
-      gatesFor: () => NO_GATES,
-      logger: createLogger({ level: 'info', destination: sink }),
-      metrics: noMetrics,
-      now: () => new Date('2026-11-23T18:00:00Z'),
-      toolTimeoutMs: 5000,
-      memo: new ToolMemo(),
-      confirmationTokens: createConfirmationTokens(),
-    },
-    logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  const deps = invokeDeps(scopeFor([PRACTICE]), { api: api as EscapeApi });
+  return { deps, logs: () => deps.logs().map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 const report: ProductionReport = {
