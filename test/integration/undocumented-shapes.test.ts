@@ -73,6 +73,23 @@ describe('find-spot in every slot shape', () => {
     return body.results.map((r) => r.date_time);
   }
 
+  it('slotShape=per-chair: one entry per time, provider and chair, exactly as the raw answer lists them', async () => {
+    await withQuirks({ slotShape: 'per-chair' });
+    const raw = await rawGet<{ results: { date_time: string; provider: string; operatory: string }[] }>(
+      sandbox,
+      path('scheduling/find-spot/'),
+      { duration_minutes: '60', start_date: la.today, end_date: addDays(la.today, 30), max_results: '8' },
+    );
+    const answer = await call('find_spot', { duration_minutes: 60, max_results: 8 });
+    expect(answer.isError, answer.text).toBe(false);
+    const slots = answer.structured.slots as { start: string; provider_id?: string; operatory_id?: string }[];
+    // Same combinations; within one time the order of chairs is the client's own.
+    const combos = (rows: (string | undefined)[][]) => rows.map((r) => r.join(' ')).sort();
+    expect(combos(slots.map((s) => [s.start, s.provider_id, s.operatory_id]))).toEqual(
+      combos(raw.results.map((r) => [r.date_time, r.provider, r.operatory])),
+    );
+  });
+
   it.each(['default', 'array', 'by-day', 'by-date'] as const)(
     'slotShape=%s: the same open times as the raw default answer',
     async (shape) => {
@@ -355,6 +372,39 @@ describe('placeholder "string" values from the spec examples', () => {
     expect(trend.map((t) => [t.from, t.production])).toEqual(raw.rows.map((r) => [r.bucket_start, r.production]));
     expect(raw.rows.some((r) => r.production !== '0.00')).toBe(true);
     expect(answer.text).toContain(`Trend: ${raw.rows[0]?.bucket_start} $${raw.rows[0]?.production}`);
+  });
+});
+
+describe('every placeholder at once (placeholders=all)', () => {
+  it('each tool is right or refuses naming the field; none says "something went wrong"', async () => {
+    const expectedSlots = (
+      await rawGet<{ results: { date_time: string }[] }>(sandbox, path('scheduling/find-spot/'), {
+        duration_minutes: '30',
+        start_date: la.today,
+        end_date: addDays(la.today, 30),
+        max_results: '3',
+      })
+    ).results.map((r) => r.date_time);
+    await withQuirks({ placeholders: 'all' });
+    const spot = await call('find_spot', { duration_minutes: 30, max_results: 3 });
+    expect((spot.structured.slots as { start: string }[]).map((s) => s.start)).toEqual(expectedSlots);
+    const patient = await call('find_patient', { patient_id: la.patients.timeline });
+    expect(patient.isError, patient.text).toBe(false);
+    expect(patient.text).toMatch(/last visit \d{4}-\d{2}-\d{2}/);
+    for (const [tool, args, field] of [
+      [
+        'production_report',
+        { start_date: addDays(la.today, -40), end_date: addDays(la.today, -10) },
+        /total_production/,
+      ],
+      ['claims_summary', {}, /total_fee|claim_fee/],
+    ] as const) {
+      const answer = await call(tool, args);
+      expect(answer.isError).toBe(true);
+      expect(answer.text).toMatch(/^Escape Dental sent an unusable /);
+      expect(answer.text).toMatch(field);
+      expect(answer.text).not.toMatch(GENERIC);
+    }
   });
 });
 
