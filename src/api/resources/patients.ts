@@ -182,7 +182,7 @@ const PAYLOAD_KEYS = ['data', 'object'] as const;
 
 export type TimelineRowReading =
   | { kind: 'event'; event: TimelineEvent }
-  | { kind: 'unusable'; field: string; value: unknown; id: string | null };
+  | { kind: 'unusable'; field: string; value: unknown };
 
 function localDateOf(value: string, zone: string): LocalDate | null {
   if (isLocalDate(value)) return value;
@@ -224,7 +224,7 @@ export function readTimelineRow(row: unknown, zone: string): TimelineRowReading 
   const id = str(row.id, data.id);
   const rawType = row[typeKey];
   if (typeof rawType !== 'string' || !(TIMELINE_EVENT_TYPES as readonly string[]).includes(rawType)) {
-    return { kind: 'unusable', field: typeKey, value: rawType, id };
+    return { kind: 'unusable', field: typeKey, value: rawType };
   }
   const eventType = rawType as TimelineEventType;
   const envelopeKey = ENVELOPE_DATE_KEYS.find((k) => row[k] !== undefined && row[k] !== null);
@@ -239,7 +239,7 @@ export function readTimelineRow(row: unknown, zone: string): TimelineRowReading 
     date = data[dateKey];
   }
   const localDate = typeof date === 'string' ? localDateOf(date.trim(), zone) : null;
-  if (localDate === null || typeof date !== 'string') return { kind: 'unusable', field: dateKey, value: date, id };
+  if (localDate === null || typeof date !== 'string') return { kind: 'unusable', field: dateKey, value: date };
   return {
     kind: 'event',
     event: {
