@@ -19,6 +19,11 @@ export const DEFAULT_QUIRKS: Quirks = {
   inactiveReads: 'forbid',
   scopeChecks: 'inferred',
   claimsSummaryShape: 'by-status',
+  pagination: 'drf',
+  nextLinks: 'request-host',
+  listCount: 'exact',
+  dateParams: 'applied',
+  listFilters: 'applied',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

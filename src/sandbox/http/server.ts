@@ -37,6 +37,11 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   inactiveReads: ['forbid', 'allow'],
   scopeChecks: ['inferred', 'spec-only'],
   claimsSummaryShape: ['by-status', 'list'],
+  pagination: ['drf', 'page-ignored', 'next-loop'],
+  nextLinks: ['request-host', 'proxy', 'foreign'],
+  listCount: ['exact', 'inflated'],
+  dateParams: ['applied', 'ignored'],
+  listFilters: ['applied', 'ignored'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */
