@@ -8,7 +8,7 @@ import { NotFound } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
-import { ToolInputError } from './errors.js';
+import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import { checkedDate, localDateArgument } from './shared.js';
 import type { ToolContext } from './types.js';
 
@@ -126,6 +126,12 @@ export async function searchPatients(context: ToolContext, query: PatientQuery):
     ]
       .filter(Boolean)
       .join(', ');
+    if (result.incomplete) {
+      // Not "no such patient": the API's list ended before all of it could be read.
+      throw new UnverifiableAnswerError(
+        `No patient ${what} among the patients Escape Dental sent, but its list ended before all of it could be read, so the patient may exist. Try again later, or search with the phone number or another spelling.`,
+      );
+    }
     throw new ToolInputError(
       `No patient ${what} at ${context.practice.name}. Check the spelling, or search with fewer details.`,
     );

@@ -4,7 +4,7 @@
  * `from`/`to`). Money comes back as 2-dp decimal strings; trending rows carry only the metrics
  * that were requested (C-T26).
  */
-import { validateDateRange } from '../../domain/dates.js';
+import { isLocalDate, validateDateRange } from '../../domain/dates.js';
 import { formatMoney, parseMoney } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
 import { dateParamsFor } from '../paths.js';
@@ -26,13 +26,36 @@ function money(value: unknown): string {
   return formatMoney(parseMoney(value));
 }
 
-function echoWarning(requested: DateRange, from: string | null | undefined, to: string | null | undefined): string[] {
-  if ((from && from !== requested.from) || (to && to !== requested.to)) {
-    return [
-      `The API reported the range ${from ?? '?'} to ${to ?? '?'} instead of ${requested.from} to ${requested.to}.`,
-    ];
+/**
+ * The period the API says its figures cover (its `date_from`/`date_to` echo), checked against the
+ * one asked for: an API that ignores the dates answers for its default period (C-T7), and the
+ * figures must then be named for that period, not for ours.
+ */
+export function answeredRange(
+  requested: DateRange,
+  from: string | null | undefined,
+  to: string | null | undefined,
+): { range: DateRange; warnings: string[] } {
+  const echoed = (value: string | null | undefined) =>
+    typeof value === 'string' && isLocalDate(value.slice(0, 10)) ? value.slice(0, 10) : undefined;
+  const echoedFrom = echoed(from);
+  const echoedTo = echoed(to);
+  if (echoedFrom === undefined && echoedTo === undefined) {
+    return {
+      range: requested,
+      warnings: [
+        `Escape Dental did not say which period these figures cover; they are given for the period asked for (${requested.from} to ${requested.to}).`,
+      ],
+    };
   }
-  return [];
+  const range = { from: echoedFrom ?? requested.from, to: echoedTo ?? requested.to };
+  if (range.from === requested.from && range.to === requested.to) return { range, warnings: [] };
+  return {
+    range,
+    warnings: [
+      `Escape Dental answered for ${range.from} to ${range.to} instead of the ${requested.from} to ${requested.to} asked for; the figures are for the period it answered for.`,
+    ],
+  };
 }
 
 export function createBillingResources(client: EscapeClient): EscapeApi['billing'] {
@@ -55,8 +78,10 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       ProductionReportBody,
     );
     const s = body.summary ?? {};
+    const answered = answeredRange(range, body.date_from, body.date_to);
     return {
-      range: { from: range.from, to: range.to },
+      range: answered.range,
+      requestedRange: { from: range.from, to: range.to },
       summary: {
         totalProduction: money(s.total_production),
         totalCollections: money(s.total_collections),
@@ -81,7 +106,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
         totalProduction: money(p.total_production),
         avgFee: money(p.avg_fee),
       })),
-      warnings: echoWarning(range, body.date_from, body.date_to),
+      warnings: answered.warnings,
     };
   }
 
@@ -131,13 +156,15 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
         // a non-money total (e.g. a count) is left out
       }
     }
+    const answered = answeredRange(range, body.date_from, body.date_to);
     return {
-      range: { from: range.from, to: range.to },
+      range: answered.range,
+      requestedRange: { from: range.from, to: range.to },
       bucket: body.bucket ?? params.bucket ?? null,
       metrics: resolvedMetrics,
       rows,
       totals,
-      warnings: echoWarning(range, body.date_from, body.date_to),
+      warnings: answered.warnings,
     };
   }
 

@@ -206,6 +206,7 @@ describe('production_report concurrency', () => {
     const trendAsked = new Promise<void>((resolve) => (trendRequested = resolve));
     const report: ProductionReport = {
       range: { from: '2026-10-01', to: '2026-10-31' },
+      requestedRange: { from: '2026-10-01', to: '2026-10-31' },
       summary: {
         totalProduction: '100.00',
         totalCollections: '50.00',
@@ -227,6 +228,7 @@ describe('production_report concurrency', () => {
     };
     const trending: ProductionTrending = {
       range: report.range,
+      requestedRange: report.range,
       bucket: 'week',
       metrics: ['production'],
       rows: [
