@@ -59,27 +59,19 @@ const plural = (noun: Noun, n: number): string => (n === 1 ? noun[0] : noun[1]);
  * the same kind about the same rows are merged (the claim list is read once per status).
  */
 export function describeDivergences(records: readonly Divergence[]): { partial: string[]; notes: string[] } {
-  const partial = new Map<string, { noun: Noun; received: number; counted: number | undefined; pages: number }>();
+  type Walk = { received: number; counted: number | undefined; pages: number };
+  const partial = new Map<string, { noun: Noun; reason: string; walks: Walk[] }>();
   const leftOut = new Map<string, { noun: Noun; rows: number; outside: string }>();
   const notes: string[] = [];
   for (const record of records) {
     if (record.kind === 'partial') {
       const reason = record.counted !== undefined && record.reason !== 'page-cap' ? 'count' : record.reason;
       const key = `${record.noun[1]}\u0000${reason}`;
-      const entry = partial.get(key);
-      if (!entry) {
-        partial.set(key, {
-          noun: record.noun,
-          received: record.received,
-          counted: record.counted,
-          pages: record.pages,
-        });
-      } else {
-        entry.received += record.received;
-        entry.counted =
-          entry.counted === undefined || record.counted === undefined ? undefined : entry.counted + record.counted;
-        entry.pages += record.pages;
-      }
+      const entry = partial.get(key) ?? { noun: record.noun, reason, walks: [] };
+      partial.set(key, entry);
+      // The same list read again (a retry with another search the API ignored) is one list.
+      const same = entry.walks.some((w) => w.received === record.received && w.counted === record.counted);
+      if (!same) entry.walks.push({ received: record.received, counted: record.counted, pages: record.pages });
     } else if (record.kind === 'left-out') {
       const key = `${record.noun[1]}\u0000${record.outside}`;
       const entry = leftOut.get(key);
@@ -89,18 +81,24 @@ export function describeDivergences(records: readonly Divergence[]): { partial: 
       notes.push(record.text);
     }
   }
-  const partialLines = [...partial.entries()].map(([key, e]) => {
-    const reason = key.split('\u0000')[1];
+  const partialLines = [...partial.values()].map(({ noun, reason, walks }) => {
+    const received = walks.reduce((n, w) => n + w.received, 0);
+    const pages = walks.reduce((n, w) => n + w.pages, 0);
+    const over = walks.length > 1 ? `over ${walks.length} lists of ${noun[1]}, ` : '';
     if (reason === 'page-cap') {
-      return `Partial result: only the first ${e.pages} pages of ${e.noun[1]} were read (${e.received} ${plural(e.noun, e.received)}); there are more.`;
+      return `Partial result: only the first ${pages} pages of ${noun[1]} were read (${received} ${plural(noun, received)}); there are more.`;
     }
-    if (reason === 'count' && e.counted !== undefined) {
-      return `Partial result: Escape Dental counted ${e.counted} ${plural(e.noun, e.counted)} but sent ${e.received}; this answer covers only those.`;
+    if (reason === 'count') {
+      const counted = walks.reduce((n, w) => n + (w.counted ?? 0), 0);
+      return walks.length > 1
+        ? `Partial result: ${over}Escape Dental counted ${counted} but sent ${received}; this answer covers only those.`
+        : `Partial result: Escape Dental counted ${counted} ${plural(noun, counted)} but sent ${received}; this answer covers only those.`;
     }
-    return `Partial result: Escape Dental sent the same page of ${e.noun[1]} again when asked for the next one, so only the first ${e.received} could be read.`;
+    return `Partial result: ${over}Escape Dental sent the same page of ${noun[1]} again when asked for the next one, so only the first ${received} could be read.`;
   });
   const leftOutLines = [...leftOut.values()].map(
-    (e) => `Escape Dental returned ${e.rows} ${plural(e.noun, e.rows)} ${e.outside}; they were left out here.`,
+    (e) =>
+      `Escape Dental returned ${e.rows} ${plural(e.noun, e.rows)} ${e.outside}; ${e.rows === 1 ? 'it was' : 'they were'} left out here.`,
   );
   return { partial: partialLines, notes: [...leftOutLines, ...notes] };
 }

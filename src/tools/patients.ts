@@ -129,7 +129,7 @@ export async function searchPatients(context: ToolContext, query: PatientQuery):
     if (result.incomplete) {
       // Not "no such patient": the API's list ended before all of it could be read.
       throw new UnverifiableAnswerError(
-        `No patient ${what} among the patients Escape Dental sent, but its list ended before all of it could be read, so the patient may exist. Try again later, or search with the phone number or another spelling.`,
+        `Escape Dental's patient list ended before all of it could be read, so the patient may exist even though none ${what} was among those it sent. Try again later, or search with the phone number or another spelling.`,
       );
     }
     throw new ToolInputError(

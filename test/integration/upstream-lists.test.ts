@@ -212,6 +212,19 @@ describe('listCount=inflated (count says 100 more rows than the list has)', () =
     expect(text.split('\n')[0]).toMatch(/^Partial result/);
     expect(text).toContain(`counted ${raw.length + 100} claims but sent ${raw.length}`);
   });
+
+  it('find_spot says the provider roster it named the times from is partial, though it was read at start-up', async () => {
+    const client = await ctx.stack.connect('legacy');
+    const { la } = ctx;
+    const roster = await truth((sb) => rawList<RawProvider>(sb, ctx.path('provider/')));
+    const { structured, text } = await callOk<FindSpotOutput>(client, 'find_spot', {
+      practice: la.name,
+      duration_minutes: 30,
+      max_results: 3,
+    });
+    expect(structured.slots).toHaveLength(3);
+    expect(text).toContain(`counted ${roster.length + 100} providers but sent ${roster.length}`);
+  });
 });
 
 describe('dateParams=ignored (optional dates are ignored; the default period answers)', () => {
@@ -276,6 +289,22 @@ describe('dateParams=ignored (optional dates are ignored; the default period ans
     const headline = text.split('\n')[0] as string;
     expect(headline).toContain(`${raw.date_from} to ${raw.date_to}`);
     expect(headline).toContain(`asked for ${asked.start_date} to ${asked.end_date}`);
+    expect(text).toContain(
+      `Note: Escape Dental answered for ${raw.date_from} to ${raw.date_to} instead of the ${asked.start_date} to ${asked.end_date} asked for`,
+    );
+  });
+
+  it('production_report leaves out a comparison of two answers for the same period, and says why', async () => {
+    const client = await ctx.stack.connect('legacy');
+    const { la } = ctx;
+    const { structured, text } = await callOk<ProductionOutput & { previous?: unknown }>(client, 'production_report', {
+      practice: la.name,
+      period: 'last_month',
+      compare_previous: true,
+    });
+    expect(structured.previous).toBeUndefined();
+    expect(text).not.toMatch(/^Versus/m);
+    expect(text).toContain('The comparison with the previous period was left out');
   });
 });
 
@@ -340,5 +369,35 @@ describe('listFilters=ignored (provider, status, search and event_type filters a
     expect(structured.slots.length).toBeGreaterThan(0);
     expect(structured.slots.every((s) => s.provider_id === dentist)).toBe(true);
     expect(text).toMatch(/removed here/);
+  });
+});
+
+describe('pagination=page-ignored with listFilters=ignored (a search that reads only the first page)', () => {
+  const { ctx, truth } = upstreamWith({ pagination: 'page-ignored', listFilters: 'ignored' });
+
+  it('find_patient does not say "no such patient" for a patient beyond the first page', async () => {
+    const client = await ctx.stack.connect('modern');
+    const { la } = ctx;
+    const patient = await truth((sb) =>
+      rawGet<{ id: string; first_name: string; last_name: string }>(sb, ctx.path(`patient/${la.patients.timeline}/`)),
+    );
+    const firstPage = await rawGet<{ count: number; results: { id: string }[] }>(
+      ctx.stack.sandbox,
+      ctx.path('patient/'),
+      {
+        page_size: '100',
+      },
+    );
+    expect(firstPage.count).toBeGreaterThan(100);
+    expect(firstPage.results.map((p) => p.id)).not.toContain(patient.id);
+    const text = await callError(client, 'find_patient', {
+      practice: la.name,
+      name: `${patient.first_name} ${patient.last_name}`,
+    });
+    expect(text).toMatch(
+      /^Escape Dental's patient list ended before all of it could be read, so the patient may exist/,
+    );
+    expect(text).not.toMatch(/Check the spelling/);
+    expect(text).toContain(`counted ${firstPage.count} patients but sent ${firstPage.results.length}`);
   });
 });
