@@ -227,8 +227,8 @@ export class EscapeClient {
 
   /**
    * Where a pagination link leads, or undefined when it cannot be followed (the pager then asks
-   * for `page=N`). A link is followed only when it names the list that was just read: on our
-   * origin as sent; on another host name (Django behind a proxy builds links from the Host it
+   * for `page=N`). A link is followed only when it names the list that was just read, and always
+   * on our origin: on another host name (Django behind a proxy builds links from the Host it
    * sees) it is asked of our origin instead, so the bearer token never goes to another host.
    */
   resolveLink(link: string, currentUrl: string): string | undefined {
@@ -245,10 +245,10 @@ export class EscapeClient {
     const path = withoutTrailingSlash(url.pathname);
     // A proxy may also strip the path prefix the base URL carries.
     if (path !== listPath && withoutTrailingSlash(this.prefix + url.pathname) !== listPath) return undefined;
-    if (url.origin === this.origin && path === listPath) return url.toString();
-    const rebased = new URL(current.pathname, this.origin);
-    rebased.search = url.search;
-    return rebased.toString();
+    // The list's own path as we asked for it (slash included), with the link's query (its page).
+    const resolved = new URL(current.pathname, this.origin);
+    resolved.search = url.search;
+    return resolved.toString();
   }
 
   /** An absolute URL on the configured origin; any other is refused (it would receive our token). */

@@ -115,6 +115,8 @@ describe('request basics', () => {
     });
     const list = 'http://127.0.0.1:9/api/v1/x/';
     expect(client.resolveLink('/api/v1/x/?page=2', list)).toBe('http://127.0.0.1:9/api/v1/x/?page=2');
+    // Without the trailing slash the API would answer a redirect: the list's own path is kept.
+    expect(client.resolveLink('http://127.0.0.1:9/api/v1/x?page=2', list)).toBe('http://127.0.0.1:9/api/v1/x/?page=2');
     // The same list under the host name Django sees behind a proxy: asked of our origin instead.
     expect(client.resolveLink('http://escape-api.internal:8000/api/v1/x/?page=2&status=paid', list)).toBe(
       'http://127.0.0.1:9/api/v1/x/?page=2&status=paid',
