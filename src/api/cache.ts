@@ -7,6 +7,7 @@
  * the others); each caller can still stop waiting on its own signal.
  */
 import { LRUCache } from 'lru-cache';
+import { type Divergence, recordDivergences, replayDivergences } from './divergence.js';
 import { RequestAborted } from './errors.js';
 
 export type ReferenceKind =
@@ -27,11 +28,13 @@ export interface ReferenceCacheOptions {
 
 interface Boxed {
   value: unknown;
+  /** What the load found the API doing differently; stated again on every hit (divergence.ts). */
+  divergences: Divergence[];
 }
 
 export class ReferenceCache {
   private readonly values: LRUCache<string, Boxed>;
-  private readonly inflight = new Map<string, { promise: Promise<unknown>; generation: number }>();
+  private readonly inflight = new Map<string, { promise: Promise<Boxed>; generation: number }>();
   private generation = 0;
   private readonly practiceGenerations = new Map<string, number>();
 
@@ -47,20 +50,20 @@ export class ReferenceCache {
   async get<T>(practiceId: string, kind: ReferenceKind, load: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const key = this.key(practiceId, kind);
     const hit = this.values.get(key);
-    if (hit) return hit.value as T;
+    if (hit) {
+      replayDivergences(hit.divergences);
+      return hit.value as T;
+    }
     let entry = this.inflight.get(key);
     if (!entry) {
       const generation = this.generationOf(practiceId);
-      const promise = load().then(
-        (value) => {
-          // Do not store a value loaded before an invalidation that happened meanwhile.
-          if (this.generationOf(practiceId) === generation) this.values.set(key, { value });
-          return value;
-        },
-        (error: unknown) => {
-          throw error;
-        },
-      );
+      const divergences: Divergence[] = [];
+      const promise = recordDivergences(divergences, load).then((value) => {
+        const boxed: Boxed = { value, divergences };
+        // Do not store a value loaded before an invalidation that happened meanwhile.
+        if (this.generationOf(practiceId) === generation) this.values.set(key, boxed);
+        return boxed;
+      });
       entry = { promise, generation };
       this.inflight.set(key, entry);
       const settle = (): void => {
@@ -68,7 +71,9 @@ export class ReferenceCache {
       };
       promise.then(settle, settle);
     }
-    return waitFor(entry.promise as Promise<T>, signal);
+    const boxed = await waitFor(entry.promise, signal);
+    replayDivergences(boxed.divergences);
+    return boxed.value as T;
   }
 
   private generationOf(practiceId: string): number {

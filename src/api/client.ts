@@ -100,7 +100,7 @@ export interface RequestOptions {
    * request cannot duplicate its effect). GET/HEAD/PUT are idempotent by default.
    */
   idempotent?: boolean;
-  /** An absolute URL to fetch instead of building one (pagination `next` links); must be same-origin. */
+  /** An absolute URL to fetch instead of building one (pagination `next` links); must be on our origin. */
   url?: string;
 }
 
@@ -226,13 +226,36 @@ export class EscapeClient {
   }
 
   /**
-   * Resolves a pagination link against the URL that produced it, refusing other origins (a
-   * `next` on another host would receive our bearer token).
+   * Where a pagination link leads, or undefined when it cannot be followed (the pager then asks
+   * for `page=N`). A link is followed only when it names the list that was just read, and always
+   * on our origin: on another host name (Django behind a proxy builds links from the Host it
+   * sees) it is asked of our origin instead, so the bearer token never goes to another host.
    */
-  resolveLink(link: string, currentUrl: string): string {
+  resolveLink(link: string, currentUrl: string): string | undefined {
     let url: URL;
+    let current: URL;
     try {
       url = new URL(link, currentUrl);
+      current = new URL(currentUrl);
+    } catch {
+      return undefined;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    const listPath = withoutTrailingSlash(current.pathname);
+    const path = withoutTrailingSlash(url.pathname);
+    // A proxy may also strip the path prefix the base URL carries.
+    if (path !== listPath && withoutTrailingSlash(this.prefix + url.pathname) !== listPath) return undefined;
+    // The list's own path as we asked for it (slash included), with the link's query (its page).
+    const resolved = new URL(current.pathname, this.origin);
+    resolved.search = url.search;
+    return resolved.toString();
+  }
+
+  /** An absolute URL on the configured origin; any other is refused (it would receive our token). */
+  private ownUrl(link: string): string {
+    let url: URL;
+    try {
+      url = new URL(link);
     } catch {
       throw new InvalidResponse('The Escape Dental API sent an unreadable pagination link.');
     }
@@ -247,7 +270,7 @@ export class EscapeClient {
     const spec = resolveOperation(this.operations, options.operation);
     const method = spec.method;
     const url = options.url
-      ? this.resolveLink(options.url, this.origin)
+      ? this.ownUrl(options.url)
       : this.buildUrl(options.operation, options.params, options.query);
     const operation = options.operation;
     const idempotent = options.idempotent ?? (method === 'GET' || method === 'PUT');
@@ -457,6 +480,10 @@ export class EscapeClient {
     }
     return new UpstreamUnavailable(undefined, { ...ctx, cause: error });
   }
+}
+
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }
 
 function isCircuitOpen(error: EscapeApiError): boolean {

@@ -1,16 +1,23 @@
 /**
  * One pager for every list envelope the API uses (T3, T4, T20, C-T20):
  * - a bare JSON array (unpaginated lists; `[[…]]` flattened one level — the history sample);
- * - the DRF envelope `{count, next, previous, results}`: `next` is followed verbatim (same origin
- *   only), never reconstructed;
+ * - the DRF envelope `{count, next, previous, results}`: `next` is followed as sent when it names
+ *   this list on the configured API (a proxy's host name is replaced by ours, so credentials
+ *   never go elsewhere), never reconstructed;
  * - `{results}` without count or next (cursor-style or unpaginated): `page` is incremented while
- *   pages come back full, guarded against a server that ignores `page`;
+ *   pages come back full;
  * - the spec's nested sample: `results[0]` is itself an envelope without `id` → unwrapped.
  *
+ * The walk cannot loop or shrink silently (issue 14 item 2): a `next` that cannot be followed or
+ * names a page already read gives way to `page=N` while the count (or a full page) says there is
+ * more; a page whose rows were all read before ends the walk; a row id seen before is dropped.
+ * A walk that ends with fewer rows than the API counted is recorded as partial (divergence.ts).
+ *
  * `page_size` never exceeds the endpoint's documented max; a page shorter than requested is not
- * taken as the last one while `next` or `count` say otherwise. A hard page cap stops runaway loops.
+ * taken as the last one while `next` or `count` say otherwise. A hard page cap stops runaway walks.
  */
 import type { EscapeClient, QueryInit } from './client.js';
+import { type Noun, noteDivergence } from './divergence.js';
 import { describeShape, NotFound, UnrecognizedShape } from './errors.js';
 import { DEFAULT_OPERATIONS, endpointLabel, type OperationName } from './paths.js';
 
@@ -31,6 +38,22 @@ export const PAGE_CAPS: Partial<Record<OperationName, PageCaps>> & { default: Pa
 
 export function pageCapsFor(operation: OperationName): PageCaps {
   return PAGE_CAPS[operation] ?? PAGE_CAPS.default;
+}
+
+/** What each list holds, in the words a tool's text uses. */
+const LIST_NOUNS: Partial<Record<OperationName, Noun>> = {
+  'providers.list': ['provider', 'providers'],
+  'operatories.list': ['chair', 'chairs'],
+  'insurance.carriers': ['insurance carrier', 'insurance carriers'],
+  'insurance.patientInsurance': ['insurance enrollment', 'insurance enrollments'],
+  'insurance.claimList': ['claim', 'claims'],
+  'scheduling.appointmentList': ['appointment', 'appointments'],
+  'patients.list': ['patient', 'patients'],
+  'clinical.timeline': ['timeline event', 'timeline events'],
+};
+
+export function listNoun(operation: OperationName): Noun {
+  return LIST_NOUNS[operation] ?? ['row', 'rows'];
 }
 
 export interface NormalizedPage {
@@ -101,13 +124,25 @@ export interface PaginateOptions {
   pageSize?: number;
   /** Stop once this many rows were collected. */
   limit?: number;
-  /** Hard cap on pages (default: the client's `maxPages`). */
+  /** Hard cap on pages (default: the client's `maxPages`). A cap given here is the caller's to report. */
   maxPages?: number;
   /** Called after each page; return true to stop (e.g. the timeline walked past a date). */
   stopAfterPage?: (rows: readonly unknown[], pageRows: readonly unknown[]) => boolean;
+  /** Filled in when the walk ends by itself (not when the caller stops reading). */
+  outcome?: WalkOutcome;
+}
+
+export interface WalkOutcome {
+  /** False when rows the API has (or may have) were not read. */
+  complete?: boolean;
+  /** The API's own count, when it gave one. */
+  counted?: number | undefined;
+  /** Distinct rows read. */
+  received?: number;
 }
 
 export interface PageResult {
+  /** The page's rows, without rows already read on an earlier page. */
   rows: unknown[];
   count: number | undefined;
   pageNumber: number;
@@ -118,14 +153,17 @@ export interface CollectResult {
   /** The server's total, when it said. */
   count: number | undefined;
   pages: number;
-  /** True when rows were left unfetched (limit, stop callback, or the page cap). */
+  /** True when rows were left unfetched (limit, stop callback, the page cap, or a list that ended short). */
   truncated: boolean;
   /** True when the hard page cap stopped the walk. */
   hitPageCap: boolean;
 }
 
+/** A row's identity: its id, qualified by its kind where rows of several kinds share a list (the timeline). */
 function rowKey(row: unknown): string | undefined {
-  return isObject(row) && (typeof row.id === 'string' || typeof row.id === 'number') ? String(row.id) : undefined;
+  if (!isObject(row) || (typeof row.id !== 'string' && typeof row.id !== 'number')) return undefined;
+  const kind = typeof row.event_type === 'string' ? row.event_type : typeof row.type === 'string' ? row.type : '';
+  return `${kind}\u0000${row.id}`;
 }
 
 /** Async iterator over pages (openai-node style). */
@@ -133,18 +171,39 @@ export async function* iteratePages(client: EscapeClient, options: PaginateOptio
   const caps = pageCapsFor(options.operation);
   const pageSize = Math.max(1, Math.min(options.pageSize ?? caps.max, caps.max));
   const maxPages = options.maxPages ?? client.maxPages;
-  let url: string | undefined;
+  const seenRows = new Set<string>();
+  const seenPages = new Set<string>();
+  const fetchedUrls = new Set<string>();
+  /** The next page's URL as the API linked it; undefined → ask for `page=pageNumber`. */
+  let link: string | undefined;
   let pageNumber = 1;
-  let previousFirstKey: string | undefined;
-  let fetched = 0;
+  let received = 0;
+  let count: number | undefined;
+
+  const end = (reason?: 'repeated' | 'page-cap'): void => {
+    const short = count !== undefined && received < count;
+    // A walk stopped on a repeated page or the cap may have left rows behind even without a count.
+    const complete = reason === undefined ? !short : !short && count !== undefined;
+    if (options.outcome) Object.assign(options.outcome, { complete, counted: count, received });
+    if (complete || (reason === 'page-cap' && options.maxPages !== undefined)) return;
+    noteDivergence({
+      kind: 'partial',
+      noun: listNoun(options.operation),
+      received,
+      counted: count,
+      reason: reason ?? 'count',
+      pages: pageNumber - (reason === 'page-cap' ? 1 : 0),
+    });
+  };
+
   for (;;) {
-    if (pageNumber > maxPages) return;
+    if (pageNumber > maxPages) return end('page-cap');
     let res: Awaited<ReturnType<EscapeClient['request']>>;
     try {
       res = await client.request({
         operation: options.operation,
-        ...(url
-          ? { url }
+        ...(link
+          ? { url: link }
           : {
               params: options.params ?? {},
               query: { ...options.query, page: pageNumber > 1 ? pageNumber : undefined, page_size: pageSize },
@@ -154,31 +213,37 @@ export async function* iteratePages(client: EscapeClient, options: PaginateOptio
     } catch (error) {
       // DRF answers an out-of-range page with 404 "Invalid page." — the end of a list whose
       // length we were guessing (no count, no next).
-      if (error instanceof NotFound && pageNumber > 1 && url === undefined) return;
+      if (error instanceof NotFound && pageNumber > 1 && link === undefined) return end();
       throw error;
     }
+    fetchedUrls.add(res.url);
     const page = normalizePage(res.body, options.operation);
-    const firstKey = rowKey(page.rows[0]);
-    if (pageNumber > 1 && url === undefined && firstKey !== undefined && firstKey === previousFirstKey) {
-      // The server ignored `page` and sent page 1 again: stop instead of looping.
-      return;
-    }
-    previousFirstKey = firstKey;
-    fetched += page.rows.length;
-    yield { rows: page.rows, count: page.count, pageNumber };
+    count = page.count ?? count;
+    const keys = page.rows.map(rowKey);
+    const fingerprint = keys.every((k) => k !== undefined) ? keys.join('\u0001') : JSON.stringify(page.rows);
+    const repeated =
+      page.rows.length > 0 && (seenPages.has(fingerprint) || keys.every((k) => k !== undefined && seenRows.has(k)));
+    // A server that ignores `page`, or a `next` that leads back: the rows were read already.
+    if (repeated) return end('repeated');
+    seenPages.add(fingerprint);
+    const fresh = page.rows.filter((_row, i) => {
+      const key = keys[i];
+      if (key === undefined) return true;
+      if (seenRows.has(key)) return false;
+      seenRows.add(key);
+      return true;
+    });
+    received += fresh.length;
+    yield { rows: fresh, count: page.count, pageNumber };
 
-    if (page.kind === 'array') return;
-    if (typeof page.next === 'string') {
-      url = client.resolveLink(page.next, res.url);
-    } else if (page.next === null) {
-      return;
-    } else if (page.count !== undefined) {
-      if (fetched >= page.count || page.rows.length === 0) return;
-      url = undefined;
-    } else {
-      // No next, no count: keep going only while pages come back full.
-      if (page.rows.length < pageSize) return;
-      url = undefined;
+    if (page.kind === 'array') return end();
+    const next = typeof page.next === 'string' ? client.resolveLink(page.next, res.url) : undefined;
+    link = next !== undefined && !fetchedUrls.has(next) ? next : undefined;
+    if (link === undefined) {
+      // No usable link: the end, unless the count (or, without one, a full page) says there is more.
+      if (page.next === null || page.rows.length === 0) return end();
+      const more = count !== undefined ? received < count : page.rows.length >= pageSize;
+      if (!more) return end();
     }
     pageNumber += 1;
   }
@@ -193,7 +258,8 @@ export async function collectPages(client: EscapeClient, options: PaginateOption
   let truncated = false;
   let lastPageNumber = 0;
   let ended = true;
-  const iterator = iteratePages(client, { ...options, maxPages });
+  const outcome: WalkOutcome = options.outcome ?? {};
+  const iterator = iteratePages(client, { ...options, outcome });
   for await (const page of iterator) {
     pages += 1;
     lastPageNumber = page.pageNumber;
@@ -212,6 +278,6 @@ export async function collectPages(client: EscapeClient, options: PaginateOption
     }
   }
   const hitPageCap = ended && lastPageNumber >= maxPages && (count === undefined || rows.length < count);
-  if (hitPageCap) truncated = true;
+  if (hitPageCap || (ended && outcome.complete === false)) truncated = true;
   return { rows, count, pages, truncated, hitPageCap };
 }

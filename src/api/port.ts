@@ -112,6 +112,11 @@ export interface FindSpotResult {
   };
   /** True when the upstream returned `maxResults` slots, so more may exist. */
   mayHaveMore: boolean;
+  /**
+   * Why the times of the dates asked for are not all known (the API searched other dates), in
+   * words; absent when the answer can be trusted as far as it goes.
+   */
+  incomplete?: string;
   warnings: string[];
 }
 
@@ -216,6 +221,8 @@ export interface PatientSearchParams {
 export interface PatientSearchResult {
   patients: Patient[];
   truncated: boolean;
+  /** True when the API's list ended before all of it was read (a page sent twice, a short count). */
+  incomplete?: boolean;
   warnings: string[];
 }
 
@@ -304,7 +311,9 @@ export interface CarrierRef {
 }
 
 export interface ProductionReport {
+  /** The period the figures cover: the API's echo of it, else the one asked for. */
   range: DateRange;
+  requestedRange: DateRange;
   summary: {
     totalProduction: string;
     totalCollections: string;
@@ -343,7 +352,9 @@ export interface ProductionTrendingParams {
 }
 
 export interface ProductionTrending {
+  /** The period the rows cover: the API's echo of it, else the one asked for. */
   range: DateRange;
+  requestedRange: DateRange;
   bucket: string | null;
   metrics: string[];
   rows: Array<{

@@ -21,6 +21,11 @@ export const DEFAULT_QUIRKS: Quirks = {
   claimsSummaryShape: 'by-status',
   timelineShape: 'envelope',
   placeholders: 'none',
+  pagination: 'drf',
+  nextLinks: 'request-host',
+  listCount: 'exact',
+  dateParams: 'applied',
+  listFilters: 'applied',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

@@ -153,11 +153,23 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       maxResults: args.max_results,
     };
     const result = await search(context, plan);
+    if (result.incomplete && result.slots.length === 0) {
+      // "No open times" would be a guess: the API searched other dates than these.
+      throw new UnverifiableAnswerError(
+        `${result.incomplete}. Open times for this search cannot be found this way; check the schedule in Escape Dental.`,
+      );
+    }
     notes.push(...result.warnings);
     const names = await nameLookup(context);
     const slots = result.slots.map((slot) => describeSlot(slot, plan.durationMinutes, zone, names));
 
-    const suggestions = slots.length === 0 ? await relaxations(context, plan, names) : [];
+    const { suggestions, unchecked } =
+      slots.length === 0 ? await relaxations(context, plan, names) : { suggestions: [], unchecked: [] };
+    for (const change of unchecked) {
+      notes.push(
+        `Whether ${change} would have open times could not be checked: Escape Dental did not answer that search.`,
+      );
+    }
     const structured: Output = {
       practice: context.practice.name,
       timezone: zone,
@@ -170,7 +182,11 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       suggestions,
       notes,
     };
-    return { structured, summary: summarize(structured) };
+    const partial = result.incomplete
+      ? `Partial result: ${result.incomplete}; only the times below fall in the dates asked for, and there may be others.`
+      : undefined;
+    if (partial) notes.unshift(partial);
+    return { structured, summary: summarize(structured, { partial, relaxationsUnchecked: unchecked.length > 0 }) };
   },
 };
 
@@ -293,8 +309,15 @@ function describeSearch(plan: SearchPlan, appointmentType: string | undefined): 
   return parts.join(', ');
 }
 
-/** When nothing fits: the nearest relaxations that do have a time, each searched for its earliest one. */
-async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLookup): Promise<Output['suggestions']> {
+/**
+ * When nothing fits: the nearest relaxations that do have a time, each searched for its earliest
+ * one; `unchecked` names those whose search the API did not answer for the dates asked.
+ */
+async function relaxations(
+  context: ToolContext,
+  plan: SearchPlan,
+  names: NameLookup,
+): Promise<{ suggestions: Output['suggestions']; unchecked: string[] }> {
   const candidates: { change: string; plan: SearchPlan }[] = [];
   if (plan.windows.length > 0) candidates.push({ change: 'any day and time of day', plan: { ...plan, windows: [] } });
   if (plan.providers.length > 0 || plan.operatories.length > 0) {
@@ -305,10 +328,12 @@ async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLo
     change: `dates after ${plan.range.to}`,
     plan: { ...plan, range: { from: laterFrom, to: addDays(laterFrom, DEFAULT_SPAN_DAYS) } },
   });
+  const unchecked: string[] = [];
   const found = await Promise.all(
     candidates.map(async (candidate) => {
       const result = await search(context, { ...candidate.plan, maxResults: 1 });
       const first = result.slots[0];
+      if (!first && result.incomplete) unchecked.push(candidate.change);
       return first
         ? {
             change: candidate.change,
@@ -317,16 +342,17 @@ async function relaxations(context: ToolContext, plan: SearchPlan, names: NameLo
         : undefined;
     }),
   );
-  return found.filter((s): s is NonNullable<typeof s> => s !== undefined);
+  return { suggestions: found.filter((s): s is NonNullable<typeof s> => s !== undefined), unchecked };
 }
 
 function slotLine(slot: SlotOut): string {
   return `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} (UTC${slot.start.slice(19)}) · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
 }
 
-function summarize(output: Output): string {
+function summarize(output: Output, state: { partial: string | undefined; relaxationsUnchecked: boolean }): string {
   const count = output.slots.length;
   const lines = [
+    ...(state.partial ? [state.partial] : []),
     `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${output.practice} for a ${output.searched} (${output.timezone}; each visit lasts ${output.duration_minutes} min).`,
   ];
   // One line per day and provider/chair: "Wed 2026-12-09 (UTC-08:00) · Dr. Maya Chen · Operatory 1: 08:00, 08:15".
@@ -336,12 +362,12 @@ function summarize(output: Output): string {
     groups.set(key, [...(groups.get(key) ?? []), slot.start.slice(11, 16)]);
   }
   for (const [key, times] of groups) lines.push(`- ${key}: ${times.join(', ')}`);
-  if (output.more_available) lines.push('More times exist: narrow the dates or raise max_results.');
+  if (output.more_available && !state.partial) lines.push('More times exist: narrow the dates or raise max_results.');
   for (const suggestion of output.suggestions)
     lines.push(`With ${suggestion.change}: earliest ${suggestion.earliest}.`);
-  if (count === 0 && output.suggestions.length === 0) {
+  if (count === 0 && output.suggestions.length === 0 && !state.relaxationsUnchecked) {
     lines.push('Relaxing the time of day, the provider or the dates found nothing either.');
   }
-  for (const note of output.notes) lines.push(`Note: ${note}`);
+  for (const note of output.notes) if (note !== state.partial) lines.push(`Note: ${note}`);
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * `src/mcp/sdk.ts` only adapts its outcome to the protocol.
  */
 import { randomUUID } from 'node:crypto';
+import { type Divergence, describeDivergences, recordDivergences } from '../api/divergence.js';
 import type { EscapeApi } from '../api/port.js';
 import { isValidTimeZone } from '../domain/dates.js';
 import { withoutInvisible } from '../domain/names.js';
@@ -70,6 +71,7 @@ export async function invokeTool(
   let outcome: ToolCallOutcome;
   let outcomeLabel: string;
   let deadline: AbortSignal | undefined;
+  const divergences: Divergence[] = [];
 
   try {
     const { practice: practiceArgument, ...toolArgs } = args;
@@ -92,30 +94,32 @@ export async function invokeTool(
     const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
     const resolvedPractice = practice;
     const result = await runInCallScope(scope, () =>
-      tool.handler(
-        {
-          practice: resolvedPractice,
-          api: deps.api,
-          principal: deps.principal,
-          now: deps.now,
-          signal,
-          get log() {
-            return log();
+      recordDivergences(divergences, () =>
+        tool.handler(
+          {
+            practice: resolvedPractice,
+            api: deps.api,
+            principal: deps.principal,
+            now: deps.now,
+            signal,
+            get log() {
+              return log();
+            },
+            notePatient: (id) => patientIds.add(id),
+            noteAppointment: (id) => appointmentIds.add(id),
+            memo: deps.memo,
+            confirmation: round.confirmation,
+            confirmationTokens: deps.confirmationTokens,
           },
-          notePatient: (id) => patientIds.add(id),
-          noteAppointment: (id) => appointmentIds.add(id),
-          memo: deps.memo,
-          confirmation: round.confirmation,
-          confirmationTokens: deps.confirmationTokens,
-        },
-        toolArgs,
+          toolArgs,
+        ),
       ),
     );
     if (isConfirmationNeeded(result)) {
       outcome = { kind: 'confirm', message: result.message };
       outcomeLabel = 'confirmation_requested';
     } else {
-      outcome = { kind: 'ok', structured: result.structured, text: result.summary };
+      outcome = withDivergences({ kind: 'ok', structured: result.structured, text: result.summary }, divergences);
       outcomeLabel = result.auditOutcome ?? 'ok';
     }
   } catch (error) {
@@ -127,7 +131,7 @@ export async function invokeTool(
     if (described.log) log().warn(described.log.fields, described.log.message);
     // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
     // invisible characters back, which could reorder or hide text in what a person reads.
-    outcome = { kind: 'error', text: withoutInvisible(described.message) };
+    outcome = withDivergences({ kind: 'error', text: withoutInvisible(described.message) }, divergences);
     outcomeLabel = described.label;
   }
 
@@ -182,6 +186,31 @@ export function auditInvalidCall(tool: AnyToolDefinition, args: unknown, deps: I
     },
     'tool call',
   );
+}
+
+/**
+ * States in the answer's text what the API did differently from what was asked (issue 14 item 1),
+ * whichever part of the tool read it: "Partial result: …" first, the other notes last; also in
+ * the structured `notes` when the tool has them. A line the tool already wrote is not repeated.
+ */
+function withDivergences(outcome: ToolCallOutcome, records: readonly Divergence[]): ToolCallOutcome {
+  if (records.length === 0 || outcome.kind === 'confirm') return outcome;
+  const { partial, notes } = describeDivergences(records);
+  const fresh = (line: string) => !outcome.text.includes(line);
+  const partialLines = partial.filter(fresh);
+  const noteLines = notes.filter(fresh);
+  if (outcome.kind === 'error') {
+    return { kind: 'error', text: [outcome.text, ...partialLines, ...noteLines.map((n) => `Note: ${n}`)].join('\n') };
+  }
+  const structuredNotes = outcome.structured.notes;
+  if (Array.isArray(structuredNotes) && structuredNotes.every((n) => typeof n === 'string')) {
+    for (const line of [...partialLines, ...noteLines]) if (!structuredNotes.includes(line)) structuredNotes.push(line);
+  }
+  return {
+    kind: 'ok',
+    structured: outcome.structured,
+    text: [...partialLines, outcome.text, ...noteLines.map((n) => `Note: ${n}`)].join('\n'),
+  };
 }
 
 function isConfirmationNeeded(result: object): result is ConfirmationNeeded {

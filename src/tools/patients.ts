@@ -9,7 +9,7 @@ import type { Patient } from '../api/port.js';
 import { APPOINTMENT_STATUSES } from '../api/resources/scheduling.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
-import { ToolInputError } from './errors.js';
+import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import { checkedDate, localDateArgument } from './shared.js';
 import type { ToolContext } from './types.js';
 
@@ -127,6 +127,12 @@ export async function searchPatients(context: ToolContext, query: PatientQuery):
     ]
       .filter(Boolean)
       .join(', ');
+    if (result.incomplete) {
+      // Not "no such patient": the API's list ended before all of it could be read.
+      throw new UnverifiableAnswerError(
+        `Escape Dental's patient list ended before all of it could be read, so the patient may exist even though none ${what} was among those it sent. Try again later, or search with the phone number or another spelling.`,
+      );
+    }
     throw new ToolInputError(
       `No patient ${what} at ${context.practice.name}. Check the spelling, or search with fewer details.`,
     );

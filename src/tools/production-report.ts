@@ -50,6 +50,8 @@ const outputSchema = z.object({
   practice: z.string(),
   timezone: z.string(),
   period: z.object({ label: z.string(), from: z.string(), to: z.string() }),
+  /** Present when Escape Dental answered for another period than the one asked for. */
+  requested_period: z.object({ label: z.string(), from: z.string(), to: z.string() }).optional(),
   source: z.string(),
   summary: summarySchema,
   by_provider: z.array(
@@ -129,6 +131,16 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
     ]);
 
     const notes = [...report.warnings, ...(trending?.warnings ?? []), ...(previous?.warnings ?? [])];
+    const answered = report.range;
+    const asked = period.range;
+    const answeredOther = answered.from !== asked.from || answered.to !== asked.to;
+    // A comparison is only a comparison when each report covers the period it was asked for.
+    const comparable = previous !== undefined && !differs(previous.range, previous.requestedRange) && !answeredOther;
+    if (previous && !comparable) {
+      notes.push(
+        'The comparison with the previous period was left out: Escape Dental did not answer for the periods asked for.',
+      );
+    }
     if (providers.length)
       notes.push(`Only ${providers.map(providerName).join(', ')}; rows with no provider are left out by the API.`);
     notes.push('collection_pct = collections ÷ gross production, computed here from the API figures.');
@@ -140,7 +152,10 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
     const structured: Output = {
       practice: context.practice.name,
       timezone: zone,
-      period: { label: period.label, from: period.range.from, to: period.range.to },
+      period: answeredOther
+        ? { label: `${answered.from} to ${answered.to}`, from: answered.from, to: answered.to }
+        : { label: period.label, from: asked.from, to: asked.to },
+      ...(answeredOther ? { requested_period: { label: period.label, from: asked.from, to: asked.to } } : {}),
       source:
         'Escape Dental production report (billing/reports/production); procedures on cancelled appointments are excluded by the API',
       summary,
@@ -168,12 +183,16 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
         })),
       by_category: byCategory(report),
       ...(trending ? { trend: trendRows(trending) } : {}),
-      ...(previous && period.previous ? { previous: compare(summary, previous, period.previous) } : {}),
+      ...(previous && comparable && period.previous ? { previous: compare(summary, previous, period.previous) } : {}),
       notes: [...new Set(notes)],
     };
     return { structured, summary: describe(structured) };
   },
 };
+
+function differs(a: DateRange, b: DateRange): boolean {
+  return a.from !== b.from || a.to !== b.to;
+}
 
 interface RequestedPeriod {
   label: string;
@@ -288,8 +307,13 @@ function compare(
 
 function describe(output: Output): string {
   const s = output.summary;
+  const asked = output.requested_period;
+  const askedRange = asked && `${asked.from} to ${asked.to}`;
+  const period = asked
+    ? `${output.period.from} to ${output.period.to} (${output.timezone}), the period Escape Dental answered for — asked for ${asked.label === askedRange ? askedRange : `${asked.label} (${askedRange})`}`
+    : `${output.period.label} (${output.period.from} to ${output.period.to}, ${output.timezone})`;
   const lines = [
-    `Production at ${output.practice}, ${output.period.label} (${output.period.from} to ${output.period.to}, ${output.timezone}): gross $${s.gross_production}, collections $${s.collections}${s.collection_pct ? ` (${s.collection_pct}%)` : ''}, adjustments $${s.adjustments}, net $${s.net_production}, ${s.procedure_count} procedures.`,
+    `Production at ${output.practice}, ${period}: gross $${s.gross_production}, collections $${s.collections}${s.collection_pct ? ` (${s.collection_pct}%)` : ''}, adjustments $${s.adjustments}, net $${s.net_production}, ${s.procedure_count} procedures.`,
   ];
   if (output.previous) {
     const c = output.previous.change;

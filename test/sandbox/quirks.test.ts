@@ -166,6 +166,90 @@ it('claimsSummaryShape=list switches the claims summary to the list shape', asyn
   expect(list.body).toHaveProperty('outstanding_balance');
 });
 
+describe('pagination and list switches (ASSUMPTIONS §3)', () => {
+  const patients = () => `${P}/patient/`;
+
+  it('pagination=page-ignored answers page 1 whatever `page` says, with the next link of page 1', async () => {
+    const first = await api.get(patients(), { page_size: 10 });
+    const second = await api.get(patients(), { page_size: 10, page: 2 });
+    expect(second.body.results[0].id).not.toBe(first.body.results[0].id);
+    await sb.control.setQuirks({ pagination: 'page-ignored' });
+    const ignored = await api.get(patients(), { page_size: 10, page: 2 });
+    expect(ignored.body.results.map((p: { id: string }) => p.id)).toEqual(
+      first.body.results.map((p: { id: string }) => p.id),
+    );
+    expect(ignored.body.next).toBe(first.body.next);
+    expect((await api.get(patients(), { page: 'nope' })).status).toBe(200);
+  });
+
+  it('pagination=next-loop: every next is the URL just requested, even on the last page', async () => {
+    await sb.control.setQuirks({ pagination: 'next-loop' });
+    const providers = await api.get(`${P}/provider/`, { page_size: 100 });
+    expect(providers.body.count).toBe(providers.body.results.length);
+    expect(providers.body.next).toBe(`${sb.url}${P}/provider/?page_size=100`);
+    const page3 = await api.get(patients(), { page_size: 10, page: 3 });
+    expect(page3.body.next).toBe(`${sb.url}${P}/patient/?page_size=10&page=3`);
+  });
+
+  it('nextLinks=proxy names the same path on the internal host; foreign another host and path', async () => {
+    await sb.control.setQuirks({ nextLinks: 'proxy' });
+    const proxied = await api.get(patients(), { page_size: 10, page: 2 });
+    expect(proxied.body.next).toBe(`http://escape-api.internal:8000${P}/patient/?page_size=10&page=3`);
+    expect(proxied.body.previous).toBe(`http://escape-api.internal:8000${P}/patient/?page_size=10`);
+    await sb.control.setQuirks({ nextLinks: 'foreign' });
+    const foreign = await api.get(`${P}/scheduling/appointment/`, { page_size: 10 });
+    expect(foreign.body.next).toBe('http://links.example.invalid/next?page_size=10&page=2');
+  });
+
+  it('listCount=inflated counts 100 rows more than the list has; next still ends with the rows', async () => {
+    const exact = await api.get(`${P}/provider/`);
+    await sb.control.setQuirks({ listCount: 'inflated' });
+    const inflated = await api.get(`${P}/provider/`);
+    expect(inflated.body.results).toEqual(exact.body.results);
+    expect(inflated.body.count).toBe(exact.body.count + 100);
+    expect(inflated.body.next).toBeNull();
+    const appointments = await api.get(appts(), { from: la.today, to: la.today });
+    expect(appointments.body.count).toBe(appointments.body.results.length + 100);
+  });
+
+  it('dateParams=ignored: optional dates are ignored (default periods answer); required ones still count', async () => {
+    const from = '2026-04-01';
+    const asked = { duration_minutes: 30, start_date: from, end_date: '2026-04-30' };
+    const spot = await api.get(`${P}/scheduling/find-spot/`, asked);
+    expect(spot.body.results.every((s: { date_time: string }) => s.date_time.slice(0, 10) >= from)).toBe(true);
+    const report = { date_from: '2026-01-01', date_to: '2026-01-31' };
+    expect((await api.get(`${P}/billing/reports/production/`, report)).body).toMatchObject(report);
+    await sb.control.setQuirks({ dateParams: 'ignored' });
+    const ignored = await api.get(`${P}/scheduling/find-spot/`, asked);
+    expect(ignored.body.results[0].date_time.slice(0, 10)).toBe(la.today);
+    const defaulted = await api.get(`${P}/billing/reports/production/`, report);
+    expect(defaulted.body.date_to).toBe(la.today);
+    expect(defaulted.body.date_from).not.toBe(report.date_from);
+    const trending = await api.get(`${P}/billing/reports/production/trending/`, {
+      from: '2026-01-01',
+      to: '2026-01-31',
+    });
+    expect(trending.status).toBe(200);
+  });
+
+  it('listFilters=ignored drops provider, status, search, phone and event_type filters', async () => {
+    const dentist = la.providers.dentists[0] as string;
+    const query = { from: la.today, to: la.today, provider: dentist, status: 'scheduled', page_size: 100 };
+    const filtered = await api.all(appts(), query);
+    expect(filtered.every((a) => a.provider === dentist)).toBe(true);
+    await sb.control.setQuirks({ listFilters: 'ignored' });
+    const unfiltered = await api.all(appts(), query);
+    expect(unfiltered.length).toBeGreaterThan(filtered.length);
+    expect(unfiltered.some((a) => a.provider !== dentist)).toBe(true);
+    const search = await api.get(`${P}/patient/`, { search: 'zzzz-no-such-name' });
+    expect(search.body.count).toBeGreaterThan(100);
+    const timeline = await api.get(`${P}/patient/${la.patients.timeline}/clinical/timeline/`, {
+      event_type: 'note',
+    });
+    expect(timeline.body.results.some((e: { event_type: string }) => e.event_type !== 'note')).toBe(true);
+  });
+});
+
 it('rejects unknown quirks and values', async () => {
   const r = await fetch(`${sb.url}/__sandbox/quirks`, {
     method: 'PUT',

@@ -70,13 +70,36 @@ function readRows<Row, Out>(
   return { rows: out, skipped };
 }
 
-function echoWarning(requested: DateRange, from: string | null | undefined, to: string | null | undefined): string[] {
-  if ((from && from !== requested.from) || (to && to !== requested.to)) {
-    return [
-      `The API reported the range ${from ?? '?'} to ${to ?? '?'} instead of ${requested.from} to ${requested.to}.`,
-    ];
+/**
+ * The period the API says its figures cover (its `date_from`/`date_to` echo), checked against the
+ * one asked for: an API that ignores the dates answers for its default period (C-T7), and the
+ * figures must then be named for that period, not for ours.
+ */
+export function answeredRange(
+  requested: DateRange,
+  from: string | null | undefined,
+  to: string | null | undefined,
+): { range: DateRange; warnings: string[] } {
+  const echoed = (value: string | null | undefined) =>
+    typeof value === 'string' && isLocalDate(value.slice(0, 10)) ? value.slice(0, 10) : undefined;
+  const echoedFrom = echoed(from);
+  const echoedTo = echoed(to);
+  if (echoedFrom === undefined && echoedTo === undefined) {
+    return {
+      range: requested,
+      warnings: [
+        `Escape Dental did not say which period these figures cover; they are given for the period asked for (${requested.from} to ${requested.to}).`,
+      ],
+    };
   }
-  return [];
+  const range = { from: echoedFrom ?? requested.from, to: echoedTo ?? requested.to };
+  if (range.from === requested.from && range.to === requested.to) return { range, warnings: [] };
+  return {
+    range,
+    warnings: [
+      `Escape Dental answered for ${range.from} to ${range.to} instead of the ${requested.from} to ${requested.to} asked for; the figures are for the period it answered for.`,
+    ],
+  };
 }
 
 export function createBillingResources(client: EscapeClient): EscapeApi['billing'] {
@@ -103,8 +126,9 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       throw new UnrecognizedShape(endpointLabel(op), describeShape(body), { operation: op });
     }
     const s = body.summary;
-    const report = `the production report (${range.from} to ${range.to})`;
-    const warnings = echoWarning(range, body.date_from, body.date_to);
+    const answered = answeredRange(range, body.date_from, body.date_to);
+    const report = `the production report (${answered.range.from} to ${answered.range.to})`;
+    const warnings = [...answered.warnings];
     const byProvider = readRows(
       body.by_provider ?? [],
       (p) => {
@@ -140,7 +164,8 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       warnings,
     );
     return {
-      range: { from: range.from, to: range.to },
+      range: answered.range,
+      requestedRange: { from: range.from, to: range.to },
       // The headline figures: one unusable value makes the report unusable (never a zero for it).
       summary: {
         totalProduction: amount(s.total_production, 'total_production', report, op),
@@ -182,7 +207,8 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       TrendingBody,
     );
     const op = 'billing.productionTrending';
-    const warnings = echoWarning(range, body.date_from, body.date_to);
+    const answered = answeredRange(range, body.date_from, body.date_to);
+    const warnings = [...answered.warnings];
     // C-T26: a row carries the metrics that were resolved, but what counts is what is present: a
     // listed metric missing from a row is "not reported", never zero, and `metrics` may be stale
     // (the spec's own sample lists "string").
@@ -219,7 +245,8 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       }
     }
     return {
-      range: { from: range.from, to: range.to },
+      range: answered.range,
+      requestedRange: { from: range.from, to: range.to },
       bucket: body.bucket ?? params.bucket ?? null,
       metrics: present.length > 0 ? present : metrics,
       rows: rows.rows,

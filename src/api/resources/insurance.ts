@@ -7,8 +7,9 @@ import type Big from 'big.js';
 import { isLocalDate } from '../../domain/dates.js';
 import { formatMoney, parseMoney, parseMoneyOrNull, sumMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
+import { noteLeftOut } from '../divergence.js';
 import { describeShape, EndpointNotConfigured, NotFound, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
-import { collectPages, iteratePages } from '../pagination.js';
+import { collectPages, iteratePages, listNoun } from '../pagination.js';
 import { dateParamsFor, endpointLabel } from '../paths.js';
 import type {
   CallOptions,
@@ -16,6 +17,7 @@ import type {
   ClaimListParams,
   ClaimListResult,
   ClaimsSummary,
+  DateRange,
   EscapeApi,
   PatientInsurance,
   StatusTotals,
@@ -38,6 +40,12 @@ export const CLAIM_STATUSES = [
 
 /** Statuses whose unpaid remainder is money still expected from a payer (ASSUMPTIONS §9). */
 export const OUTSTANDING_STATUSES = ['submitted', 'accepted', 'resubmitted', 'appealed', 'partial'] as const;
+
+const CLAIM_NOUN = listNoun('insurance.claimList');
+
+function inRange(date: string | undefined, range: DateRange): boolean {
+  return date !== undefined && date >= range.from && date <= range.to;
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -256,6 +264,7 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
     let count: number | undefined;
     let truncated = false;
     let pages = 0;
+    const leftOut = { status: 0, provider: 0, dates: 0, undated: 0 };
     for await (const page of iteratePages(client, {
       operation: 'insurance.claimList',
       params: { practice: practiceId },
@@ -276,9 +285,11 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
           skipped.push(unusable);
           continue;
         }
-        if (params.status !== undefined && claim.status !== params.status) continue;
-        if (params.providerId !== undefined && claim.provider !== params.providerId) continue;
-        claims.push(claim);
+        if (params.status !== undefined && claim.status !== params.status) leftOut.status += 1;
+        else if (params.providerId !== undefined && claim.provider !== params.providerId) leftOut.provider += 1;
+        else if (params.range && !claim.date_service) leftOut.undated += 1;
+        else if (params.range && !inRange(claim.date_service?.slice(0, 10), params.range)) leftOut.dates += 1;
+        else claims.push(claim);
       }
       if (claims.length > limit) {
         truncated = true;
@@ -286,6 +297,12 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       }
     }
     if (pages >= client.maxPages) truncated = true;
+    // The API may ignore a filter (its date field is not even documented, C-T21): what it sent
+    // outside the request is dropped here, and the answer says so.
+    noteLeftOut(CLAIM_NOUN, leftOut.status, 'of another status than asked');
+    noteLeftOut(CLAIM_NOUN, leftOut.provider, 'of another provider than asked');
+    noteLeftOut(CLAIM_NOUN, leftOut.dates, 'dated outside the requested dates (by date of service)');
+    noteLeftOut(CLAIM_NOUN, leftOut.undated, 'without a date of service although dates were asked for');
     // Every row unusable: an empty list would be a wrong answer, not a partial one.
     if (claims.length === 0 && skipped[0]) throw skipped[0];
     return {
@@ -348,9 +365,10 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       query: { patient: params.patientId },
       signal: options?.signal,
     });
-    return rows
-      .map((r) => parseBody(PatientInsuranceSchema, r, 'insurance.patientInsurance'))
-      .filter((p) => params.patientId === undefined || p.patient === params.patientId);
+    const enrollments = rows.map((r) => parseBody(PatientInsuranceSchema, r, 'insurance.patientInsurance'));
+    const own = enrollments.filter((p) => params.patientId === undefined || p.patient === params.patientId);
+    noteLeftOut(listNoun('insurance.patientInsurance'), enrollments.length - own.length, 'of another patient');
+    return own;
   }
 
   return { claimsSummary, listClaims, patientInsurance };

@@ -15,8 +15,9 @@ import {
   sanitizeUserText,
 } from '../../domain/names.js';
 import { parseBody } from '../client.js';
-import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
-import { iteratePages } from '../pagination.js';
+import { noteLeftOut } from '../divergence.js';
+import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import { iteratePages, listNoun, type WalkOutcome } from '../pagination.js';
 import { endpointLabel } from '../paths.js';
 import {
   type CallOptions,
@@ -34,6 +35,28 @@ import { Patient as PatientSchema } from '../schemas.js';
 import type { ResourceContext } from './context.js';
 
 const PATIENT_STATUSES = ['active', 'inactive', 'archived', 'deceased', 'prospective'];
+const PATIENT_NOUN = listNoun('patients.list');
+const EVENT_NOUN = listNoun('clinical.timeline');
+
+/**
+ * Whether a row could be an answer to `search=` at all: every word of it appears somewhere in the
+ * row (the search semantics are truncated in the spec, T21, so this is deliberately loose).
+ */
+function mentionsEveryWord(row: unknown, search: string): boolean {
+  const text = JSON.stringify(row).toLowerCase();
+  const digits = text.replace(/\D/g, '');
+  return search
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((word) => text.includes(word) || (/^\d+$/.test(word) && digits.includes(word)));
+}
+
+function hasPhoneDigits(patient: Patient, digits: string): boolean {
+  return [patient.phone_mobile, patient.phone_home, patient.phone_work].some((phone) =>
+    normalizePhoneDigits(phone ?? '').includes(digits),
+  );
+}
 /** Pages (of 100) read when a name is only found by accent-insensitive matching. */
 const FOLDED_SCAN_PAGES = 30;
 
@@ -47,37 +70,53 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
     limit: number,
     signal: AbortSignal | undefined,
     maxPages = client.maxPages,
-  ): Promise<{ patients: Patient[]; truncated: boolean; hitCap: boolean }> {
+  ): Promise<{ patients: Patient[]; truncated: boolean; hitCap: boolean; incomplete: boolean }> {
     const patients: Patient[] = [];
     const seen = new Set<string>();
     let truncated = false;
     let pages = 0;
     let more = false;
     let fetched = 0;
+    const outcome: WalkOutcome = {};
+    const leftOut = { status: 0, search: 0, phone: 0 };
     for await (const page of iteratePages(client, {
       operation: 'patients.list',
       params: { practice: practiceId },
       query,
       signal,
       maxPages,
+      outcome,
     })) {
       pages += 1;
       fetched += page.rows.length;
       more = page.count !== undefined ? page.count > fetched : page.rows.length >= 100;
       for (const row of page.rows) {
         const p = parseBody(PatientSchema, row, 'patients.list');
-        if (seen.has(p.id) || !accept(p)) continue;
-        seen.add(p.id);
-        patients.push(p);
+        // Rows the API should not have sent for the filters asked (it ignored them): left out, and said.
+        if (query.status !== undefined && p.status !== query.status) leftOut.status += 1;
+        else if (query.search !== undefined && !mentionsEveryWord(row, query.search)) leftOut.search += 1;
+        else if (query.phone !== undefined && !hasPhoneDigits(p, query.phone)) leftOut.phone += 1;
+        else if (!seen.has(p.id) && accept(p)) {
+          seen.add(p.id);
+          patients.push(p);
+        }
       }
       if (patients.length > limit) {
         truncated = true;
         break;
       }
     }
+    noteLeftOut(PATIENT_NOUN, leftOut.status, 'of another status than asked');
+    noteLeftOut(PATIENT_NOUN, leftOut.search, 'that do not match the search');
+    noteLeftOut(PATIENT_NOUN, leftOut.phone, 'whose phone numbers do not contain the digits searched for');
     const hitCap = pages >= maxPages && more;
     if (hitCap) truncated = true;
-    return { patients: patients.slice(0, limit), truncated: truncated || patients.length > limit, hitCap };
+    return {
+      patients: patients.slice(0, limit),
+      truncated: truncated || patients.length > limit,
+      hitCap,
+      incomplete: outcome.complete === false,
+    };
   }
 
   async function search(
@@ -112,7 +151,7 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
         // §9 step 5: try `phone=`, then `search=` with the digits.
         result = await scan(practiceId, { search: phoneDigits, status: params.status }, accept, limit, signal);
       }
-      return { ...result, warnings };
+      return { patients: result.patients, truncated: result.truncated, incomplete: result.incomplete, warnings };
     }
 
     const name = normalizePersonName(text);
@@ -130,11 +169,15 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
       : [...new Set([words.join(' '), name.tokens.join(' '), longest(words), longest(name.tokens)])].filter(
           (q) => q !== '',
         );
+    let incomplete = false;
     for (const q of attempts) {
       const result = await scan(practiceId, { search: q, status: params.status }, accept, limit, signal);
-      if (result.patients.length > 0) return { ...result, warnings };
+      if (result.patients.length > 0) {
+        return { patients: result.patients, truncated: result.truncated, incomplete: result.incomplete, warnings };
+      }
+      incomplete ||= result.incomplete;
     }
-    if (looksLikeEmail) return { patients: [], truncated: false, warnings };
+    if (looksLikeEmail) return { patients: [], truncated: false, incomplete, warnings };
     // Nothing matched upstream: "Nunez" never finds "Núñez" there. Check the list here, bounded.
     const scanned = await scan(practiceId, { status: params.status }, accept, limit, signal, FOLDED_SCAN_PAGES);
     if (scanned.hitCap) {
@@ -142,14 +185,27 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
         `Only the first ${FOLDED_SCAN_PAGES * 100} patients were checked for spellings without accents; use a phone number or date of birth to narrow the search.`,
       );
     }
-    return { patients: scanned.patients, truncated: scanned.truncated, warnings };
+    return {
+      patients: scanned.patients,
+      truncated: scanned.truncated,
+      incomplete: incomplete || scanned.incomplete,
+      warnings,
+    };
   }
 
   async function retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient> {
-    return client.requestJson(
+    const patient = await client.requestJson(
       { operation: 'patients.retrieve', params: { practice: practiceId, patient: patientId }, signal: options?.signal },
       PatientSchema,
     );
+    // Another patient's record in answer to this id is never shown as this patient's.
+    if (patient.id !== patientId) {
+      throw new InvalidResponse(
+        `Escape Dental answered with the record of patient ${patient.id} when asked for patient ${patientId}; it is not shown. Try again, or look the patient up by name.`,
+        { operation: 'patients.retrieve' },
+      );
+    }
+    return patient;
   }
 
   return { search, retrieve };
@@ -285,6 +341,7 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
     let truncated = false;
     let pastWindow = false;
     let pages = 0;
+    const leftOut = { type: 0, patient: 0 };
     const iterator = iteratePages(client, {
       operation: 'clinical.timeline',
       params: { practice: practiceId, patient: patientId },
@@ -303,7 +360,15 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
         }
         const event = reading.event;
         usable += 1;
-        if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) continue;
+        if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) {
+          leftOut.type += 1;
+          continue;
+        }
+        const owner = str(event.data.patient, (row as Record<string, unknown>).patient);
+        if (owner !== null && owner !== patientId) {
+          leftOut.patient += 1;
+          continue;
+        }
         if (event.localDate !== null) {
           if (previous !== null && event.localDate > previous) ordered = false;
           previous = event.localDate;
@@ -325,6 +390,8 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
       if (pastWindow && ordered) break;
     }
     if (pages >= client.maxPages && !pastWindow) truncated = true;
+    noteLeftOut(EVENT_NOUN, leftOut.type, 'of another type than asked');
+    noteLeftOut(EVENT_NOUN, leftOut.patient, 'of another patient');
     if (!ordered) warnings.push('The timeline was not in date order; all of it was read to be safe.');
     const first = skipped[0];
     if (first !== undefined) {

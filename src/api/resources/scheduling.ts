@@ -28,8 +28,9 @@ import {
 } from '../../domain/dates.js';
 import { type StartWindow, startFitsWindows, validateStartWindow } from '../../domain/time-of-day.js';
 import { parseBody, type QueryInit } from '../client.js';
+import { noteLeftOut } from '../divergence.js';
 import { BadRequest, InvalidResponse } from '../errors.js';
-import { iteratePages } from '../pagination.js';
+import { iteratePages, listNoun } from '../pagination.js';
 import { dateParamsFor } from '../paths.js';
 import type {
   Appointment,
@@ -74,6 +75,9 @@ export const FIND_SPOT_MAX_RESULTS = 50;
 const FIND_SPOT_DEFAULT_RESULTS = 20;
 /** Extra find-spot pages when rows had to be filtered here (a rejected or ignored id filter). */
 const MAX_CONTINUATIONS = 8;
+
+const OPEN_TIME_NOUN = ['open time', 'open times'] as const;
+const APPOINTMENT_NOUN = listNoun('scheduling.appointmentList');
 
 const ID_FILTER_NOTE =
   'it expects internal integer ids that no response exposes; the search ran without that filter and the results were filtered here';
@@ -201,8 +205,6 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     };
 
     const keep = (slot: Slot): boolean =>
-      slot.localDate >= range.from &&
-      slot.localDate <= range.to &&
       (providerIds.length === 0 || slot.providerId === null || providerIds.includes(slot.providerId)) &&
       (operatoryIds.length === 0 || slot.operatoryId === null || operatoryIds.includes(slot.operatoryId)) &&
       (windows.length === 0 ||
@@ -213,6 +215,10 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     let lastFull = false;
     let foreign = 0;
     let unverifiable = false;
+    /** Times dated outside the range asked for, and the dates the API did answer for. */
+    let outsideDates = 0;
+    let answered: DateRange | undefined;
+    let datesIgnored = false;
     /** The latest local date among the rows of the last search, kept or not: where the next page starts. */
     let lastSeenDate = range.from;
     const crowdedDates: string[] = [];
@@ -251,7 +257,15 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         if ((providerIds.length > 0 || operatoryIds.length > 0) && !b.ids) unverifiable = true;
         for (const slot of b.slots) {
           if (slot.localDate > lastSeenDate) lastSeenDate = slot.localDate;
-          if (keep(slot)) collected.push(slot);
+          if (slot.localDate < from || slot.localDate > range.to) {
+            // Verify what the API did: a time before the start asked for means it ignored start_date.
+            if (slot.localDate < from) datesIgnored = true;
+            outsideDates += 1;
+            answered = {
+              from: answered && answered.from < slot.localDate ? answered.from : slot.localDate,
+              to: answered && answered.to > slot.localDate ? answered.to : slot.localDate,
+            };
+          } else if (keep(slot)) collected.push(slot);
           else foreign += 1;
         }
       }
@@ -265,7 +279,12 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     // caller still gets up to maxResults matching times. A page that never left its first day
     // cannot be continued by date: the next page starts the day after, and the answer says so.
     let from = range.from;
-    for (let i = 0; i < MAX_CONTINUATIONS && foreign > 0 && lastFull && collected.length < maxResults; i++) {
+    // An API that ignores start_date cannot be continued by date: it would answer the same again.
+    for (
+      let i = 0;
+      i < MAX_CONTINUATIONS && foreign > 0 && lastFull && collected.length < maxResults && !datesIgnored;
+      i++
+    ) {
       if (lastSeenDate > from) {
         from = lastSeenDate;
       } else {
@@ -276,7 +295,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       foreign = 0;
       await runSearch(from);
     }
-    if (crowdedDates.length > 0) {
+    if (crowdedDates.length > 0 && !datesIgnored) {
       warnings.push(
         `Some open times on ${crowdedDates.join(', ')} may be missing: the API returned more times for that day than one search can hold, and they had to be filtered here.`,
       );
@@ -286,16 +305,28 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         'The API returned times outside the requested filters; they were removed here, so some open times may be missing.',
       );
     }
+    noteLeftOut(OPEN_TIME_NOUN, outsideDates, `dated outside the ${range.from} to ${range.to} asked for`);
+    const slots = collected.slice(0, maxResults);
+    // Times outside the dates say the API searched other dates; unless it sent all it had and
+    // enough fit, the times of the dates asked for are not known.
+    let incomplete: string | undefined;
+    if (datesIgnored && answered && (lastFull || slots.length === 0) && slots.length < maxResults) {
+      incomplete = `Escape Dental ignored the dates of this search: asked for ${range.from} to ${range.to}, it answered with times from ${answered.from} to ${answered.to}`;
+    } else if (slots.length === 0 && lastFull && filteredHere) {
+      // Every time it sent was for another provider, chair or time of day, and it had more.
+      incomplete =
+        'Escape Dental answered only with times outside the provider, chair or time of day asked for, more of them than this search can read';
+    }
     if (unverifiable) {
       warnings.push(
         "The API's answer does not say which provider or chair each time is for, so the filter could not be double-checked.",
       );
     }
-    const slots = collected.slice(0, maxResults);
     return {
       slots,
       searched: { range, maxResults, windows, form },
-      mayHaveMore: lastFull || collected.length > maxResults,
+      mayHaveMore: lastFull || collected.length > maxResults || incomplete !== undefined,
+      ...(incomplete ? { incomplete } : {}),
       warnings: dedupe(warnings),
     };
   }
@@ -391,6 +422,8 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     const wide = { from: addDays(range.from, -1), to: addDays(range.to, 1) };
     const sendProvider = params.providerId !== undefined && !params.includeHygienist;
 
+    /** Rows the API sent although they miss what was asked (it ignored a filter): counted, then said. */
+    const leftOut = { dates: 0, patient: 0, provider: 0, status: 0 };
     const matches = (a: Appointment): boolean => {
       if (typeof a.date_time !== 'string') return false;
       let localDate: string;
@@ -399,20 +432,33 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       } catch {
         return false;
       }
-      if (localDate < range.from || localDate > range.to) return false;
-      if (params.patientId !== undefined && a.patient !== params.patientId) return false;
+      if (localDate < range.from || localDate > range.to) {
+        if (localDate < wide.from || localDate > wide.to) leftOut.dates += 1;
+        return false;
+      }
+      if (params.patientId !== undefined && a.patient !== params.patientId) {
+        if (!dropped.has('patient')) leftOut.patient += 1;
+        return false;
+      }
       if (params.providerId !== undefined) {
         const primary = a.provider === params.providerId;
         const hygienist = params.includeHygienist === true && a.provider_hygienist === params.providerId;
-        if (!primary && !hygienist) return false;
+        if (!primary && !hygienist) {
+          if (sendProvider && !dropped.has('provider')) leftOut.provider += 1;
+          return false;
+        }
       }
-      if (status !== undefined && a.status !== status) return false;
+      if (status !== undefined && a.status !== status) {
+        leftOut.status += 1;
+        return false;
+      }
       return true;
     };
 
     for (;;) {
       const found: Appointment[] = [];
       let truncated = false;
+      Object.assign(leftOut, { dates: 0, patient: 0, provider: 0, status: 0 });
       try {
         const pages = iteratePages(client, {
           operation: 'scheduling.appointmentList',
@@ -450,6 +496,10 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         continue;
       }
       found.sort((a, b) => Date.parse(a.date_time ?? '') - Date.parse(b.date_time ?? '') || a.id.localeCompare(b.id));
+      noteLeftOut(APPOINTMENT_NOUN, leftOut.dates, `dated outside the ${range.from} to ${range.to} asked for`);
+      noteLeftOut(APPOINTMENT_NOUN, leftOut.patient, 'of another patient than asked');
+      noteLeftOut(APPOINTMENT_NOUN, leftOut.provider, 'of another provider than asked');
+      noteLeftOut(APPOINTMENT_NOUN, leftOut.status, 'of another status than asked');
       return { appointments: found.slice(0, limit), truncated, warnings };
     }
   }

@@ -40,7 +40,8 @@ export function pageWindow(
   const pages = Math.max(1, Math.ceil(count / pageSize));
   const rawPage = req.query.get('page');
   let page = 1;
-  if (rawPage !== null) {
+  // pagination=page-ignored: a server that never reads `page` answers the first page every time.
+  if (rawPage !== null && req.quirks.pagination !== 'page-ignored') {
     const text = rawPage.trim();
     if (text === 'last') page = pages;
     else if (/^\d+$/.test(text)) page = Number(text);
@@ -60,14 +61,37 @@ export function paginateBody<T>(req: SandboxRequest, rows: readonly T[], options
   const w = pageWindow(req, rows.length, options.defaultPageSize, options.maxPageSize);
   const slice = rows.slice(w.start, w.end);
   const results = options.serialize ? slice.map((row) => options.serialize?.(row)) : slice;
-  const body: Record<string, unknown> = {
-    count: rows.length,
-    next: w.end < rows.length ? pageUrl(req, w.page + 1) : null,
-    previous: w.page > 1 ? pageUrl(req, w.page - 1) : null,
-    results,
-  };
+  const body: Record<string, unknown> = { ...pageLinks(req, w, rows.length), results };
   if (options.extra) Object.assign(body, options.extra);
   return body;
+}
+
+/** Rows `listCount=inflated` adds to every `count` (ASSUMPTIONS §3). */
+export const INFLATED_COUNT_EXTRA = 100;
+/** The host `nextLinks=proxy` puts in links: the same API as Django sees it behind a proxy. */
+export const PROXY_ORIGIN = 'http://escape-api.internal:8000';
+/** Where `nextLinks=foreign` points: another host, outside the API. */
+export const FOREIGN_ORIGIN = 'http://links.example.invalid';
+
+/** `count`, `next` and `previous` of a page, under the pagination quirks (ASSUMPTIONS §3). */
+export function pageLinks(
+  req: SandboxRequest,
+  w: PageWindow,
+  total: number,
+): { count: number; next: string | null; previous: string | null } {
+  const next =
+    req.quirks.pagination === 'next-loop' ? currentUrl(req) : w.end < total ? pageUrl(req, w.page + 1) : null;
+  return {
+    count: req.quirks.listCount === 'inflated' ? total + INFLATED_COUNT_EXTRA : total,
+    next,
+    previous: w.page > 1 ? pageUrl(req, w.page - 1) : null,
+  };
+}
+
+/** The URL of this request as a link would name it (page parameter as sent). */
+function currentUrl(req: SandboxRequest): string {
+  const qs = new URLSearchParams(req.query).toString();
+  return linkUrl(req, req.path, qs);
 }
 
 /** DRF drops `page` for the first page's link. */
@@ -75,8 +99,14 @@ export function pageUrl(req: SandboxRequest, page: number): string {
   const query = new URLSearchParams(req.query);
   if (page <= 1) query.delete('page');
   else query.set('page', String(page));
-  const qs = query.toString();
-  return `${req.baseUrl}${req.path}${qs ? `?${qs}` : ''}`;
+  return linkUrl(req, req.path, query.toString());
+}
+
+function linkUrl(req: SandboxRequest, path: string, qs: string): string {
+  const query = qs ? `?${qs}` : '';
+  if (req.quirks.nextLinks === 'proxy') return `${PROXY_ORIGIN}${path}${query}`;
+  if (req.quirks.nextLinks === 'foreign') return `${FOREIGN_ORIGIN}/next${query}`;
+  return `${req.baseUrl}${path}${query}`;
 }
 
 // ---------------------------------------------------------------- money and time rendering
@@ -138,6 +168,12 @@ export const DATE_FORMAT_ERROR = 'Date has wrong format. Use one of these format
 
 /** An optional `YYYY-MM-DD` query parameter; 400 when malformed. */
 export function queryDate(req: SandboxRequest, name: string): LocalDate | undefined {
+  // dateParams=ignored: an optional date is never read, so the endpoint's default period answers.
+  if (req.quirks.dateParams === 'ignored') return undefined;
+  return readDate(req, name);
+}
+
+function readDate(req: SandboxRequest, name: string): LocalDate | undefined {
   const raw = req.query.get(name);
   if (raw === null || raw === '') return undefined;
   if (dateToDayNum(raw) === null) throw badRequest({ [name]: [DATE_FORMAT_ERROR] });
@@ -145,7 +181,7 @@ export function queryDate(req: SandboxRequest, name: string): LocalDate | undefi
 }
 
 export function requireDate(req: SandboxRequest, name: string): LocalDate {
-  const value = queryDate(req, name);
+  const value = readDate(req, name);
   if (value === undefined) throw badRequest({ [name]: ['This field is required.'] });
   return value;
 }

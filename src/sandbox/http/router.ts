@@ -222,7 +222,7 @@ export class SandboxRouter implements Router {
       method,
       path: raw.path,
       params,
-      query: raw.query,
+      query: method === 'GET' && store.quirks.listFilters === 'ignored' ? withoutFilters(raw.query) : raw.query,
       body,
       credential,
       practiceData,
@@ -259,4 +259,13 @@ export class SandboxRouter implements Router {
     history.push(now);
     this.throttleHistory.set(key, history);
   }
+}
+
+/** The list filters `listFilters=ignored` drops before the handler reads the query (ASSUMPTIONS §3). */
+export const IGNORABLE_FILTERS = ['provider', 'operatory', 'patient', 'status', 'search', 'phone', 'event_type'];
+
+function withoutFilters(query: URLSearchParams): URLSearchParams {
+  const kept = new URLSearchParams(query);
+  for (const name of IGNORABLE_FILTERS) kept.delete(name);
+  return kept;
 }

@@ -39,6 +39,11 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   claimsSummaryShape: ['by-status', 'list', 'status-list', 'status-keys', 'array', 'unknown'],
   timelineShape: ['envelope', 'flat', 'object', 'unknown'],
   placeholders: ['none', 'money', 'dates', 'labels', 'timezone', 'all'],
+  pagination: ['drf', 'page-ignored', 'next-loop'],
+  nextLinks: ['request-host', 'proxy', 'foreign'],
+  listCount: ['exact', 'inflated'],
+  dateParams: ['applied', 'ignored'],
+  listFilters: ['applied', 'ignored'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

@@ -18,6 +18,16 @@ export interface Quirks {
   claimsSummaryShape: 'by-status' | 'list' | 'status-list' | 'status-keys' | 'array' | 'unknown';
   timelineShape: 'envelope' | 'flat' | 'object' | 'unknown';
   placeholders: 'none' | 'money' | 'dates' | 'labels' | 'timezone' | 'all';
+  /** `page-ignored`: every page is the first one; `next-loop`: `next` is the URL just requested. */
+  pagination: 'drf' | 'page-ignored' | 'next-loop';
+  /** `proxy`: `next`/`previous` on an internal host name; `foreign`: on another host and path. */
+  nextLinks: 'request-host' | 'proxy' | 'foreign';
+  /** `inflated`: `count` says more rows than the list has. */
+  listCount: 'exact' | 'inflated';
+  /** `ignored`: optional date parameters are ignored (the endpoint's default period answers). */
+  dateParams: 'applied' | 'ignored';
+  /** `ignored`: list filters (provider, operatory, patient, status, search, phone, event_type) are ignored. */
+  listFilters: 'applied' | 'ignored';
 }
 
 export type Credential =

@@ -10,7 +10,7 @@ import {
   formatCentsOrNull,
   idFilter,
   isUuid,
-  pageUrl,
+  pageLinks,
   pageWindow,
   parseCents,
   queryDate,
@@ -244,9 +244,7 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
       }
     }
     const envelope = {
-      count: rows.length,
-      next: w.end < rows.length ? pageUrl(req, w.page + 1) : null,
-      previous: w.page > 1 ? pageUrl(req, w.page - 1) : null,
+      ...pageLinks(req, w, rows.length),
       results: page.map((a) => ({
         ...serializeAppointment(req, store, index, a),
         ...annotate(index, a, noShow, counts),

@@ -8,6 +8,7 @@ import {
   idFilter,
   practiceZone,
   queryBool,
+  queryDate,
   queryInt,
   renderDateTime,
   renderStamp,
@@ -191,10 +192,10 @@ export function registerSchedulingRoutes(router: Router, store: SandboxStore): v
     const duration = durationParam(req);
     const clamp = req.quirks.findSpotLimits === 'clamp';
     const today = tz.localDateOf(req.nowMs);
-    const startRaw = q.get('start_date');
-    const start = startRaw ? requireDate(req, 'start_date') : today;
+    const start = queryDate(req, 'start_date') ?? today;
     const startNum = dateToDayNum(start) as number;
-    let endNum = q.get('end_date') ? (dateToDayNum(requireDate(req, 'end_date')) as number) : startNum + 30;
+    const end = queryDate(req, 'end_date');
+    let endNum = end ? (dateToDayNum(end) as number) : startNum + 30;
     if (endNum < startNum) throw badRequest({ end_date: ['end_date must be on or after start_date.'] });
     // "max 90 days" (T6): end_date may be at most 90 days after start_date.
     if (endNum - startNum > 90) {

@@ -107,18 +107,40 @@ describe('request basics', () => {
     expect(JSON.stringify(observations)).not.toContain('p-123');
   });
 
-  it('refuses a pagination link to another origin', () => {
+  it('follows a pagination link to the same list only, and only on the configured origin', async () => {
     client = new EscapeClient({
       baseUrl: 'http://127.0.0.1:9',
       credentials: new StaticTokenProvider('t'),
       breaker: { enabled: false },
     });
-    expect(() => client.resolveLink('http://evil.example/api/v1/x/?page=2', 'http://127.0.0.1:9/api/v1/x/')).toThrow(
-      InvalidResponse,
+    const list = 'http://127.0.0.1:9/api/v1/x/';
+    expect(client.resolveLink('/api/v1/x/?page=2', list)).toBe('http://127.0.0.1:9/api/v1/x/?page=2');
+    // Without the trailing slash the API would answer a redirect: the list's own path is kept.
+    expect(client.resolveLink('http://127.0.0.1:9/api/v1/x?page=2', list)).toBe('http://127.0.0.1:9/api/v1/x/?page=2');
+    // The same list under the host name Django sees behind a proxy: asked of our origin instead.
+    expect(client.resolveLink('http://escape-api.internal:8000/api/v1/x/?page=2&status=paid', list)).toBe(
+      'http://127.0.0.1:9/api/v1/x/?page=2&status=paid',
     );
-    expect(client.resolveLink('/api/v1/x/?page=2', 'http://127.0.0.1:9/api/v1/x/')).toBe(
-      'http://127.0.0.1:9/api/v1/x/?page=2',
-    );
+    // Another path (here or elsewhere), another scheme or an unreadable link: not followed.
+    expect(client.resolveLink('http://evil.example/steal/?page=2', list)).toBeUndefined();
+    expect(client.resolveLink('/api/v1/other/?page=2', list)).toBeUndefined();
+    expect(client.resolveLink('ftp://127.0.0.1:9/api/v1/x/?page=2', list)).toBeUndefined();
+    expect(client.resolveLink('http://[oops/', list)).toBeUndefined();
+    // A link handed to request() directly must still be on our origin: the token goes with it.
+    await expect(
+      client.request({ operation: 'patients.list', params: { practice: PRACTICE }, url: 'http://evil.example/x/' }),
+    ).rejects.toThrow(InvalidResponse);
+  });
+
+  it('rebases a link that lost the base URL path prefix (a proxy that strips it)', () => {
+    client = new EscapeClient({
+      baseUrl: 'https://gateway.example/escape',
+      credentials: new StaticTokenProvider('t'),
+      breaker: { enabled: false },
+    });
+    expect(
+      client.resolveLink('http://10.0.0.5:8000/api/v1/x/?page=3', 'https://gateway.example/escape/api/v1/x/?page=2'),
+    ).toBe('https://gateway.example/escape/api/v1/x/?page=3');
   });
 });
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EscapeClient } from '../../../src/api/client.js';
+import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
 import { InvalidResponse } from '../../../src/api/errors.js';
-import { collectPages, normalizePage, pageCapsFor } from '../../../src/api/pagination.js';
+import { collectPages, normalizePage, pageCapsFor, type WalkOutcome } from '../../../src/api/pagination.js';
 import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 import { type Handler, type ScriptedServer, startScriptedServer } from './scripted-server.js';
 
@@ -162,12 +163,20 @@ describe('collectPages', () => {
     expect(result.truncated).toBe(true);
   });
 
-  it('refuses to follow a next link to another host', async () => {
-    await start(() => ({ json: { count: 10, next: 'http://198.51.100.7/steal/?page=2', results: rows(0, 5) } }));
-    await expect(collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } })).rejects.toThrow(
-      /another host/,
-    );
-    expect(server.requests).toHaveLength(1);
+  it('never sends a request to a next link on another host and path: asks for page=N instead', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      return {
+        json: { count: 10, next: `http://198.51.100.7/steal/?page=${page + 1}`, results: rows((page - 1) * 5, 5) },
+      };
+    });
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(10);
+    expect(result.truncated).toBe(false);
+    expect(server.requests.map((r) => [r.path, r.query.get('page')])).toEqual([
+      [`/api/v1/practice/${PRACTICE}/patient/`, null],
+      [`/api/v1/practice/${PRACTICE}/patient/`, '2'],
+    ]);
   });
 
   it('respects a row limit without fetching further pages', async () => {
@@ -203,5 +212,111 @@ describe('collectPages', () => {
     });
     expect(result.rows).toHaveLength(130);
     expect(new Set(result.rows.map((r) => (r as { id: string }).id)).size).toBe(130);
+  });
+
+  it('a next link to the same list under another host name is asked of the configured origin', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const next = page < 3 ? `http://escape-api.internal:8000${req.path}?page=${page + 1}&page_size=100` : null;
+      return { json: { count: 250, next, results: rows((page - 1) * 100, page < 3 ? 100 : 50) } };
+    });
+    const result = await collectPages(client, { operation: 'patients.list', params: { practice: PRACTICE } });
+    expect(result.rows).toHaveLength(250);
+    expect(server.requests.map((r) => r.query.get('page'))).toEqual([null, '2', '3']);
+  });
+});
+
+describe('walks that cannot loop or shrink silently', () => {
+  async function walk(options: { maxPages?: number } = {}) {
+    const records: Divergence[] = [];
+    const outcome: WalkOutcome = {};
+    const result = await recordDivergences(records, () =>
+      collectPages(client, { operation: 'insurance.claimList', params: { practice: PRACTICE }, outcome, ...options }),
+    );
+    return { result, outcome, records };
+  }
+
+  it('a next that is the page just read ends a one-page list complete, after one request', async () => {
+    await start((req) => ({ json: { count: 5, next: `${server.url}${req.path}?page_size=100`, results: rows(0, 5) } }));
+    const { result, outcome, records } = await walk();
+    expect(result.rows).toHaveLength(5);
+    expect(result.truncated).toBe(false);
+    expect(outcome).toEqual({ complete: true, counted: 5, received: 5 });
+    expect(records).toEqual([]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a next that loops on a longer list gives way to page=N, and the list is read whole', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const self = `${server.url}${req.path}?${req.query.toString()}`;
+      return {
+        json: { count: 230, next: self, results: rows((page - 1) * 100, Math.min(100, 230 - (page - 1) * 100)) },
+      };
+    });
+    const { result, records } = await walk();
+    expect(new Set(result.rows.map((r) => (r as { id: string }).id)).size).toBe(230);
+    expect(server.requests.map((r) => r.query.get('page'))).toEqual([null, '2', '3']);
+    expect(records).toEqual([]);
+  });
+
+  it('a server that ignores page: the repeated page ends the walk, which is recorded as partial', async () => {
+    await start((req) => ({ json: { count: 450, next: `${server.url}${req.path}?page=2`, results: rows(0, 100) } }));
+    const { result, outcome, records } = await walk();
+    expect(result.rows).toHaveLength(100);
+    expect(result.truncated).toBe(true);
+    expect(outcome).toEqual({ complete: false, counted: 450, received: 100 });
+    expect(server.requests).toHaveLength(2);
+    expect(describeDivergences(records).partial).toEqual([
+      'Partial result: Escape Dental counted 450 claims but sent 100; this answer covers only those.',
+    ]);
+  });
+
+  it('a repeated page without a count is partial too: more may exist', async () => {
+    await start(() => ({ json: { results: rows(0, 100) } }));
+    const { outcome, records } = await walk();
+    expect(outcome.complete).toBe(false);
+    expect(describeDivergences(records).partial).toEqual([
+      'Partial result: Escape Dental sent the same page of claims again when asked for the next one, so only the first 100 could be read.',
+    ]);
+  });
+
+  it('a count larger than the rows of a list that ends is recorded as partial', async () => {
+    await start(() => ({ json: { count: 123, next: null, results: rows(0, 1) } }));
+    const { result, records } = await walk();
+    expect(result.rows).toHaveLength(1);
+    expect(result.truncated).toBe(true);
+    expect(describeDivergences(records).partial).toEqual([
+      'Partial result: Escape Dental counted 123 claims but sent 1; this answer covers only those.',
+    ]);
+  });
+
+  it('rows sent twice (overlapping pages) are kept once; rows of other kinds with the same id are not merged', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      const body =
+        page === 1
+          ? { count: 4, next: `${server.url}${req.path}?page=2`, results: [{ id: 1 }, { id: 2 }] }
+          : { count: 4, next: null, results: [{ id: 2 }, { id: 3 }, { id: 3, event_type: 'note' }] };
+      return { json: body };
+    });
+    const { result, records } = await walk();
+    expect(result.rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 3, event_type: 'note' }]);
+    expect(records).toEqual([]);
+  });
+
+  it('the runaway cap is recorded as partial; a cap the caller chose is left to the caller', async () => {
+    await start((req) => {
+      const page = Number(req.query.get('page') ?? '1');
+      return { json: { next: `${server.url}${req.path}?page=${page + 1}`, results: rows(page * 100, 100) } };
+    }, 3);
+    const capped = await walk();
+    expect(capped.result.hitPageCap).toBe(true);
+    expect(describeDivergences(capped.records).partial).toEqual([
+      'Partial result: only the first 3 pages of claims were read (300 claims); there are more.',
+    ]);
+    const chosen = await walk({ maxPages: 2 });
+    expect(chosen.result.truncated).toBe(true);
+    expect(chosen.records).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@
  * window form, filters) and how answers are post-filtered and degraded with warnings.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
 import { BadRequest, NotFound } from '../../../src/api/errors.js';
 import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
@@ -434,5 +435,111 @@ describe('admin', () => {
     );
     const r = await api.admin.mcpGates(P);
     expect(r.readable && r.value.map((g) => g.tool_key)).toEqual(['claims_summary', 'find_spot']);
+  });
+});
+
+describe('reads checked against what was asked (issue 14 item 1)', () => {
+  /** Runs a read and returns what it recorded for the tool call's text. */
+  async function recorded<T>(read: () => Promise<T>): Promise<{ value: T; text: string[] }> {
+    const records: Divergence[] = [];
+    const value = await recordDivergences(records, read);
+    const { partial, notes } = describeDivergences(records);
+    return { value, text: [...partial, ...notes] };
+  }
+
+  it("another patient's record in answer to an id is refused, never shown", async () => {
+    await start((req) =>
+      req.path.endsWith('/patient/pat-1/') ? { json: { id: 'pat-2', first_name: 'X' } } : undefined,
+    );
+    await expect(api.patients.retrieve(P, 'pat-1')).rejects.toThrow(
+      /record of patient pat-2 when asked for patient pat-1/,
+    );
+  });
+
+  it('claims outside the dates asked for are left out here (the date field is the date of service) and counted', async () => {
+    const claims = [
+      { id: 'c1', status: 'paid', date_service: '2026-05-01', claim_fee: '100.00' },
+      { id: 'c2', status: 'paid', date_service: '2019-03-02', claim_fee: '900.00' },
+      { id: 'c3', status: 'paid', date_service: null, claim_fee: '50.00' },
+    ];
+    await start((req) =>
+      req.path.endsWith('/insurance/claim/') ? { json: { count: 3, next: null, results: claims } } : undefined,
+    );
+    const { value, text } = await recorded(() =>
+      api.insurance.listClaims(P, { status: 'paid', range: { from: '2026-02-12', to: '2026-05-13' } }),
+    );
+    expect(value.claims.map((c) => c.id)).toEqual(['c1']);
+    expect(requestsTo('/insurance/claim/')[0]?.query.get('date_from')).toBe('2026-02-12');
+    expect(text).toEqual([
+      'Escape Dental returned 1 claim dated outside the requested dates (by date of service); it was left out here.',
+      'Escape Dental returned 1 claim without a date of service although dates were asked for; it was left out here.',
+    ]);
+  });
+
+  it("timeline rows of another type or another patient are left out and counted; the walk's own count is checked", async () => {
+    const rows = [
+      { event_type: 'note', id: 'n1', date: '2026-05-01', data: { patient: 'pat' } },
+      { event_type: 'note', id: 'n2', date: '2026-04-01', data: { patient: 'someone-else' } },
+      { event_type: 'imaging', id: 'i1', date: '2026-03-01', data: { patient: 'pat' } },
+    ];
+    await start((req) =>
+      req.path.endsWith('/clinical/timeline/') ? { json: { count: 9, next: null, results: rows } } : undefined,
+    );
+    const { value, text } = await recorded(() => api.clinical.timeline(P, 'pat', { eventTypes: ['note'] }));
+    expect(value.events.map((e) => e.id)).toEqual(['n1']);
+    expect(text).toEqual([
+      'Partial result: Escape Dental counted 9 timeline events but sent 3; this answer covers only those.',
+      'Escape Dental returned 1 timeline event of another type than asked; it was left out here.',
+      'Escape Dental returned 1 timeline event of another patient; it was left out here.',
+    ]);
+  });
+
+  it('find-spot: times before the start asked for mean the dates were ignored; no continuation, and the answer says what it covers', async () => {
+    const slots = Array.from({ length: 20 }, (_, i) => ({
+      date_time: `2026-05-${String(13 + Math.floor(i / 10)).padStart(2, '0')}T${String(8 + (i % 10)).padStart(2, '0')}:00:00-07:00`,
+      provider: 'dana',
+      operatory: 'op1',
+    }));
+    await start((req) =>
+      req.path.endsWith('/find-spot/') ? { json: { count: slots.length, results: slots } } : undefined,
+    );
+    const { value, text } = await recorded(() =>
+      api.scheduling.findSpot(P, { durationMinutes: 30, range: { from: '2026-06-20', to: '2026-07-10' } }),
+    );
+    expect(value.slots).toEqual([]);
+    expect(value.incomplete).toBe(
+      'Escape Dental ignored the dates of this search: asked for 2026-06-20 to 2026-07-10, it answered with times from 2026-05-13 to 2026-05-14',
+    );
+    expect(value.warnings.join(' ')).not.toMatch(/more times for that day/);
+    expect(requestsTo('/scheduling/find-spot/')).toHaveLength(1);
+    expect(text).toEqual([
+      'Escape Dental returned 20 open times dated outside the 2026-06-20 to 2026-07-10 asked for; they were left out here.',
+    ]);
+  });
+
+  it('the production report carries the period the API answered for, and says it differs', async () => {
+    await start((req) =>
+      req.path.endsWith('/billing/reports/production/')
+        ? {
+            json: {
+              date_from: '2026-04-13',
+              date_to: '2026-05-13',
+              summary: {
+                total_production: '10.00',
+                total_collections: '0.00',
+                total_adjustments: '0.00',
+                net_production: '10.00',
+                procedure_count: 1,
+              },
+            },
+          }
+        : undefined,
+    );
+    const report = await api.billing.productionReport(P, { range: { from: '2026-01-01', to: '2026-01-31' } });
+    expect(report.range).toEqual({ from: '2026-04-13', to: '2026-05-13' });
+    expect(report.requestedRange).toEqual({ from: '2026-01-01', to: '2026-01-31' });
+    expect(report.warnings).toEqual([
+      'Escape Dental answered for 2026-04-13 to 2026-05-13 instead of the 2026-01-01 to 2026-01-31 asked for; the figures are for the period it answered for.',
+    ]);
   });
 });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ReferenceCache } from '../../../src/api/cache.js';
+import { type Divergence, noteDivergence } from '../../../src/api/divergence.js';
 import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
 import { scopeFor } from '../../../src/practice.js';
+import { ToolInputError } from '../../../src/tools/errors.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
 import { productionReport } from '../../../src/tools/production-report.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/types.js';
@@ -181,6 +184,7 @@ describe('production_report concurrency', () => {
     const trendAsked = new Promise<void>((resolve) => (trendRequested = resolve));
     const report: ProductionReport = {
       range: { from: '2026-10-01', to: '2026-10-31' },
+      requestedRange: { from: '2026-10-01', to: '2026-10-31' },
       summary: {
         totalProduction: '100.00',
         totalCollections: '50.00',
@@ -202,6 +206,7 @@ describe('production_report concurrency', () => {
     };
     const trending: ProductionTrending = {
       range: report.range,
+      requestedRange: report.range,
       bucket: 'week',
       metrics: ['production'],
       rows: [
@@ -235,5 +240,87 @@ describe('production_report concurrency', () => {
       undefined,
     );
     expect(outcome.kind).toBe('ok');
+  });
+});
+
+describe('what the API did differently, in every answer (issue 14 item 1)', () => {
+  const partial: Divergence = {
+    kind: 'partial',
+    noun: ['claim', 'claims'],
+    received: 1,
+    counted: 123,
+    reason: 'count',
+    pages: 1,
+  };
+  const leftOut: Divergence = { kind: 'left-out', noun: ['claim', 'claims'], rows: 4, outside: 'of another status' };
+  const reading = (after: () => Promise<never> | Promise<{ structured: Record<string, unknown>; summary: string }>) =>
+    echoTool({
+      outputSchema: z.object({ practice: z.string(), notes: z.array(z.string()) }),
+      handler: async () => {
+        noteDivergence(partial);
+        noteDivergence(leftOut);
+        return after();
+      },
+    });
+
+  it('states them in the text: "Partial result" first, notes last, and adds them to structured notes', async () => {
+    const outcome = await invokeTool(
+      reading(async () => ({ structured: { practice: A.id, notes: ['own note'] }, summary: '1 claims at Alpha.' })),
+      { practice: A.id },
+      deps(),
+    );
+    const lines = [
+      'Partial result: Escape Dental counted 123 claims but sent 1; this answer covers only those.',
+      'Escape Dental returned 4 claims of another status; they were left out here.',
+    ];
+    expect(outcome).toEqual({
+      kind: 'ok',
+      structured: { practice: A.id, notes: ['own note', ...lines] },
+      text: [lines[0], '1 claims at Alpha.', `Note: ${lines[1]}`].join('\n'),
+    });
+  });
+
+  it('states them after a refusal too, and never twice when the tool already wrote them', async () => {
+    const outcome = await invokeTool(
+      reading(async () => Promise.reject(new ToolInputError('No claim matches.'))),
+      { practice: A.id },
+      deps(),
+    );
+    expect(outcome.kind).toBe('error');
+    expect((outcome as { text: string }).text.split('\n')).toEqual([
+      'No claim matches.',
+      'Partial result: Escape Dental counted 123 claims but sent 1; this answer covers only those.',
+      'Note: Escape Dental returned 4 claims of another status; they were left out here.',
+    ]);
+    const already = await invokeTool(
+      reading(async () => ({
+        structured: { practice: A.id, notes: [] },
+        summary: 'Note: Escape Dental returned 4 claims of another status; they were left out here.',
+      })),
+      { practice: A.id },
+      deps(),
+    );
+    expect((already as { text: string }).text.match(/left out here/g)).toHaveLength(1);
+  });
+
+  it('reference data read once keeps stating what was wrong with it on every later call (cache hits)', async () => {
+    const cache = new ReferenceCache();
+    let loads = 0;
+    const roster = echoTool({
+      handler: async (context) => {
+        await cache.get(context.practice.id, 'providers', async () => {
+          loads += 1;
+          noteDivergence({ ...partial, noun: ['provider', 'providers'], counted: 105, received: 5 });
+          return ['dana'];
+        });
+        return { structured: { practice: context.practice.id }, summary: 'Roster read.' };
+      },
+    });
+    const line = 'Partial result: Escape Dental counted 105 providers but sent 5; this answer covers only those.';
+    for (let call = 0; call < 2; call++) {
+      const outcome = await invokeTool(roster, { practice: A.id }, deps());
+      expect((outcome as { text: string }).text).toBe(`${line}\nRoster read.`);
+    }
+    expect(loads).toBe(1);
   });
 });

@@ -16,6 +16,7 @@ function setup(api: Partial<EscapeApi>): { deps: InvokeDependencies; logs: () =>
 
 const report: ProductionReport = {
   range: { from: '2026-11-01', to: '2026-11-22' },
+  requestedRange: { from: '2026-11-01', to: '2026-11-22' },
   summary: {
     totalProduction: '125.00',
     totalCollections: '50.00',
@@ -87,6 +88,7 @@ describe('unusable upstream answers in tool text', () => {
   it('a trend amount that was not reported is said so, never $0.00 next to the gross', async () => {
     const trending: ProductionTrending = {
       range: report.range,
+      requestedRange: report.range,
       bucket: 'week',
       metrics: ['collections'],
       rows: [
