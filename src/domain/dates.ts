@@ -44,9 +44,19 @@ const VALID_ZONES = new Set<string>();
 export function isValidTimeZone(zone: string): boolean {
   if (typeof zone !== 'string' || zone.length === 0) return false;
   if (VALID_ZONES.has(zone)) return true;
-  const valid = IANAZone.isValidZone(zone);
+  const valid = isListedZone(zone) || IANAZone.isValidZone(zone);
   if (valid && VALID_ZONES.size < 1_000) VALID_ZONES.add(zone);
   return valid;
+}
+
+// The first Intl.DateTimeFormat of a process loads ICU's locale and zone data, which start-up (where
+// discovery checks each practice's zone before the first tools/list) measurably waited for; the
+// list of canonical zone names answers for the usual names without it. Other names (aliases such
+// as US/Pacific, UTC) are checked the full way.
+let listedZones: ReadonlySet<string> | undefined;
+function isListedZone(zone: string): boolean {
+  listedZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  return listedZones.has(zone);
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   instantToLocalDate,
   instantToLocalTime,
   isoWeekday,
+  isValidTimeZone,
   isoWeekdayToFindSpotDay,
   isoWeekdayToTemplateDay,
   localOccurrences,
@@ -369,6 +370,18 @@ describe('period presets (practice time)', () => {
         },
       ),
     );
+  });
+});
+
+describe('which practice zones are usable', () => {
+  it('accepts IANA names, canonical or alias, in any case luxon accepts; refuses placeholders and prose', () => {
+    for (const zone of ['America/Los_Angeles', 'Asia/Kolkata', 'Asia/Calcutta', 'US/Pacific', 'UTC', 'Etc/GMT+5']) {
+      expect(isValidTimeZone(zone), zone).toBe(true);
+      expect(isValidTimeZone(zone), zone).toBe(IANAZone.isValidZone(zone));
+    }
+    for (const zone of ['string', 'Pacific Time', 'PST8PDT/x', '', 'America/Nowhere']) {
+      expect(isValidTimeZone(zone), zone).toBe(false);
+    }
   });
 });
 
