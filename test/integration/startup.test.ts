@@ -37,6 +37,15 @@ afterEach(async () => {
 const practiceArgument = (tool: { inputSchema: { properties?: Record<string, unknown>; required?: string[] } }) =>
   tool.inputSchema.properties?.practice as { description?: string } | undefined;
 
+/** find_spot answers for the practice (not an error). */
+async function expectServed(client: ReturnType<typeof newClient>, practice: string): Promise<void> {
+  const served = await client.callTool({
+    name: 'find_spot',
+    arguments: { practice, duration_minutes: 30, max_results: 1 },
+  });
+  expect(served.isError, textOf(served)).toBeFalsy();
+}
+
 /** Resolves at the next notifications/tools/list_changed the client receives. */
 function nextListChanged(client: ReturnType<typeof newClient>): Promise<void> {
   return new Promise((done) => client.setNotificationHandler('notifications/tools/list_changed', () => done()));
@@ -76,11 +85,7 @@ describe('a disabled practice is named as disabled, whichever source lists the p
         expect(await sandbox.control.requests()).toEqual([]);
       }
 
-      const served = await connection.client.callTool({
-        name: 'find_spot',
-        arguments: { practice: la.name, duration_minutes: 30, max_results: 1 },
-      });
-      expect(served.isError, textOf(served)).toBeFalsy();
+      await expectServed(connection.client, la.name);
     } finally {
       await connection.close();
     }
@@ -154,11 +159,7 @@ describe('an outage at launch does not stop the server (stdio)', () => {
       const findSpot = after.tools.find((t) => t.name === 'find_spot');
       expect(findSpot?.inputSchema.required).toContain('practice');
       expect(practiceArgument(findSpot as NonNullable<typeof findSpot>)?.description).toContain(ny.name);
-      const served = await connection.client.callTool({
-        name: 'find_spot',
-        arguments: { practice: la.name, duration_minutes: 30, max_results: 1 },
-      });
-      expect(served.isError, textOf(served)).toBeFalsy();
+      await expectServed(connection.client, la.name);
     } finally {
       await connection.close();
     }
@@ -237,13 +238,7 @@ describe('an outage at launch does not stop the server (HTTP)', () => {
       await changed;
       const listed = await sessions.legacy.listTools();
       expect(listed.tools.find((t) => t.name === 'find_spot')?.inputSchema.required).toContain('practice');
-      for (const era of ['modern', 'legacy'] as Era[]) {
-        const result = await sessions[era].callTool({
-          name: 'find_spot',
-          arguments: { practice: la.name, duration_minutes: 30, max_results: 1 },
-        });
-        expect(result.isError, `${era}: ${textOf(result)}`).toBeFalsy();
-      }
+      for (const era of ['modern', 'legacy'] as Era[]) await expectServed(sessions[era], la.name);
       let ready: Response;
       do ready = await fetch(readyz);
       while (ready.status !== 200 && (await new Promise((done) => setTimeout(done, 50, true))));
