@@ -70,7 +70,7 @@ export function unavailablePracticeMessage(practice: UnavailablePractice): strin
 /** What a call hears while the practice list is not known. */
 export function pendingMessage(pending: PendingDiscovery): string {
   return pending.unreachable
-    ? `Escape Dental is unreachable; retrying. This server has not been able to read its practice list from Escape Dental yet (${pending.reason.replace(/\.$/, '')}). Nothing was read or changed; try again in a minute.`
+    ? `Escape Dental is unreachable; retrying. This server could not read its practice list from Escape Dental yet, so nothing was read or changed: try again in a minute. Last error: ${pending.reason}`
     : `This server cannot serve any practice yet: ${pending.reason} It checks Escape Dental again in the background.`;
 }
 
