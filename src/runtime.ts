@@ -120,11 +120,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const directory = new PracticeDirectory({
     read: () => discoverPractices(api, config.pinnedPractice, logger),
     prepare: async (scope) => {
+      // Not awaited: the first tools/list does not need the rosters, and a call that does shares
+      // the in-flight load (single flight) instead of starting another. Started first, so the
+      // gate poll's wait covers it.
+      void warmReferenceData(api, scope, logger);
       gates.setPracticeIds(scope.available.map((p) => p.id));
       await gates.poll();
-      // Not awaited: the first tools/list does not need the rosters, and a call that does shares
-      // the in-flight load (single flight) instead of starting another.
-      void warmReferenceData(api, scope, logger);
     },
     pinnedByConfiguration: config.pinnedPractice !== undefined,
     logger,

@@ -231,13 +231,17 @@ describe('an outage at launch does not stop the server (HTTP)', () => {
         expect(result.isError, era).toBe(true);
         expect(textOf(result)).toMatch(/^Escape Dental is unreachable; retrying\./);
       }
-      // The 2025 session opened before the practice list was read is told when its tools change.
-      const changed = nextListChanged(sessions.legacy);
+      // The 2025 session and a 2026 listen stream opened before the practice list was read are
+      // told when their tools change.
+      const changed = Promise.all([nextListChanged(sessions.legacy), nextListChanged(sessions.modern)]);
+      await sessions.modern.listen({ toolsListChanged: true });
 
       await sandbox.control.clearFaults();
       await changed;
-      const listed = await sessions.legacy.listTools();
-      expect(listed.tools.find((t) => t.name === 'find_spot')?.inputSchema.required).toContain('practice');
+      for (const era of ['modern', 'legacy'] as Era[]) {
+        const listed = await sessions[era].listTools();
+        expect(listed.tools.find((t) => t.name === 'find_spot')?.inputSchema.required, era).toContain('practice');
+      }
       for (const era of ['modern', 'legacy'] as Era[]) await expectServed(sessions[era], la.name);
       let ready: Response;
       do ready = await fetch(readyz);
