@@ -26,6 +26,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   listCount: 'exact',
   dateParams: 'applied',
   listFilters: 'applied',
+  accessibleList: 'active-only',
+  practiceZones: 'iana',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

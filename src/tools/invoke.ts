@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Divergence, describeDivergences, recordDivergences } from '../api/divergence.js';
 import type { EscapeApi } from '../api/port.js';
-import { isValidTimeZone } from '../domain/dates.js';
+import { isValidTimeZone, unusableTimeZoneReason } from '../domain/dates.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import { type Logger, writeAudit } from '../logger.js';
-import { type PracticeScope, resolvePractice } from '../practice.js';
+import { type PracticeScope, resolvePractice, unavailablePracticeMessage } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
 import { ToolRefusedError, UnverifiableAnswerError } from './errors.js';
@@ -84,9 +84,10 @@ export async function invokeTool(
       throw new ToolRefusedError(decision.message);
     }
 
+    // Discovery lists a practice with an unusable zone as unavailable; this holds for any other path.
     if (!isValidTimeZone(practice.timezone)) {
       throw new UnverifiableAnswerError(
-        `${practice.name} has no usable time zone in Escape Dental (${JSON.stringify(practice.timezone.slice(0, 64))} is not an IANA zone name such as America/New_York), so no date or time can be worked out for it. Ask an administrator to set the practice's time zone in Escape Dental.`,
+        unavailablePracticeMessage({ ...practice, reason: unusableTimeZoneReason(practice.timezone) }),
       );
     }
 

@@ -44,6 +44,8 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   listCount: ['exact', 'inflated'],
   dateParams: ['applied', 'ignored'],
   listFilters: ['applied', 'ignored'],
+  accessibleList: ['active-only', 'with-disabled', 'absent'],
+  practiceZones: ['iana', 'one-placeholder'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

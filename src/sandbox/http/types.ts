@@ -28,6 +28,10 @@ export interface Quirks {
   dateParams: 'applied' | 'ignored';
   /** `ignored`: list filters (provider, operatory, patient, status, search, phone, event_type) are ignored. */
   listFilters: 'applied' | 'ignored';
+  /** `with-disabled`: the accessible list also names disabled practices; `absent`: its path is not served. */
+  accessibleList: 'active-only' | 'with-disabled' | 'absent';
+  /** `one-placeholder`: New York's `timezone` is the samples' literal "string". */
+  practiceZones: 'iana' | 'one-placeholder';
 }
 
 export type Credential =

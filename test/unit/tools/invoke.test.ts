@@ -104,7 +104,7 @@ describe('invokeTool', () => {
     const d = deps({ practices: scopeFor([A, odd]) });
     const refused = await invokeTool(tool, { practice: odd.name }, d);
     expect(refused.kind === 'error' && refused.text).toMatch(
-      /Delta Dental has no usable time zone in Escape Dental \("Pacific Time" is not an IANA zone name.*Ask an administrator/,
+      /Delta Dental cannot be used: Escape Dental has no usable time zone for it \("Pacific Time" is not an IANA zone name.*Ask an administrator/,
     );
     expect(ran).toBe(0);
     expect(await invokeTool(tool, { practice: A.name }, d)).toMatchObject({ kind: 'ok' });
