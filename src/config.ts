@@ -214,6 +214,31 @@ export const OPTIONS = {
     defaultText: '8',
     http: true,
   },
+  maxSessionsPerPrincipal: {
+    flag: 'max-sessions-per-principal',
+    env: 'ESCAPE_MCP_MAX_SESSIONS_PER_PRINCIPAL',
+    kind: 'string',
+    description: '2025-era sessions one credential may hold open; more get 429 (the instance holds 1000 in all).',
+    defaultText: '20',
+    http: true,
+  },
+  maxSseConnectionsPerPrincipal: {
+    flag: 'max-sse-per-principal',
+    env: 'ESCAPE_MCP_MAX_SSE_PER_PRINCIPAL',
+    kind: 'string',
+    description: 'Legacy SSE connections (GET /sse) one credential may hold open; more get 429.',
+    defaultText: '20',
+    http: true,
+  },
+  maxListenStreamsPerPrincipal: {
+    flag: 'max-listen-per-principal',
+    env: 'ESCAPE_MCP_MAX_LISTEN_PER_PRINCIPAL',
+    kind: 'string',
+    description:
+      '2026-07-28 subscriptions/listen streams one credential may hold open; more get 429 (the instance holds 1024 in all).',
+    defaultText: '50',
+    http: true,
+  },
   drainSeconds: {
     flag: 'drain-seconds',
     env: 'ESCAPE_MCP_DRAIN_SECONDS',
@@ -285,6 +310,9 @@ const rawSchema = z.object({
   gatePollSeconds: integerText('--gate-poll-seconds', 1, 86_400).optional(),
   keepAliveSeconds: integerText('--sse-keepalive-seconds', 0, 3_600).optional(),
   drainSeconds: integerText('--drain-seconds', 0, 600).optional(),
+  maxSessionsPerPrincipal: integerText('--max-sessions-per-principal', 1, 100_000).optional(),
+  maxSseConnectionsPerPrincipal: integerText('--max-sse-per-principal', 1, 100_000).optional(),
+  maxListenStreamsPerPrincipal: integerText('--max-listen-per-principal', 1, 100_000).optional(),
   heapGrowingPercent: integerText('--heap-growing-percent', 0, 1_000).optional(),
   semiSpaceMb: integerText('--semi-space-mb', 0, 64)
     .refine(
@@ -328,6 +356,10 @@ export interface HttpSettings {
   gatePollSeconds: number;
   keepAliveSeconds: number;
   drainSeconds: number;
+  /** Per-principal caps: 2025 sessions, legacy SSE connections, 2026-07-28 listen streams. */
+  maxSessionsPerPrincipal: number;
+  maxSseConnectionsPerPrincipal: number;
+  maxListenStreamsPerPrincipal: number;
   /** V8's heap growing factor as a percentage over the live heap; 0 = V8's default (see src/heap.ts). */
   heapGrowingPercent: number;
   /** Cap of each young-generation semi-space in MB; 0 = V8's default (see src/heap.ts). */
@@ -479,6 +511,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       gatePollSeconds: values.gatePollSeconds ?? 60,
       keepAliveSeconds: values.keepAliveSeconds ?? 15,
       drainSeconds: values.drainSeconds ?? 30,
+      maxSessionsPerPrincipal: values.maxSessionsPerPrincipal ?? 20,
+      maxSseConnectionsPerPrincipal: values.maxSseConnectionsPerPrincipal ?? 20,
+      maxListenStreamsPerPrincipal: values.maxListenStreamsPerPrincipal ?? 50,
       heapGrowingPercent: values.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT,
       semiSpaceMb: values.semiSpaceMb ?? DEFAULT_SEMI_SPACE_MB,
     },

@@ -162,6 +162,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         api,
         principal,
         practices: scope ?? directory.scope,
+        served: () => directory.scope,
         gatesFor,
         logger,
         metrics,

@@ -20,8 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { findPractice, type PracticeScope, scopeFor } from '../practice.js';
-import type { PracticeRef, Principal } from '../tools/types.js';
+import type { Principal } from '../tools/types.js';
 
 /** The MCP server's own scope taxonomy; tools declare `requiredScopes` from this list. */
 export const SCOPES = [
@@ -288,53 +287,4 @@ export function protectedResourceMetadata(resource: string, issuer: string | und
     bearer_methods_supported: ['header'],
     resource_name: 'Escape Dental MCP server',
   };
-}
-
-// --- which practices a request may touch ---------------------------------------------------------
-
-export type PracticeAccess = { ok: true; scope: PracticeScope } | { ok: false; message: string };
-
-/**
- * The practices one request may act on: the principal's practices intersected with the ones
- * the server serves (`runtime.practices`), optionally narrowed to one by the pin header. A pin
- * outside that set is refused with the same message whether or not the practice exists, so the
- * header cannot be used to probe for other practices.
- */
-export function practiceAccess(
-  principal: Principal,
-  served: PracticeScope,
-  pinHeader: string | undefined,
-): PracticeAccess {
-  // Before the practice list is read there is nothing to grant or refuse: every call says so, and
-  // the session's practices are worked out again once the list is read (McpHttpEndpoints.rescope).
-  if (served.pending) return { ok: true, scope: served };
-  const allowed = <T extends { id: string }>(list: readonly T[]): T[] =>
-    principal.practiceIds === 'all' ? [...list] : list.filter((p) => principal.practiceIds.includes(p.id));
-  const available = allowed(served.available);
-  const disabled = allowed(served.disabled);
-  const unavailable = allowed(served.unavailable);
-  if (served.pinned && available.length === 0) {
-    return {
-      ok: false,
-      message: `This credential may not use ${served.pinned.name}, the practice this server serves.`,
-    };
-  }
-  if (available.length === 0) {
-    return { ok: false, message: 'This credential grants no practice this server serves.' };
-  }
-  const names = available.map((p) => `"${p.name}" (${p.id})`).join(', ');
-  const wanted = pinHeader?.trim();
-  if (wanted) {
-    let pinned: PracticeRef;
-    try {
-      pinned = findPractice(wanted, available);
-    } catch {
-      return {
-        ok: false,
-        message: `X-Escape-Practice "${wanted.slice(0, 120)}" is not a practice this credential may use. Use one of: ${names}.`,
-      };
-    }
-    return { ok: true, scope: scopeFor(available, pinned, disabled, unavailable) };
-  }
-  return { ok: true, scope: scopeFor(available, served.pinned, disabled, unavailable) };
 }

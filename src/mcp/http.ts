@@ -8,8 +8,11 @@
  *                      GET stream, DELETE), routed with the SDK's own `isLegacyRequest`.
  *   /sse + /messages → the frozen HTTP+SSE transport from `@modelcontextprotocol/server-legacy`.
  *
- * A session belongs to the principal that opened it and to the practices it was opened for; a
- * request of another principal gets the same 404 as an unknown session id.
+ * Every message is authorized here, on every transport, by `authorizeAccess` (src/tenancy.ts)
+ * with the credential it presents now. A session belongs to the principal that opened it (a
+ * request of another principal gets the same 404 as an unknown session id) and to the grant it
+ * was opened with (a message granting anything else gets 403). Each principal holds at most its
+ * cap of sessions, SSE connections and listen streams (429), under the instance-wide caps.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
@@ -35,31 +38,43 @@ import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { SCOPES } from '../auth/inbound.js';
 import type { PracticeScope } from '../practice.js';
 import type { EscapeMcpServer } from '../server.js';
-import type { Principal } from '../tools/types.js';
-import { markStatelessLegacy, type ProtocolEra } from './sdk.js';
+import { type AccessGrant, type AccessRefusal, authorizeAccess, grantOf, type MessageCredential } from '../tenancy.js';
+import { capMessage, type SlotKind, type SlotLedger } from '../transports/slots.js';
+import { CALLER_EXTRA_KEY, markStatelessLegacy, type ProtocolEra } from './sdk.js';
 
-/** Who is calling and which practices this request may touch (verified by transports/http.ts). */
-export interface CallerContext {
-  principal: Principal;
-  practices: PracticeScope;
+/**
+ * What transports/http.ts verified about one request: its principal and its X-Escape-Practice
+ * header (`pin`; a session's practices are worked out again from it, `rescope`), and its call.
+ */
+export interface RequestCredential extends MessageCredential {
   /** Token expiry (seconds since the epoch), when the credential has one. */
   expiresAt?: number | undefined;
   /** The tool a `tools/call` request names (see `oneShotServer`). */
   calledTool?: string | undefined;
-  /** The X-Escape-Practice header as sent: a session's practices are worked out again from it (`rescope`). */
-  practiceHeader?: string | undefined;
+}
+
+/** A request once authorized: the practices it may touch and the grant that decided them. */
+export interface CallerContext extends RequestCredential {
+  practices: PracticeScope;
+  grant: AccessGrant;
 }
 
 export type SessionKind = 'streamable' | 'sse' | 'listen';
 
 export interface McpHttpOptions {
   build: (caller: CallerContext, era: ProtocolEra) => EscapeMcpServer;
+  /** The practices this process serves now (the input of every authorization decision). */
+  served: () => PracticeScope;
+  /** Per-principal caps on sessions, SSE connections and listen streams. */
+  slots: SlotLedger;
+  /** A message refused by the authorization decision (403) or a principal's cap (429). */
+  onRefused?: (principalId: string, reason: AccessRefusal | `cap_${SlotKind}`) => void;
   /** Whether the caller's tools/list shows this tool (the same decision createServer lists by). */
   isListed: (caller: CallerContext, toolName: string) => boolean;
   /** SSE comment-frame interval on every long-lived stream; 0 = none. */
   keepAliveMs: number;
   maxBodyBytes: number;
-  /** Sessions (2025 Streamable HTTP + legacy SSE) this instance holds at most. */
+  /** Sessions (2025 Streamable HTTP + legacy SSE) this instance holds at most, whoever opened them. */
   maxSessions: number;
   /**
    * A 2025 session with no request for this long and no open GET stream is closed: clients
@@ -78,10 +93,13 @@ interface Session {
   caller: CallerContext;
   lastSeen: number;
   openStreams: number;
-  practiceKey: string;
+  /** What the session was opened with (worked out again by `rescope`): every later message must be granted it. */
+  grant: AccessGrant;
   practiceIds: ReadonlySet<string>;
   server: EscapeMcpServer;
   close: () => Promise<void>;
+  /** Gives the principal's slot back (once). */
+  releaseSlot: () => void;
 }
 
 interface SessionWithStreamable extends Session {
@@ -94,20 +112,12 @@ interface SessionWithSse extends Session {
   transport: SSEServerTransport;
 }
 
-const AUTH_EXTRA_KEY = 'escapeCaller';
-
 /** The caller of the request being served (read by the listen bus when a stream subscribes). */
 const currentCaller = new AsyncLocalStorage<CallerContext>();
 /** The practices a change notification is for (set around `notify.toolsChanged()`). */
 const notificationTarget = new AsyncLocalStorage<ReadonlySet<string>>();
 
 const practiceIdsOf = (scope: PracticeScope) => new Set(scope.available.map((p) => p.id));
-const practiceKeyOf = (scope: PracticeScope) =>
-  scope.pending
-    ? 'pending'
-    : scope.pinned
-      ? `pinned:${scope.pinned.id}`
-      : `any:${[...practiceIdsOf(scope)].sort().join(',')}`;
 const intersects = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].some((id) => b.has(id));
 
 function toAuthInfo(caller: CallerContext): AuthInfo {
@@ -118,12 +128,12 @@ function toAuthInfo(caller: CallerContext): AuthInfo {
     clientId: caller.principal.id,
     scopes: caller.principal.scopes === 'all' ? [...SCOPES] : [...caller.principal.scopes],
     ...(caller.expiresAt !== undefined ? { expiresAt: caller.expiresAt } : {}),
-    extra: { [AUTH_EXTRA_KEY]: caller },
+    extra: { [CALLER_EXTRA_KEY]: caller },
   };
 }
 
 function callerOf(authInfo: AuthInfo | undefined): CallerContext {
-  const caller = authInfo?.extra?.[AUTH_EXTRA_KEY] as CallerContext | undefined;
+  const caller = authInfo?.extra?.[CALLER_EXTRA_KEY] as CallerContext | undefined;
   // Every request reaches the SDK through `handleMcp`, which always sets it.
   if (!caller) throw new Error('MCP request without a verified caller');
   return caller;
@@ -137,6 +147,25 @@ const handlerOptions = (authInfo: AuthInfo | undefined, parsedBody: unknown): Mc
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status, headers });
 }
+
+function sendJsonRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/** JSON-RPC code of a message refused by the authorization decision (HTTP 403). */
+const ACCESS_REFUSED = -32003;
+/** How long a capped principal is asked to wait before retrying (429). */
+const CAP_RETRY_AFTER = '30';
+
+const isListenRequest = (body: unknown) =>
+  typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'subscriptions/listen';
 
 /**
  * The listen-stream bus of the 2026 handler, scoped by practice: a stream remembers the
@@ -231,13 +260,23 @@ export class McpHttpEndpoints {
    * unparsed: the 2026-07-28 handler answers its parse error; a 2025 request without a session
    * gets our "send initialize first" 400 (legacySession).
    */
-  handleMcp(
+  async handleMcp(
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer | undefined,
     parsedBody: unknown,
-    caller: CallerContext,
+    credential: RequestCredential,
   ): Promise<void> {
+    const sessionHeader = req.headers['mcp-session-id'];
+    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+    const session = sessionId ? this.sessionOf(sessionId, 'streamable', credential) : undefined;
+    const caller = this.authorize(res, credential, session);
+    if (!caller) return;
+    if (req.method === 'POST' && isListenRequest(parsedBody)) {
+      const claim = await this.options.slots.claim('listen', caller.principal.id);
+      if (!claim.granted) return this.refuseCap(res, caller, 'listen', claim.limit);
+      res.once('close', claim.release);
+    }
     const replay: NodeIncomingMessageLike = {
       method: req.method,
       url: req.url,
@@ -266,19 +305,9 @@ export class McpHttpEndpoints {
     const caller = callerOf(authInfo);
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
-      const session = this.sessions.get(sessionId);
-      if (session?.kind !== 'streamable' || session.principalId !== caller.principal.id) {
-        return jsonRpcError(404, -32001, 'Session not found');
-      }
-      // A request checked just before the practice list was read carries the pending scope: the
-      // session (already given its practices) decides what it may touch.
-      if (!caller.practices.pending && session.practiceKey !== practiceKeyOf(caller.practices)) {
-        return jsonRpcError(
-          403,
-          -32001,
-          'This session was opened for other practices (X-Escape-Practice); open a new session for this one.',
-        );
-      }
+      // handleMcp authorized this message against this session's grant.
+      const session = this.sessionOf(sessionId, 'streamable', caller);
+      if (!session) return jsonRpcError(404, -32001, 'Session not found');
       session.lastSeen = Date.now();
       if (request.method === 'POST' && this.callsHiddenTool(caller)) {
         return this.legacyOneShot(request, handlerOptions(authInfo, parsedBody));
@@ -293,6 +322,11 @@ export class McpHttpEndpoints {
     if (this.closing) return jsonRpcError(503, -32000, 'The server is shutting down', { 'retry-after': '5' });
     if (this.sessions.size >= this.options.maxSessions) {
       return jsonRpcError(503, -32000, 'Too many open sessions; retry later', { 'retry-after': '30' });
+    }
+    const claim = await this.options.slots.claim('session', caller.principal.id);
+    if (!claim.granted) {
+      this.options.onRefused?.(caller.principal.id, 'cap_session');
+      return jsonRpcError(429, -32000, capMessage('session', claim.limit), { 'retry-after': CAP_RETRY_AFTER });
     }
 
     const server = this.options.build(caller, 'legacy');
@@ -309,11 +343,12 @@ export class McpHttpEndpoints {
           caller,
           lastSeen: Date.now(),
           openStreams: 0,
-          practiceKey: practiceKeyOf(caller.practices),
+          grant: caller.grant,
           practiceIds: practiceIdsOf(caller.practices),
           server,
           transport,
           close: () => transport.close(),
+          releaseSlot: claim.release,
         };
         this.sessions.set(id, record);
         this.countSessions();
@@ -321,25 +356,35 @@ export class McpHttpEndpoints {
     });
     // Set before connect: the protocol layer chains its own close handling after this one.
     transport.onclose = () => {
-      if (record && this.sessions.get(record.id) === record) {
-        this.sessions.delete(record.id);
-        this.countSessions();
-      }
+      if (record) this.forget(record);
+      else claim.release();
     };
-    await server.server.connect(transport);
-    return transport.handleRequest(request, handlerOptions(authInfo, parsedBody));
+    try {
+      await server.server.connect(transport);
+      return await transport.handleRequest(request, handlerOptions(authInfo, parsedBody));
+    } finally {
+      // An initialize the transport refused opened no session: its slot goes back.
+      if (!record) claim.release();
+    }
   }
 
   /** GET /sse: opens a legacy HTTP+SSE session; its messages arrive on `messagesPath?sessionId=…`. */
-  async openSse(res: ServerResponse, caller: CallerContext, messagesPath: string): Promise<void> {
+  async openSse(res: ServerResponse, credential: RequestCredential, messagesPath: string): Promise<void> {
+    const caller = this.authorize(res, credential, undefined);
+    if (!caller) return;
     if (this.closing || this.sessions.size >= this.options.maxSessions) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
       res.end(JSON.stringify({ error: 'unavailable', error_description: 'No session can be opened right now.' }));
       return;
     }
+    const claim = await this.options.slots.claim('sse', caller.principal.id);
+    if (!claim.granted) return this.refuseCap(res, caller, 'sse', claim.limit);
     // The client may have left while its credential was being checked (a JWT check awaits): the
     // SDK transport would never hear that close, and the session would hold a slot for good.
-    if (responseGone(res)) return;
+    if (responseGone(res)) {
+      claim.release();
+      return;
+    }
     const transport = new SSEServerTransport(messagesPath, res);
     const server = this.options.build(caller, 'legacy');
     const record: SessionWithSse = {
@@ -350,11 +395,12 @@ export class McpHttpEndpoints {
       lastSeen: Date.now(),
       // The session is its stream: it ends when the client disconnects.
       openStreams: 1,
-      practiceKey: practiceKeyOf(caller.practices),
+      grant: caller.grant,
       practiceIds: practiceIdsOf(caller.practices),
       server,
       transport,
       close: () => transport.close(),
+      releaseSlot: claim.release,
     };
     // The frozen transport sends no keepalives of its own.
     const keepAlive =
@@ -366,10 +412,7 @@ export class McpHttpEndpoints {
     keepAlive?.unref();
     transport.onclose = () => {
       if (keepAlive) clearInterval(keepAlive);
-      if (this.sessions.get(record.id) === record) {
-        this.sessions.delete(record.id);
-        this.countSessions();
-      }
+      this.forget(record);
     };
     this.sessions.set(record.id, record);
     this.countSessions();
@@ -384,14 +427,12 @@ export class McpHttpEndpoints {
     res: ServerResponse,
     sessionId: string | null,
     message: unknown,
-    caller: CallerContext,
+    credential: RequestCredential,
   ): Promise<void> {
-    const session = sessionId ? this.sessions.get(sessionId) : undefined;
-    if (session?.kind !== 'sse' || session.principalId !== caller.principal.id) {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
-      return;
-    }
+    const session = sessionId ? this.sessionOf(sessionId, 'sse', credential) : undefined;
+    if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    const caller = this.authorize(res, credential, session);
+    if (!caller) return;
     session.lastSeen = Date.now();
     if (this.callsHiddenTool(caller)) {
       res.writeHead(202).end('Accepted');
@@ -416,9 +457,68 @@ export class McpHttpEndpoints {
     });
     await built.server.connect(far);
     await near.start();
-    await near.send(message);
+    await near.send(message, { authInfo: toAuthInfo(caller) });
     await answered;
     await near.close();
+  }
+
+  /** The session of this id and kind, if the credential's principal opened it (else: as if unknown). */
+  private sessionOf(id: string, kind: 'streamable', credential: MessageCredential): SessionWithStreamable | undefined;
+  private sessionOf(id: string, kind: 'sse', credential: MessageCredential): SessionWithSse | undefined;
+  private sessionOf(
+    id: string,
+    kind: Session['kind'],
+    credential: MessageCredential,
+  ): SessionWithStreamable | SessionWithSse | undefined {
+    const session = this.sessions.get(id);
+    return session?.kind === kind && session.principalId === credential.principal.id ? session : undefined;
+  }
+
+  /**
+   * The authorization decision for this message (tenancy.ts), against the grant of the session it
+   * reaches, if any. A refusal is answered here with 403 and the reason.
+   */
+  private authorize(
+    res: ServerResponse,
+    credential: RequestCredential,
+    session: Session | undefined,
+  ): CallerContext | undefined {
+    const decision = authorizeAccess({
+      principal: credential.principal,
+      pin: credential.pin,
+      served: this.options.served(),
+      openedWith: session?.grant,
+    });
+    if (!decision.ok) {
+      this.options.onRefused?.(credential.principal.id, decision.reason);
+      sendJsonRpcError(res, 403, ACCESS_REFUSED, decision.message);
+      return undefined;
+    }
+    return { ...credential, practices: decision.scope, grant: decision.grant };
+  }
+
+  private refuseCap(res: ServerResponse, caller: CallerContext, kind: SlotKind, limit: number): void {
+    this.options.onRefused?.(caller.principal.id, `cap_${kind}`);
+    sendJsonRpcError(res, 429, -32000, capMessage(kind, limit), { 'retry-after': CAP_RETRY_AFTER });
+  }
+
+  /** Drops a session from the table (if it is still there) and gives its principal's slot back. */
+  private forget(session: SessionWithStreamable | SessionWithSse): void {
+    session.releaseSlot();
+    if (this.sessions.get(session.id) === session) {
+      this.sessions.delete(session.id);
+      this.countSessions();
+    }
+  }
+
+  /** Closes every session of the principals `gone` names (a key removed from the keys file). */
+  closeSessionsOf(gone: (principalId: string) => boolean): number {
+    const closing = [...this.sessions.values()].filter((session) => gone(session.principalId));
+    for (const session of closing) {
+      this.forget(session);
+      void session.close().then(() => session.server.server.close());
+    }
+    return closing.length;
   }
 
   /**
@@ -446,13 +546,14 @@ export class McpHttpEndpoints {
     for (const session of [...this.sessions.values()]) {
       const practices = scopeOf(session.caller);
       if (!practices) {
-        this.sessions.delete(session.id);
+        this.forget(session);
         closed += 1;
         void session.close().then(() => session.server.server.close());
         continue;
       }
-      session.caller = { ...session.caller, practices };
-      session.practiceKey = practiceKeyOf(practices);
+      const grant = grantOf(session.caller.principal, practices);
+      session.caller = { ...session.caller, practices, grant };
+      session.grant = grant;
       session.practiceIds = practiceIdsOf(practices);
       session.server.setPractices(practices);
     }
@@ -499,11 +600,10 @@ export class McpHttpEndpoints {
     for (const session of [...this.sessions.values()]) {
       if (session.kind !== 'streamable' || session.openStreams > 0) continue;
       if (now - session.lastSeen < this.options.sessionIdleMs) continue;
-      this.sessions.delete(session.id);
+      this.forget(session);
       closed += 1;
       void session.close().then(() => session.server.server.close());
     }
-    if (closed > 0) this.countSessions();
     return closed;
   }
 
@@ -519,6 +619,7 @@ export class McpHttpEndpoints {
     const sessions = [...this.sessions.values()];
     await Promise.allSettled([this.modern.close(), ...sessions.map((session) => session.close())]);
     await Promise.allSettled(sessions.map((session) => session.server.server.close()));
+    for (const session of sessions) this.forget(session);
     this.sessions.clear();
     this.countSessions();
   }

@@ -17,10 +17,14 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import type { MessageCredential } from '../tenancy.js';
 import type { CallRound, ToolCallOutcome } from '../tools/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/types.js';
 
 export type McpServerInstance = McpServer;
+
+/** Where the HTTP transport puts the verified caller of a message in the SDK's `authInfo.extra`. */
+export const CALLER_EXTRA_KEY = 'escapeCaller';
 export type ProtocolEra = 'legacy' | 'modern';
 
 export interface ToolRegistration {
@@ -94,7 +98,8 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // A 2025 request served statelessly cannot be asked anything (no channel back to it).
           supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
         };
-        const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation });
+        const credential = ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;
+        const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation, credential });
         switch (outcome.kind) {
           case 'error':
             return { content: [{ type: 'text', text: outcome.text }], isError: true };

@@ -10,10 +10,11 @@ import { isValidTimeZone, unusableTimeZoneReason } from '../domain/dates.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import { type Logger, writeAudit } from '../logger.js';
-import { type PracticeScope, resolvePractice, unavailablePracticeMessage } from '../practice.js';
+import { type PracticeScope, unavailablePracticeMessage } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
+import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../tenancy.js';
 import { describeToolError } from './error-mapping.js';
-import { ToolRefusedError, UnverifiableAnswerError } from './errors.js';
+import { PracticeSelectionError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 import type { ToolMemo } from './memo.js';
 import type {
   AnyToolDefinition,
@@ -32,8 +33,17 @@ export type ToolCallOutcome =
 
 export interface InvokeDependencies {
   api: EscapeApi;
+  /** The principal this server was built for (the local operator on stdio; the caller over HTTP). */
   principal: Principal;
+  /** The practices this server serves its caller: what it lists, and the grant every call must still hold. */
   practices: PracticeScope;
+  /** The practices this process serves now (default: `practices`); read at each call. */
+  served?: () => PracticeScope;
+  /**
+   * True over HTTP: every call must carry the credential of its own message (see tenancy.ts), and
+   * one without is refused rather than run with the credential the server was built for.
+   */
+  credentialPerMessage?: boolean;
   gatesFor: (practice: PracticeRef) => PracticeGates;
   logger: Logger;
   metrics: Metrics;
@@ -47,6 +57,8 @@ export interface InvokeDependencies {
 export interface CallRound {
   signal: AbortSignal | undefined;
   confirmation: Confirmation;
+  /** The credential the message of this call presented (HTTP), verified by the transport. */
+  credential?: MessageCredential | undefined;
 }
 
 export async function invokeTool(
@@ -73,11 +85,21 @@ export async function invokeTool(
   let deadline: AbortSignal | undefined;
   const divergences: Divergence[] = [];
 
+  const credential =
+    round.credential ?? (deps.credentialPerMessage ? undefined : { principal: deps.principal, pin: undefined });
+  const principal = credential?.principal ?? deps.principal;
   try {
     const { practice: practiceArgument, ...toolArgs } = args;
-    practice = resolvePractice(deps.practices, typeof practiceArgument === 'string' ? practiceArgument : undefined);
+    if (!credential) throw new ToolRefusedError('This call arrived without a verified credential, so it was not run.');
+    const access = authorizeCall(deps, credential, practiceArgument);
+    if (!access.ok) {
+      if (access.reason === 'practice_argument') throw new PracticeSelectionError(access.message);
+      log().info({ reason: access.reason }, 'tool call refused: the credential presented now does not hold the grant');
+      throw new ToolRefusedError(access.message);
+    }
+    practice = access.practice as PracticeRef;
 
-    const decision = decideTool(tool, deps.principal, practice, deps.gatesFor(practice));
+    const decision = decideTool(tool, principal, practice, deps.gatesFor(practice));
     deps.metrics.gateDecision(tool.name, practice.id, decision.allowed, decision.allowed ? 'allowed' : decision.reason);
     if (!decision.allowed) {
       log().info({ practiceId: practice.id, reason: decision.reason }, 'tool call refused by gate');
@@ -100,7 +122,7 @@ export async function invokeTool(
           {
             practice: resolvedPractice,
             api: deps.api,
-            principal: deps.principal,
+            principal,
             now: deps.now,
             signal,
             get log() {
@@ -144,7 +166,7 @@ export async function invokeTool(
     {
       audit: true,
       callId,
-      principal: deps.principal.id,
+      principal: principal.id,
       practiceId: practice?.id,
       tool: tool.name,
       outcome: outcomeLabel,
@@ -167,9 +189,10 @@ export function auditInvalidCall(tool: AnyToolDefinition, args: unknown, deps: I
   let practiceId: string | null = null;
   try {
     const named = (args as { practice?: unknown } | null)?.practice;
-    practiceId = resolvePractice(deps.practices, typeof named === 'string' ? named : undefined).id;
+    const access = authorizeCall(deps, { principal: deps.principal, pin: undefined }, named);
+    practiceId = access.ok ? (access.practice?.id ?? null) : null;
   } catch {
-    // An unknown or missing practice: the line says so with null.
+    // No practice list yet: the line says so with null, as for an unknown or missing practice.
   }
   deps.metrics.toolCall(tool.name, 'invalid_input', 0);
   writeAudit(
@@ -212,6 +235,24 @@ function withDivergences(outcome: ToolCallOutcome, records: readonly Divergence[
     structured: outcome.structured,
     text: [...partialLines, outcome.text, ...noteLines.map((n) => `Note: ${n}`)].join('\n'),
   };
+}
+
+/**
+ * The call's authorization (tenancy.ts): the credential of this message, against the practices
+ * served now and the grant this server was built for — a session opened with other grants than
+ * the message presents now serves nothing for it.
+ */
+function authorizeCall(
+  deps: InvokeDependencies,
+  credential: MessageCredential,
+  practiceArgument: unknown,
+): AccessDecision {
+  return authorizeAccess({
+    ...credential,
+    served: deps.served?.() ?? deps.practices,
+    openedWith: grantOf(deps.principal, deps.practices),
+    call: { practiceArgument: typeof practiceArgument === 'string' ? practiceArgument : undefined },
+  });
 }
 
 function isConfirmationNeeded(result: object): result is ConfirmationNeeded {

@@ -19,7 +19,6 @@ import {
   type InboundAuthenticator,
   loadApiKeys,
   PRACTICE_HEADER,
-  practiceAccess,
   protectedResourceMetadata,
   remoteKeySet,
   resourceMetadataUrl,
@@ -27,13 +26,15 @@ import {
 } from '../auth/inbound.js';
 import { isLoopbackHost } from '../config.js';
 import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
-import { type CallerContext, McpHttpEndpoints } from '../mcp/http.js';
+import { McpHttpEndpoints, type RequestCredential } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
 import { PrometheusMetrics } from '../metrics.js';
 import { type Runtime, StartupError } from '../runtime.js';
 import { createServer, type EscapeMcpServer, isToolListed } from '../server.js';
+import { authorizeAccess } from '../tenancy.js';
 import { CATALOG } from '../tools/registry.js';
 import type { AnyToolDefinition } from '../tools/types.js';
+import { InProcessSlotLedger, type SlotLedger } from './slots.js';
 
 /** Decodes request bodies as the SDK and `Request#json()` do: a leading byte-order mark is dropped. */
 const UTF8 = new TextDecoder();
@@ -49,6 +50,8 @@ export interface HttpOptions {
   maxSessions?: number;
   /** A 2025 session idle this long with no open stream is closed (default 30 minutes). */
   sessionIdleMs?: number;
+  /** Per-principal slot accounting (default: in this process, with the configured caps). */
+  slots?: SlotLedger;
 }
 
 export interface HttpServing {
@@ -127,6 +130,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     build: (caller, era) => {
       const server = createServer({
         ...runtime.serverDependencies(caller.principal, caller.practices),
+        // Each call is decided again with the credential its own message presents (tenancy.ts).
+        credentialPerMessage: true,
         tools,
         metrics,
         toolsListTtlMs: toolsListTtlMs(settings.gatePollSeconds),
@@ -140,6 +145,15 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       if (!tool) return true;
       return isToolListed(tool, caller.principal, caller.practices, runtime.gatesFor);
     },
+    served: () => runtime.practices,
+    slots:
+      options.slots ??
+      new InProcessSlotLedger({
+        session: settings.maxSessionsPerPrincipal,
+        sse: settings.maxSseConnectionsPerPrincipal,
+        listen: settings.maxListenStreamsPerPrincipal,
+      }),
+    onRefused: (principal, reason) => logger.info({ principal, reason }, 'request refused'),
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
     maxSessions: options.maxSessions ?? 1000,
@@ -164,7 +178,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const stopDiscovery = runtime.discovery.onChange(() => {
     recordGates(runtime.practices.available.map((p) => p.id));
     endpoints.rescope((caller) => {
-      const access = practiceAccess(caller.principal, runtime.practices, caller.practiceHeader);
+      const access = authorizeAccess({ principal: caller.principal, pin: caller.pin, served: runtime.practices });
       return access.ok ? access.scope : undefined;
     });
   });
@@ -214,7 +228,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     };
   };
 
-  async function authorize(req: IncomingMessage, res: ServerResponse): Promise<CallerContext | undefined> {
+  /** Who sent this request (the practices it may touch are decided per message, in mcp/http.ts). */
+  async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<RequestCredential | undefined> {
     if (!authenticator) {
       sendJson(res, 503, { error: 'starting', error_description: 'The server is starting; retry shortly.' });
       return undefined;
@@ -231,18 +246,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       );
       return undefined;
     }
-    const access = practiceAccess(outcome.principal, runtime.practices, headerValue(req, PRACTICE_HEADER));
-    if (!access.ok) {
-      logger.info({ principal: outcome.principal.id }, 'request refused: practice outside the credential');
-      sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32003, message: access.message }, id: null });
-      return undefined;
-    }
-    return {
-      principal: outcome.principal,
-      practices: access.scope,
-      expiresAt: outcome.expiresAt,
-      practiceHeader: headerValue(req, PRACTICE_HEADER),
-    };
+    return { principal: outcome.principal, pin: headerValue(req, PRACTICE_HEADER), expiresAt: outcome.expiresAt };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -331,10 +335,16 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       return;
     }
 
-    const caller = await authorize(req, res);
+    const caller = await authenticate(req, res);
     if (!caller) return;
 
     if (route === '/catalog') {
+      const access = authorizeAccess({ ...caller, served: runtime.practices });
+      if (!access.ok) {
+        logger.info({ principal: caller.principal.id, reason: access.reason }, 'request refused');
+        sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32003, message: access.message }, id: null });
+        return;
+      }
       sendJson(res, 200, exportRegistry(tools));
       return;
     }

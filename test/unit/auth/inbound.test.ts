@@ -9,13 +9,10 @@ import {
   generateApiKey,
   InboundAuthConfigError,
   loadApiKeys,
-  practiceAccess,
   protectedResourceMetadata,
   resourceMetadataUrl,
   sha256Hex,
 } from '../../../src/auth/inbound.js';
-import { scopeFor } from '../../../src/practice.js';
-import type { Principal } from '../../../src/tools/types.js';
 
 const AUDIENCE = 'https://mcp.example.com/mcp';
 const ISSUER = 'https://login.example.com';
@@ -183,46 +180,5 @@ describe('challenge and metadata', () => {
       authorization_servers: [ISSUER],
     });
     expect(protectedResourceMetadata(AUDIENCE, undefined)).not.toHaveProperty('authorization_servers');
-  });
-});
-
-describe('practiceAccess', () => {
-  const la = { id: 'la', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
-  const ny = { id: 'ny', name: 'Hudson Dental Group', timezone: 'America/New_York' };
-  const served = scopeFor([la, ny], undefined, [{ id: 'chi', name: 'Lakeshore' }]);
-  const principal = (practiceIds: Principal['practiceIds']): Principal => ({
-    id: 'p',
-    kind: 'api-key',
-    practiceIds,
-    scopes: 'all',
-    readOnly: false,
-  });
-
-  it('intersects the principal with the served practices (one left = pinned)', () => {
-    const access = practiceAccess(principal(['la', 'elsewhere']), served, undefined);
-    expect(access).toEqual({ ok: true, scope: { pinned: la, available: [la], disabled: [], unavailable: [] } });
-    const all = practiceAccess(principal('all'), served, undefined);
-    expect(all.ok && all.scope.pinned).toBeUndefined();
-    expect(all.ok && all.scope.disabled).toEqual([{ id: 'chi', name: 'Lakeshore' }]);
-  });
-
-  it('narrows by header (id or name) and refuses outside the set with one message', () => {
-    const byName = practiceAccess(principal('all'), served, 'hudson dental');
-    expect(byName.ok && byName.scope.pinned).toEqual(ny);
-    const outside = practiceAccess(principal(['la']), served, 'ny');
-    const missing = practiceAccess(principal(['la']), served, 'Nowhere Dental');
-    expect(outside.ok).toBe(false);
-    expect(missing.ok).toBe(false);
-    const message = (a: typeof outside) => (a.ok ? '' : a.message.replace(/"[^"]*" is/, '"…" is'));
-    expect(message(outside)).toBe(message(missing));
-  });
-
-  it('refuses a principal with no served practice, and a server pinned to another one', () => {
-    expect(practiceAccess(principal([]), served, undefined)).toMatchObject({ ok: false });
-    const pinnedServer = scopeFor([la, ny], ny);
-    expect(practiceAccess(principal(['la']), pinnedServer, undefined)).toMatchObject({
-      ok: false,
-      message: expect.stringContaining('Hudson Dental Group'),
-    });
   });
 });
