@@ -75,6 +75,14 @@ export const OPTIONS = {
     description:
       'JSON file of local tool policy: {"disabled": ["tool"], "practices": {"<id>": {"disabled": [...]}}}. It can only disable tools.',
   },
+  localGatesOnly: {
+    flag: 'local-gates-only',
+    env: 'ESCAPE_LOCAL_GATES_ONLY',
+    kind: 'boolean',
+    description:
+      "RISK: when the credential cannot read Escape's per-practice tool gates, serve write tools on local policy alone (a write the practice switched off in Escape is then not seen). Without it, writes stay off there.",
+    defaultText: 'off',
+  },
   pathsFile: {
     flag: 'paths-file',
     env: 'ESCAPE_PATHS_FILE',
@@ -293,6 +301,7 @@ const rawSchema = z.object({
   practice: z.string().trim().min(1).optional(),
   readOnly: booleanText.optional(),
   policyFile: z.string().min(1).optional(),
+  localGatesOnly: booleanText.optional(),
   pathsFile: z.string().min(1).optional(),
   requestTimeoutMs: integerText('--request-timeout-ms', 100, 120_000).optional(),
   toolTimeoutMs: integerText('--tool-timeout-ms', 500, 300_000).optional(),
@@ -376,6 +385,8 @@ export interface Config {
   pinnedPractice: string | undefined;
   readOnly: boolean;
   policyFile: string | undefined;
+  /** Serve write tools where Escape's gate rows cannot be read (see GateRegistry). */
+  localGatesOnly: boolean;
   pathsFile: string | undefined;
   requestTimeoutMs: number;
   toolTimeoutMs: number;
@@ -493,6 +504,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     pinnedPractice: values.practice,
     readOnly: values.readOnly ?? false,
     policyFile: values.policyFile,
+    localGatesOnly: values.localGatesOnly ?? false,
     pathsFile: values.pathsFile,
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,
     toolTimeoutMs: values.toolTimeoutMs ?? 25_000,

@@ -116,6 +116,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     policyFile: config.policyFile,
     pollSeconds: config.http.gatePollSeconds,
     logger,
+    localGatesOnly: config.localGatesOnly,
   });
   const directory = new PracticeDirectory({
     read: () => discoverPractices(api, config.pinnedPractice, logger),

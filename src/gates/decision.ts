@@ -5,14 +5,16 @@
  * first refusal wins:
  *
  *   1. Escape's PracticeToolGate rows for the practice (no row = enabled; until the rows have been
- *      read once, write tools stay off — the practice may have switched them off — and reads go on);
+ *      read once, write tools stay off — the practice may have switched them off — and reads go on;
+ *      while the server's credential cannot read them at all, write tools stay off too, unless the
+ *      operator chose --local-gates-only);
  *   2. the operator's local policy (it can only disable);
  *   3. the scopes the principal holds;
  *   4. read-only (a ceiling: write tools are refused).
  */
 import type { AnyToolDefinition, Principal } from '../tools/types.js';
 
-export type GateReason = 'upstream_gate' | 'local_policy' | 'missing_scope' | 'read_only';
+export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
 
 export type GateDecision = { allowed: true } | { allowed: false; reason: GateReason; message: string };
 
@@ -24,6 +26,8 @@ export interface PracticeGates {
   locallyDisabled: ReadonlySet<string>;
   /** False until Escape's gate rows for the practice have been read (or found unreadable) once. */
   upstreamKnown?: boolean;
+  /** True while the server's credential cannot read the practice's gate rows (and --local-gates-only is off). */
+  upstreamUnreadable?: boolean;
 }
 
 export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDisabled: new Set(), upstreamKnown: true };
@@ -46,6 +50,13 @@ export function decideTool(
       allowed: false,
       reason: 'upstream_gate',
       message: `${tool.name} stays off for ${practice.name} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
+    };
+  }
+  if (tool.writes && gates.upstreamUnreadable === true) {
+    return {
+      allowed: false,
+      reason: 'gates_unreadable',
+      message: `${tool.name} is off for ${practice.name}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
     };
   }
   if (gates.locallyDisabled.has(tool.name)) {

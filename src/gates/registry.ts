@@ -21,12 +21,18 @@ export interface GateRegistryOptions {
   policyFile: string | undefined;
   pollSeconds: number;
   logger: Logger;
+  /**
+   * Serve write tools on local policy alone when the credential cannot read Escape's gate rows
+   * (--local-gates-only). Off by default: writes then stay off for those practices.
+   */
+  localGatesOnly?: boolean;
 }
 
 type ChangeListener = (changedPracticeIds: readonly string[]) => void;
 
 export class GateRegistry {
   private readonly upstream = new Map<string, ReadonlySet<string>>();
+  /** Practices whose gate rows the credential has refused since start, never read yet. */
   private readonly unreadable = new Set<string>();
   /** Practices whose rows were read once: a refusal later keeps their last rows (see pollOnce). */
   private readonly readOnce = new Set<string>();
@@ -101,13 +107,27 @@ export class GateRegistry {
       upstreamDisabled: this.upstream.get(practiceId) ?? new Set(),
       locallyDisabled: locallyDisabled(this.policy, practiceId),
       upstreamKnown: this.loaded.has(practiceId),
+      upstreamUnreadable: !this.options.localGatesOnly && this.unreadable.has(practiceId),
     };
   }
 
   /** Ready once every practice's gate rows have been read (or found unreadable) at least once. */
-  status(): { ready: boolean; pendingPracticeIds: string[]; lastPollAt: Date | undefined } {
+  status(): {
+    ready: boolean;
+    pendingPracticeIds: string[];
+    /** Practices whose gate rows the credential cannot read (write tools are off there unless localGatesOnly). */
+    unreadablePracticeIds: string[];
+    localGatesOnly: boolean;
+    lastPollAt: Date | undefined;
+  } {
     const pendingPracticeIds = this.practiceIds.filter((id) => !this.loaded.has(id));
-    return { ready: pendingPracticeIds.length === 0, pendingPracticeIds, lastPollAt: this.lastPollAt };
+    return {
+      ready: pendingPracticeIds.length === 0,
+      pendingPracticeIds,
+      unreadablePracticeIds: this.practiceIds.filter((id) => this.unreadable.has(id)),
+      localGatesOnly: this.options.localGatesOnly === true,
+      lastPollAt: this.lastPollAt,
+    };
   }
 
   onChange(listener: ChangeListener): () => void {
@@ -149,7 +169,7 @@ export class GateRegistry {
   }
 
   private async pollOnce(): Promise<void> {
-    const changed: string[] = [];
+    const changed = new Set<string>();
     await Promise.all(
       this.practiceIds.map(async (practiceId) => {
         let rows: Awaited<ReturnType<UpstreamGateReader>>;
@@ -175,27 +195,40 @@ export class GateRegistry {
         if (rows === 'unreadable') {
           if (!this.unreadable.has(practiceId)) {
             this.unreadable.add(practiceId);
-            this.options.logger.info(
-              { practiceId },
-              "the upstream credential cannot read Escape's tool gates; only local policy applies",
-            );
+            this.warnUnreadable(practiceId);
           }
           rows = [];
         } else {
           this.readOnce.add(practiceId);
           this.refusedNow.delete(practiceId);
+          // Readable at last: write tools may come back, so the practice's sessions hear of it.
+          if (this.unreadable.delete(practiceId) && !this.options.localGatesOnly) changed.add(practiceId);
         }
         this.loaded.add(practiceId);
         const disabled = new Set(rows.filter((row) => !row.enabled).map((row) => row.toolKey));
-        if (key(disabled) !== key(this.upstream.get(practiceId) ?? new Set())) changed.push(practiceId);
+        if (key(disabled) !== key(this.upstream.get(practiceId) ?? new Set())) changed.add(practiceId);
         this.upstream.set(practiceId, disabled);
       }),
     );
     this.lastPollAt = new Date();
-    if (changed.length > 0) {
-      this.options.logger.info({ practiceIds: changed }, 'upstream tool gates changed');
-      this.emit(changed);
+    if (changed.size > 0) {
+      this.options.logger.info({ practiceIds: [...changed] }, 'upstream tool gates changed');
+      this.emit([...changed]);
     }
+  }
+
+  private warnUnreadable(practiceId: string): void {
+    if (this.options.localGatesOnly) {
+      this.options.logger.warn(
+        { practiceId },
+        "the upstream credential cannot read Escape's tool gates; --local-gates-only: write tools are served on local policy alone, and a write the practice switched off in Escape is not seen",
+      );
+      return;
+    }
+    this.options.logger.warn(
+      { practiceId },
+      "the upstream credential cannot read Escape's tool gates: write tools stay off for this practice (reads go on). Give the credential read access to the gate rows, or start with --local-gates-only to accept the risk",
+    );
   }
 
   private emit(changed: readonly string[]): void {

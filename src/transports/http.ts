@@ -54,6 +54,15 @@ export interface HttpOptions {
   slots?: SlotLedger;
 }
 
+/** One reason the server is not (fully) ready, as /readyz lists it to authenticated callers. */
+export interface ReadinessReason {
+  code: string;
+  /** True when the reason makes /readyz answer 503. */
+  blocking: boolean;
+  message: string;
+  practiceIds?: string[];
+}
+
 export interface HttpServing {
   /** Base URL, e.g. http://127.0.0.1:3333 */
   url: string;
@@ -205,28 +214,72 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     }
   };
 
+  /** Why the server is not (fully) ready: a blocking reason turns /readyz 503, the others are notes. */
+  const readinessReasons = (): ReadinessReason[] => {
+    const gates = runtime.gates.status();
+    const practices = runtime.discovery.status();
+    const reasons: ReadinessReason[] = [];
+    if (draining) reasons.push({ code: 'draining', blocking: true, message: 'The server is shutting down.' });
+    if (!practices.ready) {
+      reasons.push({ code: 'practices_pending', blocking: true, message: practices.reason ?? 'Not read yet.' });
+    }
+    if (!gates.ready) {
+      reasons.push({
+        code: 'gates_pending',
+        blocking: true,
+        message: "Escape's tool gates have not been read yet for these practices.",
+        practiceIds: gates.pendingPracticeIds,
+      });
+    }
+    if (runtime.api.client.breakerState() === 'open') {
+      reasons.push({
+        code: 'upstream_breaker_open',
+        blocking: true,
+        message: 'Recent calls to Escape Dental failed; the circuit breaker holds calls back for now.',
+      });
+    }
+    if (gates.unreadablePracticeIds.length > 0) {
+      reasons.push({
+        code: 'gates_unreadable',
+        blocking: false,
+        message: gates.localGatesOnly
+          ? "The credential cannot read Escape's tool gates for these practices; --local-gates-only serves write tools there on local policy alone."
+          : "The credential cannot read Escape's tool gates for these practices, so their write tools are off (reads go on). Give it read access to the gate rows, or accept the risk with --local-gates-only.",
+        practiceIds: gates.unreadablePracticeIds,
+      });
+    }
+    return reasons;
+  };
+
   const readiness = () => {
     const gates = runtime.gates.status();
-    const breaker = runtime.api.client.breakerState();
     const practices = runtime.discovery.status();
-    const ready = !draining && gates.ready && breaker !== 'open' && practices.ready;
+    const reasons = readinessReasons();
+    const ready = !reasons.some((reason) => reason.blocking);
     return {
       ready,
       body: {
         status: ready ? 'ready' : 'not_ready',
         ...(practices.reason ? { reason: practices.reason } : {}),
+        reasons,
         practices,
         draining,
-        upstream: { breaker },
+        upstream: { breaker: runtime.api.client.breakerState() },
         gates: {
           loaded: gates.ready,
           pendingPractices: gates.pendingPracticeIds,
+          unreadablePractices: gates.unreadablePracticeIds,
+          localGatesOnly: gates.localGatesOnly,
           lastPollAt: gates.lastPollAt?.toISOString(),
         },
         sessions: endpoints.sessionCount(),
       },
     };
   };
+
+  /** Whether the request carries a credential this server accepts (readiness detail is for them only). */
+  const authenticated = async (req: IncomingMessage) =>
+    authenticator !== undefined && (await authenticator.authenticate(req.headers.authorization)).ok;
 
   /** Who sent this request (the practices it may touch are decided per message, in mcp/http.ts). */
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<RequestCredential | undefined> {
@@ -295,7 +348,10 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         return;
       case '/readyz': {
         const state = readiness();
-        sendJson(res, state.ready ? 200 : 503, state.body);
+        // A load balancer needs the status only; the reasons, practice ids and session counts are
+        // for an authenticated operator.
+        const body = (await authenticated(req)) ? state.body : { status: state.body.status };
+        sendJson(res, state.ready ? 200 : 503, body, { 'cache-control': 'no-store' });
         return;
       }
       case '/metrics': {

@@ -39,8 +39,10 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  args?: string[];
-  env?: Record<string, string>;
+  /** Server arguments; a function gets the sandbox (e.g. for a policy file naming its practice ids). */
+  args?: string[] | ((sandbox: RunningSandbox) => string[]);
+  /** Server environment; a function gets the sandbox (e.g. for another of its upstream tokens). */
+  env?: Record<string, string> | ((sandbox: RunningSandbox) => Record<string, string>);
   /** Operator API keys; a function gets the sandbox, for keys bound to its practice ids. */
   keys?: KeySpec[] | ((sandbox: RunningSandbox) => KeySpec[]);
   sandbox?: StartSandboxOptions;
@@ -75,7 +77,7 @@ export function transportFor(http: HttpServing, kind: ClientKind, headers: Recor
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandbox = await startSandbox({ port: 0, ...options.sandbox });
-  const args = [...(options.args ?? [])];
+  const args = [...((typeof options.args === 'function' ? options.args(sandbox) : options.args) ?? [])];
   if (options.keys) {
     const keys = typeof options.keys === 'function' ? options.keys(sandbox) : options.keys;
     const file = writeTempJson('keys', {
@@ -92,7 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = parseConfig(['http', '--port', '0', '--gate-poll-seconds', '3600', '--log-level', 'info', ...args], {
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(sandbox) : options.env),
   });
   const logStream = new PassThrough();
   let logText = '';

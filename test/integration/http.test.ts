@@ -225,13 +225,28 @@ describe('request guards', () => {
 });
 
 describe('operational endpoints', () => {
-  it('serves liveness and readiness', async () => {
+  it('serves liveness and readiness; the detail of readiness only to an authenticated caller', async () => {
     expect((await fetch(`${stack.http.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${stack.http.url}/readyz`);
+    const anonymous = await fetch(`${stack.http.url}/readyz`);
+    expect(anonymous.status).toBe(200);
+    // A load balancer gets the status; session counts, practices and reasons are not for anyone.
+    expect(await anonymous.json()).toEqual({ status: 'ready' });
+    const wrongKey = await fetch(`${stack.http.url}/readyz`, { headers: { authorization: 'Bearer edm_not-a-key' } });
+    expect(wrongKey.status).toBe(200);
+    expect(await wrongKey.json()).toEqual({ status: 'ready' });
+
+    const ready = await fetch(`${stack.http.url}/readyz`, { headers: auth });
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { upstream: { breaker: string }; gates: { loaded: boolean } };
+    const body = (await ready.json()) as {
+      upstream: { breaker: string };
+      gates: { loaded: boolean };
+      sessions: { streamable: number; sse: number };
+      reasons: unknown[];
+    };
     expect(body.upstream.breaker).toBe('closed');
     expect(body.gates.loaded).toBe(true);
+    expect(body.sessions).toEqual({ streamable: expect.any(Number), sse: expect.any(Number) });
+    expect(body.reasons).toEqual([]);
   });
 
   it('exposes Prometheus metrics: requests, tool latency, upstream requests', async () => {

@@ -121,13 +121,17 @@ describe('createServer with a test-only write tool', () => {
 });
 
 describe('GateRegistry', () => {
-  function registry(read: (id: string) => Promise<{ toolKey: string; enabled: boolean }[] | 'unreadable'>) {
+  function registry(
+    read: (id: string) => Promise<{ toolKey: string; enabled: boolean }[] | 'unreadable'>,
+    options: { localGatesOnly?: boolean } = {},
+  ) {
     return new GateRegistry({
       practiceIds: ['p1', 'p2'],
       readUpstream: read,
       policyFile: undefined,
       pollSeconds: 3600,
       logger: silentLogger(),
+      ...options,
     });
   }
 
@@ -159,11 +163,40 @@ describe('GateRegistry', () => {
     gatesRegistry.stop();
   });
 
-  it('treats unreadable gates as no rows (only local policy applies) and is ready', async () => {
+  it('gate rows the credential cannot read: ready, reads allowed, writes refused with the reason (fail closed)', async () => {
     const gatesRegistry = registry(async () => 'unreadable');
     await gatesRegistry.start();
-    expect(gatesRegistry.status().ready).toBe(true);
-    expect(gatesRegistry.gatesFor('p1').upstreamDisabled.size).toBe(0);
+    expect(gatesRegistry.status()).toMatchObject({ ready: true, unreadablePracticeIds: ['p1', 'p2'] });
+    const current = gatesRegistry.gatesFor('p1');
+    expect(decideTool(readTool, principal(), practice, current)).toEqual({ allowed: true });
+    expect(decideTool(bookTool, principal(), practice, current)).toMatchObject({
+      allowed: false,
+      reason: 'gates_unreadable',
+      message: expect.stringMatching(/cannot read the practice's tool settings.*--local-gates-only/),
+    });
+    gatesRegistry.stop();
+  });
+
+  it('--local-gates-only: unreadable rows count as none (writes on local policy alone)', async () => {
+    const gatesRegistry = registry(async () => 'unreadable', { localGatesOnly: true });
+    await gatesRegistry.start();
+    expect(gatesRegistry.status()).toMatchObject({ unreadablePracticeIds: ['p1', 'p2'], localGatesOnly: true });
+    expect(decideTool(bookTool, principal(), practice, gatesRegistry.gatesFor('p1'))).toEqual({ allowed: true });
+    gatesRegistry.stop();
+  });
+
+  it('rows readable after all: writes come back and the practice is announced as changed', async () => {
+    let answer: { toolKey: string; enabled: boolean }[] | 'unreadable' = 'unreadable';
+    const gatesRegistry = registry(async (id) => (id === 'p1' ? answer : []));
+    await gatesRegistry.start();
+    const changes: string[][] = [];
+    gatesRegistry.onChange((ids) => changes.push([...ids]));
+    expect(decideTool(bookTool, principal(), practice, gatesRegistry.gatesFor('p1')).allowed).toBe(false);
+    answer = [];
+    await gatesRegistry.poll();
+    expect(decideTool(bookTool, principal(), practice, gatesRegistry.gatesFor('p1'))).toEqual({ allowed: true });
+    expect(changes).toEqual([['p1']]);
+    expect(gatesRegistry.status().unreadablePracticeIds).toEqual([]);
     gatesRegistry.stop();
   });
 
