@@ -8,6 +8,7 @@ import { buildOperationTable, type OperationOverrides } from './api/paths.js';
 import type { Config } from './config.js';
 import { type DiscoveryStatus, discoverPractices, PracticeDirectory, StartupError } from './discovery.js';
 import type { PracticeGates } from './gates/decision.js';
+import { PolicyFileError } from './gates/policy.js';
 import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import type { PracticeScope } from './practice.js';
@@ -107,6 +108,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   // Until the practice list is read, no practice is served and the gate registry reads no rows.
   const gates = new GateRegistry({
     practiceIds: [],
+    knownTools: CATALOG.map((tool) => tool.name),
     readUpstream: async (practiceId) => {
       const result = await api.admin.mcpGates(practiceId);
       return result.readable
@@ -125,7 +127,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       // the in-flight load (single flight) instead of starting another. Started first, so the
       // gate poll's wait covers it.
       void warmReferenceData(api, scope, logger);
-      gates.setPracticeIds(scope.available.map((p) => p.id));
+      gates.setPracticeIds(
+        scope.available.map((p) => p.id),
+        [...scope.available, ...scope.disabled, ...scope.unavailable],
+      );
       await gates.poll();
     },
     pinnedByConfiguration: config.pinnedPractice !== undefined,
@@ -136,6 +141,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   try {
     await gates.start();
     await directory.start(options.discoveryWaitMs ?? DISCOVERY_WAIT_MS);
+    // The policy's practice keys can be checked only against the list read: a key that names no
+    // practice (a practice's name, say) would silently disable nothing.
+    const policyProblems = gates.policyProblems();
+    if (policyProblems.length > 0) {
+      throw new PolicyFileError(
+        `The policy file ${config.policyFile} names what this server does not know, so it is not applied: ${policyProblems.join('; ')}.`,
+      );
+    }
     const memo = new ToolMemo();
     const confirmationTokens = createConfirmationTokens();
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);

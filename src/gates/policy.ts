@@ -22,7 +22,16 @@ export class PolicyFileError extends Error {
   override name = 'PolicyFileError';
 }
 
-export async function loadPolicy(path: string | undefined): Promise<LocalPolicy> {
+/** Practices a policy may name: ids, with names only to point out a key that is a name. */
+export type PracticeNames = readonly { id: string; name: string }[];
+
+/** What a policy file may name: its tools, and the practices this server knows (undefined until read). */
+export interface PolicyVocabulary {
+  practices: PracticeNames | undefined;
+  tools: readonly string[];
+}
+
+export async function loadPolicy(path: string | undefined, known: PolicyVocabulary): Promise<LocalPolicy> {
   if (!path) return EMPTY_POLICY;
   let text: string;
   try {
@@ -45,7 +54,44 @@ export async function loadPolicy(path: string | undefined): Promise<LocalPolicy>
       `The policy file ${path} is not valid: ${issues}. Expected {"disabled": [...], "practices": {"<id>": {"disabled": [...]}}}.`,
     );
   }
+  const problems = unknownNames(parsed.data, known);
+  if (problems.length > 0) {
+    throw new PolicyFileError(
+      `The policy file ${path} names what this server does not know, so none of it is applied: ${problems.join('; ')}.`,
+    );
+  }
   return parsed.data;
+}
+
+/**
+ * A name the server does not know would silently disable nothing (a practice keyed by its name,
+ * a misspelt tool): each one is reported instead.
+ */
+function unknownNames(policy: LocalPolicy, known: PolicyVocabulary): string[] {
+  const problems: string[] = [];
+  const tools = new Set(known.tools);
+  const named = [...policy.disabled, ...Object.values(policy.practices).flatMap((entry) => entry.disabled)];
+  const unknownTools = [...new Set(named)].filter((name) => !tools.has(name));
+  if (unknownTools.length > 0) {
+    problems.push(
+      `unknown tool${unknownTools.length > 1 ? 's' : ''} ${unknownTools.map((t) => `"${t}"`).join(', ')} (the tools are ${[...tools].sort().join(', ')})`,
+    );
+  }
+  if (known.practices) problems.push(...unknownPractices(policy, known.practices));
+  return problems;
+}
+
+/** The policy's practice keys that name no practice of this server, each said in words. */
+export function unknownPractices(policy: LocalPolicy, practices: PracticeNames): string[] {
+  const ids = new Set(practices.map((p) => p.id));
+  return Object.keys(policy.practices)
+    .filter((key) => !ids.has(key))
+    .map((key) => {
+      const byName = practices.find((p) => p.name.trim().toLowerCase() === key.trim().toLowerCase());
+      return byName
+        ? `"${key}" is a practice name: key practices by id ("${byName.id}")`
+        : `"${key}" is not a practice this server serves (its practices: ${practices.map((p) => `${p.id} "${p.name}"`).join(', ')})`;
+    });
 }
 
 export function locallyDisabled(policy: LocalPolicy, practiceId: string): Set<string> {

@@ -4,10 +4,18 @@
  * row = enabled) and the operator's local policy. Listeners hear which practices changed, so
  * connected sessions can be told `notifications/tools/list_changed`.
  */
-import { stat } from 'node:fs/promises';
 import type { Logger } from '../logger.js';
+import { WatchedFile } from '../watched-file.js';
 import type { PracticeGates } from './decision.js';
-import { EMPTY_POLICY, type LocalPolicy, loadPolicy, locallyDisabled } from './policy.js';
+import {
+  EMPTY_POLICY,
+  type LocalPolicy,
+  loadPolicy,
+  locallyDisabled,
+  PolicyFileError,
+  type PracticeNames,
+  unknownPractices,
+} from './policy.js';
 
 /** Reads the gate rows of one practice, or answers 'unreadable' when the credential may not. */
 export type UpstreamGateReader = (
@@ -17,6 +25,8 @@ export type UpstreamGateReader = (
 export interface GateRegistryOptions {
   /** The practices served at start (`setPracticeIds` replaces them once the practice list is read). */
   practiceIds: readonly string[];
+  /** Every tool a policy file may name. */
+  knownTools: readonly string[];
   readUpstream: UpstreamGateReader;
   policyFile: string | undefined;
   pollSeconds: number;
@@ -44,20 +54,43 @@ export class GateRegistry {
   private policy: LocalPolicy = EMPTY_POLICY;
   private readonly listeners = new Set<ChangeListener>();
   private timer: NodeJS.Timeout | undefined;
-  private policyTimer: NodeJS.Timeout | undefined;
-  /** The policy file's inode, size and mtime as they were just before it was last read. */
-  private policyStamp: string | undefined;
+  private readonly policyFile: WatchedFile | undefined;
   private polling: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
   private practiceIds: readonly string[];
+  /** Every practice a policy file may name; undefined until the practice list has been read. */
+  private knownPractices: PracticeNames | undefined;
 
   constructor(private readonly options: GateRegistryOptions) {
     this.practiceIds = options.practiceIds;
+    this.policyFile = options.policyFile ? new WatchedFile(options.policyFile) : undefined;
   }
 
-  /** The practices served from now on; `poll()` reads the gate rows of new ones. */
-  setPracticeIds(practiceIds: readonly string[]): void {
+  /**
+   * The practices served from now on; `poll()` reads the gate rows of new ones. `known` is every
+   * practice a policy may name (served, disabled, unusable): the policy loaded before the list was
+   * read is checked against it now (see `policyProblems`).
+   */
+  setPracticeIds(practiceIds: readonly string[], known?: PracticeNames): void {
     this.practiceIds = [...practiceIds];
+    if (!known) return;
+    this.knownPractices = known;
+    const problems = unknownPractices(this.policy, known);
+    if (problems.length > 0) {
+      // Already in force, and it can only disable: dropping it now would switch tools back on.
+      this.options.logger.error(
+        { problems },
+        'the policy file names practices this server does not serve; its other entries apply',
+      );
+    }
+  }
+
+  /**
+   * What the policy in force names that the practice list does not have (empty before the list
+   * is read): the start-up refuses to serve such a file once the list is known.
+   */
+  policyProblems(): string[] {
+    return this.knownPractices ? unknownPractices(this.policy, this.knownPractices) : [];
   }
 
   /** Loads the policy and the first gate rows; then polls in the background. */
@@ -66,40 +99,19 @@ export class GateRegistry {
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
     this.timer.unref();
-    if (this.options.policyFile) {
-      // Polled by path, not fs.watch: editors and config tools save by renaming a new file over
-      // the old one, and an inode watch then fires once and never again (Linux), so later edits
-      // would go unseen. A stat a second also follows a symlink swap (Kubernetes ConfigMaps). It
-      // is compared with the stat taken before the last read (not with the previous poll, as
-      // fs.watchFile does), so an edit made while the file was being read is not missed either.
-      this.policyTimer = setInterval(() => void this.checkPolicyFile(), POLICY_STAT_MS);
-      this.policyTimer.unref();
-    }
+    this.policyFile?.watch(() => this.reloadPolicy());
   }
 
-  /** Stamped before reading: a write landing during the read leaves a newer stamp, read next check. */
-  private async readPolicyFile(): Promise<LocalPolicy> {
-    this.policyStamp = await this.stampPolicy();
-    return loadPolicy(this.options.policyFile);
-  }
-
-  private async checkPolicyFile(): Promise<void> {
-    if ((await this.stampPolicy()) !== this.policyStamp) await this.reloadPolicy();
-  }
-
-  private async stampPolicy(): Promise<string | undefined> {
-    if (!this.options.policyFile) return undefined;
-    try {
-      const now = await stat(this.options.policyFile);
-      return `${now.ino}:${now.size}:${now.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
+  /** Tool names are always checked; practice keys once the practice list is known. */
+  private readPolicyFile(): Promise<LocalPolicy> {
+    if (!this.policyFile) return Promise.resolve(EMPTY_POLICY);
+    const known = { practices: this.knownPractices, tools: this.options.knownTools };
+    return this.policyFile.read((path) => loadPolicy(path, known));
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    if (this.policyTimer) clearInterval(this.policyTimer);
+    this.policyFile?.stop();
   }
 
   gatesFor(practiceId: string): PracticeGates {
@@ -157,8 +169,12 @@ export class GateRegistry {
     try {
       this.policy = await this.readPolicyFile();
     } catch (error) {
-      // Keep the last good policy: a half-written file must not switch tools back on.
-      this.options.logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
+      // Keep the last good policy whole: a half-written file, or one naming a tool or practice
+      // this server does not know, must not switch tools back on.
+      this.options.logger.error(
+        { error: error instanceof PolicyFileError ? error.message : String(error) },
+        'policy reload failed; keeping the previous policy',
+      );
       return;
     }
     const changed = this.practiceIds.filter((id) => before.get(id) !== key(locallyDisabled(this.policy, id)));
@@ -237,6 +253,3 @@ export class GateRegistry {
 }
 
 const key = (names: ReadonlySet<string>) => [...names].sort().join(',');
-
-/** How often the policy file's metadata is checked for a change. */
-const POLICY_STAT_MS = 1_000;

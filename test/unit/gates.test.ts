@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { EscapeApi } from '../../src/api/port.js';
 import { decideTool, NO_GATES, type PracticeGates } from '../../src/gates/decision.js';
 import { exportRegistry, toolsMissingUpstream } from '../../src/gates/export.js';
+import { loadPolicy, PolicyFileError } from '../../src/gates/policy.js';
 import { GateRegistry } from '../../src/gates/registry.js';
 import { silentLogger } from '../../src/logger.js';
 import { scopeFor } from '../../src/practice.js';
@@ -127,6 +128,7 @@ describe('GateRegistry', () => {
   ) {
     return new GateRegistry({
       practiceIds: ['p1', 'p2'],
+      knownTools: CATALOG.map((t) => t.name),
       readUpstream: read,
       policyFile: undefined,
       pollSeconds: 3600,
@@ -229,6 +231,7 @@ describe('GateRegistry', () => {
     save([]);
     const gatesRegistry = new GateRegistry({
       practiceIds: ['p1'],
+      knownTools: CATALOG.map((t) => t.name),
       readUpstream: async () => [],
       policyFile: file,
       pollSeconds: 3600,
@@ -272,5 +275,81 @@ describe('REGISTRY export', () => {
     ]);
     expect(exportRegistry(CATALOG).map((r) => r.name)).toEqual(CATALOG.map((t) => t.name).sort());
     expect(toolsMissingUpstream([readTool, bookTool], [{ name: 'test_read' }])).toEqual(['test_book']);
+  });
+});
+
+describe('policy validation', () => {
+  const known = {
+    practices: [
+      { id: 'p1', name: 'Sunset Smiles Dental' },
+      { id: 'p2', name: 'Hudson Dental Group' },
+    ],
+    tools: CATALOG.map((t) => t.name),
+  };
+  const file = (value: unknown) => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-check-'));
+    const path = join(dir, 'policy.json');
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+  const registryFor = (policyFile: string, practicesKnown = true) => {
+    const gatesRegistry = new GateRegistry({
+      practiceIds: ['p1', 'p2'],
+      knownTools: known.tools,
+      readUpstream: async () => [],
+      policyFile,
+      pollSeconds: 3600,
+      logger: silentLogger(),
+    });
+    if (practicesKnown) gatesRegistry.setPracticeIds(['p1', 'p2'], known.practices);
+    return gatesRegistry;
+  };
+
+  it('refuses a file keyed by practice name, naming the key and the id to use instead', async () => {
+    const path = file({ practices: { 'Sunset Smiles Dental': { disabled: ['find_spot'] } } });
+    await expect(loadPolicy(path, known)).rejects.toThrow(
+      /none of it is applied: "Sunset Smiles Dental" is a practice name: key practices by id \("p1"\)/,
+    );
+    await expect(registryFor(path).start()).rejects.toThrow(PolicyFileError);
+  });
+
+  it('refuses a file naming an unknown tool or practice, naming each', async () => {
+    const path = file({ disabled: ['book_appointmnet'], practices: { nowhere: { disabled: ['find_spots'] } } });
+    const error = await loadPolicy(path, known).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect((error as Error).message).toMatch(/book_appointmnet/);
+    expect((error as Error).message).toMatch(/find_spots/);
+    expect((error as Error).message).toMatch(/"nowhere" is not a practice this server serves/);
+  });
+
+  it('read before the practice list: tools are checked at once, practice keys once the list is read', async () => {
+    await expect(registryFor(file({ disabled: ['find_spots'] }), false).start()).rejects.toThrow(/"find_spots"/);
+    const gatesRegistry = registryFor(
+      file({ practices: { 'Hudson Dental Group': { disabled: ['find_spot'] } } }),
+      false,
+    );
+    await gatesRegistry.start();
+    try {
+      expect(gatesRegistry.policyProblems()).toEqual([]);
+      gatesRegistry.setPracticeIds(['p1', 'p2'], known.practices);
+      expect(gatesRegistry.policyProblems()).toEqual([
+        '"Hudson Dental Group" is a practice name: key practices by id ("p2")',
+      ]);
+    } finally {
+      gatesRegistry.stop();
+    }
+  });
+
+  it('a reload naming an unknown tool keeps the previous policy whole', async () => {
+    const path = file({ disabled: ['claims_summary'] });
+    const gatesRegistry = registryFor(path);
+    await gatesRegistry.start();
+    try {
+      writeFileSync(path, JSON.stringify({ disabled: ['claims_sumary', 'find_spot'] }));
+      await gatesRegistry.reloadPolicy();
+      expect([...gatesRegistry.gatesFor('p1').locallyDisabled]).toEqual(['claims_summary']);
+    } finally {
+      gatesRegistry.stop();
+    }
   });
 });
