@@ -60,6 +60,8 @@ export interface InboundAuthenticator {
   /** "required", or "off" (loopback only, config.ts enforces it). */
   readonly mode: 'required' | 'off';
   authenticate(authorization: string | undefined): Promise<AuthOutcome>;
+  /** Replaces the operator API keys (the keys file changed): a key no longer listed is refused from now on. */
+  replaceApiKeys(entries: readonly ApiKeyEntry[]): void;
 }
 
 // --- operator API keys -------------------------------------------------------------------------
@@ -150,7 +152,7 @@ const ASYMMETRIC_ALGORITHMS = [
 ];
 
 export function createAuthenticator(options: AuthenticatorOptions): InboundAuthenticator {
-  const keysByHash = new Map((options.apiKeys ?? []).map((entry) => [entry.sha256, entry]));
+  let keysByHash = new Map((options.apiKeys ?? []).map((entry) => [entry.sha256, entry]));
   const now = options.now ?? (() => new Date());
 
   const anonymous: Principal = {
@@ -204,6 +206,9 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
 
   return {
     mode: options.mode,
+    replaceApiKeys(entries) {
+      keysByHash = new Map(entries.map((entry) => [entry.sha256, entry]));
+    },
     async authenticate(authorization) {
       if (options.mode === 'off') return { ok: true, principal: anonymous, expiresAt: undefined };
       if (!authorization) return reject(undefined, 'This server needs a Bearer token.');

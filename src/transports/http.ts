@@ -12,6 +12,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type ApiKeyEntry,
   bearerChallenge,
   createAuthenticator,
   generateApiKey,
@@ -34,6 +35,7 @@ import { createServer, type EscapeMcpServer, isToolListed } from '../server.js';
 import { authorizeAccess } from '../tenancy.js';
 import { CATALOG } from '../tools/registry.js';
 import type { AnyToolDefinition } from '../tools/types.js';
+import { WatchedFile } from '../watched-file.js';
 import { InProcessSlotLedger, type SlotLedger } from './slots.js';
 
 /** Decodes request bodies as the SDK and `Request#json()` do: a leading byte-order mark is dropped. */
@@ -107,10 +109,12 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   // --- inbound auth, prepared before the socket opens (the audience needs the port, set below)
   let apiKeys: Awaited<ReturnType<typeof loadApiKeys>> = [];
   let demoApiKey: string | undefined;
+  const keysFile =
+    settings.auth === 'required' && settings.apiKeysFile ? new WatchedFile(settings.apiKeysFile) : undefined;
   if (settings.auth === 'required') {
-    if (settings.apiKeysFile) {
+    if (keysFile) {
       try {
-        apiKeys = await loadApiKeys(settings.apiKeysFile);
+        apiKeys = await keysFile.read(loadApiKeys);
       } catch (error) {
         if (error instanceof InboundAuthConfigError) throw new StartupError(error.message);
         throw error;
@@ -489,6 +493,24 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   });
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
 
+  // The keys file applies without a restart, as the policy file does. A broken edit keeps the
+  // previous keys: a half-written file must not lock every client out.
+  keysFile?.watch(async () => {
+    let keys: ApiKeyEntry[];
+    try {
+      keys = await keysFile.read(loadApiKeys);
+    } catch (error) {
+      logger.error({ error: (error as Error).message }, 'API keys file reload failed; keeping the previous keys');
+      return;
+    }
+    authenticator?.replaceApiKeys(keys);
+    const listed = new Set(keys.map((entry) => `key:${entry.id}`));
+    const closedSessions = endpoints.closeSessionsOf(
+      (principal) => principal.startsWith('key:') && !listed.has(principal),
+    );
+    logger.info({ keys: keys.length, closedSessions }, 'API keys file reloaded');
+  });
+
   logger.info(
     {
       url: baseUrl,
@@ -519,6 +541,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const drain = (waitMs: number) => {
     drained ??= (async () => {
       draining = true;
+      keysFile?.stop();
       endpoints.stopOpening();
       server.close();
       server.closeIdleConnections();
