@@ -4,6 +4,7 @@
  * change. Secrets (tokens) come from the environment only, never from flags, so they do not
  * show up in `ps`.
  */
+import { BlockList, isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -138,7 +139,8 @@ export const OPTIONS = {
     flag: 'auth',
     env: 'ESCAPE_MCP_AUTH',
     kind: 'string',
-    description: '"required" (default) or "off". Off is allowed only on a loopback host.',
+    description:
+      '"required" (default) or "off". Off is allowed only on a loopback address: an IP literal, or a name every address of which is loopback.',
     defaultText: 'required',
     http: true,
   },
@@ -394,10 +396,21 @@ export interface Config {
   http: HttpSettings;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
 
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+/**
+ * True for an IP literal in a loopback range (127.0.0.0/8, ::1, and IPv4-mapped 127.x). A name is
+ * never loopback here, whatever it looks like ("127.attacker.example"): names are resolved when
+ * the server starts, and every address they resolve to must be loopback (transports/http.ts).
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const version = isIP(bare);
+  if (version === 0) return false;
+  // BlockList matches IPv4-mapped IPv6 addresses against its IPv4 subnets.
+  return LOOPBACK.check(bare, version === 4 ? 'ipv4' : 'ipv6');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -482,7 +495,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
 
   const host = values.host ?? '127.0.0.1';
   const auth = values.auth ?? 'required';
-  if (auth === 'off' && !isLoopbackHost(host)) {
+  if (auth === 'off' && isIP(host.replace(/^\[|\]$/g, '')) !== 0 && !isLoopbackAddress(host)) {
     problems.push(
       `--auth off is allowed only on a loopback host; the server is set to bind ${host}. Bind 127.0.0.1 or configure API keys / a JWT issuer.`,
     );

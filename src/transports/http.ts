@@ -9,8 +9,9 @@
  *   GET /.well-known/oauth-protected-resource[/<path of /mcp>]   RFC 9728 metadata
  *   GET /healthz              liveness; GET /readyz readiness; GET /metrics Prometheus
  */
+import { lookup } from 'node:dns/promises';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIP } from 'node:net';
 import {
   type ApiKeyEntry,
   bearerChallenge,
@@ -25,7 +26,7 @@ import {
   resourceMetadataUrl,
   SCOPES,
 } from '../auth/inbound.js';
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackAddress } from '../config.js';
 import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
 import { McpHttpEndpoints, type RequestCredential } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
@@ -104,7 +105,11 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const inFlight = new InFlight((count) => metrics.inFlight(count));
   const tools = countedTools(options.tools ?? CATALOG, inFlight);
   const toolsByName = new Map(tools.map((tool) => [tool.name, tool]));
-  const bound = isLoopbackHost(settings.host);
+  if (settings.auth === 'off') {
+    const problem = await loopbackBindingProblem(settings.host);
+    if (problem)
+      throw new StartupError(`--auth off is allowed only on a loopback address: ${problem}. ${AUTH_OFF_FIX}`);
+  }
 
   // --- inbound auth, prepared before the socket opens (the audience needs the port, set below)
   let apiKeys: Awaited<ReturnType<typeof loadApiKeys>> = [];
@@ -196,13 +201,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     });
   });
 
-  const allowedHosts = settings.allowedHosts ?? (bound ? LOOPBACK_NAMES : undefined);
-  if (!allowedHosts) {
-    logger.warn(
-      { host: settings.host },
-      'no --allowed-hosts on a non-loopback bind: the Host header is not checked (set it to the names clients use)',
-    );
-  }
+  // Set once the socket is bound: loopback or not is a property of the address actually bound.
+  let allowedHosts: string[] | undefined;
   const hostAllowed = (host: string | undefined) => {
     if (!allowedHosts) return true;
     if (!host) return false;
@@ -479,7 +479,21 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address: boundAddress } = server.address() as AddressInfo;
+  const bound = isLoopbackAddress(boundAddress);
+  if (settings.auth === 'off' && !bound) {
+    server.close();
+    throw new StartupError(
+      `--auth off is allowed only on a loopback address: ${settings.host} was bound on ${boundAddress}. ${AUTH_OFF_FIX}`,
+    );
+  }
+  allowedHosts = settings.allowedHosts ?? (bound ? LOOPBACK_NAMES : undefined);
+  if (!allowedHosts) {
+    logger.warn(
+      { host: settings.host },
+      'no --allowed-hosts on a non-loopback bind: the Host header is not checked (set it to the names clients use)',
+    );
+  }
   const hostForUrl = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const baseUrl = `http://${hostForUrl}:${port}`;
   resource = settings.publicUrl ?? `${baseUrl}/mcp`;
@@ -567,6 +581,35 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     drain: () => drain(settings.drainSeconds * 1000),
     close: () => drain(0),
   };
+}
+
+const AUTH_OFF_FIX = 'Bind 127.0.0.1 or ::1, or configure API keys / a JWT issuer.';
+
+export type AddressLookup = (host: string) => Promise<readonly { address: string }[]>;
+
+const lookupAll: AddressLookup = (host) => lookup(host, { all: true });
+
+/**
+ * Why `host` is not a loopback binding, or undefined when it is: an IP literal must be loopback,
+ * and a name must resolve, every address of it loopback (a prefix such as "127." proves nothing).
+ */
+export async function loopbackBindingProblem(
+  host: string,
+  resolve: AddressLookup = lookupAll,
+): Promise<string | undefined> {
+  if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) {
+    return isLoopbackAddress(host) ? undefined : `${host} is not a loopback address`;
+  }
+  let addresses: readonly { address: string }[];
+  try {
+    addresses = await resolve(host);
+  } catch (error) {
+    return `${host} cannot be resolved (${(error as NodeJS.ErrnoException).code ?? 'lookup failed'})`;
+  }
+  if (addresses.length === 0) return `${host} resolves to no address`;
+  const outside = addresses.map((a) => a.address).filter((address) => !isLoopbackAddress(address));
+  if (outside.length > 0) return `${host} resolves to ${outside.join(', ')}, which is not a loopback address`;
+  return undefined;
 }
 
 /** Counts requests and tool executions still running, so a drain knows when it may close streams. */

@@ -57,6 +57,15 @@ async function sandboxOf(logText: () => string): Promise<{ url: string; serviceT
   return { url, serviceToken: credentials.oauth.service.token };
 }
 
+describe('--auth off', () => {
+  it('refuses a host that only looks like loopback (127.attacker.example): exit 1, nothing served', async () => {
+    const cli = startCli(['http', '--demo', '--auth', 'off', '--host', '127.attacker.example', '--port', '0']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toMatch(/--auth off is allowed only on a loopback address: 127\.attacker\.example/);
+    expect(cli.stdout()).not.toContain('serving at');
+  });
+});
+
 describe('npm start (http --demo)', () => {
   it('prints a usable banner, serves with the printed key, and drains on SIGTERM', async () => {
     const cli = startCli(['http', '--demo', '--port', '0', '--sse-keepalive-seconds', '1']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, helpText, OPTIONS, parseConfig } from '../../src/config.js';
+import { ConfigError, helpText, isLoopbackAddress, OPTIONS, parseConfig } from '../../src/config.js';
+import { loopbackBindingProblem } from '../../src/transports/http.js';
 
 describe('parseConfig', () => {
   it('runs the demo sandbox over stdio when nothing is configured', () => {
@@ -40,6 +41,7 @@ describe('parseConfig', () => {
     [[], { ESCAPE_API_URL: 'https://x.example' }, /no credential is: set ESCAPE_API_TOKEN/],
     [[], { ESCAPE_API_URL: 'https://x.example', ESCAPE_API_TOKEN: 'a', ESCAPE_REFRESH_TOKEN: 'b' }, /only one of/],
     [['http', '--auth', 'off', '--host', '0.0.0.0'], {}, /allowed only on a loopback host/],
+    [['http', '--auth', 'off', '--host', '::ffff:10.0.0.1'], {}, /allowed only on a loopback host/],
     [['--log-level', 'loud'], {}, /must be one of/],
     [['serve'], {}, /Unknown command "serve"/],
     [['--no-such-flag'], {}, /Run with --help/],
@@ -60,5 +62,41 @@ describe('parseConfig', () => {
       expect(text).toContain(spec.env);
       if ('flag' in spec) expect(text).toContain(`--${spec.flag}`);
     }
+  });
+});
+
+describe('--auth off: loopback by IP literal or resolved address only', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.5.6.7', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0:0:0:0:0:0:0:1', true],
+    ['::ffff:127.0.0.1', true],
+    ['127.attacker.example', false],
+    ['127.0.0.1.nip.io', false],
+    ['localhost', false],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['::ffff:10.0.0.1', false],
+  ])('%s is a loopback address literal: %s', (host, expected) => {
+    expect(isLoopbackAddress(host)).toBe(expected);
+  });
+
+  it('a name is allowed only when every address it resolves to is loopback', async () => {
+    const resolvesTo = (addresses: string[]) => async () => addresses.map((address) => ({ address }));
+    expect(await loopbackBindingProblem('127.attacker.example', resolvesTo(['203.0.113.7']))).toMatch(
+      /127\.attacker\.example resolves to 203\.0\.113\.7, which is not a loopback address/,
+    );
+    expect(await loopbackBindingProblem('localhost', resolvesTo(['127.0.0.1', '::1']))).toBeUndefined();
+    expect(await loopbackBindingProblem('mixed.example', resolvesTo(['127.0.0.1', '192.0.2.1']))).toMatch(
+      /192\.0\.2\.1/,
+    );
+    const fails = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    expect(await loopbackBindingProblem('nowhere.example', fails)).toMatch(/cannot be resolved \(ENOTFOUND\)/);
+    expect(await loopbackBindingProblem('127.0.0.1', fails)).toBeUndefined();
   });
 });
