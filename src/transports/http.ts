@@ -307,7 +307,17 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://server.invalid');
+    // Origin form only (a path): an absolute-form or `//host/…` target would make the host the
+    // Host check looked at differ from the one the SDK builds its request URL from.
+    if (!req.url?.startsWith('/') || req.url.startsWith('//')) {
+      metrics.httpRequest('other', req.method ?? 'GET', undefined, 400);
+      sendJson(res, 400, {
+        error: 'invalid_request',
+        error_description: 'Send the request target in origin form, a path such as /mcp, not a full URL.',
+      });
+      return;
+    }
+    const url = new URL(req.url, 'http://server.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
     const route = routeOf(path, resource);
@@ -420,6 +430,14 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         sendTooLarge(res, settings.maxBodyBytes);
         return;
       }
+    }
+    if (body && jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      sendJson(res, 400, {
+        jsonrpc: '2.0',
+        error: { code: -32700, message: `Parse error: the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.` },
+        id: null,
+      });
+      return;
     }
     let message: unknown;
     try {
@@ -653,6 +671,33 @@ function countedTools(tools: readonly AnyToolDefinition[], inFlight: InFlight): 
     ...tool,
     handler: (context, args) => inFlight.track(() => tool.handler(context, args)),
   }));
+}
+
+/**
+ * Deeper than any MCP message this server reads: a body nested further is refused before it is
+ * parsed, since schema validation walks it recursively and would overflow the stack (a 500).
+ */
+const MAX_JSON_DEPTH = 64;
+
+/** Whether the JSON text nests objects and arrays deeper than `limit` (brackets inside strings do not count). */
+export function jsonDepthExceeds(body: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i += 1) {
+    const byte = body[i];
+    if (inString) {
+      if (byte === 0x5c)
+        i += 1; // backslash: the next byte is escaped
+      else if (byte === 0x22) inString = false;
+      continue;
+    }
+    if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (byte === 0x7d || byte === 0x5d) depth -= 1;
+  }
+  return false;
 }
 
 function routeOf(path: string, resource: string): string {
