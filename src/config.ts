@@ -158,6 +158,15 @@ export const OPTIONS = {
     description: 'Accept JWTs from this issuer (checked against its JWKS; audience = the public URL).',
     http: true,
   },
+  jwtMaxLifetime: {
+    flag: 'jwt-max-lifetime',
+    env: 'ESCAPE_MCP_JWT_MAX_LIFETIME',
+    kind: 'string',
+    description:
+      'Longest validity accepted for an inbound JWT (exp − iat, or what is left without iat): seconds, or with a unit such as 90m, 24h, 7d. Longer-lived tokens get 401.',
+    defaultText: '24h',
+    http: true,
+  },
   jwksUrl: {
     flag: 'jwks-url',
     env: 'ESCAPE_MCP_JWKS_URL',
@@ -315,6 +324,13 @@ const rawSchema = z.object({
   apiKeysFile: z.string().min(1).optional(),
   jwtIssuer: urlText('--jwt-issuer').optional(),
   jwksUrl: urlText('--jwks-url').optional(),
+  jwtMaxLifetime: z
+    .string()
+    .trim()
+    .regex(/^\d+[smhd]?$/, '--jwt-max-lifetime is a whole number of seconds, or one with a unit: 90m, 24h, 7d')
+    .transform((text) => Number.parseInt(text, 10) * ({ s: 1, m: 60, h: 3600, d: 86_400 }[text.at(-1) ?? 's'] ?? 1))
+    .refine((n) => n >= 60 && n <= 366 * 86_400, '--jwt-max-lifetime must be between 1 minute and 366 days')
+    .optional(),
   allowedOrigins: listText.optional(),
   allowedHosts: listText.optional(),
   maxBodyBytes: integerText('--max-body-bytes', 1024, 50_000_000).optional(),
@@ -361,6 +377,8 @@ export interface HttpSettings {
   apiKeysFile: string | undefined;
   jwtIssuer: string | undefined;
   jwksUrl: string | undefined;
+  /** Longest validity accepted for an inbound JWT, in seconds. */
+  jwtMaxLifetimeSeconds: number;
   allowedOrigins: string[] | undefined;
   allowedHosts: string[] | undefined;
   maxBodyBytes: number;
@@ -530,6 +548,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       apiKeysFile: values.apiKeysFile,
       jwtIssuer: values.jwtIssuer,
       jwksUrl: values.jwksUrl ?? (values.jwtIssuer ? `${values.jwtIssuer}/.well-known/jwks.json` : undefined),
+      jwtMaxLifetimeSeconds: values.jwtMaxLifetime ?? 86_400,
       allowedOrigins: values.allowedOrigins,
       allowedHosts: values.allowedHosts,
       maxBodyBytes: values.maxBodyBytes ?? 1_000_000,

@@ -134,6 +134,8 @@ export interface AuthenticatorOptions {
     audience: string;
     /** The issuer's JWKS; tests pass a local key set. */
     keys: JWTVerifyGetKey;
+    /** The longest a token may be valid, `exp` − `iat` (or − now without `iat`), in seconds (default 24 h). */
+    maxLifetimeSeconds?: number;
   };
   now?: () => Date;
 }
@@ -201,6 +203,15 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
       }
       return reject('invalid_token', 'The token is not valid.');
     }
+    // A long-lived bearer token is a standing credential: refused, so a leaked one expires soon.
+    const maxLifetime = jwt.maxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS;
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : Math.floor(now().getTime() / 1000);
+    if (typeof payload.exp === 'number' && payload.exp - issuedAt > maxLifetime) {
+      return reject(
+        'invalid_token',
+        `The token is valid for longer than this server accepts (${describeSeconds(maxLifetime)}): ask the issuer for tokens that expire sooner.`,
+      );
+    }
     return { ok: true, principal: jwtPrincipal(payload, options.readOnly), expiresAt: payload.exp };
   }
 
@@ -234,6 +245,16 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
       return reject('invalid_token', 'The token is not a known API key.');
     },
   };
+}
+
+/** The default of --jwt-max-lifetime. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
+
+function describeSeconds(seconds: number): string {
+  if (seconds % 86_400 === 0 && seconds >= 172_800) return `${seconds / 86_400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
 }
 
 function isFetchFailure(error: unknown): boolean {

@@ -520,7 +520,14 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     readOnly: config.readOnly,
     apiKeys,
     ...(settings.jwtIssuer && settings.jwksUrl
-      ? { jwt: { issuer: settings.jwtIssuer, audience: resource, keys: remoteKeySet(settings.jwksUrl) } }
+      ? {
+          jwt: {
+            issuer: settings.jwtIssuer,
+            audience: resource,
+            keys: remoteKeySet(settings.jwksUrl),
+            maxLifetimeSeconds: settings.jwtMaxLifetimeSeconds,
+          },
+        }
       : {}),
   });
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));

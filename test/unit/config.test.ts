@@ -51,6 +51,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig(argv, env)).toThrow(message);
   });
 
+  it('--jwt-max-lifetime takes seconds or a unit (s, m, h, d), 24 h by default', () => {
+    expect(parseConfig(['http'], {}).http.jwtMaxLifetimeSeconds).toBe(86_400);
+    expect(parseConfig(['http', '--jwt-max-lifetime', '2h'], {}).http.jwtMaxLifetimeSeconds).toBe(7200);
+    expect(parseConfig(['http'], { ESCAPE_MCP_JWT_MAX_LIFETIME: '90m' }).http.jwtMaxLifetimeSeconds).toBe(5400);
+    expect(parseConfig(['http', '--jwt-max-lifetime', '600'], {}).http.jwtMaxLifetimeSeconds).toBe(600);
+    expect(() => parseConfig(['http', '--jwt-max-lifetime', 'forever'], {})).toThrow(/--jwt-max-lifetime/);
+  });
+
   it('reads booleans from the environment', () => {
     expect(parseConfig([], { ESCAPE_READ_ONLY: 'true' }).readOnly).toBe(true);
     expect(parseConfig([], { ESCAPE_READ_ONLY: '0' }).readOnly).toBe(false);

@@ -182,3 +182,52 @@ describe('challenge and metadata', () => {
     expect(protectedResourceMetadata(AUDIENCE, undefined)).not.toHaveProperty('authorization_servers');
   });
 });
+
+describe('JWT lifetime', () => {
+  const now = seconds(NOW);
+  async function setup(maxLifetimeSeconds?: number) {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+    const sign = (times: { iat?: number; exp: number }) => {
+      const jwt = new SignJWT({ escape_practices: ['p1'] })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject('u-1')
+        .setExpirationTime(times.exp);
+      if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+      return jwt.sign(privateKey);
+    };
+    const authenticator = createAuthenticator({
+      mode: 'required',
+      readOnly: false,
+      jwt: {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: createLocalJWKSet({ keys: [jwk] }),
+        ...(maxLifetimeSeconds !== undefined ? { maxLifetimeSeconds } : {}),
+      },
+      now: () => NOW,
+    });
+    return { sign, authenticator };
+  }
+
+  it('refuses a token valid for longer than 24 hours by default (exp - iat), and accepts one within', async () => {
+    const { sign, authenticator } = await setup();
+    const long = await sign({ iat: now - 60, exp: now + 48 * 3600 });
+    const outcome = await authenticator.authenticate(`Bearer ${long}`);
+    expect(outcome).toMatchObject({ ok: false, status: 401, error: 'invalid_token' });
+    expect(outcome.ok === false && outcome.description).toMatch(/valid for longer than this server accepts \(24 h\)/);
+    const day = await sign({ iat: now - 60, exp: now - 60 + 24 * 3600 });
+    expect((await authenticator.authenticate(`Bearer ${day}`)).ok).toBe(true);
+  });
+
+  it('without iat, the lifetime left counts; the limit is configurable', async () => {
+    const { sign, authenticator } = await setup(3600);
+    expect((await authenticator.authenticate(`Bearer ${await sign({ exp: now + 7200 })}`)).ok).toBe(false);
+    expect((await authenticator.authenticate(`Bearer ${await sign({ exp: now + 1800 })}`)).ok).toBe(true);
+    expect((await authenticator.authenticate(`Bearer ${await sign({ iat: now - 60, exp: now + 3000 })}`)).ok).toBe(
+      true,
+    );
+  });
+});
