@@ -4,7 +4,7 @@
  * entry can be overridden from options (config passes a paths file); an operation whose path is
  * unknown fails with EndpointNotConfigured instead of a guess.
  *
- * Templates use `{name}` placeholders; ids are encoded by {@link fillPath}. Names follow position,
+ * Templates use `{name}` placeholders; ids are checked by shape by {@link fillPath}. Names follow position,
  * not the spec's drifting parameter names (C-T3: `claim_uid` vs `claim_id`).
  */
 import { EndpointNotConfigured } from './errors.js';
@@ -108,17 +108,25 @@ export function endpointLabel(operation: OperationName, table?: OperationTable):
   return `${spec.method} ${spec.path.replace('/api/v1/practice/{practice}', '…')}`;
 }
 
-/** Encodes one path segment; rejects empty ids and dot-segments so an id can never change the route. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WHOLE_NUMBER = /^[0-9]{1,19}$/;
+
+/**
+ * One id as a path segment. Escape Dental's ids are UUIDs (a few are whole numbers): anything
+ * else is refused here, before any request, rather than percent-encoded and sent, so no text a
+ * caller passes as an id can reach an upstream path.
+ */
 export function encodeSegment(value: string | number): string {
   const text = String(value);
+  if (UUID.test(text) || WHOLE_NUMBER.test(text)) return text;
   // RangeError: an argument check whose message is written for the caller (a tool says it as is).
-  if (text.trim() === '' || text === '.' || text === '..') {
-    throw new RangeError(`"${text.trim()}" is not an id: an id is never empty, "." or "..".`);
-  }
-  return encodeURIComponent(text);
+  const shown = [...text].slice(0, 60).join('').replace(/\p{C}/gu, '?');
+  throw new RangeError(
+    `"${shown}" is not an Escape Dental id: ids are UUIDs such as 3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f, or whole numbers. Look the record up by name first.`,
+  );
 }
 
-/** Fills `{name}` placeholders with encoded ids. */
+/** Fills `{name}` placeholders with ids checked by shape. */
 export function fillPath(template: string, params: Record<string, string | number>): string {
   return template.replace(PLACEHOLDER_RE, (_all, key: string) => {
     const value = params[key];
@@ -128,8 +136,8 @@ export function fillPath(template: string, params: Record<string, string | numbe
 }
 
 /**
- * Tagged template that encodes every interpolated value as one path segment (openai-node's
- * `path` helper): path`/api/v1/practice/${id}/patient/${pid}/`.
+ * Tagged template that puts every interpolated id in its own path segment, checked by shape
+ * (openai-node's `path` helper): path`/api/v1/practice/${id}/patient/${pid}/`.
  */
 export function path(strings: TemplateStringsArray, ...values: Array<string | number>): string {
   let out = strings[0] ?? '';

@@ -245,6 +245,29 @@ describe('ids that look like paths', () => {
   });
 });
 
+describe('ids by shape', () => {
+  it('an id that is neither a UUID nor a whole number never reaches an upstream path; the error says what an id looks like', async () => {
+    const ids = ['%2e%2e', 'abc', `${la.patients.timeline}/../../..`, `${la.patients.timeline}?x=1`, 'p-123', '12 34'];
+    for (const id of ids) {
+      for (const [tool, args] of [
+        ['patient_timeline', { practice: la.name, patient_id: id }],
+        ['find_patient', { practice: la.name, patient_id: id }],
+      ] as const) {
+        const since = await sandbox.control.lastSeq();
+        const answer = await callTool(tool, args);
+        expect(answer.isError, `${tool} ${id}`).toBe(true);
+        expect(answer.text, `${tool} ${id}`).toMatch(/not an Escape Dental id.*UUID.*whole number/);
+        const paths = (await sandbox.control.requests(since)).map((e) => e.path);
+        expect(
+          paths.filter((path) => path.includes('/patient/') && !/\/patient\/([0-9a-f-]{36}|\d+)\//.test(path)),
+          `${tool} ${id}`,
+        ).toEqual([]);
+      }
+    }
+    await expectStillServing();
+  });
+});
+
 describe('unicode tricks in names', () => {
   interface RawPatient {
     id: string;

@@ -57,16 +57,20 @@ afterEach(async () => {
 });
 
 describe('request basics', () => {
-  it('encodes ids per segment, repeats array params, sends the bearer token and JSON', async () => {
+  it('puts ids in their segments, repeats array params, sends the bearer token and JSON', async () => {
     await start(() => ({ json: { ok: true } }));
+    await expect(
+      client.request({ operation: 'patients.retrieve', params: { practice: PRACTICE, patient: 'a/b?c' } }),
+    ).rejects.toThrow(/not an Escape Dental id/);
+    expect(server.requests).toHaveLength(0);
     const res = await client.request({
       operation: 'patients.retrieve',
-      params: { practice: PRACTICE, patient: 'a/b?c' },
+      params: { practice: PRACTICE, patient: '1234' },
       query: { provider: ['p1', 'p2'], include_hidden: true, skip: undefined, n: 5 },
     });
     expect(res.body).toEqual({ ok: true });
     const req = server.requests[0];
-    expect(req?.path).toBe(`/api/v1/practice/${PRACTICE}/patient/a%2Fb%3Fc/`);
+    expect(req?.path).toBe(`/api/v1/practice/${PRACTICE}/patient/1234/`);
     expect(req?.query.getAll('provider')).toEqual(['p1', 'p2']);
     expect(req?.query.get('include_hidden')).toBe('true');
     expect(req?.query.has('skip')).toBe(false);
@@ -93,7 +97,7 @@ describe('request basics', () => {
 
   it('reports every attempt to the observer without URLs or ids', async () => {
     await start((_r, i) => (i === 0 ? { status: 503, json: { detail: 'x' } } : { json: { ok: 1 } }));
-    await client.request({ operation: 'patients.retrieve', params: { practice: PRACTICE, patient: 'p-123' } });
+    await client.request({ operation: 'patients.retrieve', params: { practice: PRACTICE, patient: '98765' } });
     expect(observations).toHaveLength(2);
     expect(observations[0]).toMatchObject({
       operation: 'patients.retrieve',
@@ -104,7 +108,7 @@ describe('request basics', () => {
     });
     expect(observations[1]).toMatchObject({ status: 200, attempt: 2, outcome: 'ok' });
     expect(JSON.stringify(observations)).not.toContain(PRACTICE);
-    expect(JSON.stringify(observations)).not.toContain('p-123');
+    expect(JSON.stringify(observations)).not.toContain('98765');
   });
 
   it('follows a pagination link to the same list only, and only on the configured origin', async () => {

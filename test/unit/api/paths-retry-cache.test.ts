@@ -38,12 +38,18 @@ describe('path table', () => {
     expect(() => buildOperationTable({ 'nope.x': '/x/' } as never)).toThrow(/Unknown API operation/);
   });
 
-  it('encodes ids as single segments', () => {
-    expect(fillPath('/p/{practice}/x/{patient}/', { practice: 'a b', patient: '../etc' })).toBe('/p/a%20b/x/..%2Fetc/');
-    expect(() => fillPath('/p/{practice}/', { practice: '..' })).toThrow(RangeError);
+  it('takes only UUIDs and whole numbers as ids, before anything reaches a path', () => {
+    const uuid = '3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f';
+    expect(fillPath('/p/{practice}/x/{patient}/', { practice: uuid, patient: 42 })).toBe(`/p/${uuid}/x/42/`);
+    expect(fillPath('/p/{practice}/', { practice: uuid.toUpperCase() })).toBe(`/p/${uuid.toUpperCase()}/`);
+    for (const bad of ['a b', '../etc', '..', '.', '%2e%2e', 'x/y', '12a', '-1', '1.5', '', ' 42', `${uuid}/..`]) {
+      expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(RangeError);
+      expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(/not an Escape Dental id/);
+    }
     expect(() => fillPath('/p/{practice}/', {})).toThrow(/Missing path parameter/);
     const id = 'x/y';
-    expect(path`/api/v1/practice/${id}/patient/${42}/`).toBe('/api/v1/practice/x%2Fy/patient/42/');
+    expect(() => path`/api/v1/practice/${id}/patient/${42}/`).toThrow(RangeError);
+    expect(path`/api/v1/practice/${uuid}/patient/${42}/`).toBe(`/api/v1/practice/${uuid}/patient/42/`);
     expect(templateLabel('/api/v1/practice/{practice}/patient/{patient}/')).toBe(
       '/api/v1/practice/:practice/patient/:patient/',
     );

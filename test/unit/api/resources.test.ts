@@ -10,6 +10,7 @@ import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.j
 import { startScriptedPractice } from './scripted-server.js';
 
 const P = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+const PATIENT = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 const BASE = `/api/v1/practice/${P}`;
 // 2026-05-14T06:30Z = 23:30 on May 13 in Los Angeles: "today" is the 13th there.
 const NOW = Date.parse('2026-05-14T06:30:00Z');
@@ -368,16 +369,16 @@ describe('patients and timeline', () => {
       if (page === '2') return { json: { count: 6, next, results: page2 } };
       return { json: { count: 6, next: null, results: [{ event_type: 'note', id: 'ancient', date: '2020-01-01' }] } };
     });
-    const r = await api.clinical.timeline(P, 'pat', {
+    const r = await api.clinical.timeline(P, PATIENT, {
       since: '2026-03-01',
       eventTypes: ['note', 'procedure', 'appointment'],
     });
     expect(r.events.map((e) => e.id)).toEqual(['n1', 'x1', 'ap']);
-    expect(requestsTo('/patient/pat/clinical/timeline/')).toHaveLength(2);
-    expect(requestsTo('/patient/pat/clinical/timeline/')[0]?.query.get('event_type')).toBe(
+    expect(requestsTo(`/patient/${PATIENT}/clinical/timeline/`)).toHaveLength(2);
+    expect(requestsTo(`/patient/${PATIENT}/clinical/timeline/`)[0]?.query.get('event_type')).toBe(
       'note,procedure,appointment',
     );
-    await expect(api.clinical.timeline(P, 'pat', { eventTypes: ['xray' as never] })).rejects.toThrow(
+    await expect(api.clinical.timeline(P, PATIENT, { eventTypes: ['xray' as never] })).rejects.toThrow(
       /Unknown timeline event type/,
     );
   });
@@ -448,11 +449,12 @@ describe('reads checked against what was asked (issue 14 item 1)', () => {
   }
 
   it("another patient's record in answer to an id is refused, never shown", async () => {
+    const other = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
     await start((req) =>
-      req.path.endsWith('/patient/pat-1/') ? { json: { id: 'pat-2', first_name: 'X' } } : undefined,
+      req.path.endsWith(`/patient/${PATIENT}/`) ? { json: { id: other, first_name: 'X' } } : undefined,
     );
-    await expect(api.patients.retrieve(P, 'pat-1')).rejects.toThrow(
-      /record of patient pat-2 when asked for patient pat-1/,
+    await expect(api.patients.retrieve(P, PATIENT)).rejects.toThrow(
+      new RegExp(`record of patient ${other} when asked for patient ${PATIENT}`),
     );
   });
 
@@ -478,14 +480,14 @@ describe('reads checked against what was asked (issue 14 item 1)', () => {
 
   it("timeline rows of another type or another patient are left out and counted; the walk's own count is checked", async () => {
     const rows = [
-      { event_type: 'note', id: 'n1', date: '2026-05-01', data: { patient: 'pat' } },
+      { event_type: 'note', id: 'n1', date: '2026-05-01', data: { patient: PATIENT } },
       { event_type: 'note', id: 'n2', date: '2026-04-01', data: { patient: 'someone-else' } },
-      { event_type: 'imaging', id: 'i1', date: '2026-03-01', data: { patient: 'pat' } },
+      { event_type: 'imaging', id: 'i1', date: '2026-03-01', data: { patient: PATIENT } },
     ];
     await start((req) =>
       req.path.endsWith('/clinical/timeline/') ? { json: { count: 9, next: null, results: rows } } : undefined,
     );
-    const { value, text } = await recorded(() => api.clinical.timeline(P, 'pat', { eventTypes: ['note'] }));
+    const { value, text } = await recorded(() => api.clinical.timeline(P, PATIENT, { eventTypes: ['note'] }));
     expect(value.events.map((e) => e.id)).toEqual(['n1']);
     expect(text).toEqual([
       'Partial result: Escape Dental counted 9 timeline events but sent 3; this answer covers only those.',
