@@ -220,9 +220,14 @@ describe('--local-gates-only (ESCAPE_LOCAL_GATES_ONLY): the documented opt-out',
     },
   );
 
-  it('says so at start-up, and /readyz names the practices whose gates are unreadable', async () => {
+  it('says so at start-up (HTTP and stdio), and /readyz names the practices whose gates are unreadable', async () => {
     expect(stacks.localOnly.logs()).toMatch(/"level":40.*--local-gates-only/);
     expect(stacks.frontDesk.logs()).toMatch(/"level":40.*write tools stay off/);
+    await stdioClient('frontDesk', {});
+    await stdioClient('localOnly', {});
+    const stderr = (name: StackName) => stdioConnections.get(`${name}:{}`)?.logs() ?? '';
+    expect(stderr('frontDesk')).toMatch(/"level":40.*write tools stay off/);
+    expect(stderr('localOnly')).toMatch(/"level":40.*--local-gates-only/);
     const ready = await fetch(`${stacks.frontDesk.http.url}/readyz`, {
       headers: { authorization: `Bearer ${KEY_WRITER}` },
     });

@@ -59,6 +59,28 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['http', '--jwt-max-lifetime', 'forever'], {})).toThrow(/--jwt-max-lifetime/);
   });
 
+  it('per-principal caps and --local-gates-only', () => {
+    const defaults = parseConfig(['http'], {});
+    expect(defaults.http).toMatchObject({
+      maxSessionsPerPrincipal: 20,
+      maxSseConnectionsPerPrincipal: 20,
+      maxListenStreamsPerPrincipal: 50,
+    });
+    expect(defaults.localGatesOnly).toBe(false);
+    const set = parseConfig(
+      ['http', '--max-sessions-per-principal', '3', '--max-sse-per-principal', '4', '--local-gates-only'],
+      { ESCAPE_MCP_MAX_LISTEN_PER_PRINCIPAL: '5' },
+    );
+    expect(set.http).toMatchObject({
+      maxSessionsPerPrincipal: 3,
+      maxSseConnectionsPerPrincipal: 4,
+      maxListenStreamsPerPrincipal: 5,
+    });
+    expect(set.localGatesOnly).toBe(true);
+    expect(parseConfig([], { ESCAPE_LOCAL_GATES_ONLY: 'true' }).localGatesOnly).toBe(true);
+    expect(() => parseConfig(['http', '--max-sessions-per-principal', '0'], {})).toThrow(/between 1 and/);
+  });
+
   it('reads booleans from the environment', () => {
     expect(parseConfig([], { ESCAPE_READ_ONLY: 'true' }).readOnly).toBe(true);
     expect(parseConfig([], { ESCAPE_READ_ONLY: '0' }).readOnly).toBe(false);
