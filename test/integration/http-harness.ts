@@ -130,6 +130,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/** A raw 2025-era `initialize` POST (no SDK client): the status, the session id it opened, the body. */
+export async function postInitialize(
+  http: HttpServing,
+  headers: Record<string, string>,
+): Promise<{ status: number; sessionId: string | null; body: string }> {
+  const response = await fetch(http.mcpUrl, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
+  });
+  return { status: response.status, sessionId: response.headers.get('mcp-session-id'), body: await response.text() };
+}
+
 /** Polls a condition driven by events elsewhere (no fixed sleeps, no timed assertions). */
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string): Promise<T> {
   for (let attempt = 0; attempt < 2000; attempt += 1) {

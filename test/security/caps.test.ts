@@ -6,7 +6,7 @@
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack, waitFor } from '../integration/http-harness.js';
+import { postInitialize, type Stack, startStack, waitFor } from '../integration/http-harness.js';
 
 const KEY_GREEDY = 'edm_caps-greedy-0000000000000000000000';
 const KEY_OTHER = 'edm_caps-other-00000000000000000000000';
@@ -50,19 +50,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function initialize(key: string): Promise<{ status: number; sessionId: string | null; body: string }> {
-  const response = await fetch(stack.http.mcpUrl, {
-    method: 'POST',
-    headers: { ...bearer(key), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'caps', version: '1' } },
-    }),
-  });
-  return { status: response.status, sessionId: response.headers.get('mcp-session-id'), body: await response.text() };
-}
+const initialize = (key: string) => postInitialize(stack.http, bearer(key));
 
 /** Opens a long-lived stream and keeps it open; the response's status says whether it was accepted. */
 async function openStream(request: () => Promise<Response>, controller: AbortController) {

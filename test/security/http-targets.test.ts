@@ -7,7 +7,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callOk } from '../helpers/harness.js';
-import { type Stack, startStack } from '../integration/http-harness.js';
+import { postInitialize, type Stack, startStack } from '../integration/http-harness.js';
 
 const KEY = 'edm_targets-0000000000000000000000000000';
 const auth = { authorization: `Bearer ${KEY}` };
@@ -34,18 +34,7 @@ const NESTED = {
 };
 
 async function openLegacySession(): Promise<string> {
-  const response = await fetch(stack.http.mcpUrl, {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'targets', version: '1' } },
-    }),
-  });
-  await response.text();
-  return response.headers.get('mcp-session-id') as string;
+  return (await postInitialize(stack.http, auth)).sessionId as string;
 }
 
 async function stillServing() {
