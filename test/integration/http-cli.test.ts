@@ -66,6 +66,29 @@ describe('--auth off', () => {
   });
 });
 
+describe('a policy file keyed by practice name', () => {
+  it('stops the server at start-up, naming the key and the id to use instead', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      const la = sandbox.fixtures.practices.la;
+      const policy = join(tmpdir(), `policy-by-name-${process.pid}.json`);
+      writeFileSync(policy, JSON.stringify({ practices: { [la.name]: { disabled: ['find_spot'] } } }));
+      const cli = startCli(['http', '--port', '0', '--policy-file', policy], {
+        ESCAPE_API_URL: sandbox.url,
+        ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
+      });
+      expect(await cli.exited).toBe(1);
+      expect(cli.stderr()).toContain(`"${la.name}" is a practice name: key practices by id ("${la.id}")`);
+      expect(cli.stdout()).not.toContain('serving at');
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('npm start (http --demo)', () => {
   it('prints a usable banner, serves with the printed key, and drains on SIGTERM', async () => {
     const cli = startCli(['http', '--demo', '--port', '0', '--sse-keepalive-seconds', '1']);
