@@ -4,19 +4,13 @@
  * invokeTool deciding each call with the credential of its own message, not with the one its
  * server was built for. (The same cases over every transport: test/security/tenancy.test.ts.)
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { EscapeApi } from '../../src/api/port.js';
-import { NO_GATES } from '../../src/gates/decision.js';
-import { createLogger } from '../../src/logger.js';
 import { pendingScope, scopeFor } from '../../src/practice.js';
-import { noMetrics } from '../../src/telemetry.js';
 import { type AccessRequest, authorizeAccess, grantOf } from '../../src/tenancy.js';
-import { createConfirmationTokens } from '../../src/tools/confirmation.js';
 import { type InvokeDependencies, invokeTool } from '../../src/tools/invoke.js';
-import { ToolMemo } from '../../src/tools/memo.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from '../../src/tools/types.js';
+import { invokeDeps } from './tools/invoke-deps.js';
 
 const la: PracticeRef = { id: 'la', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
 const ny: PracticeRef = { id: 'ny', name: 'Hudson Dental Group', timezone: 'America/New_York' };
@@ -216,20 +210,8 @@ describe('invokeTool decides each call with the credential of its own message', 
     },
   };
   const built = principal(['la', 'ny']);
-  const deps = (overrides: Partial<InvokeDependencies> = {}): InvokeDependencies => ({
-    api: {} as EscapeApi,
-    principal: built,
-    practices: scopeFor([la, ny]),
-    served: () => served,
-    gatesFor: () => NO_GATES,
-    logger: createLogger({ level: 'silent', destination: new PassThrough() }),
-    metrics: noMetrics,
-    now: () => new Date('2026-11-23T18:00:00Z'),
-    toolTimeoutMs: 5000,
-    memo: new ToolMemo(),
-    confirmationTokens: createConfirmationTokens(),
-    ...overrides,
-  });
+  const deps = (overrides: Partial<InvokeDependencies> = {}) =>
+    invokeDeps(scopeFor([la, ny]), { principal: built, served: () => served, ...overrides });
   const round = (credential?: { principal: Principal; pin?: string }) => ({
     signal: undefined,
     confirmation: { answer: 'none' as const, supported: false },
