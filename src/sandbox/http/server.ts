@@ -42,6 +42,8 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   listCount: ['exact', 'inflated'],
   dateParams: ['applied', 'ignored'],
   listFilters: ['applied', 'ignored'],
+  writeAnswers: ['faithful', 'other-appointment', 'other-status'],
+  operatoryRoster: ['complete', 'web-sched', 'empty'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

@@ -26,6 +26,10 @@ export interface Quirks {
   dateParams: 'applied' | 'ignored';
   /** `ignored`: list filters (provider, operatory, patient, status, search, phone, event_type) are ignored. */
   listFilters: 'applied' | 'ignored';
+  /** `other-appointment`: writes answered (and read back) as another appointment; `other-status`: a transition answered unchanged and not applied. */
+  writeAnswers: 'faithful' | 'other-appointment' | 'other-status';
+  /** `web-sched`: the operatory list holds only web-scheduling chairs; `empty`: none. */
+  operatoryRoster: 'complete' | 'web-sched' | 'empty';
 }
 
 export type Credential =
