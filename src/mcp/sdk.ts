@@ -88,18 +88,25 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
           // A 2025 request served statelessly cannot be asked anything (no channel back to it).
           supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
+          // Only state this process sealed gets here: the verify hook below refuses anything else
+          // before the handler runs, on a client's retry (2026-07-28) and on the SDK shim's
+          // in-process re-entry after elicitation/create (2025 sessions, stdio) alike.
+          promptState: ctx.mcpReq.requestState(),
         };
         const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation });
         switch (outcome.kind) {
           case 'error':
             return { content: [{ type: 'text', text: outcome.text }], isError: true };
           case 'confirm':
-            // 2026-07-28: an input_required result the client fulfils and retries; 2025 era: the
-            // SDK's shim sends elicitation/create and re-enters the handler with the answer.
+            // 2026-07-28: an input_required result the client fulfils and retries, echoing the
+            // sealed state; 2025 era: the SDK's shim sends elicitation/create and re-enters the
+            // handler with the answer and the same state. Either way the answer arrives bound to
+            // this prompt (the write pipeline checks what the state names).
             return inputRequired({
               inputRequests: {
                 [CONFIRM_KEY]: inputRequired.elicit({ message: outcome.message, requestedSchema: CONFIRM_SCHEMA }),
               },
+              requestState: await mintRequestState(outcome.state, ctx),
             });
           case 'ok':
             return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured };
