@@ -225,7 +225,10 @@ async function writeAndVerify<Output>(context: ToolContext, prepared: PreparedWr
   if (intent.action === 'book') {
     // A new appointment's id is only what the answer says: take it only when the answer is the
     // booking asked for; otherwise look for the booking on the schedule.
-    const answerDiffers = differences(intent.target, answered, r, zone);
+    const answerDiffers =
+      answered.patient !== intent.target.patientId
+        ? ['it is for another patient']
+        : differences(intent.target, answered, r, zone);
     if (answerDiffers.length === 0) {
       appointmentId = answered.id;
     } else {

@@ -85,19 +85,19 @@ export async function overlapsOnSchedule(
     if (other.id === ours.id || at === undefined || !HOLDING_STATUSES.has(other.status ?? '')) continue;
     if (!(at < endMs && placement.startMs < at + (other.duration_minutes ?? 0) * 60_000)) continue;
     const shared = [
-      other.patient === placement.patientId ? 'the same patient' : undefined,
+      other.patient === placement.patientId ? 'same patient' : undefined,
       placement.providerId &&
       (other.provider === placement.providerId || other.provider_hygienist === placement.providerId)
-        ? 'the same provider'
+        ? 'same provider'
         : undefined,
-      placement.operatoryId && other.operatory === placement.operatoryId ? 'the same chair' : undefined,
+      placement.operatoryId && other.operatory === placement.operatoryId ? 'same chair' : undefined,
     ].filter((s): s is string => s !== undefined);
     if (shared.length === 0) continue;
     context.noteAppointment(other.id);
     const whose = other.patient === placement.patientId ? ours.patientName : 'another patient';
     const view = viewOfAppointment(other, whose, r, zone);
     lines.push(
-      `appointment ${other.id} (${describeView(view, zone)}) overlaps appointment ${ours.id} with ${shared.join(' and ')}; it was written to Escape Dental outside this server meanwhile. Check in Escape Dental which one should stay.`,
+      `appointment ${other.id} (${describeView(view, zone)}) overlaps appointment ${ours.id} (${shared.join(', ')}). It was not on the schedule when this write was checked: another client wrote it to Escape Dental meanwhile. Check in Escape Dental which one should stay.`,
     );
   }
   return lines;
