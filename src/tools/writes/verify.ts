@@ -35,17 +35,19 @@ export function differences(
     ];
   }
   const found: string[] = [];
-  if (actual.patient !== asked.patientId)
+  if ((actual.patient ?? '') !== asked.patientId) {
     found.push(`it is for another patient (patient ${actual.patient ?? 'not given'})`);
-  if ((actual.status ?? '') !== asked.status)
+  }
+  if ((actual.status ?? '') !== asked.status) {
     found.push(`its status is ${actual.status || 'not given'}, not ${asked.status}`);
+  }
   const start = startOf(actual);
   if (start !== asked.startMs) {
     found.push(
       `it starts ${start === undefined ? 'at no readable time' : describeInstant(start, zone)}, not ${describeInstant(asked.startMs, zone)}`,
     );
   }
-  if (actual.duration_minutes !== asked.durationMinutes) {
+  if ((actual.duration_minutes ?? 0) !== asked.durationMinutes) {
     found.push(`it lasts ${actual.duration_minutes ?? 'an unknown number of'} minutes, not ${asked.durationMinutes}`);
   }
   if ((actual.provider ?? null) !== asked.providerId) {
