@@ -67,8 +67,13 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       capabilities: { tools: { listChanged: true } },
       // The list depends on who is asking (gates, scopes, read-only), so it is never shared.
       cacheHints: { 'tools/list': { ttlMs: spec.toolsListTtlMs, cacheScope: 'private' } },
-      // requestState comes back from the client: only state this process sealed is accepted.
-      requestState: { verify: (state, ctx) => REQUEST_STATE.verify(state, ctx) },
+      // requestState comes back from the client: only state this process sealed is handed on. A
+      // state that is not (tampered, expired, another client's) reaches the handler as
+      // UNSEALED_STATE rather than failing the call: the only reader, the write pipeline, then
+      // asks the person again instead of answering with a protocol error.
+      requestState: {
+        verify: (state, ctx) => REQUEST_STATE.verify(state, ctx).catch(() => UNSEALED_STATE),
+      },
     },
   );
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
@@ -127,10 +132,16 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
   };
 }
 
+/** What a handler sees for an echoed requestState this process did not seal (or that expired). */
+const UNSEALED_STATE = Object.freeze({ kind: 'unsealed-request-state' });
+
 // A per-process key: a state minted for one round of a 2026-07-28 flow is echoed to this process
 // by the next round (stdio, or one HTTP instance; behind a load balancer, flows that mint state
 // would need a shared key). It is bound to the method and the authenticated client.
 const REQUEST_STATE = createRequestStateCodec<unknown>({
+  // Longer than a confirmation lives (CONFIRMATION_TTL_MS): the pipeline's own expiry is the one
+  // the person hears about ("That confirmation is too old").
+  ttlSeconds: 15 * 60,
   key: randomBytes(32),
   bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.authInfo?.clientId ?? ''}`,
 });

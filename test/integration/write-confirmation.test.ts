@@ -199,6 +199,31 @@ describe('an answer counts only for the prompt it came back with', () => {
     }
   });
 
+  it('a state this server did not seal (altered on the way back) is not a confirmation: asked again, nothing booked', async () => {
+    const connection = await connectBooking(sandbox, { era: 'modern', answer: 'decline' });
+    try {
+      const [slot] = await openTimes(ny, 24);
+      const args = bookingArguments(ny, ny.patients.injectionNote, slot, 30);
+      const since = await sandbox.control.lastSeq();
+      const asked = await callWithAnswer(connection.client, 'book_appointment', args);
+      const state = asked.requestState as string;
+      expect(state).toEqual(expect.any(String));
+      // Flip one character of the signed body: the seal no longer matches.
+      const at = state.indexOf('.') + 5;
+      const altered = `${state.slice(0, at)}${state[at] === 'A' ? 'B' : 'A'}${state.slice(at + 1)}`;
+      for (const requestState of [altered, 'v1.not-a-state.at-all']) {
+        const again = await callWithAnswer(connection.client, 'book_appointment', args, {
+          inputResponses: ACCEPTED,
+          requestState,
+        });
+        expect(again.resultType, textOf(again)).toBe('input_required');
+      }
+      expect(await appointmentWrites(sandbox, since)).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('a confirmation token is good for one write: after that booking was cancelled, the same token books nothing', async () => {
     const connection = await connectBooking(sandbox, { era: 'modern', answer: 'none' });
     try {
