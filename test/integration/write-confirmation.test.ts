@@ -286,7 +286,7 @@ describe('the audit line records what was asked and what was answered', () => {
       expect(booked.structured.status).toBe('booked');
       const [askLine, answerLine] = auditLines(connection.logs()).slice(mark);
       expect(askLine).toMatchObject({ outcome: 'confirmation_requested', confirmation: { asked: expect.any(String) } });
-      const promptId = ((askLine ?? {}).confirmation as { asked: string }).asked;
+      const promptId = (askLine?.confirmation as { asked?: string } | undefined)?.asked;
       expect(answerLine).toMatchObject({
         outcome: 'ok',
         confirmation: { answered: 'accepted', honoured: true, prompt: promptId, via: 'elicitation' },
