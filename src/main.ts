@@ -92,6 +92,7 @@ async function main(): Promise<number> {
   };
   const stdio = startStdio(() => createServer(runtime.serverDependencies(principal)), runtime.logger);
   runtime.gates.onChange(() => stdio.refreshToolAvailability());
+  runtime.discovery.onChange(() => stdio.setPractices(runtime.practices));
   process.stdin.once('end', () => void stdio.close().then(() => stop(0)));
   runtime.logger.info(
     { practices: runtime.practices.available.map((p) => p.id), pinned: runtime.practices.pinned?.id },

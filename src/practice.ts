@@ -2,10 +2,29 @@
  * Which practice a tool call acts on. The practice is pinned (by configuration, by an HTTP
  * header, or because the credential sees only one); otherwise each call names it in a
  * `practice` argument, resolved here by id or name. Never a guess: an ambiguous name is refused
- * with the candidates.
+ * with the candidates. A practice that is known but cannot be used (disabled in Escape Dental,
+ * or with data this server cannot use) is refused by name, with the reason.
  */
-import { PracticeSelectionError } from './tools/errors.js';
+import { UpstreamUnavailable } from './api/errors.js';
+import { PracticeSelectionError, ToolRefusedError } from './tools/errors.js';
 import type { PracticeRef } from './tools/types.js';
+
+/** A practice the credential is linked to that no tool can use, and why (plain words). */
+export interface UnavailablePractice {
+  id: string;
+  name: string;
+  reason: string;
+}
+
+/** Why the practice list is not known yet (see runtime: discovery retries in the background). */
+export interface PendingDiscovery {
+  /** Plain words: the last error, or what is wrong with what Escape Dental answered. */
+  readonly reason: string;
+  /** True while Escape Dental could not be reached (rather than answering something unusable). */
+  readonly unreachable: boolean;
+  /** The configuration pins one practice: tools take no `practice` argument, now or later. */
+  readonly pinnedByConfiguration: boolean;
+}
 
 export interface PracticeScope {
   /** Set when every call acts on one practice; the `practice` argument is then absent. */
@@ -14,20 +33,45 @@ export interface PracticeScope {
   available: readonly PracticeRef[];
   /** Practices the credential is linked to but Escape Dental has disabled: named only to explain a refusal. */
   disabled: readonly { id: string; name: string }[];
+  /** Practices known but unusable (an unusable time zone, unreadable): named only to explain a refusal. */
+  unavailable: readonly UnavailablePractice[];
+  /** Set until the practice list has been read once: every call is answered with the reason. */
+  pending?: PendingDiscovery | undefined;
 }
 
 export function scopeFor(
   available: readonly PracticeRef[],
   pinned?: PracticeRef,
   disabled: readonly { id: string; name: string }[] = [],
+  unavailable: readonly UnavailablePractice[] = [],
 ): PracticeScope {
-  if (pinned) return { pinned, available: [pinned], disabled };
-  if (available.length === 1) return { pinned: available[0], available, disabled };
-  return { pinned: undefined, available, disabled };
+  if (pinned) return { pinned, available: [pinned], disabled, unavailable };
+  // One practice and nothing else known: it is the practice. With others known but unusable, calls
+  // keep naming it: a `practice` argument naming another must be refused, not silently dropped.
+  if (available.length === 1 && disabled.length === 0 && unavailable.length === 0) {
+    return { pinned: available[0], available, disabled, unavailable };
+  }
+  return { pinned: undefined, available, disabled, unavailable };
+}
+
+/** The scope before the practice list has been read: nothing to act on yet. */
+export function pendingScope(pending: PendingDiscovery): PracticeScope {
+  return { pinned: undefined, available: [], disabled: [], unavailable: [], pending };
 }
 
 export function disabledPracticeMessage(practice: { name: string }): string {
   return `${practice.name} is disabled in Escape Dental (the practice or its parent organization is inactive), so no tool can use it. Ask an Escape Dental administrator to re-activate it.`;
+}
+
+export function unavailablePracticeMessage(practice: UnavailablePractice): string {
+  return `${practice.name} cannot be used: ${practice.reason}`;
+}
+
+/** What a call hears while the practice list is not known. */
+export function pendingMessage(pending: PendingDiscovery): string {
+  return pending.unreachable
+    ? `Escape Dental is unreachable; retrying. This server could not read its practice list from Escape Dental yet, so nothing was read or changed: try again in a minute. Last error: ${pending.reason}`
+    : `This server cannot serve any practice yet: ${pending.reason} It checks Escape Dental again in the background.`;
 }
 
 const fold = (text: string) =>
@@ -38,20 +82,30 @@ const fold = (text: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-/** Finds a practice by exact id, exact name, or a name fragment that matches exactly one practice. */
-export function findPractice(reference: string, practices: readonly PracticeRef[]): PracticeRef {
+type Match<P> = { kind: 'one'; practice: P } | { kind: 'several'; matches: P[] } | { kind: 'none' };
+
+/** By exact id, exact name, or a name fragment that matches exactly one practice. */
+function matchPractice<P extends { id: string; name: string }>(reference: string, practices: readonly P[]): Match<P> {
   const wanted = reference.trim();
   const byId = practices.find((p) => p.id.toLowerCase() === wanted.toLowerCase());
-  if (byId) return byId;
+  if (byId) return { kind: 'one', practice: byId };
   const folded = fold(wanted);
-  if (folded === '') throw new PracticeSelectionError(`Name a practice: ${listNames(practices)}.`);
+  if (folded === '') return { kind: 'none' };
   const exact = practices.filter((p) => fold(p.name) === folded);
-  if (exact.length === 1 && exact[0]) return exact[0];
+  if (exact.length === 1 && exact[0]) return { kind: 'one', practice: exact[0] };
   const partial = practices.filter((p) => fold(p.name).includes(folded));
-  if (partial.length === 1 && partial[0]) return partial[0];
-  if (partial.length > 1) {
+  if (partial.length === 1 && partial[0]) return { kind: 'one', practice: partial[0] };
+  return partial.length > 1 ? { kind: 'several', matches: partial } : { kind: 'none' };
+}
+
+/** Finds a practice by exact id, exact name, or a name fragment that matches exactly one practice. */
+export function findPractice<P extends { id: string; name: string }>(reference: string, practices: readonly P[]): P {
+  const match = matchPractice(reference, practices);
+  if (match.kind === 'one') return match.practice;
+  if (fold(reference) === '') throw new PracticeSelectionError(`Name a practice: ${listNames(practices)}.`);
+  if (match.kind === 'several') {
     throw new PracticeSelectionError(
-      `"${reference}" matches several practices: ${listNames(partial)}. Use the full name or the id.`,
+      `"${reference}" matches several practices: ${listNames(match.matches)}. Use the full name or the id.`,
     );
   }
   throw new PracticeSelectionError(
@@ -60,10 +114,20 @@ export function findPractice(reference: string, practices: readonly PracticeRef[
 }
 
 export function resolvePractice(scope: PracticeScope, argument: string | undefined): PracticeRef {
+  if (scope.pending) {
+    const message = pendingMessage(scope.pending);
+    throw scope.pending.unreachable ? new UpstreamUnavailable(message) : new ToolRefusedError(message);
+  }
   const chosen = scope.pinned ?? chooseFromArgument(scope, argument);
-  const disabled = scope.disabled.find((p) => p.id === chosen.id);
-  if (disabled) throw new PracticeSelectionError(disabledPracticeMessage(disabled));
+  refuseUnusable(scope, chosen.id);
   return chosen;
+}
+
+function refuseUnusable(scope: PracticeScope, id: string): void {
+  const disabled = scope.disabled.find((p) => p.id === id);
+  if (disabled) throw new PracticeSelectionError(disabledPracticeMessage(disabled));
+  const unavailable = scope.unavailable.find((p) => p.id === id);
+  if (unavailable) throw new PracticeSelectionError(unavailablePracticeMessage(unavailable));
 }
 
 function chooseFromArgument(scope: PracticeScope, argument: string | undefined): PracticeRef {
@@ -73,11 +137,18 @@ function chooseFromArgument(scope: PracticeScope, argument: string | undefined):
     );
   }
   const wanted = argument.trim().toLowerCase();
-  const disabled = scope.disabled.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
-  if (disabled) throw new PracticeSelectionError(disabledPracticeMessage(disabled));
+  const known = [...scope.disabled, ...scope.unavailable];
+  // A practice that cannot be used is named with the reason, not reported as unknown: by its id
+  // or full name, or by a fragment that matches no usable practice and exactly one of these.
+  const exact = known.find((p) => p.id.toLowerCase() === wanted || p.name.toLowerCase() === wanted);
+  if (exact) refuseUnusable(scope, exact.id);
+  if (matchPractice(argument, scope.available).kind === 'none') {
+    const other = matchPractice(argument, known);
+    if (other.kind === 'one') refuseUnusable(scope, other.practice.id);
+  }
   return findPractice(argument, scope.available);
 }
 
-function listNames(practices: readonly PracticeRef[]): string {
+function listNames(practices: readonly { id: string; name: string }[]): string {
   return practices.map((p) => `"${p.name}" (${p.id})`).join(', ');
 }

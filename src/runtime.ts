@@ -3,13 +3,14 @@
  * embedded sandbox in demo mode), practice discovery, gates. Transports take what this returns.
  */
 import type { DestinationStream } from 'pino';
-import { createEscapeApi, type EscapeApiHandle, PracticeInactive } from './api/index.js';
+import { createEscapeApi, type EscapeApiHandle } from './api/index.js';
 import { buildOperationTable, type OperationOverrides } from './api/paths.js';
 import type { Config } from './config.js';
+import { type DiscoveryStatus, discoverPractices, PracticeDirectory, StartupError } from './discovery.js';
 import type { PracticeGates } from './gates/decision.js';
 import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
-import { findPractice, type PracticeScope, scopeFor } from './practice.js';
+import type { PracticeScope } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
@@ -23,8 +24,16 @@ export interface Runtime {
   logger: Logger;
   metrics: Metrics;
   api: EscapeApiHandle;
-  /** Every practice the upstream credential can act on, and the pinned one if any. */
-  practices: PracticeScope;
+  /**
+   * Every practice the upstream credential can act on, and the pinned one if any: read at each
+   * use, since it is a pending scope (no practice) until the list has been read from Escape Dental.
+   */
+  readonly practices: PracticeScope;
+  /** Whether the practice list has been read (readiness), and each change of it. */
+  discovery: {
+    status: () => DiscoveryStatus;
+    onChange: (listener: () => void) => () => void;
+  };
   gates: GateRegistry;
   /** The embedded sandbox in demo mode. */
   sandbox: RunningSandbox | undefined;
@@ -41,11 +50,16 @@ export interface Runtime {
 export interface RuntimeOptions {
   logDestination?: DestinationStream;
   metrics?: Metrics;
+  /** How long start-up waits for the first read of the practice list before serving without it. */
+  discoveryWaitMs?: number;
+  /** The wait before the next read of the practice list after `failures` failed reads (tests). */
+  discoveryRetryDelayMs?: (failures: number) => number;
 }
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
+export { StartupError };
+
+/** An MCP client gives a server tens of seconds to answer `initialize`; start-up stays well inside that. */
+const DISCOVERY_WAIT_MS = 10_000;
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = createLogger({
@@ -90,24 +104,37 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ...(config.pathsFile ? { operations: await loadPathOverrides(config.pathsFile) } : {}),
   });
 
+  // Until the practice list is read, no practice is served and the gate registry reads no rows.
+  const gates = new GateRegistry({
+    practiceIds: [],
+    readUpstream: async (practiceId) => {
+      const result = await api.admin.mcpGates(practiceId);
+      return result.readable
+        ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
+        : 'unreadable';
+    },
+    policyFile: config.policyFile,
+    pollSeconds: config.http.gatePollSeconds,
+    logger,
+  });
+  const directory = new PracticeDirectory({
+    read: () => discoverPractices(api, config.pinnedPractice, logger),
+    prepare: async (scope) => {
+      // Not awaited: the first tools/list does not need the rosters, and a call that does shares
+      // the in-flight load (single flight) instead of starting another. Started first, so the
+      // gate poll's wait covers it.
+      void warmReferenceData(api, scope, logger);
+      gates.setPracticeIds(scope.available.map((p) => p.id));
+      await gates.poll();
+    },
+    pinnedByConfiguration: config.pinnedPractice !== undefined,
+    logger,
+    ...(options.discoveryRetryDelayMs ? { retryDelayMs: options.discoveryRetryDelayMs } : {}),
+  });
+
   try {
-    const practices = await discoverPractices(api, config.pinnedPractice, logger);
-    // Not awaited: the first tools/list does not need the rosters, and a call that does shares the
-    // in-flight load (single flight) instead of starting another.
-    void warmReferenceData(api, practices, logger);
-    const gates = new GateRegistry({
-      practiceIds: practices.available.map((p) => p.id),
-      readUpstream: async (practiceId) => {
-        const result = await api.admin.mcpGates(practiceId);
-        return result.readable
-          ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
-          : 'unreadable';
-      },
-      policyFile: config.policyFile,
-      pollSeconds: config.http.gatePollSeconds,
-      logger,
-    });
     await gates.start();
+    await directory.start(options.discoveryWaitMs ?? DISCOVERY_WAIT_MS);
     const memo = new ToolMemo();
     const confirmationTokens = createConfirmationTokens();
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
@@ -117,18 +144,24 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       logger,
       metrics,
       api,
-      practices,
+      get practices() {
+        return directory.scope;
+      },
+      discovery: {
+        status: () => directory.status(),
+        onChange: (listener) => directory.onChange(listener),
+      },
       gates,
       sandbox,
       now,
       memo,
       confirmationTokens,
       gatesFor,
-      serverDependencies: (principal, scope = practices) => ({
+      serverDependencies: (principal, scope) => ({
         tools: CATALOG,
         api,
         principal,
-        practices: scope,
+        practices: scope ?? directory.scope,
         gatesFor,
         logger,
         metrics,
@@ -138,6 +171,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         confirmationTokens,
       }),
       async close() {
+        directory.stop();
         gates.stop();
         await api.close();
         await sandbox?.close();
@@ -145,56 +179,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       },
     };
   } catch (error) {
+    directory.stop();
+    gates.stop();
     await api.close();
     await sandbox?.close();
     throw error;
   }
-}
-
-async function discoverPractices(
-  api: EscapeApiHandle,
-  pinnedReference: string | undefined,
-  logger: Logger,
-): Promise<PracticeScope> {
-  const discovery = await api.practices.discover();
-  for (const warning of discovery.warnings) logger.info(warning);
-  const active: PracticeRef[] = [];
-  const disabled: { id: string; name: string }[] = [];
-  for (const practice of discovery.practices) {
-    if (!practice.isActive) {
-      disabled.push({ id: practice.id, name: practice.name });
-      continue;
-    }
-    active.push({
-      id: practice.id,
-      name: practice.name,
-      timezone: practice.timezone ?? (await api.practices.timezone(practice.id)),
-    });
-  }
-
-  if (pinnedReference) {
-    const known = [...active, ...disabled.map((p) => ({ ...p, timezone: 'UTC' }))];
-    let pinned: PracticeRef | undefined;
-    try {
-      pinned = findPractice(pinnedReference, known);
-    } catch (error) {
-      pinned = await probePinnedPractice(api, pinnedReference, disabled);
-      if (!pinned) {
-        throw new StartupError(
-          `ESCAPE_PRACTICE / --practice: ${(error as Error).message} Set it to one of the practices the credential can access, or leave it unset.`,
-        );
-      }
-    }
-    return scopeFor(active, pinned, disabled);
-  }
-  if (active.length === 0) {
-    throw new StartupError(
-      disabled.length > 0
-        ? `Every practice this credential can access is disabled in Escape Dental (${disabled.map((p) => p.name).join(', ')}).`
-        : 'The Escape Dental credential cannot access any practice. Use a credential of a practice member (or an OAuth app the practice has connected).',
-    );
-  }
-  return scopeFor(active, undefined, disabled);
 }
 
 /**
@@ -214,27 +204,6 @@ async function warmReferenceData(api: EscapeApiHandle, practices: PracticeScope,
         }
       }),
   );
-}
-
-/** A pinned id that discovery did not list (the accessible list omits disabled practices). */
-async function probePinnedPractice(
-  api: EscapeApiHandle,
-  reference: string,
-  disabled: { id: string; name: string }[],
-): Promise<PracticeRef | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(reference.trim())) return undefined;
-  const id = reference.trim();
-  try {
-    const practice = await api.practices.retrieve(id);
-    return { id, name: practice.name ?? id, timezone: await api.practices.timezone(id) };
-  } catch (error) {
-    if (error instanceof PracticeInactive) {
-      const entry = { id, name: `Practice ${id}` };
-      disabled.push(entry);
-      return { ...entry, timezone: 'UTC' };
-    }
-    return undefined;
-  }
 }
 
 async function loadPathOverrides(file: string): Promise<OperationOverrides> {

@@ -20,6 +20,8 @@ export type EscapeErrorKind =
   | 'unavailable'
   | 'timeout'
   | 'invalid_response'
+  | 'unrecognized_shape'
+  | 'unusable_value'
   | 'endpoint_not_configured'
   | 'aborted'
   | 'http_error';
@@ -260,7 +262,7 @@ export class UpstreamTimeout extends EscapeApiError {
 
 /** Unparseable JSON, a truncated body, or a body that does not match the expected shape. */
 export class InvalidResponse extends EscapeApiError {
-  readonly kind = 'invalid_response';
+  readonly kind: EscapeErrorKind = 'invalid_response';
   readonly retryable: boolean;
   constructor(
     message = 'The Escape Dental API sent a response that could not be read.',
@@ -270,6 +272,105 @@ export class InvalidResponse extends EscapeApiError {
     super(message, context);
     this.retryable = retryable;
   }
+}
+
+/**
+ * A body with no documented schema (T11, C-T5) in none of the shapes this server reads. The
+ * answer is refused instead of guessed; `shape` (keys and value types, never values) is for the
+ * operator's log.
+ */
+export class UnrecognizedShape extends InvalidResponse {
+  override readonly kind = 'unrecognized_shape';
+  declare readonly endpoint: string;
+  declare readonly shape: unknown;
+  constructor(endpoint: string, shape: unknown, context: ErrorContext = {}) {
+    super(
+      `Escape Dental answered in a shape this server does not understand (endpoint ${endpoint}), so no answer is given rather than a guess. The shape was logged for the operator; reading it needs an update of this server.`,
+      context,
+    );
+    Object.defineProperty(this, 'endpoint', { value: endpoint, enumerable: false });
+    Object.defineProperty(this, 'shape', { value: shape, enumerable: false });
+  }
+}
+
+/**
+ * One upstream value that cannot be used: unparseable money, a date, a time zone, an enum value,
+ * or a required figure that is missing (the spec's own examples send the literal "string").
+ * `field` is the API's field name, `thing` says whose it is ("the production report", "claim
+ * <id>"); `received` is a description of the value's type, never the value.
+ */
+export class UnusableUpstreamValue extends InvalidResponse {
+  override readonly kind = 'unusable_value';
+  declare readonly field: string;
+  declare readonly thing: string;
+  declare readonly received: string;
+  constructor(field: string, thing: string, value: unknown, context: ErrorContext = {}) {
+    super(
+      `Escape Dental sent an unusable ${field} for ${thing}, so no answer is given rather than a guess. Ask an Escape Dental administrator to check that record.`,
+      context,
+    );
+    Object.defineProperty(this, 'field', { value: field, enumerable: false });
+    Object.defineProperty(this, 'thing', { value: thing, enumerable: false });
+    Object.defineProperty(this, 'received', { value: describeValueType(value), enumerable: false });
+  }
+
+  /** The short form for a note about a skipped row: "Escape Dental sent an unusable claim_fee for claim 12". */
+  get summary(): string {
+    return `Escape Dental sent an unusable ${this.field} for ${this.thing}`;
+  }
+}
+
+/** The type of a value for a log line: `missing`, `null`, `string(6)`, `number`, `object`… never the value. */
+export function describeValueType(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `string(${value.length})`;
+  if (Array.isArray(value)) return `array(${value.length})`;
+  return typeof value;
+}
+
+/** What a string looks like (a format class, never its content). */
+function stringFormat(value: string): string {
+  const text = value.trim();
+  if (text === '') return 'empty';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return 'date';
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}/.test(text)) return 'datetime';
+  if (/^\d{1,2}:\d{2}(:\d{2})?$/.test(text)) return 'time';
+  if (/^-?\d+(\.\d+)?$/.test(text)) return 'decimal';
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) return 'uuid';
+  return 'text';
+}
+
+/**
+ * The shape of a body for the operator's log: keys and value types, never values (no patient
+ * data). Keys that are not plain identifiers or dates are replaced, since a map could be keyed
+ * by something personal; arrays show the shapes of their first few distinct elements.
+ */
+export function describeShape(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return `string:${stringFormat(value)}`;
+  if (value === null || typeof value !== 'object') return describeValueType(value);
+  if (depth >= 4) return Array.isArray(value) ? 'array' : 'object';
+  if (Array.isArray(value)) {
+    const shapes: unknown[] = [];
+    const seen = new Set<string>();
+    for (const item of value.slice(0, 20)) {
+      const shape = describeShape(item, depth + 1);
+      const key = JSON.stringify(shape);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      shapes.push(shape);
+      if (shapes.length >= 3) break;
+    }
+    return { array: value.length, of: shapes };
+  }
+  const out: Record<string, unknown> = {};
+  const entries = Object.entries(value);
+  for (const [key, v] of entries.slice(0, 30)) {
+    const safeKey = /^[A-Za-z_][A-Za-z0-9_-]{0,40}$|^\d{4}-\d{2}-\d{2}$/.test(key) ? key : '<key>';
+    out[safeKey in out ? `${safeKey}#${Object.keys(out).length}` : safeKey] = describeShape(v, depth + 1);
+  }
+  if (entries.length > 30) out['…'] = `${entries.length - 30} more keys`;
+  return out;
 }
 
 /** An operation whose path is unknown (no operationId in the spec, C-T22) and was not configured. */

@@ -18,8 +18,8 @@
  */
 import type { EscapeClient, QueryInit } from './client.js';
 import { type Noun, noteDivergence } from './divergence.js';
-import { InvalidResponse, NotFound } from './errors.js';
-import type { OperationName } from './paths.js';
+import { describeShape, NotFound, UnrecognizedShape } from './errors.js';
+import { DEFAULT_OPERATIONS, endpointLabel, type OperationName } from './paths.js';
 
 export interface PageCaps {
   default: number;
@@ -85,7 +85,7 @@ function nextOf(obj: Record<string, unknown>): string | null | undefined {
   return typeof obj.next === 'string' && obj.next !== '' ? obj.next : null;
 }
 
-/** Normalises one list response body; throws InvalidResponse when it is not a list at all. */
+/** Normalises one list response body; throws UnrecognizedShape when it is not a list at all. */
 export function normalizePage(body: unknown, operation = 'list'): NormalizedPage {
   if (Array.isArray(body)) return { rows: flattenOnce(body), count: undefined, next: null, kind: 'array' };
   if (isObject(body) && Array.isArray(body.results)) {
@@ -108,9 +108,11 @@ export function normalizePage(body: unknown, operation = 'list'): NormalizedPage
       kind: hasEnvelopeKeys ? 'envelope' : 'results',
     };
   }
-  throw new InvalidResponse(`The Escape Dental API did not return a list where one was expected (${operation}).`, {
-    operation,
-  });
+  throw new UnrecognizedShape(
+    operation in DEFAULT_OPERATIONS ? endpointLabel(operation as OperationName) : operation,
+    describeShape(body),
+    { operation },
+  );
 }
 
 export interface PaginateOptions {

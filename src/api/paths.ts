@@ -100,6 +100,15 @@ export function resolveOperation(table: OperationTable, name: OperationName): Op
   return spec;
 }
 
+/**
+ * How a message names an endpoint for a person: method and path template, the practice prefix
+ * shortened to "…" (no ids), e.g. `GET …/scheduling/find-spot/`.
+ */
+export function endpointLabel(operation: OperationName, table?: OperationTable): string {
+  const spec = table?.[operation] ?? DEFAULT_OPERATIONS[operation];
+  return `${spec.method} ${spec.path.replace('/api/v1/practice/{practice}', '…')}`;
+}
+
 /** Encodes one path segment; rejects empty ids and dot-segments so an id can never change the route. */
 export function encodeSegment(value: string | number): string {
   const text = String(value);

@@ -60,19 +60,31 @@ export interface DateRange {
 // ---------------------------------------------------------------------------------------------
 // Practices
 
-export interface DiscoveredPractice {
-  id: string;
-  name: string;
-  /** IANA zone when known without another request. */
-  timezone: string | null;
-  isActive: boolean;
-}
+/**
+ * One practice the credential is linked to, as discovery judged it: usable, disabled in Escape
+ * Dental, or known but unusable (its data cannot be used, or it could not be read), with why.
+ */
+export type DiscoveredPractice =
+  | { id: string; name: string; status: 'available' /** A valid IANA zone. */; timezone: string }
+  | { id: string; name: string; status: 'disabled' }
+  | {
+      id: string;
+      name: string;
+      status: 'unavailable';
+      /** Plain words for the person asking, e.g. the unusable time zone it has. */
+      reason: string;
+      /** True when the practice could not be read because of an outage: asking again later may help. */
+      retryable: boolean;
+    };
 
 export interface DiscoveryResult {
+  /** Both sources merged (the accessible-practices list and the `account/me` memberships), by id. */
   practices: DiscoveredPractice[];
-  /** Which endpoint answered: the accessible-practices list or `account/me` memberships. */
-  source: 'accessible' | 'memberships';
+  /** Which sources answered. */
+  sources: ('accessible' | 'memberships')[];
   warnings: string[];
+  /** Set when a source could not be read because of an outage: what is missing, in plain words. */
+  incomplete: string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +278,8 @@ export interface TimelineResult {
   truncated: boolean;
   total: number | undefined;
   warnings: string[];
+  /** Rows of a known shape left out for an unusable type or date (named in `warnings`). */
+  skipped?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +313,8 @@ export interface ClaimListResult {
   count: number | undefined;
   truncated: boolean;
   warnings: string[];
+  /** Rows left out for an unusable status, amount or date (named in `warnings`). */
+  skipped?: number;
 }
 
 export interface CarrierRef {
@@ -357,11 +373,13 @@ export interface ProductionTrending {
     bucketStart: string;
     bucketEnd: string;
     appointmentCount: number;
-    /** Only the requested metrics; an absent metric was not requested (C-T26), not zero. */
+    /** The metrics present in the row; an absent one was not reported (C-T26), not zero. */
     values: Record<string, string>;
   }>;
   totals: Record<string, string>;
   warnings: string[];
+  /** Rows left out for an unusable date or amount (named in `warnings`). */
+  skippedRows?: number;
 }
 
 export type Readable<T> =
@@ -375,8 +393,10 @@ export interface EscapeApi {
     me(options?: CallOptions): Promise<AccountMe>;
   };
   practices: {
-    /** The accessible-practices list, falling back to `account/me` memberships. */
+    /** The accessible-practices list merged with the `account/me` memberships (see DiscoveryResult). */
     discover(options?: CallOptions): Promise<DiscoveryResult>;
+    /** One practice judged as discovery judges it; undefined when this credential cannot reach it. */
+    discoverOne(practiceId: string, options?: CallOptions): Promise<DiscoveredPractice | undefined>;
     retrieve(practiceId: string, options?: CallOptions): Promise<Practice>;
     /** The practice's IANA zone (cached). */
     timezone(practiceId: string, options?: CallOptions): Promise<string>;

@@ -243,7 +243,10 @@ export const TrendingBody = z.looseObject({
   date_to: Str,
   bucket: Str,
   metrics: z.array(z.string()).nullish(),
-  rows: z.array(z.looseObject({ bucket_start: Str, bucket_end: Str, appointment_count: Int })).nullish(),
+  // Row values are read one by one (billing.ts): one unusable row must not make the body unreadable.
+  rows: z
+    .array(z.looseObject({ bucket_start: z.unknown(), bucket_end: z.unknown(), appointment_count: z.unknown() }))
+    .nullish(),
   totals: z.record(z.string(), z.unknown()).nullish(),
 });
 

@@ -305,10 +305,14 @@ export function practiceAccess(
   served: PracticeScope,
   pinHeader: string | undefined,
 ): PracticeAccess {
+  // Before the practice list is read there is nothing to grant or refuse: every call says so, and
+  // the session's practices are worked out again once the list is read (McpHttpEndpoints.rescope).
+  if (served.pending) return { ok: true, scope: served };
   const allowed = <T extends { id: string }>(list: readonly T[]): T[] =>
     principal.practiceIds === 'all' ? [...list] : list.filter((p) => principal.practiceIds.includes(p.id));
   const available = allowed(served.available);
   const disabled = allowed(served.disabled);
+  const unavailable = allowed(served.unavailable);
   if (served.pinned && available.length === 0) {
     return {
       ok: false,
@@ -330,7 +334,7 @@ export function practiceAccess(
         message: `X-Escape-Practice "${wanted.slice(0, 120)}" is not a practice this credential may use. Use one of: ${names}.`,
       };
     }
-    return { ok: true, scope: scopeFor(available, pinned, disabled) };
+    return { ok: true, scope: scopeFor(available, pinned, disabled, unavailable) };
   }
-  return { ok: true, scope: scopeFor(available, served.pinned, disabled) };
+  return { ok: true, scope: scopeFor(available, served.pinned, disabled, unavailable) };
 }

@@ -44,9 +44,19 @@ const VALID_ZONES = new Set<string>();
 export function isValidTimeZone(zone: string): boolean {
   if (typeof zone !== 'string' || zone.length === 0) return false;
   if (VALID_ZONES.has(zone)) return true;
-  const valid = IANAZone.isValidZone(zone);
+  const valid = isListedZone(zone) || IANAZone.isValidZone(zone);
   if (valid && VALID_ZONES.size < 1_000) VALID_ZONES.add(zone);
   return valid;
+}
+
+// The first Intl.DateTimeFormat of a process loads ICU's locale and zone data, which start-up (where
+// discovery checks each practice's zone before the first tools/list) measurably waited for; the
+// list of canonical zone names answers for the usual names without it. Other names (aliases such
+// as US/Pacific, UTC) are checked the full way.
+let listedZones: ReadonlySet<string> | undefined;
+function isListedZone(zone: string): boolean {
+  listedZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  return listedZones.has(zone);
 }
 
 /**
@@ -82,6 +92,19 @@ export function practiceZone(zone: string): IANAZone {
     ZONES.set(zone, found);
   }
   return found;
+}
+
+/**
+ * Why a practice's zone cannot be used, in words for the person asking (T8: the spec's samples
+ * send the literal "string"): it names what Escape Dental sent and what to do.
+ */
+export function unusableTimeZoneReason(zone: string | null | undefined): string {
+  const sent = typeof zone === 'string' ? zone.trim() : '';
+  const what =
+    sent === ''
+      ? 'none is set'
+      : `${JSON.stringify(sent.slice(0, 64))} is not an IANA zone name such as America/New_York`;
+  return `Escape Dental has no usable time zone for it (${what}), so no date or time can be worked out for it. Ask an administrator to set the practice's time zone in Escape Dental.`;
 }
 
 export function assertTimeZone(zone: string): string {
@@ -393,6 +416,81 @@ export interface PracticeInstant {
 export function toPracticeInstant(ms: number, zone: string): PracticeInstant {
   const iso = formatInPracticeZone(ms, zone);
   return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
+}
+
+const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+/** How far from a clock change (either side) a time shows its offset under `offset: 'near-change'`. */
+const NEAR_CHANGE_MS = 7 * 86_400_000;
+
+export interface ClockOptions {
+  /**
+   * `always`: the UTC offset follows every time (what a person books or confirms from);
+   * `near-change`: only when the practice's clocks change within a week of it, where a bare
+   * wall-clock time is easiest to misread. Default `always`.
+   */
+  offset?: 'always' | 'near-change';
+  /** Starts with the weekday ("Thu"). Default true. */
+  weekday?: boolean;
+}
+
+/**
+ * The one way a tool's text shows a clock time: the instant's wall-clock time in the practice's
+ * zone, e.g. "Thu 2026-12-10 09:00 (UTC-08:00)" — never the clock of the zone the upstream
+ * happened to write it in (a UTC `created` stamp is 14:05 in Los Angeles, not 22:05).
+ */
+export function formatPracticeTime(ms: number, zone: string, options: ClockOptions = {}): string {
+  const iso = formatInPracticeZone(ms, zone);
+  return `${wallClock(iso, options.weekday !== false)}${offsetNote(ms, zone, iso, options)}`;
+}
+
+/**
+ * "Thu 2026-12-10 09:00–10:00 (UTC-08:00)": the offset is the start's; an end on another date
+ * shows its weekday, and an end across a clock change shows the changed wall-clock time.
+ */
+export function formatPracticeSpan(startMs: number, minutes: number, zone: string, options: ClockOptions = {}): string {
+  const start = formatInPracticeZone(startMs, zone);
+  const end = formatInPracticeZone(startMs + minutes * 60_000, zone);
+  const endText =
+    end.slice(0, 10) === start.slice(0, 10)
+      ? end.slice(11, 16)
+      : `${weekdayName(end.slice(0, 10))} ${end.slice(11, 16)}`;
+  return `${wallClock(start, options.weekday !== false)}–${endText}${offsetNote(startMs, zone, start, options)}`;
+}
+
+/** "Thu 2026-12-10 09:00" (or without the weekday) from a practice-local ISO datetime. */
+function wallClock(iso: string, weekday: boolean): string {
+  const date = iso.slice(0, 10);
+  return `${weekday ? `${weekdayName(date)} ` : ''}${date} ${iso.slice(11, 16)}`;
+}
+
+function weekdayName(date: LocalDate): string {
+  return WEEKDAY_NAMES[new Date(localDateMs(date, 'date')).getUTCDay()] as string;
+}
+
+/**
+ * A date or datetime as an upstream record carries it, for a line of text: a calendar date stays
+ * a date; a datetime (any offset, or none: read as practice-local) becomes the practice's clock.
+ */
+export function formatRecordedTime(value: string, zone: string, options: ClockOptions = {}): string {
+  const text = value.trim();
+  if (isLocalDate(text)) return text;
+  try {
+    return formatPracticeTime(parseInstantMs(text, zone), zone, options);
+  } catch {
+    return `${JSON.stringify(value.trim().slice(0, 40))} (as Escape Dental wrote it)`;
+  }
+}
+
+function offsetNote(ms: number, zone: string, iso: string, options: ClockOptions): string {
+  if (options.offset === 'near-change') {
+    const luxonZone = practiceZone(zone);
+    const offset = luxonZone.offset(ms);
+    if (luxonZone.offset(ms - NEAR_CHANGE_MS) === offset && luxonZone.offset(ms + NEAR_CHANGE_MS) === offset) {
+      return '';
+    }
+  }
+  const written = /([+-]\d{2}:\d{2})(?::\d{2})?$/.exec(iso)?.[1] ?? '+00:00';
+  return ` (UTC${written})`;
 }
 
 /** The practice-local calendar date of an instant (T8: a 23:30 LA appointment stays on its date). */

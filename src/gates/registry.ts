@@ -15,6 +15,7 @@ export type UpstreamGateReader = (
 ) => Promise<readonly { toolKey: string; enabled: boolean }[] | 'unreadable'>;
 
 export interface GateRegistryOptions {
+  /** The practices served at start (`setPracticeIds` replaces them once the practice list is read). */
   practiceIds: readonly string[];
   readUpstream: UpstreamGateReader;
   policyFile: string | undefined;
@@ -42,8 +43,16 @@ export class GateRegistry {
   private policyStamp: string | undefined;
   private polling: Promise<void> | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  private practiceIds: readonly string[];
 
-  constructor(private readonly options: GateRegistryOptions) {}
+  constructor(private readonly options: GateRegistryOptions) {
+    this.practiceIds = options.practiceIds;
+  }
+
+  /** The practices served from now on; `poll()` reads the gate rows of new ones. */
+  setPracticeIds(practiceIds: readonly string[]): void {
+    this.practiceIds = [...practiceIds];
+  }
 
   /** Loads the policy and the first gate rows; then polls in the background. */
   async start(): Promise<void> {
@@ -97,7 +106,7 @@ export class GateRegistry {
 
   /** Ready once every practice's gate rows have been read (or found unreadable) at least once. */
   status(): { ready: boolean; pendingPracticeIds: string[]; lastPollAt: Date | undefined } {
-    const pendingPracticeIds = this.options.practiceIds.filter((id) => !this.loaded.has(id));
+    const pendingPracticeIds = this.practiceIds.filter((id) => !this.loaded.has(id));
     return { ready: pendingPracticeIds.length === 0, pendingPracticeIds, lastPollAt: this.lastPollAt };
   }
 
@@ -124,7 +133,7 @@ export class GateRegistry {
   }
 
   private async reloadPolicyOnce(): Promise<void> {
-    const before = new Map(this.options.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
+    const before = new Map(this.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
     try {
       this.policy = await this.readPolicyFile();
     } catch (error) {
@@ -132,7 +141,7 @@ export class GateRegistry {
       this.options.logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
       return;
     }
-    const changed = this.options.practiceIds.filter((id) => before.get(id) !== key(locallyDisabled(this.policy, id)));
+    const changed = this.practiceIds.filter((id) => before.get(id) !== key(locallyDisabled(this.policy, id)));
     if (changed.length > 0) {
       this.options.logger.info({ practiceIds: changed }, 'local tool policy changed');
       this.emit(changed);
@@ -142,7 +151,7 @@ export class GateRegistry {
   private async pollOnce(): Promise<void> {
     const changed: string[] = [];
     await Promise.all(
-      this.options.practiceIds.map(async (practiceId) => {
+      this.practiceIds.map(async (practiceId) => {
         let rows: Awaited<ReturnType<UpstreamGateReader>>;
         try {
           rows = await this.options.readUpstream(practiceId);

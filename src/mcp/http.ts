@@ -46,6 +46,8 @@ export interface CallerContext {
   expiresAt?: number | undefined;
   /** The tool a `tools/call` request names (see `oneShotServer`). */
   calledTool?: string | undefined;
+  /** The X-Escape-Practice header as sent: a session's practices are worked out again from it (`rescope`). */
+  practiceHeader?: string | undefined;
 }
 
 export type SessionKind = 'streamable' | 'sse' | 'listen';
@@ -72,6 +74,8 @@ interface Session {
   id: string;
   kind: 'streamable' | 'sse';
   principalId: string;
+  /** The caller that opened the session. */
+  caller: CallerContext;
   lastSeen: number;
   openStreams: number;
   practiceKey: string;
@@ -99,7 +103,11 @@ const notificationTarget = new AsyncLocalStorage<ReadonlySet<string>>();
 
 const practiceIdsOf = (scope: PracticeScope) => new Set(scope.available.map((p) => p.id));
 const practiceKeyOf = (scope: PracticeScope) =>
-  scope.pinned ? `pinned:${scope.pinned.id}` : `any:${[...practiceIdsOf(scope)].sort().join(',')}`;
+  scope.pending
+    ? 'pending'
+    : scope.pinned
+      ? `pinned:${scope.pinned.id}`
+      : `any:${[...practiceIdsOf(scope)].sort().join(',')}`;
 const intersects = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].some((id) => b.has(id));
 
 function toAuthInfo(caller: CallerContext): AuthInfo {
@@ -158,8 +166,9 @@ class PracticeScopedBus implements ServerEventBus {
   subscribe(listener: (event: ServerEvent) => void): () => void {
     // The listen router subscribes while serving the subscriptions/listen request, inside the
     // request's async context, so the caller of that request is known here.
+    // A stream opened before the practice list was read hears every change (it has no practices yet).
     const caller = currentCaller.getStore();
-    this.listeners.set(listener, caller ? practiceIdsOf(caller.practices) : undefined);
+    this.listeners.set(listener, caller && !caller.practices.pending ? practiceIdsOf(caller.practices) : undefined);
     this.onCount(this.listeners.size);
     return () => {
       if (this.listeners.delete(listener)) this.onCount(this.listeners.size);
@@ -261,7 +270,9 @@ export class McpHttpEndpoints {
       if (session?.kind !== 'streamable' || session.principalId !== caller.principal.id) {
         return jsonRpcError(404, -32001, 'Session not found');
       }
-      if (session.practiceKey !== practiceKeyOf(caller.practices)) {
+      // A request checked just before the practice list was read carries the pending scope: the
+      // session (already given its practices) decides what it may touch.
+      if (!caller.practices.pending && session.practiceKey !== practiceKeyOf(caller.practices)) {
         return jsonRpcError(
           403,
           -32001,
@@ -295,6 +306,7 @@ export class McpHttpEndpoints {
           id,
           kind: 'streamable',
           principalId: caller.principal.id,
+          caller,
           lastSeen: Date.now(),
           openStreams: 0,
           practiceKey: practiceKeyOf(caller.practices),
@@ -334,6 +346,7 @@ export class McpHttpEndpoints {
       id: transport.sessionId,
       kind: 'sse',
       principalId: caller.principal.id,
+      caller,
       lastSeen: Date.now(),
       // The session is its stream: it ends when the client disconnects.
       openStreams: 1,
@@ -420,6 +433,31 @@ export class McpHttpEndpoints {
       if (intersects(session.practiceIds, changed)) session.server.refreshToolAvailability();
     }
     notificationTarget.run(changed, () => this.modern.notify.toolsChanged());
+  }
+
+  /**
+   * The practice list was read or changed: each session's practices are worked out again for the
+   * caller that opened it (`scopeOf`, undefined when that caller may no longer use any), its
+   * server serves them (list_changed follows when its tools change), and 2026 listen streams are
+   * told. A session whose caller lost every practice is closed; its client hears why on reconnecting.
+   */
+  rescope(scopeOf: (caller: CallerContext) => PracticeScope | undefined): void {
+    let closed = 0;
+    for (const session of [...this.sessions.values()]) {
+      const practices = scopeOf(session.caller);
+      if (!practices) {
+        this.sessions.delete(session.id);
+        closed += 1;
+        void session.close().then(() => session.server.server.close());
+        continue;
+      }
+      session.caller = { ...session.caller, practices };
+      session.practiceKey = practiceKeyOf(practices);
+      session.practiceIds = practiceIdsOf(practices);
+      session.server.setPractices(practices);
+    }
+    if (closed > 0) this.countSessions();
+    this.modern.notify.toolsChanged();
   }
 
   /** Publishes to every open 2026 listen stream, whatever its practices. */

@@ -21,11 +21,18 @@ type ListedSchemas = PreconvertedSchemas['tools'][string];
 // per tool and practice list, not on every request.
 const withPractice = new Map<string, ListedSchemas>();
 
-/** A tool's advertised schemas from the build-time conversion, with the `practice` argument when it takes one. */
-export function preconvertedFor(tool: string, practiceDescription: string | undefined): ListedSchemas | undefined {
+/**
+ * A tool's advertised schemas from the build-time conversion, with the `practice` argument when it
+ * takes one (optional only while the practice list is not known).
+ */
+export function preconvertedFor(
+  tool: string,
+  practiceDescription: string | undefined,
+  practiceOptional = false,
+): ListedSchemas | undefined {
   const converted = PRECONVERTED?.tools[tool];
   if (!PRECONVERTED || !converted || practiceDescription === undefined) return converted;
-  const key = `${tool}\u0000${practiceDescription}`;
+  const key = `${tool}\u0000${practiceDescription}\u0000${practiceOptional}`;
   let listed = withPractice.get(key);
   if (!listed) {
     const input = converted.input;
@@ -36,7 +43,7 @@ export function preconvertedFor(tool: string, practiceDescription: string | unde
           ...(input.properties as Record<string, unknown> | undefined),
           practice: { ...PRECONVERTED.practiceArgument, description: practiceDescription },
         },
-        required: [...((input.required as string[] | undefined) ?? []), 'practice'],
+        ...(practiceOptional ? {} : { required: [...((input.required as string[] | undefined) ?? []), 'practice'] }),
       },
       output: converted.output,
     };

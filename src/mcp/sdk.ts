@@ -57,6 +57,8 @@ export interface BuiltServer {
   server: McpServerInstance;
   /** Enables or disables a registered tool; the SDK then sends notifications/tools/list_changed. */
   setEnabled: (name: string, enabled: boolean) => void;
+  /** Replaces a registered tool's input schema (its advertised form too); list_changed follows. */
+  setInputSchema: (name: string, schema: z.ZodObject, listed?: Record<string, unknown>) => void;
 }
 
 export function buildMcpServer(spec: ServerSpec): BuiltServer {
@@ -74,9 +76,12 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       requestState: {
         verify: (state, ctx) => REQUEST_STATE.verify(state, ctx).catch(() => UNSEALED_STATE),
       },
+      // Changes made together (a new practice list updates every tool) reach the client as one.
+      debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
   );
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
+  const registrations = new Map(spec.tools.map((tool) => [tool.name, tool]));
   for (const tool of spec.tools) {
     const handle = server.registerTool(
       tool.name,
@@ -128,6 +133,11 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       if (!handle || handle.enabled === enabled) return;
       if (enabled) handle.enable();
       else handle.disable();
+    },
+    setInputSchema(name, schema, listed) {
+      const handle = handles.get(name);
+      if (!handle) return;
+      handle.update({ paramsSchema: compactJsonSchema(schema, registrations.get(name)?.onInvalidInput, listed) });
     },
   };
 }

@@ -26,6 +26,7 @@ import type {
   User,
   Uuid,
 } from './model.js';
+import type { SandboxFixtures } from './seed/generate.js';
 import type { SandboxStore } from './store.js';
 
 export function providerName(p: Provider | undefined): string {
@@ -51,7 +52,7 @@ export function serializePractice(store: SandboxStore, data: PracticeData) {
     state: p.state,
     zip_code: p.zipCode,
     phone: p.phone,
-    timezone: p.timezone,
+    timezone: servedTimezone(store, p.id, p.timezone),
     settings: null,
     production_goal_daily: formatCentsOrNull(p.productionGoalDailyCents),
     production_goal_weekly: formatCentsOrNull(p.productionGoalWeeklyCents),
@@ -67,6 +68,16 @@ export function serializePractice(store: SandboxStore, data: PracticeData) {
     active_banners: '',
     inbound_document_email: `inbox+${p.id.slice(0, 8)}@docs.escape-dental.example`,
   };
+}
+
+/**
+ * A practice's zone as the API writes it: under `practiceZones=one-placeholder`, New York's is
+ * the spec samples' literal "string" (L6420) in every answer that carries it; the sandbox's own
+ * calendar still runs on the real zone.
+ */
+function servedTimezone(store: SandboxStore, practiceId: Uuid, zone: string): string {
+  if (store.quirks.practiceZones !== 'one-placeholder') return zone;
+  return practiceId === (store.fixtures as SandboxFixtures).practices.ny.id ? 'string' : zone;
 }
 
 export function serializeMe(store: SandboxStore, user: User, nowMs: number) {
@@ -108,7 +119,9 @@ export function serializeMe(store: SandboxStore, user: User, nowMs: number) {
     client_memberships: clientMemberships,
     max_session_hours: String(maxSession ?? 12),
     current_practice_id: current?.practiceId ?? null,
-    practice_timezone: currentData?.practice.timezone ?? null,
+    practice_timezone: currentData
+      ? servedTimezone(store, currentData.practice.id, currentData.practice.timezone)
+      : null,
   };
 }
 

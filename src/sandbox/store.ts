@@ -19,6 +19,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   inactiveReads: 'forbid',
   scopeChecks: 'inferred',
   claimsSummaryShape: 'by-status',
+  timelineShape: 'envelope',
+  placeholders: 'none',
   pagination: 'drf',
   nextLinks: 'request-host',
   listCount: 'exact',
@@ -26,6 +28,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   listFilters: 'applied',
   writeAnswers: 'faithful',
   operatoryRoster: 'complete',
+  accessibleList: 'active-only',
+  practiceZones: 'iana',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

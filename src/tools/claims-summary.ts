@@ -45,6 +45,8 @@ const outputSchema = z.object({
       outstanding: z.string(),
     }),
   ),
+  /** Claims left out of the figures because Escape Dental sent an unusable value for them. */
+  unreadable_claims: z.number().optional(),
   sources: z.array(z.string()),
   notes: z.array(z.string()),
 });
@@ -82,6 +84,7 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     const filtered = Boolean(args.statuses || from || to || provider || carrier);
     const sources: string[] = [];
     const notes: string[] = [];
+    const unreadable = { count: 0 };
 
     const carrierOf = await context.api.reference.patientInsuranceCarriers(context.practice.id, {
       signal: context.signal,
@@ -100,7 +103,7 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     if (!filtered) {
       const [summary, outstanding] = await Promise.all([
         context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
-        listClaims(context, OUTSTANDING_STATUSES, {}, notes),
+        listClaims(context, OUTSTANDING_STATUSES, {}, notes, unreadable),
       ]);
       notes.push(...summary.warnings);
       byStatus = Object.entries(summary.byStatus)
@@ -120,7 +123,9 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
       );
     } else {
       const statuses = args.statuses ?? CLAIM_STATUSES;
-      const claims = (await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes)).filter(keep);
+      const claims = (
+        await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes, unreadable)
+      ).filter(keep);
       byStatus = aggregateByStatus(claims);
       outstandingClaims = claims.filter(isOutstanding);
       totals = {
@@ -163,6 +168,7 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
         ...(days !== undefined ? { days_outstanding: days } : {}),
         outstanding: formatMoney(amount),
       })),
+      ...(unreadable.count > 0 ? { unreadable_claims: unreadable.count } : {}),
       sources,
       notes: [...new Set(notes)],
     };
@@ -175,6 +181,7 @@ async function listClaims(
   statuses: readonly string[],
   filters: { from?: string | undefined; to?: string | undefined; providerId?: string | undefined },
   notes: string[],
+  unreadable: { count: number },
 ): Promise<Claim[]> {
   const range =
     filters.from || filters.to ? { from: filters.from ?? '1900-01-01', to: filters.to ?? '2999-12-31' } : undefined;
@@ -195,6 +202,7 @@ async function listClaims(
   );
   for (const list of lists) {
     notes.push(...list.warnings);
+    unreadable.count += list.skipped ?? 0;
     if (list.truncated)
       notes.push(
         `More than ${CLAIM_LIST_LIMIT} claims matched one status; the figures cover the first ${CLAIM_LIST_LIMIT}.`,
@@ -292,7 +300,7 @@ function describeFilters(args: Input, provider: string | undefined, carrier: str
 function summarize(output: Output): string {
   const t = output.totals;
   const lines = [
-    `Claims at ${output.practice} (${output.filters}), as of ${output.as_of}: ${t.count} claims, billed $${t.billed}, paid $${t.paid}, outstanding $${t.outstanding}.`,
+    `Claims at ${output.practice} (${output.filters}), as of ${output.as_of}: ${t.count} claims, billed $${t.billed}, paid $${t.paid}, outstanding $${t.outstanding}.${output.unreadable_claims ? ` Incomplete: ${output.unreadable_claims} claim${output.unreadable_claims === 1 ? '' : 's'} could not be read and ${output.unreadable_claims === 1 ? 'is' : 'are'} left out (see notes).` : ''}`,
     `By status: ${output.by_status.map((s) => `${s.status} ${s.count} ($${s.billed} billed, $${s.paid} paid)`).join('; ') || 'none'}.`,
     `Outstanding by days since sent: ${output.outstanding_by_age.map((b) => `${b.days}: ${b.count} ($${b.amount})`).join('; ')}.`,
   ];

@@ -4,8 +4,9 @@
  * patient data. Unexpected errors get a generic message and are logged (redacted) in full.
  */
 import { ZodError } from 'zod';
-import { EscapeApiError, RequestAborted } from '../api/errors.js';
+import { EscapeApiError, RequestAborted, UnrecognizedShape, UnusableUpstreamValue } from '../api/errors.js';
 import { DateInputError } from '../domain/dates.js';
+import { MoneyParseError } from '../domain/money.js';
 import { TextInputError } from '../domain/names.js';
 import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 
@@ -15,6 +16,8 @@ export interface DescribedError {
   label: string;
   /** True when the error is a bug or an unknown failure worth a full (redacted) log entry. */
   unexpected: boolean;
+  /** A warning for the operator's log: what upstream sent, as shapes and types (never values). */
+  log?: { message: string; fields: Record<string, unknown> };
 }
 
 export function describeToolError(
@@ -37,6 +40,18 @@ export function describeToolError(
   }
   // The tool's own deadline fired while an upstream request was in flight.
   const deadlineHit = context.deadlineExceeded === true && (error instanceof RequestAborted || isAbort(error));
+  if (error instanceof UnrecognizedShape || error instanceof UnusableUpstreamValue) {
+    return { message: error.message, label: `upstream_${error.kind}`, unexpected: false, log: operatorLog(error) };
+  }
+  // A money amount that no reader checked first: still never "something went wrong".
+  if (error instanceof MoneyParseError) {
+    return {
+      message:
+        'Escape Dental sent an unusable amount of money, so no answer is given rather than a guess. Ask an Escape Dental administrator to check the record.',
+      label: 'upstream_unusable_value',
+      unexpected: true,
+    };
+  }
   if (error instanceof EscapeApiError && !deadlineHit) {
     return { message: error.message, label: `upstream_${error.kind}`, unexpected: false };
   }
@@ -57,4 +72,17 @@ export function describeToolError(
 
 function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+/** What the operator needs to fix an unreadable answer: where, and what came (shapes and types, never values). */
+function operatorLog(error: UnrecognizedShape | UnusableUpstreamValue): NonNullable<DescribedError['log']> {
+  return error instanceof UnrecognizedShape
+    ? {
+        message: 'Escape Dental answered in a shape this server does not read',
+        fields: { operation: error.operation, endpoint: error.endpoint, shape: error.shape },
+      }
+    : {
+        message: 'Escape Dental sent an unusable value',
+        fields: { operation: error.operation, field: error.field, received: error.received },
+      };
 }

@@ -4,6 +4,7 @@
  * The ids (patient, next visit's appointment) are what the write tools take.
  */
 import { z } from 'zod';
+import { EscapeApiError } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
 import {
   checkPatientQuery,
@@ -29,6 +30,8 @@ const candidateSchema = z.object({
   exact_match: z.boolean(),
   primary_provider: z.string().optional(),
   last_visit: z.string().optional(),
+  /** True when the visits could not be read: then no last or next visit is stated either way. */
+  visits_unknown: z.boolean().optional(),
   next_visit: z
     .object({
       appointment_id: z.string(),
@@ -90,8 +93,20 @@ export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSc
           exact_match: exact,
           ...(provider ? { primary_provider: provider } : {}),
         };
+        let visits: Awaited<ReturnType<typeof visitsOf>>;
         try {
-          const visits = await visitsOf(context, patient.id);
+          visits = await visitsOf(context, patient.id);
+        } catch (error) {
+          if (context.signal.aborted) throw error;
+          visits = {
+            unreadable: error instanceof EscapeApiError ? error.message : 'Visits could not be read just now.',
+          };
+        }
+        if (visits.unreadable !== undefined) {
+          out.visits_unknown = true;
+          const line = `Visits could not be read for ${out.name} (id ${out.id}): ${visits.unreadable}`;
+          if (!notes.includes(line)) notes.push(line);
+        } else {
           if (visits.lastVisit) out.last_visit = visits.lastVisit.date;
           if (visits.nextVisit) {
             const next = visits.nextVisit;
@@ -103,10 +118,6 @@ export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSc
               ...(next.type ? { appointment_type: next.type } : {}),
             };
           }
-        } catch (error) {
-          if (context.signal.aborted) throw error;
-          const line = 'Visits could not be read for some patients just now.';
-          if (!notes.includes(line)) notes.push(line);
         }
         return out;
       }),
@@ -134,7 +145,7 @@ function summarize(context: ToolContext, output: Output): string {
       ? `next ${describeInstant(Date.parse(c.next_visit.start), zone)}${c.next_visit.appointment_type ? ` ${c.next_visit.appointment_type}` : ''}${c.next_visit.provider ? ` with ${c.next_visit.provider}` : ''} (appointment ${c.next_visit.appointment_id})`
       : 'no upcoming visit';
     lines.push(
-      `- ${c.name}${c.date_of_birth ? `, born ${c.date_of_birth}` : ''}${c.status && c.status !== 'active' ? ` (${c.status})` : ''} — id ${c.id}; ${c.last_visit ? `last visit ${c.last_visit}` : 'no completed visit on record'}; ${next}${c.primary_provider ? `; primary provider ${c.primary_provider}` : ''}${c.exact_match ? '' : '; name only partly matches'}`,
+      `- ${c.name}${c.date_of_birth ? `, born ${c.date_of_birth}` : ''}${c.status && c.status !== 'active' ? ` (${c.status})` : ''} — id ${c.id}; ${c.visits_unknown ? 'visits unknown: they could not be read (see note)' : `${c.last_visit ? `last visit ${c.last_visit}` : 'no completed visit on record'}; ${next}`}${c.primary_provider ? `; primary provider ${c.primary_provider}` : ''}${c.exact_match ? '' : '; name only partly matches'}`,
     );
   }
   if (output.more) lines.push('More patients match: add the date of birth or phone to narrow it down.');

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { type Divergence, describeDivergences, recordDivergences } from '../api/divergence.js';
 import type { EscapeApi } from '../api/port.js';
-import { isValidTimeZone } from '../domain/dates.js';
+import { isValidTimeZone, unusableTimeZoneReason } from '../domain/dates.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import { type Logger, writeAudit } from '../logger.js';
-import { type PracticeScope, resolvePractice } from '../practice.js';
+import { type PracticeScope, resolvePractice, unavailablePracticeMessage } from '../practice.js';
 import { type Metrics, runInCallScope } from '../telemetry.js';
 import { describeToolError } from './error-mapping.js';
 import { ToolRefusedError, UnverifiableAnswerError } from './errors.js';
@@ -87,9 +87,10 @@ export async function invokeTool(
       throw new ToolRefusedError(decision.message);
     }
 
+    // Discovery lists a practice with an unusable zone as unavailable; this holds for any other path.
     if (!isValidTimeZone(practice.timezone)) {
       throw new UnverifiableAnswerError(
-        `${practice.name} has no usable time zone in Escape Dental (${JSON.stringify(practice.timezone.slice(0, 64))} is not an IANA zone name such as America/New_York), so no date or time can be worked out for it. Ask an administrator to set the practice's time zone in Escape Dental.`,
+        unavailablePracticeMessage({ ...practice, reason: unusableTimeZoneReason(practice.timezone) }),
       );
     }
 
@@ -135,6 +136,7 @@ export async function invokeTool(
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
     if (described.unexpected) log().error({ err: error }, 'tool call failed unexpectedly');
+    if (described.log) log().warn(described.log.fields, described.log.message);
     // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
     // invisible characters back, which could reorder or hide text in what a person reads.
     outcome = withDivergences({ kind: 'error', text: withoutInvisible(described.message) }, divergences);

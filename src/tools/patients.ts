@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NotFound } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
+import { APPOINTMENT_STATUSES } from '../api/resources/scheduling.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
@@ -144,6 +145,11 @@ export interface VisitSummary {
   lastVisit?: { date: string; type?: string };
   /** The earliest scheduled appointment from now on. */
   nextVisit?: { appointmentId: string; start: string; providerId?: string; type?: string };
+  /**
+   * Why the visits are not known (some appointment records could not be read): then neither
+   * "no visit" nor the visits found may be stated, since a missing record could change them.
+   */
+  unreadable?: string;
 }
 
 // "Visits" are complete / ready_for_walkout appointments (T9, patient-list visit filters).
@@ -157,26 +163,34 @@ const VISIT_LOOKBACK_EVENTS = 40;
 export async function visitsOf(context: ToolContext, patientId: string): Promise<VisitSummary> {
   const zone = context.practice.timezone;
   const nowMs = context.now().getTime();
-  const { events } = await context.api.clinical.timeline(
+  const timeline = await context.api.clinical.timeline(
     context.practice.id,
     patientId,
     { eventTypes: ['appointment'], limit: VISIT_LOOKBACK_EVENTS },
     { signal: context.signal },
   );
+  if (timeline.skipped) {
+    return {
+      unreadable:
+        timeline.warnings.find((w) => w.includes('unusable')) ?? 'Some appointment records could not be read.',
+    };
+  }
   const summary: VisitSummary = {};
   let nextMs = Number.POSITIVE_INFINITY;
-  for (const event of events) {
+  for (const event of timeline.events) {
     const data = event.data;
     const when = typeof data.date_time === 'string' ? data.date_time : event.date;
-    if (!when) continue;
+    const status = typeof data.status === 'string' ? data.status : undefined;
     let startMs: number;
     try {
-      startMs = parseInstantMs(when, zone);
+      startMs = parseInstantMs(when ?? '', zone);
     } catch {
-      continue;
+      return { unreadable: `Escape Dental sent an unusable date_time for appointment ${event.id ?? '(no id)'}.` };
+    }
+    if (status === undefined || !(APPOINTMENT_STATUSES as readonly string[]).includes(status)) {
+      return { unreadable: `Escape Dental sent an unusable status for appointment ${event.id ?? '(no id)'}.` };
     }
     const type = typeof data.appointment_type === 'string' && data.appointment_type ? data.appointment_type : undefined;
-    const status = typeof data.status === 'string' ? data.status : '';
     const id = typeof data.id === 'string' ? data.id : event.id;
     if (status === 'scheduled' && startMs >= nowMs && startMs < nextMs && id) {
       nextMs = startMs;

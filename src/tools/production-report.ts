@@ -71,12 +71,13 @@ const outputSchema = z.object({
   by_category: z.array(z.object({ category: z.string(), count: z.number(), total: z.string() })),
   trend: z
     .array(
+      // An amount the API did not report for a row is absent, never zero (C-T26).
       z.object({
         from: z.string(),
         to: z.string(),
-        production: z.string(),
-        collections: z.string(),
-        net_production: z.string(),
+        production: z.string().optional(),
+        collections: z.string().optional(),
+        net_production: z.string().optional(),
         appointments: z.number(),
       }),
     )
@@ -143,7 +144,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
     if (providers.length)
       notes.push(`Only ${providers.map(providerName).join(', ')}; rows with no provider are left out by the API.`);
     notes.push('collection_pct = collections ÷ gross production, computed here from the API figures.');
-    if (trending && !sameTotals(report, trending)) {
+    if (trending && trending.rows.length > 0 && !sameTotals(report, trending)) {
       notes.push('The trend rows do not add up to the report totals; both are shown as the API returned them.');
     }
 
@@ -183,7 +184,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
       by_category: byCategory(report),
       ...(trending ? { trend: trendRows(trending) } : {}),
       ...(previous && comparable && period.previous ? { previous: compare(summary, previous, period.previous) } : {}),
-      notes,
+      notes: [...new Set(notes)],
     };
     return { structured, summary: describe(structured) };
   },
@@ -268,20 +269,22 @@ function trendRows(trending: ProductionTrending): NonNullable<Output['trend']> {
   return trending.rows.map((row) => ({
     from: row.bucketStart,
     to: row.bucketEnd,
-    production: row.values.production ?? '0.00',
-    collections: row.values.collections ?? '0.00',
-    net_production: row.values.net_production ?? '0.00',
+    ...(row.values.production !== undefined ? { production: row.values.production } : {}),
+    ...(row.values.collections !== undefined ? { collections: row.values.collections } : {}),
+    ...(row.values.net_production !== undefined ? { net_production: row.values.net_production } : {}),
     appointments: row.appointmentCount,
   }));
 }
 
+/** Whether the trend rows add up to the report; a metric some row did not report is not compared. */
 function sameTotals(report: ProductionReport, trending: ProductionTrending): boolean {
-  const sumOf = (metric: string) =>
-    trending.rows.reduce<Big>((t, r) => t.plus(parseMoney(r.values[metric] ?? '0')), parseMoney(0));
-  return (
-    sumOf('production').eq(parseMoney(report.summary.totalProduction)) &&
-    sumOf('collections').eq(parseMoney(report.summary.totalCollections))
-  );
+  const agrees = (metric: string, total: string) => {
+    if (trending.rows.some((r) => r.values[metric] === undefined)) return true;
+    return trending.rows
+      .reduce<Big>((t, r) => t.plus(parseMoney(r.values[metric])), parseMoney(0))
+      .eq(parseMoney(total));
+  };
+  return agrees('production', report.summary.totalProduction) && agrees('collections', report.summary.totalCollections);
 }
 
 function compare(
@@ -330,7 +333,13 @@ function describe(output: Output): string {
     lines.push(`By category: ${output.by_category.map((c) => `${c.category} $${c.total} (${c.count})`).join('; ')}.`);
   if (output.by_procedure.length)
     lines.push(`Top codes: ${output.by_procedure.map((p) => `${p.code} ${p.count}× $${p.total}`).join('; ')}.`);
-  if (output.trend) lines.push(`Trend: ${output.trend.map((t) => `${t.from} $${t.production}`).join('; ')}.`);
+  if (output.trend) {
+    lines.push(
+      output.trend.length === 0
+        ? 'Trend: no rows.'
+        : `Trend: ${output.trend.map((t) => `${t.from} ${t.production === undefined ? 'production not reported' : `$${t.production}`}`).join('; ')}.`,
+    );
+  }
   lines.push(`Source: ${output.source}.`);
   for (const note of output.notes) lines.push(`Note: ${note}`);
   return lines.join('\n');

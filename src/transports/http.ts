@@ -26,13 +26,12 @@ import {
   SCOPES,
 } from '../auth/inbound.js';
 import { isLoopbackHost } from '../config.js';
-import { decideTool } from '../gates/decision.js';
 import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
 import { type CallerContext, McpHttpEndpoints } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
 import { PrometheusMetrics } from '../metrics.js';
 import { type Runtime, StartupError } from '../runtime.js';
-import { createServer, type EscapeMcpServer } from '../server.js';
+import { createServer, type EscapeMcpServer, isToolListed } from '../server.js';
 import { CATALOG } from '../tools/registry.js';
 import type { AnyToolDefinition } from '../tools/types.js';
 
@@ -139,11 +138,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       const tool = toolsByName.get(name);
       // Unknown names go to the session server, which answers "not found".
       if (!tool) return true;
-      // The rule createServer lists by: allowed for the pinned practice, or for one the caller may name.
-      const practices = caller.practices.pinned ? [caller.practices.pinned] : caller.practices.available;
-      return practices.some(
-        (practice) => decideTool(tool, caller.principal, practice, runtime.gatesFor(practice)).allowed,
-      );
+      return isToolListed(tool, caller.principal, caller.practices, runtime.gatesFor);
     },
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
@@ -165,6 +160,13 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     recordGates(changed);
     logger.info({ practiceIds: changed }, 'tool availability changed; notifying sessions of those practices');
     endpoints.toolsChanged(changed);
+  });
+  const stopDiscovery = runtime.discovery.onChange(() => {
+    recordGates(runtime.practices.available.map((p) => p.id));
+    endpoints.rescope((caller) => {
+      const access = practiceAccess(caller.principal, runtime.practices, caller.practiceHeader);
+      return access.ok ? access.scope : undefined;
+    });
   });
 
   const allowedHosts = settings.allowedHosts ?? (bound ? LOOPBACK_NAMES : undefined);
@@ -192,11 +194,14 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   const readiness = () => {
     const gates = runtime.gates.status();
     const breaker = runtime.api.client.breakerState();
-    const ready = !draining && gates.ready && breaker !== 'open';
+    const practices = runtime.discovery.status();
+    const ready = !draining && gates.ready && breaker !== 'open' && practices.ready;
     return {
       ready,
       body: {
         status: ready ? 'ready' : 'not_ready',
+        ...(practices.reason ? { reason: practices.reason } : {}),
+        practices,
         draining,
         upstream: { breaker },
         gates: {
@@ -232,7 +237,12 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32003, message: access.message }, id: null });
       return undefined;
     }
-    return { principal: outcome.principal, practices: access.scope, expiresAt: outcome.expiresAt };
+    return {
+      principal: outcome.principal,
+      practices: access.scope,
+      expiresAt: outcome.expiresAt,
+      practiceHeader: headerValue(req, PRACTICE_HEADER),
+    };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -450,6 +460,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       const finished = await inFlight.idle(waitMs);
       if (!finished) logger.warn({ inFlight: inFlight.count }, 'drain deadline passed; closing what is left');
       stopListening();
+      stopDiscovery();
       await endpoints.close();
       server.closeAllConnections();
       await closed;
@@ -584,7 +595,9 @@ export function connectionBanner(serving: HttpServing, runtime: Runtime): string
     demo
       ? `  DEMO DATA: the embedded Escape Dental sandbox; every practice, patient and figure is synthetic.`
       : `  Upstream: ${runtime.config.upstream.kind === 'remote' ? runtime.config.upstream.apiUrl : 'sandbox'}`,
-    `  Practices: ${runtime.practices.available.map((p) => `${p.name} (${p.id})`).join('; ')}`,
+    runtime.practices.pending
+      ? '  Practices: not read yet (Escape Dental could not be reached); tools answer once they are, and clients are told'
+      : `  Practices: ${runtime.practices.available.map((p) => `${p.name} (${p.id})`).join('; ')}`,
     key
       ? `  Auth: Bearer key generated for this run (it changes on restart; use --api-keys-file for a lasting one): ${key}`
       : auth === 'off'

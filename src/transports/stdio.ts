@@ -4,11 +4,14 @@
  */
 import type { Logger } from '../logger.js';
 import { serveOnStdio } from '../mcp/sdk.js';
+import type { PracticeScope } from '../practice.js';
 import type { EscapeMcpServer } from '../server.js';
 
 export interface StdioServing {
   /** Re-applies the gate decision in every server still serving (after a gate poll or policy reload). */
   refreshToolAvailability: () => void;
+  /** Every server still serving serves these practices from now on (the practice list was read or changed). */
+  setPractices: (practices: PracticeScope) => void;
   close: () => Promise<void>;
 }
 
@@ -58,6 +61,7 @@ export function startStdio(build: () => EscapeMcpServer, logger: Logger): StdioS
   );
   return {
     refreshToolAvailability: () => void served.forEachLive((server) => server.refreshToolAvailability()),
+    setPractices: (practices) => void served.forEachLive((server) => server.setPractices(practices)),
     close: () => handle.close(),
   };
 }

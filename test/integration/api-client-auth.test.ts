@@ -201,8 +201,12 @@ describe('tenancy and the disabled practice', () => {
       })
     ).json()) as Array<{ id: string; timezone: string }>;
     const result = await handle.practices.discover();
-    expect(result.source).toBe('accessible');
-    expect(result.practices.map((p) => [p.id, p.timezone])).toEqual(raw.map((p) => [p.id, p.timezone]));
+    expect(result.sources).toEqual(['accessible', 'memberships']);
+    expect(result.practices.flatMap((p) => (p.status === 'available' ? [[p.id, p.timezone]] : []))).toEqual(
+      raw.map((p) => [p.id, p.timezone]),
+    );
+    // The accessible list names active practices only (L9834): the memberships name the disabled one.
+    expect(result.practices.find((p) => p.id === sandbox.fixtures.practices.chicago.id)?.status).toBe('disabled');
     expect(await handle.practices.timezone(sandbox.fixtures.practices.la.id)).toBe(
       sandbox.fixtures.practices.la.timezone,
     );
@@ -213,7 +217,7 @@ describe('tenancy and the disabled practice', () => {
     const oauth = sandbox.credentials.oauth.frontDeskLa;
     const handle = api({ credentials: { kind: 'static', token: oauth.token } });
     const result = await handle.practices.discover();
-    expect(result.source).toBe('memberships');
+    expect(result.sources).toEqual(['memberships']);
     expect(result.warnings).toHaveLength(1);
     expect(result.practices.map((p) => p.id)).toContain(sandbox.fixtures.practices.la.id);
   });

@@ -40,6 +40,9 @@ interface WriteOutput {
   confirmation_token?: string;
   notes: string[];
 }
+/** Statuses that hold a chair and a patient's time (ASSUMPTIONS §6 `blocks_slot`). */
+const BLOCKING = new Set(['scheduled', 'arrived', 'seated', 'ready_for_doctor', 'ready_for_walkout', 'complete']);
+
 interface Slot {
   start: string;
   provider_id: string;
@@ -134,9 +137,19 @@ describe('book, see, move and cancel', () => {
     const to = addDays(ny.today, 12);
     const search = { duration_minutes: 30, providers: [dentist], start_date: from, end_date: to, max_results: 8 };
     const offered = await callOk<{ slots: Slot[] }>(accepting.client, 'find_spot', { practice: ny.name, ...search });
-    const slot = offered.structured.slots[0] as Slot;
-    expect(slot).toBeDefined();
     const who = await patient(ny, ny.patients.timeline);
+    // The generated world is laid out around the hour the sandbox starts, so the patient may already
+    // hold a visit at the first time offered: take the first one that leaves their own visits alone.
+    const held = (
+      await rawList<RawAppointment>(sandbox, `${P(ny)}/scheduling/appointment/`, { patient: who.id, from, to })
+    ).filter((a) => BLOCKING.has(a.status));
+    const clashes = (start: string) =>
+      held.some((a) => {
+        const begins = Date.parse(a.date_time);
+        return begins < Date.parse(start) + 30 * 60_000 && Date.parse(start) < begins + a.duration_minutes * 60_000;
+      });
+    const slot = offered.structured.slots.find((s) => !clashes(s.start)) as Slot;
+    expect(slot).toBeDefined();
     const day = localDateOf(slot.start, ny.timezone) as string;
     const countBefore = await monthCount(ny, day);
 

@@ -57,6 +57,29 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
+/** A date as is; a datetime as its instant (the tool writes it in the practice's zone, the API may not). */
+const moment = (value: string) => (/^\d{4}-\d{2}-\d{2}$/.test(value) ? value : new Date(value).toISOString());
+
+/** "YYYY-MM-DD HH:MM" and "±HH:MM" of an instant on the practice's clock, worked out with Intl. */
+function practiceClock(value: string, zone: string): { clock: string; offset: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'longOffset',
+    })
+      .formatToParts(new Date(value))
+      .map((part) => [part.type, part.value]),
+  );
+  const offset = (parts.timeZoneName as string).replace('GMT', '') || '+00:00';
+  return { clock: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`, offset };
+}
+
 const patientPath = (id: string) => `/api/v1/practice/${la.id}/patient/${id}/`;
 const rawTimeline = (id: string, query: Record<string, string> = {}) =>
   rawGet<{ count: number; results: RawEvent[] }>(sandbox, `${patientPath(id)}clinical/timeline/`, {
@@ -75,8 +98,8 @@ describe('patient_timeline', () => {
     });
     expect(structured.status).toBe('found');
     expect(structured.patient?.id).toBe(id);
-    expect(structured.events.map((e) => [e.type, e.date])).toEqual(
-      raw.results.slice(0, 25).map((r) => [r.event_type, r.date]),
+    expect(structured.events.map((e) => [e.type, moment(e.date)])).toEqual(
+      raw.results.slice(0, 25).map((r) => [r.event_type, moment(r.date)]),
     );
     // All seven sources appear for the timeline patient.
     const all = await callOk<TimelineOutput>(server.client, 'patient_timeline', {
@@ -87,6 +110,48 @@ describe('patient_timeline', () => {
     const types = new Set(raw.results.map((r) => r.event_type));
     expect(types.size).toBe(7);
     expect(structured.next_cursor ?? all.structured.next_cursor).toBeDefined();
+  });
+
+  it('shows every clock time on the practice clock: a note dated only by its UTC created stamp, and appointments sent in UTC', async () => {
+    const id = la.patients.timeline;
+    const notes = await rawTimeline(id, { event_type: 'note' });
+    const stamped = notes.results.find((r) => /T.*Z$/.test(r.date));
+    expect(stamped, 'the seeded note without note_date').toBeDefined();
+    const note = practiceClock(stamped?.date as string, la.timezone);
+    // The UTC clock differs from the practice clock: a copy of the stamp would be wrong.
+    expect(stamped?.date.slice(11, 16)).not.toBe(note.clock.slice(11));
+    const { structured, text } = await callOk<TimelineOutput>(server.client, 'patient_timeline', {
+      practice: la.name,
+      patient_id: id,
+      event_types: ['note'],
+      limit: 50,
+    });
+    const line = text.split('\n').find((l) => l.includes('phone note'));
+    expect(line, text).toBeDefined();
+    expect(line?.startsWith(`- ${note.clock}`), line).toBe(true);
+    expect(line).not.toContain(`${stamped?.date.slice(0, 10)} ${stamped?.date.slice(11, 16)}`);
+    const event = structured.events.find((e) => e.line.includes('phone note'));
+    expect(event?.date).toBe(`${note.clock.replace(' ', 'T')}:00${note.offset}`);
+
+    await sandbox.control.setQuirks({ datetimes: 'utc' });
+    try {
+      const appointments = await rawTimeline(id, { event_type: 'appointment' });
+      expect(appointments.results.every((r) => r.date.endsWith('Z'))).toBe(true);
+      const answer = await callOk<TimelineOutput>(server.client, 'patient_timeline', {
+        practice: la.name,
+        patient_id: id,
+        event_types: ['appointment'],
+        limit: 10,
+      });
+      const lines = answer.text.split('\n').filter((l) => l.startsWith('- '));
+      expect(lines).toHaveLength(Math.min(10, appointments.results.length));
+      lines.forEach((l, index) => {
+        const expected = practiceClock(appointments.results[index]?.date as string, la.timezone);
+        expect(l.startsWith(`- ${expected.clock}`), `${l} vs ${expected.clock}`).toBe(true);
+      });
+    } finally {
+      await sandbox.control.setQuirks({ datetimes: 'local-offset' });
+    }
   });
 
   it('pages with next_cursor without gaps or repeats', async () => {
@@ -105,8 +170,8 @@ describe('patient_timeline', () => {
       limit: 10,
       cursor,
     });
-    const both = [...first.structured.events, ...second.structured.events].map((e) => [e.type, e.date]);
-    expect(both).toEqual(raw.results.slice(0, 20).map((r) => [r.event_type, r.date]));
+    const both = [...first.structured.events, ...second.structured.events].map((e) => [e.type, moment(e.date)]);
+    expect(both).toEqual(raw.results.slice(0, 20).map((r) => [r.event_type, moment(r.date)]));
     // A cursor cannot be replayed on another patient.
     const other = la.patients.injectionNote;
     expect(
@@ -127,8 +192,8 @@ describe('patient_timeline', () => {
       limit: 50,
     });
     expect(structured.events.length).toBeGreaterThan(0);
-    expect(structured.events.map((e) => [e.type, e.date])).toEqual(
-      expected.slice(0, 50).map((r) => [r.event_type, r.date]),
+    expect(structured.events.map((e) => [e.type, moment(e.date)])).toEqual(
+      expected.slice(0, 50).map((r) => [r.event_type, moment(r.date)]),
     );
   });
 

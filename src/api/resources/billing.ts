@@ -4,10 +4,12 @@
  * `from`/`to`). Money comes back as 2-dp decimal strings; trending rows carry only the metrics
  * that were requested (C-T26).
  */
+import type Big from 'big.js';
 import { isLocalDate, validateDateRange } from '../../domain/dates.js';
-import { formatMoney, parseMoney } from '../../domain/money.js';
+import { formatMoney, parseMoney, parseMoneyOrNull } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
-import { dateParamsFor } from '../paths.js';
+import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import { dateParamsFor, endpointLabel, type OperationName } from '../paths.js';
 import type {
   CallOptions,
   DateRange,
@@ -22,8 +24,50 @@ import { ProductionReportBody, TrendingBody } from '../schemas.js';
 const TREND_METRICS: readonly TrendMetric[] = ['production', 'collections', 'adjustments', 'net_production'];
 const TREND_BUCKETS = ['day', 'week', 'month'];
 
-function money(value: unknown): string {
-  return formatMoney(parseMoney(value));
+/**
+ * A report amount as a 2-dp string. Unparseable (the spec's sample sends the literal "string") or
+ * missing is UnusableUpstreamValue naming the field: a documented figure is never read as zero.
+ */
+function amount(value: unknown, field: string, thing: string, operation: OperationName): string {
+  let parsed: Big | null = null;
+  try {
+    parsed = parseMoneyOrNull(value);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null) throw new UnusableUpstreamValue(field, thing, value, { operation });
+  return formatMoney(parsed);
+}
+
+function count(value: unknown, field: string, thing: string, operation: OperationName): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  throw new UnusableUpstreamValue(field, thing, value, { operation });
+}
+
+/** Reads each row; a row with an unusable value is left out and named in a warning (it degrades only itself). */
+function readRows<Row, Out>(
+  rows: readonly Row[],
+  read: (row: Row) => Out,
+  what: string,
+  warnings: string[],
+): { rows: Out[]; skipped: UnusableUpstreamValue[] } {
+  const out: Out[] = [];
+  const skipped: UnusableUpstreamValue[] = [];
+  for (const row of rows) {
+    try {
+      out.push(read(row));
+    } catch (error) {
+      if (!(error instanceof UnusableUpstreamValue)) throw error;
+      skipped.push(error);
+    }
+  }
+  const [first] = skipped;
+  if (first) {
+    warnings.push(
+      `${skipped.length} ${what}${skipped.length === 1 ? ' was' : 's were'} left out: ${first.summary}${skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : ''}.`,
+    );
+  }
+  return { rows: out, skipped };
 }
 
 /**
@@ -77,36 +121,62 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       },
       ProductionReportBody,
     );
-    const s = body.summary ?? {};
+    const op = 'billing.production';
+    if (!body.summary) {
+      throw new UnrecognizedShape(endpointLabel(op), describeShape(body), { operation: op });
+    }
+    const s = body.summary;
     const answered = answeredRange(range, body.date_from, body.date_to);
+    const report = `the production report (${answered.range.from} to ${answered.range.to})`;
+    const warnings = [...answered.warnings];
+    const byProvider = readRows(
+      body.by_provider ?? [],
+      (p) => {
+        const name = p.provider_name ?? (p.provider_id ? 'Unknown provider' : 'No provider');
+        const thing = `provider ${name} in ${report}`;
+        return {
+          providerId: p.provider_id ?? null,
+          providerName: name,
+          production: amount(p.production, 'production', thing, op),
+          completedProduction: amount(p.completed_production, 'completed_production', thing, op),
+          scheduledProduction: amount(p.scheduled_production, 'scheduled_production', thing, op),
+          collections: amount(p.collections, 'collections', thing, op),
+          adjustments: amount(p.adjustments, 'adjustments', thing, op),
+          procedureCount: count(p.procedure_count, 'procedure_count', thing, op),
+        };
+      },
+      'provider row',
+      warnings,
+    );
+    const byProcedure = readRows(
+      body.by_procedure ?? [],
+      (p) => {
+        const thing = `procedure code ${p.proc_code ?? '(none)'} in ${report}`;
+        return {
+          procCode: p.proc_code ?? '',
+          description: p.description ?? '',
+          count: count(p.count, 'count', thing, op),
+          totalProduction: amount(p.total_production, 'total_production', thing, op),
+          avgFee: amount(p.avg_fee, 'avg_fee', thing, op),
+        };
+      },
+      'procedure row',
+      warnings,
+    );
     return {
       range: answered.range,
       requestedRange: { from: range.from, to: range.to },
+      // The headline figures: one unusable value makes the report unusable (never a zero for it).
       summary: {
-        totalProduction: money(s.total_production),
-        totalCollections: money(s.total_collections),
-        totalAdjustments: money(s.total_adjustments),
-        netProduction: money(s.net_production),
-        procedureCount: s.procedure_count ?? 0,
+        totalProduction: amount(s.total_production, 'total_production', report, op),
+        totalCollections: amount(s.total_collections, 'total_collections', report, op),
+        totalAdjustments: amount(s.total_adjustments, 'total_adjustments', report, op),
+        netProduction: amount(s.net_production, 'net_production', report, op),
+        procedureCount: count(s.procedure_count, 'procedure_count', report, op),
       },
-      byProvider: (body.by_provider ?? []).map((p) => ({
-        providerId: p.provider_id ?? null,
-        providerName: p.provider_name ?? (p.provider_id ? 'Unknown provider' : 'No provider'),
-        production: money(p.production),
-        completedProduction: money(p.completed_production),
-        scheduledProduction: money(p.scheduled_production),
-        collections: money(p.collections),
-        adjustments: money(p.adjustments),
-        procedureCount: p.procedure_count ?? 0,
-      })),
-      byProcedure: (body.by_procedure ?? []).map((p) => ({
-        procCode: p.proc_code ?? '',
-        description: p.description ?? '',
-        count: p.count ?? 0,
-        totalProduction: money(p.total_production),
-        avgFee: money(p.avg_fee),
-      })),
-      warnings: answered.warnings,
+      byProvider: byProvider.rows,
+      byProcedure: byProcedure.rows,
+      warnings,
     };
   }
 
@@ -136,35 +206,53 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       },
       TrendingBody,
     );
-    const resolvedMetrics =
-      body.metrics && body.metrics.length > 0 ? body.metrics : metrics.length > 0 ? metrics : [...TREND_METRICS];
-    const rows = (body.rows ?? []).map((row) => {
-      const values: Record<string, string> = {};
-      for (const m of resolvedMetrics) if (m in row && row[m] !== undefined) values[m] = money(row[m]);
-      return {
-        bucketStart: row.bucket_start ?? '',
-        bucketEnd: row.bucket_end ?? '',
-        appointmentCount: row.appointment_count ?? 0,
-        values,
-      };
-    });
+    const op = 'billing.productionTrending';
+    const answered = answeredRange(range, body.date_from, body.date_to);
+    const warnings = [...answered.warnings];
+    // C-T26: a row carries the metrics that were resolved, but what counts is what is present: a
+    // listed metric missing from a row is "not reported", never zero, and `metrics` may be stale
+    // (the spec's own sample lists "string").
+    const rows = readRows(
+      body.rows ?? [],
+      (row) => {
+        const start = row.bucket_start;
+        const end = row.bucket_end;
+        const thing = isLocalDate(start) ? `the production trend row from ${start}` : 'a production trend row';
+        if (!isLocalDate(start)) throw new UnusableUpstreamValue('bucket_start', thing, start, { operation: op });
+        if (!isLocalDate(end)) throw new UnusableUpstreamValue('bucket_end', thing, end, { operation: op });
+        const values: Record<string, string> = {};
+        for (const m of TREND_METRICS) {
+          const value = (row as Record<string, unknown>)[m];
+          if (value !== undefined && value !== null) values[m] = amount(value, m, thing, op);
+        }
+        return {
+          bucketStart: start,
+          bucketEnd: end,
+          appointmentCount: count(row.appointment_count, 'appointment_count', thing, op),
+          values,
+        };
+      },
+      'trend row',
+      warnings,
+    );
+    const present = TREND_METRICS.filter((m) => rows.rows.some((r) => m in r.values));
     const totals: Record<string, string> = {};
     for (const [k, v] of Object.entries(body.totals ?? {})) {
       try {
-        totals[k] = money(v);
+        totals[k] = formatMoney(parseMoney(v));
       } catch {
         // a non-money total (e.g. a count) is left out
       }
     }
-    const answered = answeredRange(range, body.date_from, body.date_to);
     return {
       range: answered.range,
       requestedRange: { from: range.from, to: range.to },
       bucket: body.bucket ?? params.bucket ?? null,
-      metrics: resolvedMetrics,
-      rows,
+      metrics: present.length > 0 ? present : metrics,
+      rows: rows.rows,
       totals,
-      warnings: answered.warnings,
+      warnings,
+      skippedRows: rows.skipped.length,
     };
   }
 

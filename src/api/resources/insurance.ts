@@ -4,12 +4,13 @@
  * claim list (paged), and patient-insurance enrollments.
  */
 import type Big from 'big.js';
-import { formatMoney, parseMoney, sumMoney } from '../../domain/money.js';
+import { isLocalDate } from '../../domain/dates.js';
+import { formatMoney, parseMoney, parseMoneyOrNull, sumMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { EndpointNotConfigured, InvalidResponse, NotFound } from '../errors.js';
+import { describeShape, EndpointNotConfigured, NotFound, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { collectPages, iteratePages, listNoun } from '../pagination.js';
-import { dateParamsFor } from '../paths.js';
+import { dateParamsFor, endpointLabel } from '../paths.js';
 import type {
   CallOptions,
   Claim,
@@ -50,84 +51,166 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function looksLikeTotals(v: unknown): v is Record<string, unknown> {
-  return isObject(v) && ('count' in v || 'total_fee' in v || 'total_paid' in v);
-}
-
-function toCount(v: unknown): number {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.trunc(v));
-  if (typeof v === 'string' && /^\d+$/.test(v.trim())) return Number(v.trim());
-  return 0;
-}
-
-function toTotals(v: Record<string, unknown>): StatusTotals {
-  return {
-    count: toCount(v.count ?? v.claim_count),
-    totalFee: formatMoney(parseMoney(v.total_fee ?? v.fee ?? v.claim_fee)),
-    totalPaid: formatMoney(parseMoney(v.total_paid ?? v.paid ?? v.ins_pay_amt)),
-  };
-}
-
 function emptyByStatus(): Record<string, StatusTotals> {
   return Object.fromEntries(CLAIM_STATUSES.map((s) => [s, { count: 0, totalFee: '0.00', totalPaid: '0.00' }]));
 }
 
+const SUMMARY_ENDPOINT = endpointLabel('insurance.claimsSummary');
+const SUMMARY_OPERATION = { operation: 'insurance.claimsSummary' };
+/** The per-status words of the description (L3159): "per-status breakdowns (count, total_fee, total_paid)". */
+const ROW_KEYS = ['count', 'total_fee', 'total_paid'] as const;
+/** Keys that may sit beside status keys at the top level (practice-wide totals). */
+const TOP_LEVEL_TOTAL_KEYS = ['totals', 'total', 'outstanding_balance', 'outstanding', 'total_count'];
+
+function looksLikeRow(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && ROW_KEYS.some((k) => k in v);
+}
+
+function readCount(value: unknown, thing: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value.trim());
+  throw new UnusableUpstreamValue('count', thing, value, SUMMARY_OPERATION);
+}
+
+/** A required amount: missing, null or unparseable is an error, never a zero. */
+function readAmount(value: unknown, field: string, thing: string): string {
+  let parsed: Big | null;
+  try {
+    parsed = parseMoneyOrNull(value);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null) throw new UnusableUpstreamValue(field, thing, value, SUMMARY_OPERATION);
+  return formatMoney(parsed);
+}
+
+function readRow(row: Record<string, unknown>, status: unknown): [string, StatusTotals] {
+  if (typeof status !== 'string' || !(CLAIM_STATUSES as readonly string[]).includes(status.toLowerCase())) {
+    throw new UnusableUpstreamValue('status', 'the claims summary', status, SUMMARY_OPERATION);
+  }
+  const key = status.toLowerCase();
+  const thing = `status ${key} in the claims summary`;
+  return [
+    key,
+    {
+      count: readCount(row.count, thing),
+      totalFee: readAmount(row.total_fee, 'total_fee', thing),
+      totalPaid: readAmount(row.total_paid, 'total_paid', thing),
+    },
+  ];
+}
+
 /**
- * Reads a claims-summary body of unknown shape: per-status objects with count / total_fee /
- * total_paid under a `by_status` map, in a `results` (or bare) list with a `status` key, or as
- * top-level status keys; totals from `totals`, else summed. Null when nothing is recognisable.
+ * Reads the claims summary (no schema at all, C-T5). Exactly these shapes, each status row with
+ * the description's `count`, `total_fee` and `total_paid` (L3159):
+ * - `{by_status: {<status>: row}, totals?: {count?, total_fee?, total_paid?, outstanding?}}`;
+ * - `{by_status: [{status, …row}], totals?}`;
+ * - `{results: [{status, …row}], outstanding_balance?, total_count?}`, or a bare array of rows;
+ * - status keys at the top level `{<status>: row, …}` beside only `totals`, `total`,
+ *   `outstanding_balance`, `outstanding` or `total_count`.
+ * Anything else is UnrecognizedShape; an unusable or missing count or amount, or a status outside
+ * the eleven (L4037), is UnusableUpstreamValue. Totals the body does not give are summed from the
+ * rows; an outstanding balance it does not give (or gives unusable) is `null`, never zero.
  */
-export function parseClaimsSummary(body: unknown): Omit<ClaimsSummary, 'source' | 'warnings'> | null {
-  const byStatus = emptyByStatus();
-  let found = false;
-  const take = (status: unknown, v: Record<string, unknown>): void => {
-    if (typeof status !== 'string' || status === '') return;
-    byStatus[status.toLowerCase()] = toTotals(v);
-    found = true;
+export function parseClaimsSummary(body: unknown): Omit<ClaimsSummary, 'source'> {
+  const refuse = (): never => {
+    throw new UnrecognizedShape(SUMMARY_ENDPOINT, describeShape(body), SUMMARY_OPERATION);
   };
   const obj = isObject(body) ? body : {};
-  const map = isObject(obj.by_status) ? obj.by_status : isObject(obj.statuses) ? obj.statuses : undefined;
-  if (map) {
-    for (const [status, v] of Object.entries(map)) if (looksLikeTotals(v)) take(status, v);
-  }
-  const list = Array.isArray(body)
-    ? body
-    : Array.isArray(obj.results)
-      ? obj.results
-      : Array.isArray(obj.by_status)
-        ? obj.by_status
-        : undefined;
-  if (!found && list) {
-    for (const row of list) if (isObject(row) && looksLikeTotals(row)) take(row.status ?? row.key ?? row.name, row);
-  }
-  if (!found) {
-    for (const [key, v] of Object.entries(obj)) {
-      if ((CLAIM_STATUSES as readonly string[]).includes(key) && looksLikeTotals(v)) take(key, v);
-    }
-  }
-  if (!found) return null;
-  const rows = Object.values(byStatus);
-  const totalsObj = isObject(obj.totals) ? obj.totals : isObject(obj.total) ? obj.total : undefined;
-  const outstandingRaw =
-    totalsObj?.outstanding ?? totalsObj?.outstanding_balance ?? obj.outstanding_balance ?? obj.outstanding;
-  const summed: StatusTotals = {
-    count: rows.reduce((n, r) => n + r.count, 0),
-    totalFee: formatMoney(sumMoney(rows.map((r) => r.totalFee))),
-    totalPaid: formatMoney(sumMoney(rows.map((r) => r.totalPaid))),
+  const rows: Array<[string, StatusTotals]> = [];
+  const readList = (list: unknown[]): void => {
+    if (list.length === 0 || !list.every(looksLikeRow)) refuse();
+    for (const row of list as Record<string, unknown>[]) rows.push(readRow(row, row.status));
   };
-  const totals = totalsObj && looksLikeTotals(totalsObj) ? toTotals(totalsObj) : summed;
-  if (!totalsObj && (typeof obj.total_count === 'number' || typeof obj.count === 'number')) {
-    totals.count = toCount(obj.total_count ?? obj.count);
+  const containers = ['by_status', 'results'].filter((k) => obj[k] !== undefined);
+  if (Array.isArray(body)) {
+    readList(body);
+  } else if (containers.length === 1 && isObject(obj.by_status)) {
+    const entries = Object.entries(obj.by_status);
+    if (entries.length === 0 || !entries.every(([, v]) => looksLikeRow(v))) refuse();
+    for (const [status, row] of entries) rows.push(readRow(row as Record<string, unknown>, status));
+  } else if (containers.length === 1 && Array.isArray(obj[containers[0] as string])) {
+    readList(obj[containers[0] as string] as unknown[]);
+  } else if (containers.length === 0 && isObject(body)) {
+    const statusKeys = Object.keys(obj).filter((k) => !TOP_LEVEL_TOTAL_KEYS.includes(k));
+    if (statusKeys.length === 0 || !statusKeys.every((k) => looksLikeRow(obj[k]))) refuse();
+    for (const status of statusKeys) rows.push(readRow(obj[status] as Record<string, unknown>, status));
+  } else {
+    refuse();
   }
+
+  const byStatus = emptyByStatus();
+  for (const [status, totals] of rows) byStatus[status] = totals;
+  const totalsObj = isObject(obj.totals) ? obj.totals : isObject(obj.total) ? obj.total : {};
+  const thing = 'the claims summary totals';
+  const listed = Object.values(byStatus);
+  const totals: StatusTotals = {
+    count:
+      totalsObj.count !== undefined
+        ? readCount(totalsObj.count, thing)
+        : obj.total_count !== undefined
+          ? readCount(obj.total_count, thing)
+          : listed.reduce((n, r) => n + r.count, 0),
+    totalFee:
+      totalsObj.total_fee !== undefined
+        ? readAmount(totalsObj.total_fee, 'total_fee', thing)
+        : formatMoney(sumMoney(listed.map((r) => r.totalFee))),
+    totalPaid:
+      totalsObj.total_paid !== undefined
+        ? readAmount(totalsObj.total_paid, 'total_paid', thing)
+        : formatMoney(sumMoney(listed.map((r) => r.totalPaid))),
+  };
+  const warnings: string[] = [];
+  const outstandingField = ['outstanding', 'outstanding_balance'].find((k) => totalsObj[k] !== undefined);
+  const outstandingRaw = outstandingField ? totalsObj[outstandingField] : (obj.outstanding_balance ?? obj.outstanding);
   let outstanding: string | null = null;
   if (outstandingRaw !== undefined && outstandingRaw !== null) {
     try {
-      outstanding = formatMoney(parseMoney(outstandingRaw));
-    } catch {
-      outstanding = null;
+      outstanding = readAmount(outstandingRaw, 'outstanding', thing);
+    } catch (error) {
+      if (!(error instanceof UnusableUpstreamValue)) throw error;
+      warnings.push(`${error.summary}; the outstanding amount is worked out here from the claim list instead.`);
     }
   }
-  return { byStatus, totals: { ...totals, outstanding } };
+  return { byStatus, totals: { ...totals, outstanding }, warnings };
+}
+
+/**
+ * Why a claim row cannot be counted, or undefined: a status outside the eleven (L4037), a billed
+ * amount that is missing or unparseable, a paid or written-off amount, date of service or date
+ * sent that is unparseable (the spec's samples send money as the literal "string").
+ */
+export function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefined {
+  const thing = `claim ${claim.id}`;
+  const context = { operation: 'insurance.claimList' };
+  if (!(CLAIM_STATUSES as readonly string[]).includes(claim.status ?? '')) {
+    return new UnusableUpstreamValue('status', thing, claim.status, context);
+  }
+  for (const field of ['claim_fee', 'ins_pay_amt', 'write_off'] as const) {
+    let amount: Big | null;
+    try {
+      amount = parseMoneyOrNull(claim[field]);
+    } catch {
+      return new UnusableUpstreamValue(field, thing, claim[field], context);
+    }
+    if (amount === null && field === 'claim_fee') return new UnusableUpstreamValue(field, thing, claim[field], context);
+  }
+  for (const field of ['date_service', 'date_sent'] as const) {
+    const value = claim[field];
+    if (value !== null && value !== undefined && value !== '' && !isLocalDate(value.slice(0, 10))) {
+      return new UnusableUpstreamValue(field, thing, value, context);
+    }
+  }
+  return undefined;
+}
+
+/** The note for claims left out as unusable; the first one named, the rest counted. */
+function skippedClaimsNote(skipped: readonly UnusableUpstreamValue[]): string {
+  const [first] = skipped;
+  if (!first) return '';
+  return skipped.length === 1
+    ? `1 claim was left out of these figures: ${first.summary}.`
+    : `${skipped.length} claims were left out of these figures: ${first.summary} (and ${skipped.length - 1} more).`;
 }
 
 /** Aggregates claims locally (same definitions as the sandbox's summary, ASSUMPTIONS §9). */
@@ -177,6 +260,7 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       throw new RangeError('The claim date range ends before it starts.');
     const limit = Math.max(1, Math.min(params.limit ?? 100, 5000));
     const claims: Claim[] = [];
+    const skipped: UnusableUpstreamValue[] = [];
     let count: number | undefined;
     let truncated = false;
     let pages = 0;
@@ -196,6 +280,11 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       count = page.count ?? count;
       for (const row of page.rows) {
         const claim = parseBody(ClaimSchema, row, 'insurance.claimList');
+        const unusable = unusableClaimField(claim);
+        if (unusable) {
+          skipped.push(unusable);
+          continue;
+        }
         if (params.status !== undefined && claim.status !== params.status) leftOut.status += 1;
         else if (params.providerId !== undefined && claim.provider !== params.providerId) leftOut.provider += 1;
         else if (params.range && !claim.date_service) leftOut.undated += 1;
@@ -214,7 +303,15 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
     noteLeftOut(CLAIM_NOUN, leftOut.provider, 'of another provider than asked');
     noteLeftOut(CLAIM_NOUN, leftOut.dates, 'dated outside the requested dates (by date of service)');
     noteLeftOut(CLAIM_NOUN, leftOut.undated, 'without a date of service although dates were asked for');
-    return { claims: claims.slice(0, limit), count, truncated: truncated || claims.length > limit, warnings: [] };
+    // Every row unusable: an empty list would be a wrong answer, not a partial one.
+    if (claims.length === 0 && skipped[0]) throw skipped[0];
+    return {
+      claims: claims.slice(0, limit),
+      count,
+      truncated: truncated || claims.length > limit,
+      warnings: skipped.length > 0 ? [skippedClaimsNote(skipped)] : [],
+      skipped: skipped.length,
+    };
   }
 
   async function aggregateFromList(practiceId: string, options?: CallOptions): Promise<ClaimsSummary> {
@@ -223,8 +320,17 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       params: { practice: practiceId },
       signal: options?.signal,
     });
-    const claims = rows.map((r) => parseBody(ClaimSchema, r, 'insurance.claimList'));
+    const parsed = rows.map((r) => parseBody(ClaimSchema, r, 'insurance.claimList'));
+    const claims: Claim[] = [];
+    const skipped: UnusableUpstreamValue[] = [];
+    for (const claim of parsed) {
+      const unusable = unusableClaimField(claim);
+      if (unusable) skipped.push(unusable);
+      else claims.push(claim);
+    }
+    if (skipped[0] && claims.length === 0) throw skipped[0];
     const warnings = ['Claim totals were computed here from the claim list (the summary endpoint was not usable).'];
+    if (skipped.length > 0) warnings.push(skippedClaimsNote(skipped));
     if (truncated) warnings.push('There were more claims than could be read at once; the totals are incomplete.');
     return { ...aggregateClaims(claims), source: 'claim_list', warnings };
   }
@@ -245,13 +351,7 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
         return aggregateFromList(practiceId, options);
       throw error;
     }
-    const parsed = parseClaimsSummary(body);
-    if (!parsed) {
-      if (body === undefined)
-        throw new InvalidResponse('The claims summary was empty.', { operation: 'insurance.claimsSummary' });
-      return aggregateFromList(practiceId, options);
-    }
-    return { ...parsed, source: 'summary', warnings: [] };
+    return { ...parseClaimsSummary(body), source: 'summary' };
   }
 
   async function patientInsurance(

@@ -6,7 +6,7 @@
  * A multi-token name that finds nothing upstream is retried with its longest token. The timeline
  * has no date filters (T29): it is walked newest-first until past `since`.
  */
-import { instantToLocalDate, isLocalDate, parseInstantMs, parseLocalDate } from '../../domain/dates.js';
+import { instantToLocalDate, isLocalDate, type LocalDate, parseInstantMs, parseLocalDate } from '../../domain/dates.js';
 import {
   normalizePersonName,
   normalizePhoneDigits,
@@ -16,8 +16,9 @@ import {
 } from '../../domain/names.js';
 import { parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { InvalidResponse } from '../errors.js';
+import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { iteratePages, listNoun, type WalkOutcome } from '../pagination.js';
+import { endpointLabel } from '../paths.js';
 import {
   type CallOptions,
   type EscapeApi,
@@ -26,6 +27,7 @@ import {
   type PatientSearchResult,
   TIMELINE_EVENT_TYPES,
   type TimelineEvent,
+  type TimelineEventType,
   type TimelineParams,
   type TimelineResult,
 } from '../port.js';
@@ -221,34 +223,89 @@ function str(...values: unknown[]): string | null {
   return null;
 }
 
-const ENVELOPE_KEYS = new Set(['event_type', 'type', 'kind', 'id', 'date', 'title', 'summary', 'data']);
+/** Where a source row keeps its date, in the order the timeline sorts by (§8.8, [inference]). */
+const SOURCE_DATE_KEYS: Record<TimelineEventType, readonly string[]> = {
+  procedure: ['date_complete', 'proc_date', 'created'],
+  note: ['note_date', 'created'],
+  perio_exam: ['exam_date'],
+  treatment_plan: ['date_created', 'created'],
+  imaging: ['exam_date'],
+  communication: ['date_time'],
+  appointment: ['date_time'],
+};
+const ENVELOPE_DATE_KEYS = ['date', 'timestamp', 'occurred_at'] as const;
+const PAYLOAD_KEYS = ['data', 'object'] as const;
 
-/** Reads one timeline row defensively (no documented schema, T11). */
-export function toTimelineEvent(row: unknown, zone: string): TimelineEvent | null {
-  if (!isObject(row)) return null;
-  const data = isObject(row.data)
-    ? row.data
-    : Object.fromEntries(Object.entries(row).filter(([k]) => !ENVELOPE_KEYS.has(k)));
-  const eventType = str(row.event_type, row.type, row.kind, row.source) ?? 'unknown';
-  const date = str(row.date, row.date_time, row.timestamp, row.occurred_at, data.date_time, data.date);
-  let localDate: string | null = null;
-  if (date !== null) {
-    if (isLocalDate(date)) localDate = date;
-    else {
-      try {
-        localDate = instantToLocalDate(parseInstantMs(date, zone), zone);
-      } catch {
-        localDate = null;
-      }
-    }
+export type TimelineRowReading =
+  | { kind: 'event'; event: TimelineEvent }
+  | { kind: 'unusable'; field: string; value: unknown };
+
+function localDateOf(value: string, zone: string): LocalDate | null {
+  if (isLocalDate(value)) return value;
+  try {
+    return instantToLocalDate(parseInstantMs(value, zone), zone);
+  } catch {
+    return null;
   }
+}
+
+/**
+ * Reads one timeline row (no documented schema, T11). Exactly these shapes are read:
+ * - the envelope `{event_type, id, date, title, data: {source row}}` (§8.8);
+ * - `{kind | type, id, timestamp | occurred_at, summary, object: {source row}}`;
+ * - the source row itself with an `event_type` (flat), dated by its own fields (§8.8 sort keys).
+ * A row in any other shape throws UnrecognizedShape (the whole answer is refused); a row of a
+ * known shape with an unusable type or date is reported `unusable` (that row is left out).
+ */
+export function readTimelineRow(row: unknown, zone: string): TimelineRowReading {
+  const refuse = (): never => {
+    throw new UnrecognizedShape(endpointLabel('clinical.timeline'), describeShape(row), {
+      operation: 'clinical.timeline',
+    });
+  };
+  if (!isObject(row)) return refuse();
+  // `event_type` first: a flat source row may carry a `type` of its own.
+  const typeKey =
+    row.event_type !== undefined
+      ? 'event_type'
+      : row.kind !== undefined
+        ? 'kind'
+        : row.type !== undefined
+          ? 'type'
+          : undefined;
+  if (typeKey === undefined) return refuse();
+  const payloadKeys = PAYLOAD_KEYS.filter((k) => row[k] !== undefined && row[k] !== null);
+  if (payloadKeys.length > 1 || (payloadKeys.length === 1 && !isObject(row[payloadKeys[0] as string]))) return refuse();
+  const data = payloadKeys.length === 1 ? (row[payloadKeys[0] as string] as Record<string, unknown>) : row;
+  const id = str(row.id, data.id);
+  const rawType = row[typeKey];
+  if (typeof rawType !== 'string' || !(TIMELINE_EVENT_TYPES as readonly string[]).includes(rawType)) {
+    return { kind: 'unusable', field: typeKey, value: rawType };
+  }
+  const eventType = rawType as TimelineEventType;
+  const envelopeKey = ENVELOPE_DATE_KEYS.find((k) => row[k] !== undefined && row[k] !== null);
+  let dateKey: string;
+  let date: unknown;
+  if (envelopeKey !== undefined) {
+    dateKey = envelopeKey;
+    date = row[envelopeKey];
+  } else {
+    const keys = SOURCE_DATE_KEYS[eventType];
+    dateKey = keys.find((k) => data[k] !== undefined && data[k] !== null) ?? (keys[0] as string);
+    date = data[dateKey];
+  }
+  const localDate = typeof date === 'string' ? localDateOf(date.trim(), zone) : null;
+  if (localDate === null || typeof date !== 'string') return { kind: 'unusable', field: dateKey, value: date };
   return {
-    eventType,
-    id: str(row.id, data.id),
-    date,
-    localDate,
-    title: (str(row.title, row.summary, row.description) ?? eventType).slice(0, 300),
-    data,
+    kind: 'event',
+    event: {
+      eventType,
+      id,
+      date: date.trim(),
+      localDate,
+      title: (str(row.title, row.summary) ?? eventType).slice(0, 300),
+      data,
+    },
   };
 }
 
@@ -276,7 +333,8 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
     const zone = await ctx.timezone(practiceId, options);
     const warnings: string[] = [];
     const events: TimelineEvent[] = [];
-    let unreadable = 0;
+    const skipped: Extract<TimelineRowReading, { kind: 'unusable' }>[] = [];
+    let usable = 0;
     let ordered = true;
     let previous: string | null = null;
     let total: number | undefined;
@@ -295,11 +353,13 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
       pages += 1;
       total = page.count ?? total;
       for (const row of page.rows) {
-        const event = toTimelineEvent(row, zone);
-        if (!event) {
-          unreadable += 1;
+        const reading = readTimelineRow(row, zone);
+        if (reading.kind === 'unusable') {
+          skipped.push(reading);
           continue;
         }
+        const event = reading.event;
+        usable += 1;
         if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) {
           leftOut.type += 1;
           continue;
@@ -333,8 +393,31 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
     noteLeftOut(EVENT_NOUN, leftOut.type, 'of another type than asked');
     noteLeftOut(EVENT_NOUN, leftOut.patient, 'of another patient');
     if (!ordered) warnings.push('The timeline was not in date order; all of it was read to be safe.');
-    if (unreadable > 0) warnings.push(`${unreadable} timeline entries could not be read and were left out.`);
-    return { events: events.slice(0, limit), truncated: truncated || events.length > limit, total, warnings };
+    const first = skipped[0];
+    if (first !== undefined) {
+      // Nothing readable at all: "nothing found" would be a wrong answer, not a partial one.
+      if (usable === 0) {
+        throw new UnusableUpstreamValue(
+          first.field,
+          `the patient's timeline entries (endpoint ${endpointLabel('clinical.timeline')})`,
+          first.value,
+          {
+            operation: 'clinical.timeline',
+          },
+        );
+      }
+      const fields = [...new Set(skipped.map((s) => s.field))].join(', ');
+      warnings.push(
+        `${skipped.length} timeline ${skipped.length === 1 ? 'entry was' : 'entries were'} left out: Escape Dental sent an unusable ${fields} for ${skipped.length === 1 ? 'it' : 'them'}.`,
+      );
+    }
+    return {
+      events: events.slice(0, limit),
+      truncated: truncated || events.length > limit,
+      total,
+      warnings,
+      skipped: skipped.length,
+    };
   }
 
   return { timeline };

@@ -188,6 +188,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
             durationMinutes: params.durationMinutes,
             operation: 'scheduling.findSpot',
           });
+          warnings.push(...parsed.warnings);
           const raw = parsed.slots.length + parsed.unreadable;
           return { slots: parsed.slots, full: raw >= Number(query.max_results), ids: parsed.hasProviderIds };
         } catch (error) {
@@ -380,6 +381,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       date,
       operation: 'scheduling.availableSlots',
     });
+    warnings.push(...parsed.warnings);
     const filtering = providerIds.length > 0 || operatoryIds.length > 0;
     if (filtering && !parsed.hasProviderIds && !parsed.hasOperatoryIds) {
       if (dropped.size > 0) {

@@ -3,6 +3,7 @@
  * authentication, OAuth scopes, staff checks, practice tenancy (404) and inactive practices (403),
  * DRF throttling, JSON parsing and error mapping. Route modules only see `Router`.
  */
+
 import type { SandboxStore } from '../store.js';
 import { authenticate } from './auth.js';
 import {
@@ -16,6 +17,7 @@ import {
   throttled,
 } from './errors.js';
 import { isUuid } from './helpers.js';
+import { withPlaceholders } from './placeholders.js';
 import type { Credential, Handler, RouteOptions, Router, SandboxRequest, SandboxResponse } from './types.js';
 
 interface Route {
@@ -231,6 +233,9 @@ export class SandboxRouter implements Router {
     };
     const response = await route.handler(req);
     if (practiceData && method !== 'GET') store.invalidate(practiceData.practice.id);
+    if (method === 'GET' && response.status === 200 && store.quirks.placeholders !== 'none') {
+      return { ...response, body: withPlaceholders(store.quirks.placeholders, raw.path, response.body) };
+    }
     return response;
   }
 

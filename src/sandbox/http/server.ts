@@ -30,13 +30,15 @@ export interface ControlExtras {
 const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   idFilters: ['uuid', 'int-strict', 'ignore-invalid'],
   appointmentEnvelope: ['flat', 'nested'],
-  slotShape: ['default', 'array', 'per-chair'],
+  slotShape: ['default', 'array', 'per-chair', 'by-day', 'by-date', 'unknown'],
   datetimes: ['local-offset', 'utc'],
   templateTimes: ['plain', 'z-suffix'],
   findSpotLimits: ['reject', 'clamp'],
   inactiveReads: ['forbid', 'allow'],
   scopeChecks: ['inferred', 'spec-only'],
-  claimsSummaryShape: ['by-status', 'list'],
+  claimsSummaryShape: ['by-status', 'list', 'status-list', 'status-keys', 'array', 'unknown'],
+  timelineShape: ['envelope', 'flat', 'object', 'unknown'],
+  placeholders: ['none', 'money', 'dates', 'labels', 'timezone', 'all'],
   pagination: ['drf', 'page-ignored', 'next-loop'],
   nextLinks: ['request-host', 'proxy', 'foreign'],
   listCount: ['exact', 'inflated'],
@@ -44,6 +46,8 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   listFilters: ['applied', 'ignored'],
   writeAnswers: ['faithful', 'other-appointment', 'other-status'],
   operatoryRoster: ['complete', 'web-sched', 'empty'],
+  accessibleList: ['active-only', 'with-disabled', 'absent'],
+  practiceZones: ['iana', 'one-placeholder'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

@@ -9,13 +9,15 @@ import type { OAuthToken, PracticeData, User, Uuid } from '../model.js';
 export interface Quirks {
   idFilters: 'uuid' | 'int-strict' | 'ignore-invalid';
   appointmentEnvelope: 'flat' | 'nested';
-  slotShape: 'default' | 'array' | 'per-chair';
+  slotShape: 'default' | 'array' | 'per-chair' | 'by-day' | 'by-date' | 'unknown';
   datetimes: 'local-offset' | 'utc';
   templateTimes: 'plain' | 'z-suffix';
   findSpotLimits: 'reject' | 'clamp';
   inactiveReads: 'forbid' | 'allow';
   scopeChecks: 'inferred' | 'spec-only';
-  claimsSummaryShape: 'by-status' | 'list';
+  claimsSummaryShape: 'by-status' | 'list' | 'status-list' | 'status-keys' | 'array' | 'unknown';
+  timelineShape: 'envelope' | 'flat' | 'object' | 'unknown';
+  placeholders: 'none' | 'money' | 'dates' | 'labels' | 'timezone' | 'all';
   /** `page-ignored`: every page is the first one; `next-loop`: `next` is the URL just requested. */
   pagination: 'drf' | 'page-ignored' | 'next-loop';
   /** `proxy`: `next`/`previous` on an internal host name; `foreign`: on another host and path. */
@@ -30,6 +32,10 @@ export interface Quirks {
   writeAnswers: 'faithful' | 'other-appointment' | 'other-status';
   /** `web-sched`: the operatory list holds only web-scheduling chairs; `empty`: none. */
   operatoryRoster: 'complete' | 'web-sched' | 'empty';
+  /** `with-disabled`: the accessible list also names disabled practices; `absent`: its path is not served. */
+  accessibleList: 'active-only' | 'with-disabled' | 'absent';
+  /** `one-placeholder`: New York's `timezone` is the samples' literal "string". */
+  practiceZones: 'iana' | 'one-placeholder';
 }
 
 export type Credential =

@@ -3,7 +3,7 @@
  * and the glue the insurance/billing/DSO routes share: flags per sandbox, the index per request.
  */
 import { formatCents, formatCentsOrNull, renderStamp } from '../http/helpers.js';
-import type { SandboxRequest } from '../http/types.js';
+import type { Quirks, SandboxRequest } from '../http/types.js';
 import type {
   Adjustment,
   Carrier,
@@ -185,8 +185,42 @@ export function serializeClaimWrite(c: Claim, customData: unknown) {
   };
 }
 
-export function renderClaimsSummary(summary: ClaimsSummary, shape: 'by-status' | 'list') {
+/**
+ * The claims summary under `claimsSummaryShape` (ASSUMPTIONS §9; the spec has no schema, C-T5):
+ * `status-list` is `by_status` as a list of rows beside `totals`; `status-keys` puts each status
+ * at the top level beside `outstanding_balance`; `array` is a bare list of rows (no totals at
+ * all); `unknown` is a shape no client could read (it exercises the client's refusal).
+ */
+export function renderClaimsSummary(summary: ClaimsSummary, shape: Quirks['claimsSummaryShape']) {
   const statuses = Object.entries(summary.byStatus);
+  const row = (status: string, t: (typeof statuses)[number][1]) => ({
+    status,
+    count: t.count,
+    total_fee: formatCents(t.totalFee),
+    total_paid: formatCents(t.totalPaid),
+  });
+  if (shape === 'status-list') {
+    const { by_status: _map, totals } = renderClaimsSummary(summary, 'by-status') as {
+      by_status: unknown;
+      totals: unknown;
+    };
+    return { by_status: statuses.map(([status, t]) => row(status, t)), totals };
+  }
+  if (shape === 'status-keys') {
+    return {
+      ...Object.fromEntries(
+        statuses.map(([status, t]) => {
+          const { status: _status, ...figures } = row(status, t);
+          return [status, figures];
+        }),
+      ),
+      outstanding_balance: formatCents(summary.totals.outstanding),
+    };
+  }
+  if (shape === 'array') return statuses.map(([status, t]) => row(status, t));
+  if (shape === 'unknown') {
+    return { claims: statuses.map(([status, t]) => ({ state: status, n: t.count, billed: formatCents(t.totalFee) })) };
+  }
   if (shape === 'list') {
     return {
       results: statuses.map(([status, t]) => ({

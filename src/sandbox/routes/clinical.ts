@@ -4,7 +4,7 @@
  */
 import { badRequest, notFound } from '../http/errors.js';
 import { paginate, queryDate, queryEnum, renderDateTime, renderStamp, uuidFilter } from '../http/helpers.js';
-import type { Router, SandboxRequest } from '../http/types.js';
+import type { Quirks, Router, SandboxRequest } from '../http/types.js';
 import type { PracticeIndex } from '../indexes.js';
 import type { LocalDate, PracticeData, Uuid } from '../model.js';
 import {
@@ -75,6 +75,24 @@ function inRange(date: LocalDate | null, from?: LocalDate, to?: LocalDate): bool
   if (!from && !to) return true;
   if (date === null) return false;
   return (!from || date >= from) && (!to || date <= to);
+}
+
+/**
+ * One timeline event under `timelineShape` (ASSUMPTIONS §8; the spec has no schema): `flat` is the
+ * source row with `event_type` added (no envelope date or title), `object` names the envelope
+ * `kind`/`timestamp`/`summary`/`object`, `unknown` is a shape no client could read.
+ */
+function renderTimelineEvent(shape: Quirks['timelineShape'], e: Event): unknown {
+  switch (shape) {
+    case 'flat':
+      return { ...(e.data() as Record<string, unknown>), event_type: e.type };
+    case 'object':
+      return { kind: e.type, id: e.id, timestamp: e.date, summary: e.title, object: e.data() };
+    case 'unknown':
+      return { when: e.date, what: e.type, payload: e.data() };
+    default:
+      return { event_type: e.type, id: e.id, date: e.date, title: e.title, data: e.data() };
+  }
 }
 
 export function registerClinicalRoutes(router: Router, store: SandboxStore): void {
@@ -196,7 +214,7 @@ export function registerClinicalRoutes(router: Router, store: SandboxStore): voi
     return paginate(req, events, {
       defaultPageSize: 50,
       maxPageSize: 200,
-      serialize: (e) => ({ event_type: e.type, id: e.id, date: e.date, title: e.title, data: e.data() }),
+      serialize: (e) => renderTimelineEvent(req.quirks.timelineShape, e),
     });
   });
 

@@ -54,11 +54,14 @@ export function registerPracticeRoutes(router: Router, store: SandboxStore): voi
   });
 
   router.get('/api/v1/practice/accessible/', { scopes: ['reports:read'], specScope: true }, (req) => {
+    // The path is invented (ASSUMPTIONS §1): `accessibleList=absent` serves no such path.
+    if (store.quirks.accessibleList === 'absent') throw notFound();
     const credential = req.credential as Credential;
     const ids = store.accessiblePracticeIds(credential);
+    const withDisabled = store.quirks.accessibleList === 'with-disabled';
     const rows = [...ids]
       .map((id) => store.practiceData(id))
-      .filter((d): d is PracticeData => d !== undefined && store.isPracticeActive(d))
+      .filter((d): d is PracticeData => d !== undefined && (withDisabled || store.isPracticeActive(d)))
       .sort(byPk);
     return { status: 200, body: rows.map((d) => serializePractice(store, d)) };
   });

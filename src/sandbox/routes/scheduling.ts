@@ -86,6 +86,85 @@ function renderSlot(req: SandboxRequest, index: PracticeIndex, slot: Slot, durat
   };
 }
 
+/** The practice's office hours of a local day as wall times (first opening, last closing). */
+function officeHours(index: PracticeIndex, dayNum: number): { start_time: string | null; end_time: string | null } {
+  const spans = daySchedule(index, dayNum).practiceHours;
+  const first = spans[0];
+  const last = spans[spans.length - 1];
+  return {
+    start_time: first ? formatWallTime(first[0]).slice(0, 5) : null,
+    end_time: last ? formatWallTime(Math.min(last[1], 1439)).slice(0, 5) : null,
+  };
+}
+
+/** Slots grouped by their local date, in order. */
+function byLocalDate<T>(index: PracticeIndex, slots: readonly Slot[], item: (s: Slot) => T): Map<string, T[]> {
+  const days = new Map<string, T[]>();
+  for (const s of slots) {
+    const date = index.tz.localDateOf(s.startMs);
+    const list = days.get(date) ?? [];
+    list.push(item(s));
+    days.set(date, list);
+  }
+  return days;
+}
+
+const wallTimeOf = (index: PracticeIndex, s: Slot) => formatWallTime(index.tz.minuteOfDay(s.startMs)).slice(0, 5);
+
+/**
+ * The slot answers under `slotShape` (ASSUMPTIONS §6; the spec has no schema). `by-day` groups
+ * the slots by date, each day also carrying its office hours; `by-date` is a map keyed by date;
+ * `unknown` is a shape no client could read (it exercises the client's refusal).
+ */
+function renderSlotAnswer(
+  req: SandboxRequest,
+  index: PracticeIndex,
+  slots: readonly Slot[],
+  duration: number,
+  kind: 'find-spot' | 'available-slots',
+): unknown {
+  const item = (s: Slot) =>
+    kind === 'find-spot' ? renderSlot(req, index, s, duration) : renderDateTime(req, index.tz, s.startMs);
+  switch (req.quirks.slotShape) {
+    case 'array':
+      return slots.map(item);
+    case 'by-day':
+      return {
+        count: slots.length,
+        results: [
+          ...byLocalDate(index, slots, (s) =>
+            kind === 'find-spot'
+              ? {
+                  start_time: wallTimeOf(index, s),
+                  provider: s.provider.id,
+                  operatory: s.operatory.id,
+                  duration_minutes: duration,
+                }
+              : wallTimeOf(index, s),
+          ),
+        ].map(([date, daySlots]) => ({ date, ...officeHours(index, dateToDayNum(date) as number), slots: daySlots })),
+      };
+    case 'by-date':
+      return {
+        count: slots.length,
+        dates: Object.fromEntries(
+          byLocalDate(index, slots, (s) =>
+            kind === 'find-spot'
+              ? { time: wallTimeOf(index, s), provider: s.provider.id, operatory: s.operatory.id }
+              : wallTimeOf(index, s),
+          ),
+        ),
+      };
+    case 'unknown':
+      return {
+        count: slots.length,
+        spots: slots.map((s) => ({ begins: renderDateTime(req, index.tz, s.startMs), chair: s.operatory.id })),
+      };
+    default:
+      return null;
+  }
+}
+
 function serializeBlock(req: SandboxRequest, index: PracticeIndex, dayNum: number, b: ResolvedBlock) {
   const tz = index.tz;
   return {
@@ -174,8 +253,9 @@ export function registerSchedulingRoutes(router: Router, store: SandboxStore): v
       limit: max,
       perInstant: !perChair,
     });
+    const shaped = renderSlotAnswer(req, index, slots, duration, 'find-spot');
+    if (shaped !== null) return { status: 200, body: shaped };
     const results = slots.map((s) => renderSlot(req, index, s, duration));
-    if (req.quirks.slotShape === 'array') return { status: 200, body: results };
     return { status: 200, body: { count: results.length, results } };
   });
 
@@ -197,8 +277,9 @@ export function registerSchedulingRoutes(router: Router, store: SandboxStore): v
       limit: Number.POSITIVE_INFINITY,
       perInstant: true,
     });
+    const shaped = renderSlotAnswer(req, index, slots, duration, 'available-slots');
+    if (shaped !== null) return { status: 200, body: shaped };
     const times = slots.map((s) => renderDateTime(req, index.tz, s.startMs));
-    if (req.quirks.slotShape === 'array') return { status: 200, body: times };
     return { status: 200, body: { date, duration_minutes: duration, slots: times } };
   });
 

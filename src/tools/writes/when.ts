@@ -4,7 +4,14 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { DateInputError, localOccurrences, parseWallTime, toPracticeIso } from '../../domain/dates.js';
+import {
+  DateInputError,
+  formatPracticeSpan,
+  formatPracticeTime,
+  localOccurrences,
+  parseWallTime,
+  toPracticeIso,
+} from '../../domain/dates.js';
 import { ToolInputError } from '../errors.js';
 import { checkedDate } from '../shared.js';
 
@@ -68,22 +75,18 @@ export function parseStart(text: string, zone: string, nowMs: number, label = 's
   }
   if (start.toMillis() < nowMs) {
     throw new ToolInputError(
-      `${label} ${describeInstant(start.toMillis(), zone)} is in the past (it is now ${DateTime.fromMillis(nowMs, { zone }).toFormat('ccc yyyy-MM-dd HH:mm')} at the practice).`,
+      `${label} ${describeInstant(start.toMillis(), zone)} is in the past (it is now ${formatPracticeTime(nowMs, zone, { offset: 'near-change' })} at the practice).`,
     );
   }
   return { ms: start.toMillis(), iso: toPracticeIso(start.toMillis(), zone) };
 }
 
-/** "Thu 2026-12-10 09:00 (UTC-08:00)". */
+/** "Thu 2026-12-10 09:00 (UTC-08:00)": what a person books or confirms from always shows its offset. */
 export function describeInstant(ms: number, zone: string): string {
-  const local = DateTime.fromMillis(ms, { zone });
-  return `${local.toFormat('ccc yyyy-MM-dd HH:mm')} (UTC${local.toFormat('ZZ')})`;
+  return formatPracticeTime(ms, zone);
 }
 
 /** "Thu 2026-12-10 09:00–10:00 (UTC-08:00)" — the offset is the start's; a DST night shows in the end time. */
 export function describeSpan(ms: number, minutes: number, zone: string): string {
-  const start = DateTime.fromMillis(ms, { zone });
-  const end = start.plus({ minutes });
-  const endText = end.toISODate() === start.toISODate() ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm');
-  return `${start.toFormat('ccc yyyy-MM-dd HH:mm')}–${endText} (UTC${start.toFormat('ZZ')})`;
+  return formatPracticeSpan(ms, minutes, zone);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidResponse } from '../../../src/api/errors.js';
+import { InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import { aggregateClaims, parseClaimsSummary } from '../../../src/api/resources/insurance.js';
-import { toTimelineEvent } from '../../../src/api/resources/patients.js';
+import { readTimelineRow } from '../../../src/api/resources/patients.js';
 import { buildCarrierMap } from '../../../src/api/resources/reference.js';
 import {
   formatAvailabilityWindow,
@@ -14,7 +14,7 @@ import { parseSlots, sortAndDedupeSlots } from '../../../src/api/resources/slots
 import { Claim } from '../../../src/api/schemas.js';
 
 const LA = 'America/Los_Angeles';
-const opts = { zone: LA, durationMinutes: 60, operation: 'test' };
+const opts = { zone: LA, durationMinutes: 60, operation: 'scheduling.findSpot' as const };
 
 describe('slot shapes (T11)', () => {
   it('find-spot default: {count, results:[{date_time, provider, operatory}]}', () => {
@@ -67,9 +67,9 @@ describe('slot shapes (T11)', () => {
     expect(r.slots.map((s) => s.start)).toEqual(['2026-11-01T01:30:00-07:00', '2026-11-02T08:00:00-08:00']);
   });
 
-  it('unreadable answers are InvalidResponse', () => {
-    expect(() => parseSlots({ detail: 'ok' }, opts)).toThrow(InvalidResponse);
-    expect(() => parseSlots({ results: ['soon', 'later'] }, opts)).toThrow(InvalidResponse);
+  it('unreadable answers are refused: an unknown shape, or no usable time', () => {
+    expect(() => parseSlots({ detail: 'ok' }, opts)).toThrow(UnrecognizedShape);
+    expect(() => parseSlots({ results: ['soon', 'later'] }, opts)).toThrow(UnusableUpstreamValue);
     expect(parseSlots({ results: [] }, opts).slots).toEqual([]);
   });
 
@@ -125,15 +125,18 @@ describe('claims summary shapes (C-T5)', () => {
     expect(s?.totals).toEqual({ count: 5, totalFee: '1500.00', totalPaid: '200.00', outstanding: '1300.00' });
   });
 
-  it('top-level status keys, and nulls for money', () => {
-    const s = parseClaimsSummary({ denied: { count: 2, total_fee: null, total_paid: null } });
-    expect(s?.byStatus.denied).toEqual({ count: 2, totalFee: '0.00', totalPaid: '0.00' });
-    expect(s?.totals.outstanding).toBeNull();
+  it('top-level status keys; a null amount is refused, not read as zero', () => {
+    const s = parseClaimsSummary({ denied: { count: 2, total_fee: '10.00', total_paid: '0' } });
+    expect(s.byStatus.denied).toEqual({ count: 2, totalFee: '10.00', totalPaid: '0.00' });
+    expect(s.totals.outstanding).toBeNull();
+    expect(() => parseClaimsSummary({ denied: { count: 2, total_fee: null, total_paid: null } })).toThrow(
+      UnusableUpstreamValue,
+    );
   });
 
-  it('unrecognisable → null', () => {
-    expect(parseClaimsSummary({ detail: 'hello' })).toBeNull();
-    expect(parseClaimsSummary([])).toBeNull();
+  it('unrecognisable → UnrecognizedShape', () => {
+    expect(() => parseClaimsSummary({ detail: 'hello' })).toThrow(UnrecognizedShape);
+    expect(() => parseClaimsSummary([])).toThrow(UnrecognizedShape);
   });
 
   it('aggregates a claim list with exact money', () => {
@@ -166,27 +169,31 @@ describe('other defensive readers', () => {
     expect(() => parseValidation({})).toThrow(InvalidResponse);
   });
 
-  it('timeline events: envelope fields, date-only vs datetime, missing data', () => {
+  it('timeline events: envelope fields, date-only vs datetime', () => {
     expect(
-      toTimelineEvent(
+      readTimelineRow(
         { event_type: 'procedure', id: 'x', date: '2026-03-01', title: 'D2740', data: { proc_code: 'D2740' } },
         LA,
       ),
     ).toEqual({
-      eventType: 'procedure',
-      id: 'x',
-      date: '2026-03-01',
-      localDate: '2026-03-01',
-      title: 'D2740',
-      data: { proc_code: 'D2740' },
+      kind: 'event',
+      event: {
+        eventType: 'procedure',
+        id: 'x',
+        date: '2026-03-01',
+        localDate: '2026-03-01',
+        title: 'D2740',
+        data: { proc_code: 'D2740' },
+      },
     });
-    expect(toTimelineEvent({ type: 'note', date: '2026-03-02T06:30:00Z', note_type: 'clinical' }, LA)).toMatchObject({
+    const flat = readTimelineRow({ type: 'note', date: '2026-03-02T06:30:00Z', note_type: 'clinical' }, LA);
+    expect(flat.kind === 'event' && flat.event).toMatchObject({
       eventType: 'note',
       localDate: '2026-03-01',
       title: 'note',
       data: { note_type: 'clinical' },
     });
-    expect(toTimelineEvent('nope', LA)).toBeNull();
+    expect(() => readTimelineRow('nope', LA)).toThrow(UnrecognizedShape);
   });
 
   it('claim → carrier map prefers the carrier catalog name', () => {

@@ -5,10 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
 import { BadRequest, NotFound } from '../../../src/api/errors.js';
-import { createEscapeApi, type EscapeApiHandle } from '../../../src/api/index.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
+import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
-import { startScriptedServer } from './scripted-server.js';
+import { startScriptedPractice } from './scripted-server.js';
 
 const P = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const BASE = `/api/v1/practice/${P}`;
@@ -21,18 +20,7 @@ let api: EscapeApiHandle;
 type Route = (req: RecordedRequest) => Reply | undefined;
 
 async function start(route: Route): Promise<void> {
-  server = await startScriptedServer((req) => {
-    if (req.path === `${BASE}/`)
-      return { json: { id: P, name: 'Sunset', timezone: 'America/Los_Angeles', is_active: true } };
-    return route(req) ?? { status: 404, json: { detail: 'Not found.' } };
-  });
-  api = createEscapeApi({
-    baseUrl: server.url,
-    credentials: new StaticTokenProvider('t'),
-    breaker: { enabled: false },
-    retry: { maxAttempts: 1 },
-    now: () => NOW,
-  });
+  ({ server, api } = await startScriptedPractice(route, { practiceId: P, now: NOW }));
 }
 
 afterEach(async () => {
@@ -532,7 +520,19 @@ describe('reads checked against what was asked (issue 14 item 1)', () => {
   it('the production report carries the period the API answered for, and says it differs', async () => {
     await start((req) =>
       req.path.endsWith('/billing/reports/production/')
-        ? { json: { date_from: '2026-04-13', date_to: '2026-05-13', summary: { total_production: '10.00' } } }
+        ? {
+            json: {
+              date_from: '2026-04-13',
+              date_to: '2026-05-13',
+              summary: {
+                total_production: '10.00',
+                total_collections: '0.00',
+                total_adjustments: '0.00',
+                net_production: '10.00',
+                procedure_count: 1,
+              },
+            },
+          }
         : undefined,
     );
     const report = await api.billing.productionReport(P, { range: { from: '2026-01-01', to: '2026-01-31' } });

@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createEscapeApi, type EscapeApiHandle } from '../../../src/api/index.js';
+import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 
 export interface RecordedRequest {
   method: string;
@@ -114,4 +116,28 @@ export class FakeCredentials {
     this.token = `token-${this.refreshes + 1}`;
     return this.token;
   }
+}
+
+/**
+ * A scripted upstream for one practice (its retrieve answers with `timezone`) and an API client
+ * against it, without retries or breaker; `route` answers everything else (undefined → 404).
+ */
+export async function startScriptedPractice(
+  route: (req: RecordedRequest) => Reply | undefined,
+  options: { practiceId: string; now: number; timezone?: string },
+): Promise<{ server: ScriptedServer; api: EscapeApiHandle }> {
+  const base = `/api/v1/practice/${options.practiceId}`;
+  const timezone = options.timezone ?? 'America/Los_Angeles';
+  const server = await startScriptedServer((req) => {
+    if (req.path === `${base}/`) return { json: { id: options.practiceId, name: 'Sunset', timezone, is_active: true } };
+    return route(req) ?? { status: 404, json: { detail: 'Not found.' } };
+  });
+  const api = createEscapeApi({
+    baseUrl: server.url,
+    credentials: new StaticTokenProvider('t'),
+    breaker: { enabled: false },
+    retry: { maxAttempts: 1 },
+    now: () => options.now,
+  });
+  return { server, api };
 }

@@ -200,7 +200,7 @@ describe('practiceAccess', () => {
 
   it('intersects the principal with the served practices (one left = pinned)', () => {
     const access = practiceAccess(principal(['la', 'elsewhere']), served, undefined);
-    expect(access).toEqual({ ok: true, scope: { pinned: la, available: [la], disabled: [] } });
+    expect(access).toEqual({ ok: true, scope: { pinned: la, available: [la], disabled: [], unavailable: [] } });
     const all = practiceAccess(principal('all'), served, undefined);
     expect(all.ok && all.scope.pinned).toBeUndefined();
     expect(all.ok && all.scope.disabled).toEqual([{ id: 'chi', name: 'Lakeshore' }]);

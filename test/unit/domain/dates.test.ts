@@ -8,11 +8,15 @@ import {
   diffDays,
   eachDate,
   findSpotDayToTemplateDay,
+  formatPracticeSpan,
+  formatPracticeTime,
+  formatRecordedTime,
   instantToLocalDate,
   instantToLocalTime,
   isoWeekday,
   isoWeekdayToFindSpotDay,
   isoWeekdayToTemplateDay,
+  isValidTimeZone,
   localOccurrences,
   localToInstant,
   localToIso,
@@ -366,5 +370,73 @@ describe('period presets (practice time)', () => {
         },
       ),
     );
+  });
+});
+
+describe('which practice zones are usable', () => {
+  it('accepts IANA names, canonical or alias, in any case luxon accepts; refuses placeholders and prose', () => {
+    for (const zone of ['America/Los_Angeles', 'Asia/Kolkata', 'Asia/Calcutta', 'US/Pacific', 'UTC', 'Etc/GMT+5']) {
+      expect(isValidTimeZone(zone), zone).toBe(true);
+      expect(isValidTimeZone(zone), zone).toBe(IANAZone.isValidZone(zone));
+    }
+    for (const zone of ['string', 'Pacific Time', 'PST8PDT/x', '', 'America/Nowhere']) {
+      expect(isValidTimeZone(zone), zone).toBe(false);
+    }
+  });
+});
+
+describe('clock times in text (one formatter)', () => {
+  const ZONES = [LA, 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
+  const instants = fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2060, 0, 1) });
+
+  it('writes the practice wall clock with the weekday and the offset, as luxon reads the zone', () => {
+    fc.assert(
+      fc.property(instants, fc.constantFrom(...ZONES), (ms, zone) => {
+        const local = DateTime.fromMillis(ms, { zone });
+        expect(formatPracticeTime(ms, zone)).toBe(
+          `${local.toFormat('ccc yyyy-MM-dd HH:mm')} (UTC${local.toFormat('ZZ')})`,
+        );
+      }),
+    );
+  });
+
+  it('writes a span with the start offset, and the end weekday when it ends on another date', () => {
+    fc.assert(
+      fc.property(instants, fc.integer({ min: 5, max: 24 * 60 }), fc.constantFrom(...ZONES), (ms, minutes, zone) => {
+        const start = DateTime.fromMillis(ms, { zone });
+        const end = start.plus({ minutes });
+        const endText = end.toISODate() === start.toISODate() ? end.toFormat('HH:mm') : end.toFormat('ccc HH:mm');
+        expect(formatPracticeSpan(ms, minutes, zone)).toBe(
+          `${start.toFormat('ccc yyyy-MM-dd HH:mm')}–${endText} (UTC${start.toFormat('ZZ')})`,
+        );
+      }),
+    );
+    // Across the fall-back night: 01:30 PDT + 60 minutes is 01:30 PST.
+    expect(formatPracticeSpan(Date.parse('2026-11-01T01:30:00-07:00'), 60, LA)).toBe(
+      'Sun 2026-11-01 01:30–01:30 (UTC-07:00)',
+    );
+  });
+
+  it('near-change: the offset only within a week of a clock change', () => {
+    const near = { offset: 'near-change', weekday: false } as const;
+    expect(formatPracticeTime(Date.parse('2026-01-15T22:05:00Z'), LA, near)).toBe('2026-01-15 14:05');
+    expect(formatPracticeTime(Date.parse('2026-03-05T22:05:00Z'), LA, near)).toBe('2026-03-05 14:05 (UTC-08:00)');
+    expect(formatPracticeTime(Date.parse('2026-03-10T21:05:00Z'), LA, near)).toBe('2026-03-10 14:05 (UTC-07:00)');
+    expect(formatPracticeTime(Date.parse('2026-03-20T21:05:00Z'), LA, near)).toBe('2026-03-20 14:05');
+    // The fall-back hour happens twice: the offset tells the two apart.
+    expect(formatPracticeTime(Date.parse('2026-11-01T08:30:00Z'), LA, near)).toBe('2026-11-01 01:30 (UTC-07:00)');
+    expect(formatPracticeTime(Date.parse('2026-11-01T09:30:00Z'), LA, near)).toBe('2026-11-01 01:30 (UTC-08:00)');
+    // A zone without clock changes never shows it.
+    expect(formatPracticeTime(Date.parse('2026-03-08T12:00:00Z'), 'Asia/Kolkata', near)).toBe('2026-03-08 17:30');
+  });
+
+  it('a recorded date stays a date; a datetime in any zone (or none) is read onto the practice clock', () => {
+    const near = { offset: 'near-change', weekday: false } as const;
+    expect(formatRecordedTime('2026-01-15', LA, near)).toBe('2026-01-15');
+    // A UTC `created` stamp: 22:05 UTC is 14:05 in Los Angeles.
+    expect(formatRecordedTime('2026-01-15T22:05:00Z', LA, near)).toBe('2026-01-15 14:05');
+    expect(formatRecordedTime('2026-01-15T17:05:00-05:00', LA, near)).toBe('2026-01-15 14:05');
+    expect(formatRecordedTime('2026-01-15T14:05:00', LA, near)).toBe('2026-01-15 14:05');
+    expect(formatRecordedTime('last Tuesday', LA, near)).toBe('"last Tuesday" (as Escape Dental wrote it)');
   });
 });

@@ -1,9 +1,3 @@
-/**
- * The invoke wrapper and the gate decision with an in-memory fake of the API port (no sandbox):
- * practice selection, refusals at call time, error mapping, the audit line, and that
- * production_report issues its report and trend requests concurrently.
- */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ReferenceCache } from '../../../src/api/cache.js';
@@ -11,15 +5,12 @@ import { type Divergence, noteDivergence } from '../../../src/api/divergence.js'
 import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
-import { createLogger } from '../../../src/logger.js';
 import { scopeFor } from '../../../src/practice.js';
-import { noMetrics } from '../../../src/telemetry.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { ToolInputError } from '../../../src/tools/errors.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
 import { productionReport } from '../../../src/tools/production-report.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/types.js';
+import { invokeDeps } from './invoke-deps.js';
 
 const A: PracticeRef = {
   id: '11111111-1111-4111-8111-111111111111',
@@ -52,23 +43,7 @@ function echoTool(overrides: Partial<AnyToolDefinition> = {}): AnyToolDefinition
 }
 
 function deps(overrides: Partial<InvokeDependencies> = {}): InvokeDependencies & { logs: () => string[] } {
-  const lines: string[] = [];
-  const sink = new PassThrough();
-  sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  return {
-    api: {} as EscapeApi,
-    principal: local,
-    practices: scopeFor([A, B]),
-    gatesFor: () => NO_GATES,
-    logger: createLogger({ level: 'info', destination: sink }),
-    metrics: noMetrics,
-    now: () => new Date('2026-11-23T18:00:00Z'),
-    toolTimeoutMs: 5000,
-    memo: new ToolMemo(),
-    confirmationTokens: createConfirmationTokens(),
-    ...overrides,
-    logs: () => lines,
-  };
+  return invokeDeps(scopeFor([A, B]), { principal: local, ...overrides });
 }
 
 const audits = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit);
@@ -129,7 +104,7 @@ describe('invokeTool', () => {
     const d = deps({ practices: scopeFor([A, odd]) });
     const refused = await invokeTool(tool, { practice: odd.name }, d);
     expect(refused.kind === 'error' && refused.text).toMatch(
-      /Delta Dental has no usable time zone in Escape Dental \("Pacific Time" is not an IANA zone name.*Ask an administrator/,
+      /Delta Dental cannot be used: Escape Dental has no usable time zone for it \("Pacific Time" is not an IANA zone name.*Ask an administrator/,
     );
     expect(ran).toBe(0);
     expect(await invokeTool(tool, { practice: A.name }, d)).toMatchObject({ kind: 'ok' });
