@@ -27,6 +27,7 @@ export const DEFAULT_OPERATIONS = {
   'practices.retrieve': { method: 'GET', path: `${P}/` },
   'providers.list': { method: 'GET', path: `${P}/provider/` },
   'operatories.list': { method: 'GET', path: `${P}/provider/operatory/` },
+  'operatories.retrieve': { method: 'GET', path: `${P}/provider/operatory/{operatory}/` },
   'scheduling.appointmentStatuses': { method: 'GET', path: `${P}/scheduling/appointment-status/` },
   'scheduling.findSpot': { method: 'GET', path: `${P}/scheduling/find-spot/` },
   'scheduling.availableSlots': { method: 'GET', path: `${P}/scheduling/available-slots/` },

@@ -405,6 +405,8 @@ export interface EscapeApi {
     /** Full roster (page_size up to 2000), cached; includes inactive and hidden providers. */
     providers(practiceId: string, options?: CallOptions): Promise<Provider[]>;
     operatories(practiceId: string, options?: CallOptions): Promise<Operatory[]>;
+    /** One operatory by id (not cached): how a chair the list left out is read (L17033). */
+    operatory(practiceId: string, operatoryId: string, options?: CallOptions): Promise<Operatory>;
     appointmentStatuses(practiceId: string, options?: CallOptions): Promise<AppointmentStatusMeta[]>;
     carriers(practiceId: string, options?: CallOptions): Promise<Carrier[]>;
     /** patient-insurance id → carrier, for claim → carrier mapping. */

@@ -73,8 +73,13 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       capabilities: { tools: { listChanged: true } },
       // The list depends on who is asking (gates, scopes, read-only), so it is never shared.
       cacheHints: { 'tools/list': { ttlMs: spec.toolsListTtlMs, cacheScope: 'private' } },
-      // requestState comes back from the client: only state this process sealed is accepted.
-      requestState: { verify: (state, ctx) => REQUEST_STATE.verify(state, ctx) },
+      // requestState comes back from the client: only state this process sealed is handed on. A
+      // state that is not (tampered, expired, another client's) reaches the handler as
+      // UNSEALED_STATE rather than failing the call: the only reader, the write pipeline, then
+      // asks the person again instead of answering with a protocol error.
+      requestState: {
+        verify: (state, ctx) => REQUEST_STATE.verify(state, ctx).catch(() => UNSEALED_STATE),
+      },
       // Changes made together (a new practice list updates every tool) reach the client as one.
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
@@ -97,6 +102,10 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
           // A 2025 request served statelessly cannot be asked anything (no channel back to it).
           supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
+          // Only state this process sealed gets here: the verify hook below refuses anything else
+          // before the handler runs, on a client's retry (2026-07-28) and on the SDK shim's
+          // in-process re-entry after elicitation/create (2025 sessions, stdio) alike.
+          promptState: ctx.mcpReq.requestState(),
         };
         const credential = ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;
         const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation, credential });
@@ -104,12 +113,15 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           case 'error':
             return { content: [{ type: 'text', text: outcome.text }], isError: true };
           case 'confirm':
-            // 2026-07-28: an input_required result the client fulfils and retries; 2025 era: the
-            // SDK's shim sends elicitation/create and re-enters the handler with the answer.
+            // 2026-07-28: an input_required result the client fulfils and retries, echoing the
+            // sealed state; 2025 era: the SDK's shim sends elicitation/create and re-enters the
+            // handler with the answer and the same state. Either way the answer arrives bound to
+            // this prompt (the write pipeline checks what the state names).
             return inputRequired({
               inputRequests: {
                 [CONFIRM_KEY]: inputRequired.elicit({ message: outcome.message, requestedSchema: CONFIRM_SCHEMA }),
               },
+              requestState: await mintRequestState(outcome.state, ctx),
             });
           case 'ok':
             return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured };
@@ -135,10 +147,16 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
   };
 }
 
+/** What a handler sees for an echoed requestState this process did not seal (or that expired). */
+const UNSEALED_STATE = Object.freeze({ kind: 'unsealed-request-state' });
+
 // A per-process key: a state minted for one round of a 2026-07-28 flow is echoed to this process
 // by the next round (stdio, or one HTTP instance; behind a load balancer, flows that mint state
 // would need a shared key). It is bound to the method and the authenticated client.
 const REQUEST_STATE = createRequestStateCodec<unknown>({
+  // Longer than a confirmation lives (CONFIRMATION_TTL_MS): the pipeline's own expiry is the one
+  // the person hears about ("That confirmation is too old").
+  ttlSeconds: 15 * 60,
   key: randomBytes(32),
   bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.authInfo?.clientId ?? ''}`,
 });

@@ -26,6 +26,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   listCount: 'exact',
   dateParams: 'applied',
   listFilters: 'applied',
+  writeAnswers: 'faithful',
+  operatoryRoster: 'complete',
   accessibleList: 'active-only',
   practiceZones: 'iana',
 };
@@ -128,6 +130,11 @@ export class SandboxStore {
   readonly auth: AuthState;
   /** Counters the control surface exposes (e.g. `token_logout`). */
   readonly counters = new Map<string, number>();
+  /**
+   * `writeAnswers=other-appointment`: appointment written → the other appointment its writes and
+   * reads are answered with.
+   */
+  readonly answeredAs = new Map<Uuid, Uuid>();
 
   private readonly owned = new Set<Uuid>();
   private readonly indexes = new Map<Uuid, PracticeIndex>();

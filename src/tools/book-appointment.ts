@@ -4,13 +4,13 @@
  * are resolved first and shown in the confirmation; the booking is written once even when the
  * network fails mid-request (see writes.ts, idempotency.ts).
  */
+import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { Patient, Provider } from '../api/port.js';
+import type { Appointment, Patient, Provider } from '../api/port.js';
 import { normalizeCdtCode } from '../domain/cdt.js';
 import { sanitizeUserText } from '../domain/names.js';
 import { lengthOfAppointmentType } from './appointment-types.js';
 import { ToolInputError } from './errors.js';
-import { writeKey, writeLedger } from './idempotency.js';
 import { checkPatientQuery, describeCandidates, findPatient, patientArguments, patientName } from './patients.js';
 import { providerName, resolveOperatories, resolveProviders, visitLengthArguments } from './shared.js';
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
@@ -22,24 +22,26 @@ import {
   candidateChairs,
   checkSlot,
   confirmationArguments,
-  confirmBeforeWriting,
   describeSpan,
   describeView,
-  findHeld,
   HOLDING_STATUSES,
   operatoryLabel,
+  type Placement,
   parseStart,
   patientClash,
   readAppointment,
   refusalReasons,
   rosters,
+  rostersForDay,
+  runWrite,
   type Start,
   startArgument,
   startOf,
+  unconfirmedAnswer,
   viewOfAppointment,
-  writeOnce,
+  type WriteResult,
   writeOutputFields,
-} from './writes.js';
+} from './writes/index.js';
 
 const inputSchema = z.object({
   ...patientArguments,
@@ -61,18 +63,11 @@ const inputSchema = z.object({
 
 const outputSchema = z.object({
   ...writeOutputFields,
-  status: z.enum(['booked', 'already_booked', 'confirmation_required', 'not_booked']),
+  status: z.enum(['booked', 'already_booked', 'confirmation_required', 'not_booked', 'not_confirmed']),
 });
 
 type Input = z.infer<typeof inputSchema>;
 type Output = z.infer<typeof outputSchema>;
-
-/** What the ledger remembers about a completed booking (per runtime, for the window). */
-interface Booked {
-  appointmentId: string;
-  startMs: number;
-  patientName: string;
-}
 
 export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'book_appointment',
@@ -99,180 +94,195 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
     const procedures = checkProcedures(args.procedures);
     const note = args.note === undefined ? undefined : sanitizeUserText(args.note, { maxLength: 500, label: 'note' });
 
-    const ledger = await writeLedger(context);
-    const key = writeKey(context, 'book_appointment', args);
-    const earlier = await earlierBooking(context, key);
-    if (earlier) return earlier;
+    return runWrite<Output>(context, {
+      tool: 'book_appointment',
+      args,
+      recall: (remembered, forget) => earlierBooking(context, remembered, forget),
+      prepare: async () => {
+        const match = await findPatient(context, query);
+        if (match.kind === 'several') {
+          throw new ToolInputError(
+            `Several patients at ${context.practice.name} match, so nothing was booked. Ask which one is meant, then call again with patient_id:\n${describeCandidates(match.candidates, match.more)}`,
+          );
+        }
+        const patient = match.patient;
+        context.notePatient(patient.id);
+        if (patient.status === 'deceased') {
+          throw new ToolInputError(`${patientName(patient)}'s record is marked deceased; nothing was booked.`);
+        }
+        const [provider] = (await resolveProviders(context, [args.provider])) as [Provider];
+        const { minutes, type, notes } = await visitLength(context, args);
+        const day = DateTime.fromMillis(start.ms, { zone }).toISODate() as string;
+        const r = await rostersForDay(context, day);
+        const chairs = args.operatory
+          ? await resolveOperatories(context, [args.operatory], r.operatories)
+          : candidateChairs(r, provider);
+        if (chairs.length === 0) {
+          throw new ToolInputError(
+            `${context.practice.name} has no bookable chair: neither Escape Dental's chair list nor the day sheet for ${day} names one. Name the chair (operatory), or check the practice's chairs in Escape Dental.`,
+          );
+        }
 
-    const match = await findPatient(context, query);
-    if (match.kind === 'several') {
-      throw new ToolInputError(
-        `Several patients at ${context.practice.name} match, so nothing was booked. Ask which one is meant, then call again with patient_id:\n${describeCandidates(match.candidates, match.more)}`,
-      );
-    }
-    const patient = match.patient;
-    context.notePatient(patient.id);
-    if (patient.status === 'deceased') {
-      throw new ToolInputError(`${patientName(patient)}'s record is marked deceased; nothing was booked.`);
-    }
-    const [provider] = (await resolveProviders(context, [args.provider])) as [Provider];
-    const { minutes, type, notes } = await visitLength(context, args);
-    const r = await rosters(context);
-    const chairs = args.operatory ? await resolveOperatories(context, [args.operatory]) : candidateChairs(r, provider);
-    if (chairs.length === 0) throw new ToolInputError(`${context.practice.name} has no bookable chair.`);
+        const proposed = (operatoryId: string | undefined): AppointmentView =>
+          appointmentView(
+            {
+              patientName: patientName(patient),
+              patientId: patient.id,
+              startMs: start.ms,
+              durationMinutes: minutes,
+              providerId: provider.id,
+              operatoryId,
+              appointmentType: type,
+              procedures,
+            },
+            r,
+            zone,
+          );
+        const onClash = (clash: Appointment): ToolSuccess<Output> => {
+          // The patient already holding this very time with this provider is this request made
+          // before (phrased differently, or after the window): that booking is the answer.
+          if (startOf(clash) === start.ms && clash.provider === provider.id) {
+            return alreadyDone(
+              context,
+              'already_booked',
+              { id: clash.id, appointment: clash, patientName: patientName(patient), rosters: r },
+              'already exists; nothing new was booked',
+            );
+          }
+          context.noteAppointment(clash.id);
+          throw new ToolInputError(
+            `${patientName(patient)} already has ${describeView(viewOfAppointment(clash, patientName(patient), r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, minutes, zone)}. Nothing was booked. Move that one with reschedule_appointment, or pick another time.`,
+          );
+        };
 
-    const proposed = (operatoryId: string | undefined): AppointmentView =>
-      appointmentView(
-        {
-          patientName: patientName(patient),
+        const clash = await patientClash(context, { patientId: patient.id, startMs: start.ms, minutes });
+        if (clash) return onClash(clash);
+        const slot = await checkSlot(context, { start, durationMinutes: minutes, provider, chairs });
+        if (!slot.ok) {
+          throw new ToolInputError(
+            `Cannot book ${describeView(proposed(chairs.length === 1 ? chairs[0]?.id : undefined), zone)}: ${slot.reasons.join('; ')}. Nothing was booked. find_spot lists open times.`,
+          );
+        }
+        notes.push(...slot.warnings);
+        if (patient.status && patient.status !== 'active') notes.push(`The patient's record is ${patient.status}.`);
+        if (match.similar.length > 0) {
+          // Names only: the other patients' details are not this booking's business.
+          notes.push(`Not to be confused with: ${match.similar.map((c) => c.name).join(', ')}.`);
+        }
+        notes.push(...r.notes);
+
+        const view = proposed(slot.operatory.id);
+        const body = {
+          patient: patient.id,
+          provider: provider.id,
+          operatory: slot.operatory.id,
+          date_time: start.iso,
+          duration_minutes: minutes,
+          ...(type ? { appointment_type: type } : {}),
+          ...(procedures.length > 0 ? { scheduled_procedures: procedures.map((code) => ({ proc_code: code })) } : {}),
+          ...(note ? { note } : {}),
+          ...(provider.provider_type === 'hygienist' ? { is_hygiene: true } : {}),
+        };
+        const target: Placement = {
           patientId: patient.id,
           startMs: start.ms,
           durationMinutes: minutes,
           providerId: provider.id,
-          operatoryId,
-          appointmentType: type,
-          procedures,
-        },
-        r,
-        zone,
-      );
-
-    const clash = await patientClash(context, { patientId: patient.id, startMs: start.ms, minutes });
-    if (clash) {
-      // The patient already holding this very time with this provider is this request made
-      // before (phrased differently, or after the window): that booking is the answer.
-      if (startOf(clash) === start.ms && clash.provider === provider.id) {
-        return alreadyDone(
-          context,
-          'already_booked',
-          { id: clash.id, appointment: clash, patientName: patientName(patient), rosters: r },
-          'already exists; nothing new was booked',
-        );
-      }
-      context.noteAppointment(clash.id);
-      throw new ToolInputError(
-        `${patientName(patient)} already has ${describeView(viewOfAppointment(clash, patientName(patient), r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, minutes, zone)}. Nothing was booked. Move that one with reschedule_appointment, or pick another time.`,
-      );
-    }
-    const slot = await checkSlot(context, { start, durationMinutes: minutes, provider, chairs });
-    if (!slot.ok) {
-      throw new ToolInputError(
-        `Cannot book ${describeView(proposed(chairs.length === 1 ? chairs[0]?.id : undefined), zone)}: ${slot.reasons.join('; ')}. Nothing was booked. find_spot lists open times.`,
-      );
-    }
-    notes.push(...slot.warnings);
-    if (patient.status && patient.status !== 'active') notes.push(`The patient's record is ${patient.status}.`);
-    if (match.similar.length > 0) {
-      // Names only: the other patients' details are not this booking's business.
-      notes.push(`Not to be confused with: ${match.similar.map((c) => c.name).join(', ')}.`);
-    }
-
-    const view = proposed(slot.operatory.id);
-    const write = {
-      patient: patient.id,
-      provider: provider.id,
-      operatory: slot.operatory.id,
-      date_time: start.iso,
-      duration_minutes: minutes,
-      ...(type ? { appointment_type: type } : {}),
-      ...(procedures.length > 0 ? { scheduled_procedures: procedures.map((code) => ({ proc_code: code })) } : {}),
-      ...(note ? { note } : {}),
-      ...(provider.provider_type === 'hygienist' ? { is_hygiene: true } : {}),
-    };
-    const summary = describeBooking(context, patient, view, start, procedures, note, notes);
-    const base = { practice: context.practice.name, timezone: zone, appointment: view };
-    const gate = await confirmBeforeWriting<Output>(context, {
-      tool: 'book_appointment',
-      key,
-      write,
-      summary,
-      question: 'Book it?',
-      args,
-      tokenAnswer: awaitingConfirmation('book_appointment', base, notes, summary, 'Nothing is booked yet.'),
-      declined: () => ({
-        structured: { ...base, status: 'not_booked', notes: ['The person did not confirm; nothing was booked.'] },
-        summary: `Not booked: the person did not confirm ${describeView(view, zone)}.`,
-      }),
+          operatoryId: slot.operatory.id,
+          status: 'scheduled',
+        };
+        const summary = describeBooking(context, patient, view, start, procedures, note, notes);
+        const base = { practice: context.practice.name, timezone: zone, appointment: view };
+        return {
+          intent: { action: 'book', target, body },
+          patientName: patientName(patient),
+          rosters: r,
+          summary,
+          question: 'Book it?',
+          tokenAnswer: awaitingConfirmation('book_appointment', base, notes, summary, 'Nothing is booked yet.'),
+          declined: () => ({
+            structured: { ...base, status: 'not_booked', notes: ['The person did not confirm; nothing was booked.'] },
+            summary: `Not booked: the person did not confirm ${describeView(view, zone)}.`,
+          }),
+          what: 'booking',
+          checkHint: `look at ${patientName(patient)}'s next visit (find_patient) or the day sheet`,
+          refused: (error) =>
+            new ToolInputError(
+              `Escape Dental refused to book ${describeView(view, zone)}: ${refusalReasons(error, providerName(provider), operatoryLabel(r, slot.operatory.id)).join('; ')}. Nothing was booked. find_spot lists open times.`,
+            ),
+          patientClash: onClash,
+          answer: (result, repeated) => bookedAnswer(context, result, repeated, { view, notes, rosters: r }),
+        };
+      },
     });
-    if (gate !== 'confirmed') return gate;
-
-    const { value, repeated } = await ledger.once<Booked>(key, async () => {
-      const { appointment, recovered } = await writeOnce(context, {
-        what: 'booking',
-        attempt: (signal) => context.api.scheduling.createAppointment(context.practice.id, write, { signal }),
-        landed: (signal) =>
-          findHeld(
-            context,
-            {
-              patientId: patient.id,
-              startMs: start.ms,
-              providerId: provider.id,
-              operatoryId: slot.operatory.id,
-              durationMinutes: minutes,
-            },
-            signal,
-          ),
-        refused: (error) =>
-          new ToolInputError(
-            `Escape Dental refused to book ${describeView(view, zone)}: ${refusalReasons(error, providerName(provider), operatoryLabel(r, slot.operatory.id)).join('; ')}. Nothing was booked. find_spot lists open times.`,
-          ),
-        checkHint: `look at ${patientName(patient)}'s next visit (find_patient) or the day sheet`,
-      });
-      if (recovered) {
-        context.log.info(
-          { appointmentId: appointment.id },
-          'booking found after an uncertain create; not created again',
-        );
-      }
-      return { appointmentId: appointment.id, startMs: start.ms, patientName: patientName(patient) };
-    });
-    context.noteAppointment(value.appointmentId);
-    if (repeated) {
-      const current = await readAppointment(context, value.appointmentId).catch(() => undefined);
-      return alreadyDone(
-        context,
-        'already_booked',
-        { id: value.appointmentId, appointment: current, patientName: patientName(patient), rosters: r },
-        'was booked by an identical request; nothing new was booked',
-      );
-    }
-
-    // Re-read: the answer is what Escape Dental now holds, not what was sent.
-    const stored = await readAppointment(context, value.appointmentId).catch(() => undefined);
-    const booked = stored
-      ? viewOfAppointment(stored, patientName(patient), r, zone)
-      : { ...view, id: value.appointmentId };
-    if (stored && startOf(stored) !== start.ms) notes.push('Escape Dental stored a different start than the one sent.');
-    const structured: Output = { ...base, status: 'booked', appointment: booked, notes };
-    return {
-      structured,
-      summary: [
-        `Booked ${describeView(booked, zone)} (appointment ${booked.id}).`,
-        ...notes.map((n) => `Note: ${n}`),
-      ].join('\n'),
-    };
   },
 };
 
-/** A booking this runtime made for the same arguments within the window, if it still stands. */
-async function earlierBooking(context: ToolContext, key: string): Promise<ToolSuccess<Output> | undefined> {
-  const ledger = await writeLedger(context);
-  const earlier = ledger.recall<Booked>(key);
-  if (!earlier) return undefined;
-  const current = await readAppointment(context, earlier.value.appointmentId);
-  if (current && HOLDING_STATUSES.has(current.status ?? '') && startOf(current) === earlier.value.startMs) {
-    context.noteAppointment(current.id);
-    if (current.patient) context.notePatient(current.patient);
-    const minutes = Math.max(1, Math.round((context.now().getTime() - earlier.at) / 60_000));
+/** The answer once the booking was written and read back. */
+function bookedAnswer(
+  context: ToolContext,
+  result: WriteResult,
+  repeated: boolean,
+  asked: { view: AppointmentView; notes: string[]; rosters: Awaited<ReturnType<typeof rostersForDay>> },
+): ToolSuccess<Output> {
+  const zone = context.practice.timezone;
+  const base = { practice: context.practice.name, timezone: zone };
+  if (result.problems.length > 0 || !result.stored || !result.appointmentId) {
+    return unconfirmedAnswer(
+      context,
+      base,
+      `Booking ${describeView(asked.view, zone)}`,
+      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
+      asked.rosters,
+    );
+  }
+  if (repeated) {
     return alreadyDone(
       context,
       'already_booked',
-      { id: current.id, appointment: current, patientName: earlier.value.patientName, rosters: await rosters(context) },
+      { id: result.appointmentId, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
+      'was booked by an identical request; nothing new was booked',
+    );
+  }
+  // The answer is what Escape Dental now holds (the re-read), not what was sent.
+  const booked = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
+  const notes = [...asked.notes, ...result.notes];
+  const warnings = result.overlaps.map((o) => `Warning: ${o.charAt(0).toUpperCase()}${o.slice(1)}`);
+  return {
+    structured: { ...base, status: 'booked', appointment: booked, notes: [...result.overlaps, ...notes] },
+    summary: [
+      `Booked ${describeView(booked, zone)} (appointment ${booked.id}).`,
+      ...warnings,
+      ...notes.map((n) => `Note: ${n}`),
+    ].join('\n'),
+  };
+}
+
+/** A booking this runtime made for the same arguments within the window, if it still stands. */
+async function earlierBooking(
+  context: ToolContext,
+  remembered: { value: WriteResult; at: number } | undefined,
+  forget: () => void,
+): Promise<ToolSuccess<Output> | undefined> {
+  if (!remembered) return undefined;
+  const { value, at } = remembered;
+  const current =
+    value.appointmentId && value.problems.length === 0
+      ? await readAppointment(context, value.appointmentId)
+      : undefined;
+  if (current && HOLDING_STATUSES.has(current.status ?? '') && startOf(current) === value.intent.target.startMs) {
+    context.noteAppointment(current.id);
+    if (current.patient) context.notePatient(current.patient);
+    const minutes = Math.max(1, Math.round((context.now().getTime() - at) / 60_000));
+    return alreadyDone(
+      context,
+      'already_booked',
+      { id: current.id, appointment: current, patientName: value.patientName, rosters: await rosters(context) },
       `was booked by an identical request ${minutes} min ago; nothing new was booked`,
     );
   }
-  // Cancelled or moved since: this is a new request.
-  ledger.forget(key);
+  // Cancelled or moved since (or never confirmed): this is a new request.
+  forget();
   return undefined;
 }
 

@@ -4,26 +4,29 @@
  * §4.1.4–4.1.5, T9), after the person's yes; then re-reads it.
  */
 import { z } from 'zod';
+import type { Appointment } from '../api/port.js';
 import { sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
-import { writeKey, writeLedger } from './idempotency.js';
-import type { ToolDefinition } from './types.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
+  type AppointmentView,
   alreadyDone,
   awaitingConfirmation,
   confirmationArguments,
-  confirmBeforeWriting,
   describeView,
+  type Placement,
   patientOfAppointment,
-  readAppointment,
+  type Rosters,
   refusalReasons,
   requireAppointment,
   rosters,
+  runWrite,
   startOf,
+  unconfirmedAnswer,
   viewOfAppointment,
-  writeOnce,
+  type WriteResult,
   writeOutputFields,
-} from './writes.js';
+} from './writes/index.js';
 
 const inputSchema = z.object({
   appointment_id: z.string().min(1).max(64).describe("The appointment's id (find_patient shows the next visit's)."),
@@ -33,15 +36,10 @@ const inputSchema = z.object({
 
 const outputSchema = z.object({
   ...writeOutputFields,
-  status: z.enum(['cancelled', 'already_cancelled', 'confirmation_required', 'not_cancelled']),
+  status: z.enum(['cancelled', 'already_cancelled', 'confirmation_required', 'not_cancelled', 'not_confirmed']),
 });
 
 type Output = z.infer<typeof outputSchema>;
-
-interface Cancelled {
-  appointmentId: string;
-  patientName: string;
-}
 
 export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'cancel_appointment',
@@ -57,93 +55,151 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
     const zone = context.practice.timezone;
     const reason = sanitizeUserText(args.reason, { maxLength: 500, label: 'reason' });
     if (reason === '') throw new ToolInputError('Give the reason for the cancellation, e.g. "called in sick".');
-    const ledger = await writeLedger(context);
-    const key = writeKey(context, 'cancel_appointment', args);
-    const r = await rosters(context);
-
-    const appointment = await requireAppointment(context, args.appointment_id);
-    context.noteAppointment(appointment.id);
-    const earlier = ledger.recall<Cancelled>(key);
-    const name = earlier?.value.patientName ?? (await patientOfAppointment(context, appointment));
-    if (earlier && appointment.patient) context.notePatient(appointment.patient);
-    const view = viewOfAppointment(appointment, name, r, zone);
-    if (appointment.status === 'cancelled') {
-      return alreadyDone(
-        context,
-        'already_cancelled',
-        { id: appointment.id, appointment, patientName: name, rosters: r },
-        `${earlier ? 'was cancelled by an identical request' : 'is already cancelled'}; nothing was changed`,
-      );
-    }
-    if (appointment.status !== 'scheduled') {
-      const what = appointment.status === 'broken' ? 'recorded as a no-show' : appointment.status;
-      throw new ToolInputError(
-        `${describeView(view, zone)} is ${what}: only a scheduled appointment can be cancelled. Nothing was changed.`,
-      );
-    }
-    const notes: string[] = [];
-    const startMs = startOf(appointment);
-    if (startMs !== undefined && startMs < context.now().getTime()) notes.push('Its start time has already passed.');
-
-    const summary = [
-      `Cancel ${describeView(view, zone)} (${zone} time) at ${context.practice.name}.`,
-      `Reason: "${reason}". The time becomes free for other patients.`,
-      ...notes,
-    ].join('\n');
-    const base = { practice: context.practice.name, timezone: zone, appointment: view };
-    const gate = await confirmBeforeWriting<Output>(context, {
+    let earlierName: string | undefined;
+    return runWrite<Output>(context, {
       tool: 'cancel_appointment',
-      key,
-      write: { appointment: appointment.id, from: appointment.status, start: startMs, status: 'cancelled', reason },
-      summary,
-      question: 'Cancel it?',
       args,
-      tokenAnswer: awaitingConfirmation('cancel_appointment', base, notes, summary, 'Nothing is cancelled yet.'),
-      declined: () => ({
-        structured: { ...base, status: 'not_cancelled', notes: ['The person did not confirm; nothing was changed.'] },
-        summary: `Not cancelled: the person did not confirm. ${describeView(view, zone)} stays booked.`,
-      }),
-    });
-    if (gate !== 'confirmed') return gate;
+      recall: async (remembered) => {
+        earlierName = remembered?.value.patientName;
+        return undefined;
+      },
+      prepare: async () => {
+        const r = await rosters(context);
+        const appointment = await requireAppointment(context, args.appointment_id);
+        context.noteAppointment(appointment.id);
+        const name = earlierName ?? (await patientOfAppointment(context, appointment));
+        if (earlierName && appointment.patient) context.notePatient(appointment.patient);
+        const view = viewOfAppointment(appointment, name, r, zone);
+        if (appointment.status === 'cancelled') {
+          return alreadyDone(
+            context,
+            'already_cancelled',
+            { id: appointment.id, appointment, patientName: name, rosters: r },
+            `${earlierName ? 'was cancelled by an identical request' : 'is already cancelled'}; nothing was changed`,
+          );
+        }
+        if (appointment.status !== 'scheduled') {
+          const what = appointment.status === 'broken' ? 'recorded as a no-show' : appointment.status;
+          throw new ToolInputError(
+            `${describeView(view, zone)} is ${what}: only a scheduled appointment can be cancelled. Nothing was changed.`,
+          );
+        }
+        const notes: string[] = [];
+        const startMs = startOf(appointment);
+        if (startMs === undefined) {
+          throw new ToolInputError(
+            `Escape Dental gives appointment ${appointment.id} no readable start time, so it cannot be checked after cancelling. Nothing was changed; cancel it in Escape Dental.`,
+          );
+        }
+        if (startMs < context.now().getTime()) notes.push('Its start time has already passed.');
 
-    const { repeated } = await ledger.once<Cancelled>(key, async () => {
-      await writeOnce(context, {
-        what: 'cancellation',
-        attempt: (signal) =>
-          context.api.scheduling.transitionAppointment(
-            context.practice.id,
-            appointment.id,
-            { status: 'cancelled', note: reason },
-            { signal },
-          ),
-        landed: async (signal) => {
-          const current = await readAppointment(context, appointment.id, signal);
-          return current?.status === 'cancelled' ? current : undefined;
-        },
-        refused: (error) =>
-          new ToolInputError(
-            `Escape Dental refused to cancel ${describeView(view, zone)}: ${refusalReasons(error, view.provider ?? 'the provider', view.operatory).join('; ')}. Nothing was changed.`,
-          ),
-        checkHint: `look at the appointment (find_patient shows ${name}'s next visit)`,
-      });
-      return { appointmentId: appointment.id, patientName: name };
+        const summary = [
+          `Cancel ${describeView(view, zone)} (${zone} time) at ${context.practice.name}.`,
+          `Reason: "${reason}". The time becomes free for other patients.`,
+          ...notes,
+        ].join('\n');
+        const base = { practice: context.practice.name, timezone: zone, appointment: view };
+        const from: Placement = {
+          patientId: appointment.patient ?? '',
+          startMs,
+          durationMinutes: appointment.duration_minutes ?? 0,
+          providerId: appointment.provider ?? null,
+          operatoryId: appointment.operatory ?? null,
+          status: 'scheduled',
+        };
+        return {
+          intent: {
+            action: 'cancel',
+            appointmentId: appointment.id,
+            from,
+            target: { ...from, status: 'cancelled' },
+            reason,
+          },
+          patientName: name,
+          rosters: r,
+          summary,
+          question: 'Cancel it?',
+          tokenAnswer: awaitingConfirmation('cancel_appointment', base, notes, summary, 'Nothing is cancelled yet.'),
+          declined: () => ({
+            structured: {
+              ...base,
+              status: 'not_cancelled',
+              notes: ['The person did not confirm; nothing was changed.'],
+            },
+            summary: `Not cancelled: the person did not confirm. ${describeView(view, zone)} stays booked.`,
+          }),
+          what: 'cancellation',
+          checkHint: `look at the appointment (find_patient shows ${name}'s next visit)`,
+          refused: (error) =>
+            new ToolInputError(
+              `Escape Dental refused to cancel ${describeView(view, zone)}: ${refusalReasons(error, view.provider ?? 'the provider', view.operatory).join('; ')}. Nothing was changed.`,
+            ),
+          changed: (current) => changedMeanwhile(context, appointment.id, current, name, r),
+          answer: (result, repeated) => cancelledAnswer(context, result, repeated, { view, reason, notes, rosters: r }),
+        };
+      },
     });
-    const stored = await readAppointment(context, appointment.id).catch(() => undefined);
-    if (repeated && stored) {
-      return alreadyDone(
-        context,
-        'already_cancelled',
-        { id: stored.id, appointment: stored, patientName: name, rosters: r },
-        'was cancelled by an identical request; nothing was changed',
-      );
-    }
-    const cancelled = stored ? viewOfAppointment(stored, name, r, zone) : { ...view, status: 'cancelled' };
-    return {
-      structured: { ...base, status: 'cancelled', appointment: cancelled, notes },
-      summary: [
-        `Cancelled ${describeView(cancelled, zone)} (appointment ${appointment.id}). Reason recorded: "${reason}".`,
-        ...notes.map((n) => `Note: ${n}`),
-      ].join('\n'),
-    };
   },
 };
+
+/** Under the locks, the appointment was no longer as the person saw it. */
+function changedMeanwhile(
+  context: ToolContext,
+  id: string,
+  current: Appointment | undefined,
+  name: string,
+  r: Rosters,
+): ToolSuccess<Output> {
+  const zone = context.practice.timezone;
+  if (current?.status === 'cancelled') {
+    return alreadyDone(
+      context,
+      'already_cancelled',
+      { id, appointment: current, patientName: name, rosters: r },
+      'was cancelled meanwhile (by another request); nothing was changed',
+    );
+  }
+  const now = current
+    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}, ${current.status}`
+    : 'it no longer exists';
+  throw new ToolInputError(
+    `Appointment ${id} changed while this cancellation waited: ${now}. Nothing was changed. Ask the person again if it should still be cancelled.`,
+  );
+}
+
+function cancelledAnswer(
+  context: ToolContext,
+  result: WriteResult,
+  repeated: boolean,
+  asked: { view: AppointmentView; reason: string; notes: string[]; rosters: Rosters },
+): ToolSuccess<Output> {
+  const zone = context.practice.timezone;
+  const base = { practice: context.practice.name, timezone: zone };
+  const id = result.appointmentId as string;
+  if (result.problems.length > 0 || !result.stored) {
+    return unconfirmedAnswer(
+      context,
+      base,
+      `Cancelling ${describeView(asked.view, zone)} (appointment ${id})`,
+      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
+      asked.rosters,
+    );
+  }
+  if (repeated) {
+    return alreadyDone(
+      context,
+      'already_cancelled',
+      { id, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
+      'was cancelled by an identical request; nothing was changed',
+    );
+  }
+  const cancelled = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
+  const notes = [...asked.notes, ...result.notes];
+  return {
+    structured: { ...base, status: 'cancelled', appointment: cancelled, notes },
+    summary: [
+      `Cancelled ${describeView(cancelled, zone)} (appointment ${id}). Reason recorded: "${asked.reason}".`,
+      ...notes.map((n) => `Note: ${n}`),
+    ].join('\n'),
+  };
+}

@@ -15,7 +15,7 @@ import {
   visitsOf,
 } from './patients.js';
 import type { ToolContext, ToolDefinition } from './types.js';
-import { describeInstant, providerLabel, rosters } from './writes.js';
+import { describeInstant, providerLabel, rosters } from './writes/index.js';
 
 const inputSchema = z.object({
   ...patientArguments,

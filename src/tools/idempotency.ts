@@ -7,11 +7,11 @@
  *   window gets the first result back instead of writing again (a client that re-sends a call
  *   after a network hiccup, or a model that repeats itself);
  * - the write in flight for each key, so two identical calls arriving together share one write;
- * - the digest of the write a person was asked to confirm, so the confirmed round can check it
- *   is still exactly that write (an "any chair" pick can change between the two rounds).
+ * - which write each confirmation (a prompt's or a token's id) was spent on, so one yes is never
+ *   used for a second write (see `writes/confirm.ts`).
  *
  * Failed writes are not remembered: the caller may try again, and the write tools look for an
- * earlier attempt that went through before writing (see `writes.ts`).
+ * earlier attempt that went through before writing (see `writes/write-once.ts`).
  */
 import { createHash } from 'node:crypto';
 import type { ToolContext } from './types.js';
@@ -51,7 +51,8 @@ interface Done {
 export class WriteLedger {
   private readonly done = new Map<string, Done>();
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly asked = new Map<string, { at: number; digest: string }>();
+  /** Confirmation id → the key of the write it was spent on. */
+  private readonly spent = new Map<string, { at: number; key: string }>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -96,23 +97,24 @@ export class WriteLedger {
     }
   }
 
-  /** Records the write a person is being asked to confirm. */
-  asking(key: string, writeDigest: string): void {
+  /**
+   * Spends a confirmation on the write with this key. True the first time; after that only while
+   * that same write is in flight or its result still stands in the window (the same call sent
+   * again, which then shares that write rather than making a second one).
+   */
+  spend(confirmationId: string, key: string): boolean {
+    const entry = this.spent.get(confirmationId);
+    if (entry && this.now() - entry.at < this.windowMs) {
+      return entry.key === key && (this.inflight.has(key) || this.recall(key) !== undefined);
+    }
     this.prune();
-    this.asked.set(key, { at: this.now(), digest: writeDigest });
-  }
-
-  /** The digest of the write last put to the person for this key (within the window), and clears it. */
-  takeAsked(key: string): string | undefined {
-    const entry = this.asked.get(key);
-    this.asked.delete(key);
-    if (!entry || this.now() - entry.at >= this.windowMs) return undefined;
-    return entry.digest;
+    this.spent.set(confirmationId, { at: this.now(), key });
+    return true;
   }
 
   private prune(): void {
     const cutoff = this.now() - this.windowMs;
-    for (const map of [this.done, this.asked]) {
+    for (const map of [this.done, this.spent]) {
       for (const [key, entry] of map) if (entry.at <= cutoff) map.delete(key);
       // Bounded even under a flood of distinct writes: the oldest go first (Map keeps insertion order).
       while (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
@@ -120,7 +122,16 @@ export class WriteLedger {
   }
 }
 
-/** The runtime's ledger, kept in the per-runtime memo (no TTL: entries expire inside). */
-export function writeLedger(context: Pick<ToolContext, 'memo' | 'now'>): Promise<WriteLedger> {
-  return context.memo.get('write-ledger', 0, async () => new WriteLedger(() => context.now().getTime()));
+// Held beside the runtime's memo rather than in it: an entry of the memo's LRU can be evicted,
+// and a ledger replaced mid-write would forget writes in flight and confirmations spent.
+const RUNTIME_LEDGERS = new WeakMap<object, WriteLedger>();
+
+/** The runtime's ledger (one per runtime, keyed by its memo; entries expire inside). */
+export function writeLedger(context: Pick<ToolContext, 'memo' | 'now'>): WriteLedger {
+  let ledger = RUNTIME_LEDGERS.get(context.memo);
+  if (!ledger) {
+    ledger = new WriteLedger(() => context.now().getTime());
+    RUNTIME_LEDGERS.set(context.memo, ledger);
+  }
+  return ledger;
 }

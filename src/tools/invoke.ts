@@ -20,16 +20,18 @@ import type {
   AnyToolDefinition,
   Confirmation,
   ConfirmationNeeded,
+  ConfirmationRecord,
   ConfirmationTokens,
   PracticeRef,
   Principal,
 } from './types.js';
+import { readOnlyApi, sealWrites } from './writes/port.js';
 
 export type ToolCallOutcome =
   | { kind: 'ok'; structured: Record<string, unknown>; text: string }
   | { kind: 'error'; text: string }
   /** Ask the person through the client (elicitation / input_required), then call again. */
-  | { kind: 'confirm'; message: string };
+  | { kind: 'confirm'; message: string; state: unknown };
 
 export interface InvokeDependencies {
   api: EscapeApi;
@@ -73,6 +75,7 @@ export async function invokeTool(
   const scope = { tool: tool.name, upstreamRequests: 0, upstreamFailures: 0 };
   const patientIds = new Set<string>();
   const appointmentIds = new Set<string>();
+  let confirmationRecord: ConfirmationRecord | undefined;
   // Made on first use: most calls log nothing of their own, and a pino child costs ~2% of a call's CPU.
   let callLogger: Logger | undefined;
   const log = (): Logger => {
@@ -121,7 +124,8 @@ export async function invokeTool(
         tool.handler(
           {
             practice: resolvedPractice,
-            api: deps.api,
+            api: readOnlyApi(deps.api),
+            writes: sealWrites(deps.api),
             principal,
             now: deps.now,
             signal,
@@ -133,13 +137,16 @@ export async function invokeTool(
             memo: deps.memo,
             confirmation: round.confirmation,
             confirmationTokens: deps.confirmationTokens,
+            noteConfirmation: (record) => {
+              confirmationRecord = record;
+            },
           },
           toolArgs,
         ),
       ),
     );
     if (isConfirmationNeeded(result)) {
-      outcome = { kind: 'confirm', message: result.message };
+      outcome = { kind: 'confirm', message: result.message, state: result.state };
       outcomeLabel = 'confirmation_requested';
     } else {
       outcome = withDivergences({ kind: 'ok', structured: result.structured, text: result.summary }, divergences);
@@ -174,7 +181,12 @@ export async function invokeTool(
       upstreamRequests: scope.upstreamRequests,
       patientIds: [...patientIds],
       ...(appointmentIds.size > 0 ? { appointmentIds: [...appointmentIds] } : {}),
-      ...(round.confirmation.answer !== 'none' ? { confirmation: round.confirmation.answer } : {}),
+      // What was asked and what came back (ids and fixed words only); an answer no write tool looked at is still recorded.
+      ...(confirmationRecord
+        ? { confirmation: confirmationRecord }
+        : round.confirmation.answer !== 'none'
+          ? { confirmation: { answered: round.confirmation.answer, honoured: false } }
+          : {}),
     },
     'tool call',
   );

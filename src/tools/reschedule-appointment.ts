@@ -3,23 +3,24 @@
  * provider, chair or length): validate-appointment with `exclude_appointment` (§4.2), the
  * person's yes, one PATCH of the appointment (never its status, T9), then a re-read.
  */
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Appointment, Provider } from '../api/port.js';
 import { ToolInputError } from './errors.js';
-import { writeKey, writeLedger } from './idempotency.js';
 import { providerName, resolveOperatories, resolveProviders } from './shared.js';
-import type { ToolContext, ToolDefinition } from './types.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
+  type AppointmentView,
   alreadyDone,
   appointmentView,
   awaitingConfirmation,
   candidateChairs,
   checkSlot,
   confirmationArguments,
-  confirmBeforeWriting,
   describeSpan,
   describeView,
   operatoryLabel,
+  type Placement,
   parseStart,
   patientClash,
   patientOfAppointment,
@@ -28,12 +29,15 @@ import {
   refusalReasons,
   requireAppointment,
   rosters,
+  rostersForDay,
+  runWrite,
   startArgument,
   startOf,
+  unconfirmedAnswer,
   viewOfAppointment,
-  writeOnce,
+  type WriteResult,
   writeOutputFields,
-} from './writes.js';
+} from './writes/index.js';
 
 const inputSchema = z.object({
   appointment_id: z.string().min(1).max(64).describe("The appointment's id (find_patient shows the next visit's)."),
@@ -51,25 +55,13 @@ const inputSchema = z.object({
 
 const outputSchema = z.object({
   ...writeOutputFields,
-  status: z.enum(['moved', 'unchanged', 'confirmation_required', 'not_moved']),
+  status: z.enum(['moved', 'unchanged', 'confirmation_required', 'not_moved', 'not_confirmed']),
   previous: z.string().optional(),
 });
 
 type Output = z.infer<typeof outputSchema>;
 
-interface Target {
-  startMs: number;
-  durationMinutes: number;
-  providerId: string;
-  operatoryId: string;
-}
-
-interface Moved extends Target {
-  appointmentId: string;
-  patientName: string;
-}
-
-const isAt = (appointment: Appointment | undefined, target: Target): boolean =>
+const isAt = (appointment: Appointment | undefined, target: Placement): boolean =>
   appointment !== undefined &&
   appointment.status === 'scheduled' &&
   startOf(appointment) === target.startMs &&
@@ -91,183 +83,239 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
   async handler(context, args) {
     const zone = context.practice.timezone;
     const start = parseStart(args.start, zone, context.now().getTime());
-    const ledger = await writeLedger(context);
-    const key = writeKey(context, 'reschedule_appointment', args);
-    const r = await rosters(context);
+    return runWrite<Output>(context, {
+      tool: 'reschedule_appointment',
+      args,
+      recall: async (remembered, forget) => {
+        if (!remembered) return undefined;
+        const { value } = remembered;
+        const current = value.appointmentId ? await readAppointment(context, value.appointmentId) : undefined;
+        if (current && value.problems.length === 0 && isAt(current, value.intent.target)) {
+          context.noteAppointment(current.id);
+          if (current.patient) context.notePatient(current.patient);
+          return alreadyDone(
+            context,
+            'unchanged',
+            { id: current.id, appointment: current, patientName: value.patientName, rosters: await rosters(context) },
+            'was moved there by an identical request; nothing was changed',
+          );
+        }
+        forget();
+        return undefined;
+      },
+      prepare: async () => {
+        const appointment = await requireAppointment(context, args.appointment_id);
+        context.noteAppointment(appointment.id);
+        const name = await patientOfAppointment(context, appointment);
+        const r = await rostersForDay(context, DateTime.fromMillis(start.ms, { zone }).toISODate() as string);
+        const before = viewOfAppointment(appointment, name, r, zone);
+        if (appointment.status !== 'scheduled') {
+          throw new ToolInputError(
+            `${describeView(before, zone)} is ${appointment.status}: only a scheduled appointment can be moved. Nothing was changed.`,
+          );
+        }
+        const fromStart = startOf(appointment);
+        if (fromStart === undefined) {
+          throw new ToolInputError(
+            `Escape Dental gives appointment ${appointment.id} no readable start time, so the move cannot be checked. Nothing was changed; move it in Escape Dental.`,
+          );
+        }
+        const provider = await providerFor(context, r, args.provider, appointment);
+        const durationMinutes = args.duration_minutes ?? appointment.duration_minutes ?? 0;
+        if (durationMinutes < 1)
+          throw new ToolInputError('The appointment has no length on file: give duration_minutes.');
+        const chairs = args.operatory
+          ? await resolveOperatories(context, [args.operatory], r.operatories)
+          : candidateChairs(r, provider, appointment.operatory);
 
-    const earlier = ledger.recall<Moved>(key);
-    if (earlier) {
-      const current = await readAppointment(context, earlier.value.appointmentId);
-      if (current && isAt(current, earlier.value)) {
-        context.noteAppointment(current.id);
-        if (current.patient) context.notePatient(current.patient);
-        return alreadyDone(
-          context,
-          'unchanged',
-          { id: current.id, appointment: current, patientName: earlier.value.patientName, rosters: r },
-          'was moved there by an identical request; nothing was changed',
-        );
-      }
-      ledger.forget(key);
-    }
+        const sameChairPossible = args.operatory === undefined || chairs[0]?.id === appointment.operatory;
+        if (
+          sameChairPossible &&
+          isAt(appointment, {
+            patientId: appointment.patient ?? '',
+            startMs: start.ms,
+            durationMinutes,
+            providerId: provider.id,
+            operatoryId: appointment.operatory ?? '',
+            status: 'scheduled',
+          })
+        ) {
+          return alreadyDone(
+            context,
+            'unchanged',
+            { id: appointment.id, appointment, patientName: name, rosters: r },
+            'is already at that time; nothing was changed',
+          );
+        }
 
-    const appointment = await requireAppointment(context, args.appointment_id);
-    context.noteAppointment(appointment.id);
-    const name = await patientOfAppointment(context, appointment);
-    const before = viewOfAppointment(appointment, name, r, zone);
-    if (appointment.status !== 'scheduled') {
-      throw new ToolInputError(
-        `${describeView(before, zone)} is ${appointment.status}: only a scheduled appointment can be moved. Nothing was changed.`,
-      );
-    }
-    const provider = await providerFor(context, r, args.provider, appointment);
-    const durationMinutes = args.duration_minutes ?? appointment.duration_minutes ?? 0;
-    if (durationMinutes < 1) throw new ToolInputError('The appointment has no length on file: give duration_minutes.');
-    const chairs = args.operatory
-      ? await resolveOperatories(context, [args.operatory])
-      : candidateChairs(r, provider, appointment.operatory);
-
-    const sameChairPossible = args.operatory === undefined || chairs[0]?.id === appointment.operatory;
-    if (
-      sameChairPossible &&
-      isAt(appointment, {
-        startMs: start.ms,
-        durationMinutes,
-        providerId: provider.id,
-        operatoryId: appointment.operatory ?? '',
-      })
-    ) {
-      return alreadyDone(
-        context,
-        'unchanged',
-        { id: appointment.id, appointment, patientName: name, rosters: r },
-        'is already at that time; nothing was changed',
-      );
-    }
-
-    const clash = await patientClash(context, {
-      patientId: appointment.patient ?? '',
-      startMs: start.ms,
-      minutes: durationMinutes,
-      excludeAppointment: appointment.id,
-    });
-    if (clash) {
-      context.noteAppointment(clash.id);
-      throw new ToolInputError(
-        `${name} already has ${describeView(viewOfAppointment(clash, name, r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, durationMinutes, zone)}. Nothing was changed.`,
-      );
-    }
-    const slot = await checkSlot(context, {
-      start,
-      durationMinutes,
-      provider,
-      chairs,
-      excludeAppointment: appointment.id,
-    });
-    const after = (operatoryId: string | undefined) =>
-      appointmentView(
-        {
-          id: appointment.id,
-          patientName: name,
+        const onClash = (clash: Appointment): ToolSuccess<Output> => {
+          context.noteAppointment(clash.id);
+          throw new ToolInputError(
+            `${name} already has ${describeView(viewOfAppointment(clash, name, r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, durationMinutes, zone)}. Nothing was changed.`,
+          );
+        };
+        const clash = await patientClash(context, {
           patientId: appointment.patient ?? '',
+          startMs: start.ms,
+          minutes: durationMinutes,
+          excludeAppointment: appointment.id,
+        });
+        if (clash) return onClash(clash);
+        const slot = await checkSlot(context, {
+          start,
+          durationMinutes,
+          provider,
+          chairs,
+          excludeAppointment: appointment.id,
+        });
+        const after = (operatoryId: string | undefined) =>
+          appointmentView(
+            {
+              id: appointment.id,
+              patientName: name,
+              patientId: appointment.patient ?? '',
+              startMs: start.ms,
+              durationMinutes,
+              providerId: provider.id,
+              operatoryId,
+              appointmentType: appointment.appointment_type ?? undefined,
+              status: 'scheduled',
+            },
+            r,
+            zone,
+          );
+        if (!slot.ok) {
+          throw new ToolInputError(
+            `Cannot move ${describeView(before, zone)} to ${describeSpan(start.ms, durationMinutes, zone)} with ${providerName(provider)}${chairs.length === 1 ? ` in ${operatoryLabel(r, chairs[0]?.id)}` : ''}: ${slot.reasons.join('; ')}. Nothing was changed. find_spot lists open times.`,
+          );
+        }
+        const from: Placement = {
+          patientId: appointment.patient ?? '',
+          startMs: fromStart,
+          durationMinutes: appointment.duration_minutes ?? 0,
+          providerId: appointment.provider ?? null,
+          operatoryId: appointment.operatory ?? null,
+          status: 'scheduled',
+        };
+        const target: Placement = {
+          ...from,
           startMs: start.ms,
           durationMinutes,
           providerId: provider.id,
-          operatoryId,
-          appointmentType: appointment.appointment_type ?? undefined,
-          status: 'scheduled',
-        },
-        r,
-        zone,
-      );
-    if (!slot.ok) {
-      throw new ToolInputError(
-        `Cannot move ${describeView(before, zone)} to ${describeSpan(start.ms, durationMinutes, zone)} with ${providerName(provider)}${chairs.length === 1 ? ` in ${operatoryLabel(r, chairs[0]?.id)}` : ''}: ${slot.reasons.join('; ')}. Nothing was changed. find_spot lists open times.`,
-      );
-    }
-    const target: Target = {
-      startMs: start.ms,
-      durationMinutes,
-      providerId: provider.id,
-      operatoryId: slot.operatory.id,
-    };
-    const view = after(slot.operatory.id);
-    const patch = {
-      date_time: start.iso,
-      ...(durationMinutes !== appointment.duration_minutes ? { duration_minutes: durationMinutes } : {}),
-      ...(provider.id !== appointment.provider ? { provider: provider.id } : {}),
-      ...(slot.operatory.id !== appointment.operatory ? { operatory: slot.operatory.id } : {}),
-    };
-    const notes = [...slot.warnings];
-    const previous = describeSpanOf(before, zone);
-    const summary = [
-      `Move ${name}'s ${before.duration_minutes}-minute ${before.appointment_type ?? 'appointment'} from ${previous} to ${describeSpan(start.ms, durationMinutes, zone)}${view.provider ? ` with ${view.provider}` : ''}${view.operatory ? ` in ${view.operatory}` : ''} (${zone} time) at ${context.practice.name}.`,
-      ...notes,
-    ].join('\n');
-    const base = { practice: context.practice.name, timezone: zone, previous };
-    const gate = await confirmBeforeWriting<Output>(context, {
-      tool: 'reschedule_appointment',
-      key,
-      // Bound to where it is now too: a token for a move from 09:00 is no good once it moved elsewhere.
-      write: { appointment: appointment.id, from: startOf(appointment), ...patch, to: target },
-      summary,
-      question: 'Move it?',
-      args,
-      tokenAnswer: awaitingConfirmation(
-        'reschedule_appointment',
-        { ...base, appointment: view },
-        notes,
-        summary,
-        'Nothing is changed yet.',
-      ),
-      declined: () => ({
-        structured: {
-          ...base,
-          status: 'not_moved',
-          appointment: before,
-          notes: ['The person did not confirm; nothing was changed.'],
-        },
-        summary: `Not moved: the person did not confirm. ${describeView(before, zone)} stays as it was.`,
-      }),
-    });
-    if (gate !== 'confirmed') return gate;
-
-    const { value, repeated } = await ledger.once<Moved>(key, async () => {
-      await writeOnce(context, {
-        what: 'move',
-        attempt: (signal) =>
-          context.api.scheduling.updateAppointment(context.practice.id, appointment.id, patch, { signal }),
-        landed: async (signal) => {
-          const current = await readAppointment(context, appointment.id, signal);
-          return isAt(current, target) ? current : undefined;
-        },
-        refused: (error) =>
-          new ToolInputError(
-            `Escape Dental refused to move ${describeView(before, zone)}: ${refusalReasons(error, providerName(provider), view.operatory).join('; ')}. Nothing was changed. find_spot lists open times.`,
+          operatoryId: slot.operatory.id,
+        };
+        const view = after(slot.operatory.id);
+        const patch = {
+          date_time: start.iso,
+          ...(durationMinutes !== appointment.duration_minutes ? { duration_minutes: durationMinutes } : {}),
+          ...(provider.id !== appointment.provider ? { provider: provider.id } : {}),
+          ...(slot.operatory.id !== appointment.operatory ? { operatory: slot.operatory.id } : {}),
+        };
+        const notes = [...slot.warnings, ...r.notes];
+        const previous = describeSpanOf(before, zone);
+        const summary = [
+          `Move ${name}'s ${before.duration_minutes}-minute ${before.appointment_type ?? 'appointment'} from ${previous} to ${describeSpan(start.ms, durationMinutes, zone)}${view.provider ? ` with ${view.provider}` : ''}${view.operatory ? ` in ${view.operatory}` : ''} (${zone} time) at ${context.practice.name}.`,
+          ...notes,
+        ].join('\n');
+        const base = { practice: context.practice.name, timezone: zone, previous };
+        return {
+          intent: { action: 'move', appointmentId: appointment.id, from, target, body: patch },
+          patientName: name,
+          rosters: r,
+          summary,
+          question: 'Move it?',
+          tokenAnswer: awaitingConfirmation(
+            'reschedule_appointment',
+            { ...base, appointment: view },
+            notes,
+            summary,
+            'Nothing is changed yet.',
           ),
-        checkHint: `look at ${name}'s next visit (find_patient)`,
-      });
-      return { ...target, appointmentId: appointment.id, patientName: name };
+          declined: () => ({
+            structured: {
+              ...base,
+              status: 'not_moved',
+              appointment: before,
+              notes: ['The person did not confirm; nothing was changed.'],
+            },
+            summary: `Not moved: the person did not confirm. ${describeView(before, zone)} stays as it was.`,
+          }),
+          what: 'move',
+          checkHint: `look at ${name}'s next visit (find_patient)`,
+          refused: (error) =>
+            new ToolInputError(
+              `Escape Dental refused to move ${describeView(before, zone)}: ${refusalReasons(error, providerName(provider), view.operatory).join('; ')}. Nothing was changed. find_spot lists open times.`,
+            ),
+          patientClash: onClash,
+          changed: (current) => changedMeanwhile(context, { id: appointment.id, current, target, name, rosters: r }),
+          answer: (result, repeated) => movedAnswer(context, result, repeated, { view, previous, notes, rosters: r }),
+        };
+      },
     });
-    const stored = await readAppointment(context, value.appointmentId).catch(() => undefined);
-    if (repeated && stored) {
-      return alreadyDone(
-        context,
-        'unchanged',
-        { id: stored.id, appointment: stored, patientName: name, rosters: r },
-        'was moved there by an identical request; nothing was changed',
-      );
-    }
-    const moved = stored ? viewOfAppointment(stored, name, r, zone) : view;
-    return {
-      structured: { ...base, status: 'moved', appointment: moved, notes },
-      summary: [
-        `Moved to ${describeView(moved, zone)} (was ${previous}; appointment ${moved.id}).`,
-        ...notes.map((n) => `Note: ${n}`),
-      ].join('\n'),
-    };
   },
 };
+
+/** Under the locks, the appointment was no longer where the person saw it. */
+function changedMeanwhile(
+  context: ToolContext,
+  found: { id: string; current: Appointment | undefined; target: Placement; name: string; rosters: Rosters },
+): ToolSuccess<Output> {
+  const zone = context.practice.timezone;
+  const { id, current, target, name, rosters: r } = found;
+  if (current && isAt(current, target)) {
+    return alreadyDone(
+      context,
+      'unchanged',
+      { id, appointment: current, patientName: name, rosters: r },
+      'was moved there meanwhile (by another request); nothing was changed',
+    );
+  }
+  const now = current
+    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}${current.status === 'scheduled' ? '' : `, ${current.status}`}`
+    : 'it no longer exists';
+  throw new ToolInputError(
+    `Appointment ${id} changed while this move waited: ${now}. Nothing was changed. Ask the person again if it should still move to ${describeSpan(target.startMs, target.durationMinutes, zone)}.`,
+  );
+}
+
+function movedAnswer(
+  context: ToolContext,
+  result: WriteResult,
+  repeated: boolean,
+  asked: { view: AppointmentView; previous: string; notes: string[]; rosters: Rosters },
+): ToolSuccess<Output> {
+  const zone = context.practice.timezone;
+  const base = { practice: context.practice.name, timezone: zone, previous: asked.previous };
+  const id = result.appointmentId as string;
+  if (result.problems.length > 0 || !result.stored) {
+    return unconfirmedAnswer(
+      context,
+      base,
+      `Moving appointment ${id} from ${asked.previous} to ${describeView(asked.view, zone)}`,
+      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
+      asked.rosters,
+    );
+  }
+  if (repeated) {
+    return alreadyDone(
+      context,
+      'unchanged',
+      { id, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
+      'was moved there by an identical request; nothing was changed',
+    );
+  }
+  const moved = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
+  const notes = [...asked.notes, ...result.notes];
+  const warnings = result.overlaps.map((o) => `Warning: ${o.charAt(0).toUpperCase()}${o.slice(1)}`);
+  return {
+    structured: { ...base, status: 'moved', appointment: moved, notes: [...result.overlaps, ...notes] },
+    summary: [
+      `Moved to ${describeView(moved, zone)} (was ${asked.previous}; appointment ${moved.id}).`,
+      ...warnings,
+      ...notes.map((n) => `Note: ${n}`),
+    ].join('\n'),
+  };
+}
 
 async function providerFor(
   context: ToolContext,

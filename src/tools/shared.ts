@@ -90,13 +90,17 @@ export async function resolveProviders(
   return dedupeById(resolved);
 }
 
-/** Resolves chair references ("Op 2", "Hyg 1", an id) to bookable operatories. */
+/**
+ * Resolves chair references ("Op 2", "Hyg 1", an id) to bookable operatories, against `roster`
+ * when the caller has one already checked (the write tools), else the cached chair list.
+ */
 export async function resolveOperatories(
   context: ToolContext,
   references: readonly string[] | undefined,
+  roster?: readonly Operatory[],
 ): Promise<Operatory[]> {
   if (!references || references.length === 0) return [];
-  const roster = await context.api.reference.operatories(context.practice.id, { signal: context.signal });
+  roster ??= await context.api.reference.operatories(context.practice.id, { signal: context.signal });
   const resolved: Operatory[] = [];
   for (const reference of references) {
     const wanted = foldForMatch(sanitizeUserText(reference, { maxLength: 100, label: 'operatory' }));

@@ -4,9 +4,9 @@
  * timing, audit and error mapping.
  */
 import type { z } from 'zod';
-import type { EscapeApi } from '../api/port.js';
 import type { Logger } from '../logger.js';
 import type { ToolMemo } from './memo.js';
+import type { SealedWrites, ToolApi } from './writes/port.js';
 
 /** MCP behaviour hints. Every tool states all four explicitly. */
 export interface ToolAnnotations {
@@ -36,7 +36,10 @@ export interface Principal {
 
 export interface ToolContext {
   practice: PracticeRef;
-  api: EscapeApi;
+  /** Every read of the API; appointment writes are not here (see `writes`). */
+  api: ToolApi;
+  /** The appointment writes, sealed: only the write pipeline (`writes/pipeline.ts`) opens them. */
+  writes: SealedWrites;
   principal: Principal;
   /** The current time (injectable so tests can pin it). */
   now: () => Date;
@@ -53,20 +56,51 @@ export interface ToolContext {
   confirmation: Confirmation;
   /** Signs and checks confirmation tokens for clients that cannot show a prompt (per runtime key). */
   confirmationTokens: ConfirmationTokens;
+  /** Records what this call asked the person and what came back, for the audit line (ids only). */
+  noteConfirmation: (record: ConfirmationRecord) => void;
 }
 
 export interface Confirmation {
-  /** 'none' on the first round (nothing asked yet, or the client cannot be asked). */
+  /** What came back with this round: 'none' when no answer did (nothing asked, or no way to ask). */
   answer: 'accepted' | 'declined' | 'cancelled' | 'none';
   /** True when the client declared it can show a form to the person (elicitation). */
   supported: boolean;
+  /**
+   * The request state this round came back with, once the protocol layer checked it is state
+   * this server sealed (`ConfirmationNeeded.state` of an earlier round); undefined when none did.
+   * Only the write pipeline reads what is inside.
+   */
+  promptState?: unknown;
 }
 
 export interface ConfirmationTokens {
-  /** A short-lived token bound to exactly this payload (e.g. the resolved booking). */
-  sign: (payload: unknown) => string;
-  /** True when the token was signed for exactly this payload and has not expired. */
-  verify: (token: string, payload: unknown) => boolean;
+  /** A short-lived, single-use token bound to exactly this payload; `id` names it in the audit line. */
+  sign: (payload: unknown) => { token: string; id: string };
+  /** The token's id when it was signed for exactly this payload and has not expired, else undefined. */
+  verify: (token: string, payload: unknown) => { id: string } | undefined;
+}
+
+/** What the audit line says about confirmation (ids and words from a fixed set; never the summary). */
+export interface ConfirmationRecord {
+  /** The id of the prompt or token this call issued. */
+  asked?: string;
+  /** How it was asked, or how the answer came: the client's form, or a token for a client without one. */
+  via?: 'elicitation' | 'token';
+  /** The answer that came with the call: the form's answer, or 'confirm' for confirm: true and a token. */
+  answered?: 'accepted' | 'declined' | 'cancelled' | 'confirm';
+  /** The prompt or token the answer was bound to, when it was one this server issued. */
+  prompt?: string;
+  /** True when the answer was taken; false when the server asked again instead. */
+  honoured?: boolean;
+  /** Why an answer was not taken. */
+  reason?:
+    | 'not_asked'
+    | 'other_write'
+    | 'expired'
+    | 'already_used'
+    | 'no_elicitation_declared'
+    | 'no_token'
+    | 'token_mismatch';
 }
 
 /** Returned by a write tool's handler to have the client ask the person before anything is written. */
@@ -74,6 +108,11 @@ export interface ConfirmationNeeded {
   kind: 'confirmation_needed';
   /** A plain summary of who, when, where and with whom. */
   message: string;
+  /**
+   * Sealed by the protocol layer into the prompt's request state; it comes back with the answer
+   * (`Confirmation.promptState`) and binds that answer to this prompt.
+   */
+  state: unknown;
 }
 
 export interface ToolSuccess<Output> {

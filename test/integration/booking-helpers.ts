@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  InMemoryTransport,
+  StreamableHTTPClientTransport,
+  specTypeSchemas,
+  withInputRequired,
+} from '@modelcontextprotocol/client';
 import { parseConfig } from '../../src/config.js';
 import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
@@ -36,6 +42,8 @@ export interface BookingConnectionOptions {
   principal?: Partial<Principal>;
   /** Metrics sink (e.g. to watch every upstream attempt through the client's observer). */
   metrics?: Metrics;
+  /** Another client of this (already started) runtime: one server process, several clients. */
+  runtime?: Runtime;
 }
 
 /** The real server for one principal, reached by a real client, logs kept for the privacy scan. */
@@ -56,10 +64,13 @@ export async function connectBooking(
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
     ESCAPE_LOG_LEVEL: 'info',
   });
-  const runtime = await startRuntime(config, {
-    logDestination: sink,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-  });
+  const ownRuntime = options.runtime === undefined;
+  const runtime =
+    options.runtime ??
+    (await startRuntime(config, {
+      logDestination: sink,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    }));
   const principal: Principal = {
     id: 'front-desk-test',
     kind: 'local',
@@ -110,7 +121,7 @@ export async function connectBooking(
     async close() {
       await client.close();
       await closeServer();
-      await runtime.close();
+      if (ownRuntime) await runtime.close();
     },
   };
 }
@@ -183,5 +194,158 @@ export function bookingArguments(
     provider: slot?.provider,
     operatory: slot?.operatory,
     duration_minutes: durationMinutes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw protocol calls and sandbox look-ups shared by the write tests
+
+export interface RawSlot {
+  date_time: string;
+  provider: string;
+  operatory: string;
+}
+
+/** Open times straight from the sandbox's slot finder (one per instant, first provider/chair that fits). */
+export async function rawSlots(
+  sandbox: RunningSandbox,
+  practice: { id: string },
+  query: Record<string, string | string[]>,
+): Promise<RawSlot[]> {
+  const url = new URL(`/api/v1/practice/${practice.id}/scheduling/find-spot/`, sandbox.url);
+  for (const [key, value] of Object.entries(query)) {
+    for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, v);
+  }
+  const response = await fetch(url, {
+    headers: { authorization: `Bearer ${sandbox.credentials.oauth.service.token}` },
+  });
+  if (!response.ok) throw new Error(`find-spot → ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { results: RawSlot[] }).results;
+}
+
+/** A tools/call result as it came over the wire: a complete result or (2026-07-28) input_required. */
+export interface WireToolResult {
+  resultType?: string;
+  content?: { type: string; text?: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+  inputRequests?: Record<string, unknown>;
+  requestState?: string;
+}
+
+/**
+ * tools/call with the multi-round fields set by hand (`inputResponses`, `requestState`), the way
+ * a client that answers on its own — or replays an old answer — would send them. An
+ * input_required answer comes back as it is instead of being fulfilled.
+ */
+export async function callWithAnswer(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  round: { inputResponses?: Record<string, unknown>; requestState?: string | undefined } = {},
+): Promise<WireToolResult> {
+  return (await client.request(
+    {
+      method: 'tools/call',
+      params: {
+        name,
+        arguments: args,
+        ...(round.inputResponses ? { inputResponses: round.inputResponses } : {}),
+        ...(round.requestState ? { requestState: round.requestState } : {}),
+      },
+    },
+    withInputRequired(specTypeSchemas.CallToolResult),
+    { allowInputRequired: true },
+  )) as WireToolResult;
+}
+
+/** The answer a person gives to the confirmation form: yes. */
+export const ACCEPTED = { confirm: { action: 'accept', content: { confirm: true } } };
+
+/** The audit lines in a server's logs (ids only), oldest first. */
+export function auditLines(logs: string): Record<string, unknown>[] {
+  return logs
+    .split('\n')
+    .filter((line) => line.includes('"audit":true'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Someone else writing to Escape Dental while the server writes
+
+export interface UpstreamProxy {
+  /** The proxy's origin: give it to the server as its Escape Dental URL. */
+  url: string;
+  close: () => Promise<void>;
+}
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/**
+ * A pass-through HTTP proxy in front of the sandbox that lets a test act as another Escape
+ * Dental client at exact points of the server's write: `before` runs once the server's request
+ * has arrived and before it is forwarded; `after` runs once the sandbox answered it and before
+ * the server gets that answer. Everything else is forwarded unchanged.
+ */
+export async function upstreamProxy(
+  sandbox: RunningSandbox,
+  hooks: {
+    before?: (request: ProxiedRequest) => Promise<void>;
+    after?: (request: ProxiedRequest, status: number) => Promise<void>;
+  },
+): Promise<UpstreamProxy> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      void (async () => {
+        const raw = Buffer.concat(chunks);
+        const path = (req.url ?? '/').split('?')[0] as string;
+        const proxied: ProxiedRequest = {
+          method: req.method ?? 'GET',
+          path,
+          body: raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined,
+        };
+        await hooks.before?.(proxied);
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(req.headers)) {
+          if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) {
+            headers.set(name, value);
+          }
+        }
+        const upstream = await fetch(new URL(req.url ?? '/', sandbox.url), {
+          method: proxied.method,
+          headers,
+          ...(raw.length > 0 ? { body: raw } : {}),
+        });
+        const text = await upstream.text();
+        await hooks.after?.(proxied, upstream.status);
+        const out: Record<string, string> = {};
+        upstream.headers.forEach((value, name) => {
+          if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(name))
+            out[name] = value;
+        });
+        res.writeHead(upstream.status, out);
+        res.end(text);
+      })().catch((error: unknown) => {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ detail: String(error) }));
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

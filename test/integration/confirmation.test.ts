@@ -27,7 +27,7 @@ const writeLike: AnyToolDefinition = {
   handler: async (context, args) => {
     seen.push(`${context.confirmation.answer}/${context.confirmation.supported}`);
     if (context.confirmation.answer === 'none' && context.confirmation.supported) {
-      return { kind: 'confirmation_needed', message: `Write "${args.what}"?` };
+      return { kind: 'confirmation_needed', message: `Write "${args.what}"?`, state: { what: args.what } };
     }
     const wrote = context.confirmation.answer === 'accepted';
     return {

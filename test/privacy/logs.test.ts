@@ -133,6 +133,11 @@ describe('logs and audit lines', () => {
           ].sort(),
         );
         for (const id of (line.appointmentIds as string[] | undefined) ?? []) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        // What was asked and answered: opaque prompt/token ids and words from a fixed set, never the summary.
+        for (const [key, value] of Object.entries((line.confirmation as Record<string, unknown> | undefined) ?? {})) {
+          expect(['asked', 'via', 'answered', 'prompt', 'honoured', 'reason']).toContain(key);
+          expect(String(value)).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+        }
         for (const id of line.patientIds as string[]) expect(id).toMatch(/^[0-9a-f-]{36}$/);
       }
       expect(lines.some((line) => (line.patientIds as string[]).length > 0)).toBe(true);

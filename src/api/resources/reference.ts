@@ -42,6 +42,16 @@ export function createReferenceResources(client: EscapeClient, cache: ReferenceC
       options?.signal,
     );
 
+  const operatory = (practiceId: string, operatoryId: string, options?: CallOptions) =>
+    client.requestJson(
+      {
+        operation: 'operatories.retrieve',
+        params: { practice: practiceId, operatory: operatoryId },
+        signal: options?.signal,
+      },
+      Operatory,
+    );
+
   const appointmentStatuses = (practiceId: string, options?: CallOptions) =>
     cache.get(
       practiceId,
@@ -84,6 +94,7 @@ export function createReferenceResources(client: EscapeClient, cache: ReferenceC
   return {
     providers,
     operatories,
+    operatory,
     appointmentStatuses,
     carriers,
     patientInsuranceCarriers,

@@ -44,6 +44,8 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   listCount: ['exact', 'inflated'],
   dateParams: ['applied', 'ignored'],
   listFilters: ['applied', 'ignored'],
+  writeAnswers: ['faithful', 'other-appointment', 'other-status'],
+  operatoryRoster: ['complete', 'web-sched', 'empty'],
   accessibleList: ['active-only', 'with-disabled', 'absent'],
   practiceZones: ['iana', 'one-placeholder'],
 };

@@ -28,6 +28,10 @@ export interface Quirks {
   dateParams: 'applied' | 'ignored';
   /** `ignored`: list filters (provider, operatory, patient, status, search, phone, event_type) are ignored. */
   listFilters: 'applied' | 'ignored';
+  /** `other-appointment`: writes answered (and read back) as another appointment; `other-status`: a transition answered unchanged and not applied. */
+  writeAnswers: 'faithful' | 'other-appointment' | 'other-status';
+  /** `web-sched`: the operatory list holds only web-scheduling chairs; `empty`: none. */
+  operatoryRoster: 'complete' | 'web-sched' | 'empty';
   /** `with-disabled`: the accessible list also names disabled practices; `absent`: its path is not served. */
   accessibleList: 'active-only' | 'with-disabled' | 'absent';
   /** `one-placeholder`: New York's `timezone` is the samples' literal "string". */

@@ -77,6 +77,29 @@ function findAppointment(store: SandboxStore, req: SandboxRequest): { index: Pra
   return { index, appt };
 }
 
+/**
+ * `writeAnswers=other-appointment` (see ASSUMPTIONS.md §7): the write is applied, but it and
+ * later reads of that appointment are answered with another appointment of the practice (another
+ * id and patient). Without the switch, or when the practice has no such appointment, `appt`.
+ */
+function answeredWith(store: SandboxStore, req: SandboxRequest, index: PracticeIndex, appt: Appointment): Appointment {
+  if (req.quirks.writeAnswers !== 'other-appointment') return appt;
+  let otherId = store.answeredAs.get(appt.id);
+  if (otherId === undefined) {
+    const other = practiceOf(req).appointments.find((a) => a.id !== appt.id && a.patientId !== appt.patientId);
+    if (!other) return appt;
+    otherId = other.id;
+    store.answeredAs.set(appt.id, otherId);
+  }
+  return index.appointmentById.get(otherId) ?? appt;
+}
+
+/** The answer to a write of `appt`, after `answeredWith`. */
+function writeAnswer(store: SandboxStore, req: SandboxRequest, appt: Appointment): Appointment {
+  const index = store.index(practiceOf(req).practice.id);
+  return answeredWith(store, req, index, appt);
+}
+
 /** The no-show annotations (L16–27): filled when the resolved status is broken, null otherwise. */
 function annotate(index: PracticeIndex, a: Appointment, noShow: boolean, counts: Map<Uuid, number>) {
   if (!noShow) {
@@ -339,12 +362,14 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     };
     data.appointments.push(appt);
     store.invalidate(data.practice.id);
-    return { status: 201, body: serializeAppointment(req, store, store.index(data.practice.id), appt) };
+    const answer = writeAnswer(store, req, appt);
+    return { status: 201, body: serializeAppointment(req, store, store.index(data.practice.id), answer) };
   });
 
   router.get(`${P}/scheduling/appointment/{appointment_uid}/`, READ, (req) => {
     const { index, appt } = findAppointment(store, req);
-    return { status: 200, body: serializeAppointment(req, store, index, appt) };
+    const answer = store.answeredAs.has(appt.id) ? answeredWith(store, req, index, appt) : appt;
+    return { status: 200, body: serializeAppointment(req, store, index, answer) };
   });
 
   const update = (req: SandboxRequest): SandboxResponse => {
@@ -413,7 +438,7 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     return {
       status: 200,
       body: {
-        ...serializeAppointment(req, store, store.index(data.practice.id), appt),
+        ...serializeAppointment(req, store, store.index(data.practice.id), writeAnswer(store, req, appt)),
         allow_overbooking: overbook,
         skip_validation: skip,
       },
@@ -434,6 +459,10 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     const from = appt.status;
     if (from === 'cancelled' || from === 'broken' || from === 'complete' || from === to) {
       throw badRequest({ status: [`Cannot transition from ${from} to ${to}.`] });
+    }
+    // writeAnswers=other-status: answered 200 with the appointment as it was; nothing changes.
+    if (req.quirks.writeAnswers === 'other-status') {
+      return { status: 200, body: serializeAppointment(req, store, store.index(data.practice.id), appt) };
     }
     const note = typeof body.note === 'string' ? body.note : '';
     const now = Math.floor(req.nowMs / 1000) * 1000;
@@ -463,7 +492,10 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     });
     appt.modifiedMs = now;
     store.invalidate(data.practice.id);
-    return { status: 200, body: serializeAppointment(req, store, store.index(data.practice.id), appt) };
+    return {
+      status: 200,
+      body: serializeAppointment(req, store, store.index(data.practice.id), writeAnswer(store, req, appt)),
+    };
   });
 
   router.post(`${P}/scheduling/appointment/{appointment_uid}/confirm/`, WRITE, (req) => {

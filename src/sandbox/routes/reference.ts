@@ -30,7 +30,13 @@ export function registerReferenceRoutes(router: Router, store: SandboxStore): vo
   router.get(`${P}/provider/operatory/`, READ, (req) => {
     const data = req.practiceData as PracticeData;
     const index = store.index(data.practice.id);
-    const rows = [...data.operatories].sort((a, b) => a.sortOrder - b.sortOrder || a.pk - b.pk);
+    // operatoryRoster (ASSUMPTIONS.md §6): the whole roster, only the web-scheduling chairs, or none.
+    const rows = [...data.operatories]
+      .filter(
+        (o) =>
+          req.quirks.operatoryRoster === 'complete' || (req.quirks.operatoryRoster === 'web-sched' && o.isWebSched),
+      )
+      .sort((a, b) => a.sortOrder - b.sortOrder || a.pk - b.pk);
     return paginate(req, rows, {
       defaultPageSize: 100,
       maxPageSize: 2000,

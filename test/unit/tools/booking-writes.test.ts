@@ -19,25 +19,23 @@ import { createLogger } from '../../../src/logger.js';
 import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { ToolInputError } from '../../../src/tools/errors.js';
 import { ToolMemo } from '../../../src/tools/memo.js';
-import type { Confirmation, ToolContext } from '../../../src/tools/types.js';
-import {
-  type ConfirmationPlan,
-  candidateChairs,
-  checkSlot,
-  confirmBeforeWriting,
-  parseStart,
-  refusalReasons,
-  WriteOutcomeUnknown,
-  writeOnce,
-} from '../../../src/tools/writes.js';
+import type { Confirmation, ConfirmationRecord, ToolContext } from '../../../src/tools/types.js';
+import { type ConfirmationPlan, confirmWrite, type PromptState } from '../../../src/tools/writes/confirm.js';
+import { readOnlyApi, sealWrites } from '../../../src/tools/writes/port.js';
+import { parseStart } from '../../../src/tools/writes/when.js';
+import { candidateChairs, checkSlot, refusalReasons } from '../../../src/tools/writes/where.js';
+import { WriteOutcomeUnknown, writeOnce } from '../../../src/tools/writes/write-once.js';
 
 const LA = 'America/Los_Angeles';
 const NOW = Date.parse('2026-11-23T18:00:00Z');
 
 function context(overrides: Partial<ToolContext> = {}): ToolContext {
+  const api = { scheduling: {} } as EscapeApi;
   return {
     practice: { id: 'p1', name: 'Alpha Dental', timezone: LA },
-    api: {} as EscapeApi,
+    api: readOnlyApi(api),
+    writes: sealWrites(api),
+    noteConfirmation: () => {},
     principal: { id: 'desk', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false },
     now: () => new Date(NOW),
     signal: new AbortController().signal,
@@ -193,7 +191,7 @@ describe('writeOnce', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe('confirmBeforeWriting', () => {
+describe('confirmWrite', () => {
   interface Out {
     token?: string;
     note?: string | undefined;
@@ -202,9 +200,10 @@ describe('confirmBeforeWriting', () => {
   const plan = (
     write: Record<string, unknown>,
     args: { confirm?: boolean; confirmation_token?: string } = {},
+    key = 'key-1',
   ): ConfirmationPlan<Out> => ({
     tool: 'book_appointment',
-    key: 'key-1',
+    key,
     write,
     summary: 'Book Jane Example on Thu 2026-12-10 09:00–10:00.',
     question: 'Book it?',
@@ -212,65 +211,144 @@ describe('confirmBeforeWriting', () => {
     tokenAnswer: (token: string, note: string | undefined) => ({ structured: { token, note }, summary: 'token' }),
     declined: (answer: string) => ({ structured: { declined: answer }, summary: 'declined' }),
   });
-  const round = (shared: ToolContext, confirmation: Confirmation) => ({ ...shared, confirmation });
+  /** One round of a call: what came back with it, and the audit record it left. */
+  const round = (shared: ToolContext, confirmation: Confirmation) => {
+    const records: ConfirmationRecord[] = [];
+    return {
+      context: { ...shared, confirmation, noteConfirmation: (r: ConfirmationRecord) => records.push(r) },
+      records,
+    };
+  };
+  const asked = (result: unknown) => result as { kind: string; state: PromptState; message: string };
 
-  it('asks a client that can, and goes ahead on yes for the same write', async () => {
+  it('asks a client that can, and goes ahead on yes that comes back with that prompt', async () => {
     const shared = context();
-    const asked = await confirmBeforeWriting(round(shared, { answer: 'none', supported: true }), plan({ at: 9 }));
-    expect(asked).toEqual({
+    const first = round(shared, { answer: 'none', supported: true });
+    const prompt = asked(confirmWrite(first.context, plan({ at: 9 })));
+    expect(prompt).toMatchObject({
       kind: 'confirmation_needed',
       message: 'Book Jane Example on Thu 2026-12-10 09:00–10:00.\nBook it?',
     });
-    expect(await confirmBeforeWriting(round(shared, { answer: 'accepted', supported: true }), plan({ at: 9 }))).toBe(
-      'confirmed',
-    );
+    expect(first.records).toEqual([{ asked: prompt.state.id, via: 'elicitation' }]);
+    const second = round(shared, { answer: 'accepted', supported: true, promptState: prompt.state });
+    expect(confirmWrite(second.context, plan({ at: 9 }))).toBe('confirmed');
+    expect(second.records).toEqual([
+      { answered: 'accepted', honoured: true, prompt: prompt.state.id, via: 'elicitation' },
+    ]);
   });
 
-  it('asks again when the write resolved differently on the answered round', async () => {
+  it('asks again for a yes without a prompt, for another write, from another caller or practice, or too old', async () => {
     const shared = context();
-    await confirmBeforeWriting(round(shared, { answer: 'none', supported: true }), plan({ chair: 'Op 1' }));
-    const again = await confirmBeforeWriting(
-      round(shared, { answer: 'accepted', supported: true }),
-      plan({ chair: 'Op 2' }),
-    );
-    expect(again).toMatchObject({
-      kind: 'confirmation_needed',
-      message: expect.stringMatching(/^The details changed/),
-    });
+    const prompt = asked(confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })));
+    const cases: [string, ToolContext, Record<string, unknown>, string][] = [
+      ['not_asked', round(shared, { answer: 'accepted', supported: true }).context, { at: 9 }, ''],
+      [
+        'other_write',
+        round(shared, { answer: 'accepted', supported: true, promptState: prompt.state }).context,
+        { at: 10 },
+        'The details changed',
+      ],
+      [
+        'other_write',
+        {
+          ...round(shared, { answer: 'accepted', supported: true, promptState: prompt.state }).context,
+          principal: { ...shared.principal, id: 'someone-else' },
+        },
+        { at: 9 },
+        'The details changed',
+      ],
+      [
+        'other_write',
+        {
+          ...round(shared, { answer: 'accepted', supported: true, promptState: prompt.state }).context,
+          practice: { ...shared.practice, id: 'p2' },
+        },
+        { at: 9 },
+        'The details changed',
+      ],
+      [
+        'expired',
+        {
+          ...round(shared, { answer: 'accepted', supported: true, promptState: prompt.state }).context,
+          now: () => new Date(NOW + 10 * 60_000),
+        },
+        { at: 9 },
+        'too old',
+      ],
+      [
+        'not_asked',
+        round(shared, { answer: 'accepted', supported: true, promptState: { kind: 'other' } }).context,
+        { at: 9 },
+        '',
+      ],
+    ];
+    for (const [reason, ctx, write, prefix] of cases) {
+      const records: ConfirmationRecord[] = [];
+      const again = asked(confirmWrite({ ...ctx, noteConfirmation: (r) => records.push(r) }, plan(write)));
+      expect(again.kind, reason).toBe('confirmation_needed');
+      expect(again.message.startsWith(prefix) || again.message.includes(prefix), again.message).toBe(true);
+      expect(again.state.id).not.toBe(prompt.state.id);
+      expect(records).toEqual([
+        expect.objectContaining({ answered: 'accepted', honoured: false, reason, asked: again.state.id }),
+      ]);
+    }
   });
 
-  it('a no or a dismissed prompt writes nothing', async () => {
+  it('a yes is spent on one write: the same prompt cannot confirm a second one', async () => {
+    const shared = context();
+    const prompt = asked(confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })));
+    const yes = { answer: 'accepted' as const, supported: true, promptState: prompt.state };
+    expect(confirmWrite(round(shared, yes).context, plan({ at: 9 }))).toBe('confirmed');
+    // The write it confirmed did not happen (or no longer stands): asked again.
+    const replay = round(shared, yes);
+    expect(asked(confirmWrite(replay.context, plan({ at: 9 }))).message).toMatch(/^That confirmation was already used/);
+    expect(replay.records[0]).toMatchObject({ reason: 'already_used', prompt: prompt.state.id });
+  });
+
+  it('a no or a dismissed prompt writes nothing, whatever it answers', async () => {
     for (const answer of ['declined', 'cancelled'] as const) {
-      const result = await confirmBeforeWriting(
-        context({ confirmation: { answer, supported: true } }),
-        plan({ at: 9 }),
-      );
+      const result = confirmWrite(context({ confirmation: { answer, supported: true } }), plan({ at: 9 }));
       expect(result).toMatchObject({ structured: { declined: answer } });
     }
   });
 
-  it('a client that cannot ask gets a token bound to the write, the practice and the caller', async () => {
+  it('a client that cannot ask gets a single-use token bound to the write, the practice and the caller', async () => {
     const shared = context();
-    const first = (await confirmBeforeWriting(shared, plan({ at: 9 }))) as { structured: { token: string } };
+    const first = confirmWrite(shared, plan({ at: 9 })) as { structured: { token: string } };
     const token = first.structured.token;
-    expect(await confirmBeforeWriting(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toBe(
-      'confirmed',
-    );
-    const noToken = await confirmBeforeWriting(shared, plan({ at: 9 }, { confirm: true }));
+    const noToken = confirmWrite(shared, plan({ at: 9 }, { confirm: true }));
     expect(noToken).toMatchObject({ structured: { note: expect.stringMatching(/needs the confirmation_token/) } });
     for (const other of [
-      confirmBeforeWriting(shared, plan({ at: 10 }, { confirm: true, confirmation_token: token })),
-      confirmBeforeWriting(
+      confirmWrite(shared, plan({ at: 10 }, { confirm: true, confirmation_token: token })),
+      confirmWrite(
         { ...shared, principal: { ...shared.principal, id: 'someone-else' } },
         plan({ at: 9 }, { confirm: true, confirmation_token: token }),
       ),
-      confirmBeforeWriting(
+      confirmWrite(
         { ...shared, practice: { ...shared.practice, id: 'p2' } },
         plan({ at: 9 }, { confirm: true, confirmation_token: token }),
       ),
     ]) {
-      expect(await other).toMatchObject({ structured: { note: expect.stringMatching(/does not match/) } });
+      expect(other).toMatchObject({ structured: { note: expect.stringMatching(/does not match/) } });
     }
+    expect(confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toBe('confirmed');
+    expect(confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toMatchObject({
+      structured: { note: expect.stringMatching(/already used/) },
+    });
+  });
+
+  it('an answer from a client that declared no elicitation is not a yes: it gets the token path', async () => {
+    const { context: ctx, records } = round(context(), { answer: 'accepted', supported: false });
+    const result = confirmWrite(ctx, plan({ at: 9 }));
+    expect(result).toMatchObject({ structured: { token: expect.any(String) } });
+    expect(records).toEqual([
+      expect.objectContaining({
+        answered: 'accepted',
+        honoured: false,
+        reason: 'no_elicitation_declared',
+        via: 'token',
+      }),
+    ]);
   });
 });
 

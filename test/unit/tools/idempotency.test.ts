@@ -78,16 +78,32 @@ describe('WriteLedger.once', () => {
   });
 });
 
-describe('WriteLedger asked-for writes', () => {
-  it('hands back the digest once, and not after the window', () => {
+describe('WriteLedger spent confirmations', () => {
+  it('spends a confirmation once; the same write may present it again only while that write is in flight or stands', async () => {
     const time = clock();
     const ledger = new WriteLedger(time.now);
-    ledger.asking('k', 'digest-1');
-    expect(ledger.takeAsked('k')).toBe('digest-1');
-    expect(ledger.takeAsked('k')).toBeUndefined();
-    ledger.asking('k', 'digest-2');
+    expect(ledger.spend('c1', 'k')).toBe(true);
+    // Spent, and no write for k in flight or remembered: not good again, for k or anything else.
+    expect(ledger.spend('c1', 'k')).toBe(false);
+    expect(ledger.spend('c1', 'other')).toBe(false);
+    let release = () => {};
+    const write = ledger.once('k', () => new Promise<string>((resolve) => (release = () => resolve('done'))));
+    expect(ledger.spend('c1', 'k')).toBe(true);
+    expect(ledger.spend('c1', 'other')).toBe(false);
+    release();
+    await write;
+    expect(ledger.spend('c1', 'k')).toBe(true);
+    // The write no longer stands (forgotten): the confirmation cannot be used for it again.
+    ledger.forget('k');
+    expect(ledger.spend('c1', 'k')).toBe(false);
+  });
+
+  it('forgets spent confirmations after the window (they have expired by then anyway)', () => {
+    const time = clock();
+    const ledger = new WriteLedger(time.now);
+    expect(ledger.spend('c1', 'k')).toBe(true);
     time.advance(WRITE_WINDOW_MS);
-    expect(ledger.takeAsked('k')).toBeUndefined();
+    expect(ledger.spend('c1', 'k')).toBe(true);
   });
 });
 
@@ -119,11 +135,13 @@ describe('writeKey', () => {
 });
 
 describe('writeLedger', () => {
-  it('is one ledger per runtime memo', async () => {
+  it('is one ledger per runtime memo, and survives the memo evicting or clearing its entries', async () => {
     const memo = new ToolMemo();
     const now = () => new Date();
-    const a = await writeLedger({ memo, now });
-    expect(await writeLedger({ memo, now })).toBe(a);
-    expect(await writeLedger({ memo: new ToolMemo(), now })).not.toBe(a);
+    const a = writeLedger({ memo, now });
+    for (let i = 0; i < 600; i++) await memo.get(`other-${i}`, 60_000, async () => i);
+    memo.clear();
+    expect(writeLedger({ memo, now })).toBe(a);
+    expect(writeLedger({ memo: new ToolMemo(), now })).not.toBe(a);
   });
 });

@@ -1,0 +1,66 @@
+/**
+ * The API port split in two. Tools get `ToolApi`: every read, and no appointment write. The
+ * writes (create, update, transition) travel sealed in the tool context and only the write
+ * pipeline (`pipeline.ts`) opens them, after the person confirmed exactly that write; a test
+ * checks no other module calls them.
+ */
+import type { EscapeApi } from '../../api/port.js';
+
+export type AppointmentWrites = Pick<
+  EscapeApi['scheduling'],
+  'createAppointment' | 'updateAppointment' | 'transitionAppointment'
+>;
+
+/** The API as tools see it: reads only. */
+export type ToolApi = Omit<EscapeApi, 'scheduling'> & {
+  scheduling: Omit<EscapeApi['scheduling'], keyof AppointmentWrites>;
+};
+
+/** The sealed write port: opaque outside this module. */
+export interface SealedWrites {
+  readonly sealed: true;
+}
+
+const PORTS = new WeakMap<SealedWrites, AppointmentWrites>();
+const READ_VIEWS = new WeakMap<EscapeApi, ToolApi>();
+
+/** The read-only view of the API handed to tools (no write method at run time either). */
+export function readOnlyApi(api: EscapeApi): ToolApi {
+  let view = READ_VIEWS.get(api);
+  if (!view) {
+    const {
+      createAppointment: _create,
+      updateAppointment: _update,
+      transitionAppointment: _transition,
+      ...reads
+    } = api.scheduling ?? {};
+    view = { ...api, scheduling: reads as ToolApi['scheduling'] };
+    READ_VIEWS.set(api, view);
+  }
+  return view;
+}
+
+const SEALS = new WeakMap<EscapeApi, SealedWrites>();
+
+/** The API's appointment writes, sealed for the tool context. */
+export function sealWrites(api: EscapeApi): SealedWrites {
+  let sealed = SEALS.get(api);
+  if (!sealed) {
+    sealed = Object.freeze({ sealed: true as const });
+    const scheduling = api.scheduling;
+    PORTS.set(sealed, {
+      createAppointment: (...args) => scheduling.createAppointment(...args),
+      updateAppointment: (...args) => scheduling.updateAppointment(...args),
+      transitionAppointment: (...args) => scheduling.transitionAppointment(...args),
+    });
+    SEALS.set(api, sealed);
+  }
+  return sealed;
+}
+
+/** The appointment writes behind a seal. Only the write pipeline calls this. */
+export function openWrites(sealed: SealedWrites): AppointmentWrites {
+  const port = PORTS.get(sealed);
+  if (!port) throw new Error('No appointment writes are available to this call.');
+  return port;
+}
