@@ -154,7 +154,10 @@ export type PatientCollection =
   | 'patientInsurance'
   | 'claims'
   | 'payments'
-  | 'adjustments';
+  | 'adjustments'
+  | 'verifications'
+  | 'smsConsents'
+  | 'medicalAlerts';
 
 export function buildIndex(data: PracticeData): PracticeIndex {
   return new PracticeIndex(data);

@@ -308,6 +308,11 @@ export interface Commlog extends Row {
   subject: string;
   note: string;
   staffUserId: Uuid | null;
+  /** The recall this contact addresses (L18624); absent on generated rows (null). */
+  recallId?: Uuid | null;
+  /** True for rows imported from a legacy PMS; absent = false. */
+  isImported?: boolean;
+  customData?: unknown;
 }
 
 export interface Recall extends Row {
@@ -318,6 +323,7 @@ export interface Recall extends Row {
   datePrevious: LocalDate | null;
   dateScheduled: LocalDate | null;
   isDisabled: boolean;
+  customData?: unknown;
 }
 
 export interface Carrier extends Row {
@@ -336,6 +342,58 @@ export interface PatientInsurance extends Row {
   subscriberId: string;
   groupNumber: string;
   relationshipToSubscriber: string;
+  /** The InsurancePlan of this enrollment; absent (null) on the generated rows, which predate plans. */
+  insurancePlanId?: Uuid | null;
+}
+
+/** An insurance plan (L3451); only the enrollments of the worklist scenarios point at one. */
+export interface InsurancePlan extends Row {
+  practiceId: Uuid;
+  carrierId: Uuid;
+  planName: string;
+  groupName: string;
+  groupNumber: string;
+  employerName: string;
+  planType: string; // 'ppo', 'hmo', 'indemnity'
+  annualMaximumCents: Cents | null;
+  individualDeductibleCents: Cents | null;
+}
+
+/** An append-only insurance verification (L3775): what the payer said, and when. */
+export interface InsuranceVerification extends Row {
+  practiceId: Uuid;
+  patientId: Uuid;
+  insurancePlanId: Uuid;
+  verifiedBy: Uuid | null;
+  verifiedAtMs: EpochMs;
+  source: 'phone' | 'portal' | 'clearinghouse';
+  rawResponse: unknown;
+  annualMaxCents: Cents | null;
+  deductibleTotalCents: Cents | null;
+  deductibleMetCents: Cents | null;
+  waitingPeriodNotes: string;
+  frequencyLimits: unknown;
+}
+
+/** A patient's SMS consent row (L18701–18800): lazily created; no row means "opted in". */
+export interface SmsConsent extends Row {
+  practiceId: Uuid;
+  patientId: Uuid;
+  state: 'opted_in' | 'opted_out';
+  optedOutAtMs: EpochMs | null;
+  optedOutReason: string;
+  lastHelpRepliedAtMs: EpochMs | null;
+  firstDisclosureSentAtMs: EpochMs | null;
+  lastChangeAtMs: EpochMs;
+  lastChangeById: Uuid | null;
+  reviewNotes: string;
+}
+
+/** A medical alert on a patient's chart (the route slip's `medical_alerts`, L561). */
+export interface MedicalAlert extends Row {
+  practiceId: Uuid;
+  patientId: Uuid;
+  text: string;
 }
 
 export const CLAIM_STATUSES = [
@@ -493,4 +551,8 @@ export interface PracticeData {
   payments: Payment[];
   adjustments: Adjustment[];
   gates: PracticeToolGate[];
+  insurancePlans: InsurancePlan[];
+  verifications: InsuranceVerification[];
+  smsConsents: SmsConsent[];
+  medicalAlerts: MedicalAlert[];
 }

@@ -211,7 +211,11 @@ export function serializeAppointment(req: SandboxRequest, store: SandboxStore, i
     provider_hygienist: a.providerHygienistId,
     operatory: a.operatoryId,
     treatment_plan: a.treatmentPlanId,
-    date_time: renderDateTime(req, tz, a.startMs),
+    // plannedAppointmentDates=null: a planned visit is not on the schedule, so it has no date_time.
+    date_time:
+      a.status === 'planned' && req.quirks.plannedAppointmentDates === 'null'
+        ? null
+        : renderDateTime(req, tz, a.startMs),
     duration_minutes: a.durationMinutes,
     status: a.status,
     confirmed_status: a.confirmedStatus,
@@ -443,9 +447,9 @@ export function serializeCommlog(req: SandboxRequest, index: PracticeIndex, c: C
     note: c.note,
     phi_redacted_note: c.note.length > 0 ? '[redacted]' : '',
     staff_user: c.staffUserId,
-    recall: null,
-    is_imported: false,
-    custom_data: null,
+    recall: c.recallId ?? null,
+    is_imported: c.isImported ?? false,
+    custom_data: c.customData ?? null,
     created: renderStamp(c.createdMs),
     modified: renderStamp(c.modifiedMs),
   };
@@ -460,6 +464,13 @@ export function serializeRecall(index: PracticeIndex, r: Recall, nowMs: number) 
     if ((a.status === 'complete' || a.status === 'ready_for_walkout') && a.startMs <= nowMs) lastVisit = a.localDate;
     if (a.status === 'scheduled' && a.startMs > nowMs) hasFuture = true;
   }
+  // The latest successful contact logged against this recall (ASSUMPTIONS §15).
+  let lastReached: number | null = null;
+  for (const c of index.patientRows('commlogs', r.patientId)) {
+    if (c.recallId === r.id && c.outcome === 'success' && c.dateTimeMs <= nowMs) {
+      if (lastReached === null || c.dateTimeMs > lastReached) lastReached = c.dateTimeMs;
+    }
+  }
   return {
     id: r.id,
     patient: r.patientId,
@@ -472,11 +483,11 @@ export function serializeRecall(index: PracticeIndex, r: Recall, nowMs: number) 
     date_scheduled: r.dateScheduled,
     last_visit_date: lastVisit,
     has_future_appointment: hasFuture,
-    last_reached_at: null,
+    last_reached_at: renderStamp(lastReached),
     is_disabled: r.isDisabled,
     created: renderStamp(r.createdMs),
     modified: renderStamp(r.modifiedMs),
-    custom_data: null,
+    custom_data: r.customData ?? null,
   };
 }
 

@@ -30,6 +30,8 @@ export const DEFAULT_QUIRKS: Quirks = {
   operatoryRoster: 'complete',
   accessibleList: 'active-only',
   practiceZones: 'iana',
+  plannedAppointmentDates: 'planned-on',
+  agingJobs: 'steps',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

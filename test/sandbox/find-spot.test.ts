@@ -98,10 +98,13 @@ async function assertSlotsRespectRawData(slots: Slot[], from: string, to: string
 
 describe('find-spot', () => {
   it('returns chronological slots that respect appointments, hours, blockouts and closures', async () => {
+    // Through the extended-hours day (today + ~14): the huddle scenarios of the worklists take some of
+    // today's hour-long holes, and the ten days to the closure held barely more than 50 of them.
+    const end = la.dates.extendedHours.date;
     const r = await findSpot({
       duration_minutes: 60,
       start_date: la.today,
-      end_date: la.dates.closure,
+      end_date: end,
       max_results: 50,
     });
     expect(r.status).toBe(200);
@@ -111,7 +114,7 @@ describe('find-spot', () => {
     const starts = slots.map((s) => ms(s.date_time));
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
     expect(new Set(starts).size).toBe(starts.length);
-    await assertSlotsRespectRawData(slots, la.today, la.dates.closure);
+    await assertSlotsRespectRawData(slots, la.today, end);
   });
 
   it('never offers a slot on a closed day, in a blockout, or on a provider day off', async () => {

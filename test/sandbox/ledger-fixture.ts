@@ -64,6 +64,10 @@ export class Ledger {
       payments: [],
       adjustments: [],
       gates: [],
+      insurancePlans: [],
+      verifications: [],
+      smsConsents: [],
+      medicalAlerts: [],
     };
   }
 

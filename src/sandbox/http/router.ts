@@ -47,7 +47,7 @@ export interface RouterResult {
 }
 
 /** Parameters that are not UUIDs; every other path parameter must be one (Django's `<uuid:…>`). */
-const NON_UUID_PARAMS = new Set(['slug', 'tool_key', 'client_id']);
+const NON_UUID_PARAMS = new Set(['slug', 'tool_key', 'client_id', 'as_of_date']);
 
 export class SandboxRouter implements Router {
   private readonly routes: Route[] = [];

@@ -48,6 +48,8 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   operatoryRoster: ['complete', 'web-sched', 'empty'],
   accessibleList: ['active-only', 'with-disabled', 'absent'],
   practiceZones: ['iana', 'one-placeholder'],
+  plannedAppointmentDates: ['planned-on', 'null'],
+  agingJobs: ['steps', 'instant', 'stuck', 'failed'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

@@ -36,6 +36,10 @@ export interface Quirks {
   accessibleList: 'active-only' | 'with-disabled' | 'absent';
   /** `one-placeholder`: New York's `timezone` is the samples' literal "string". */
   practiceZones: 'iana' | 'one-placeholder';
+  /** `null`: planned appointments (not on the schedule) answer `date_time: null` instead of the day they were planned. */
+  plannedAppointmentDates: 'planned-on' | 'null';
+  /** The invented aging-job protocol: done on the third poll, at once, never, or failed (ASSUMPTIONS §16). */
+  agingJobs: 'steps' | 'instant' | 'stuck' | 'failed';
 }
 
 export type Credential =

@@ -10,6 +10,7 @@ import type {
   Claim,
   ClaimLogEntry,
   ClaimProcedure,
+  InsurancePlan,
   Patient,
   PatientInsurance,
   Payment,
@@ -274,16 +275,45 @@ export function serializeCarrier(c: Carrier) {
   };
 }
 
+/** `plan_detail` (L3348): only the worklist scenarios' enrollments point at a plan. */
+export function serializeInsurancePlan(ix: LedgerIndex, plan: InsurancePlan) {
+  const pos = ix.carrierPos.get(plan.carrierId);
+  const carrier = pos === undefined ? undefined : ix.data.carriers[pos];
+  return {
+    id: plan.id,
+    carrier: plan.carrierId,
+    carrier_name: carrier?.name ?? '',
+    plan_name: plan.planName,
+    group_name: plan.groupName,
+    group_number: plan.groupNumber,
+    employer_name: plan.employerName,
+    plan_type: plan.planType,
+    annual_maximum: formatCentsOrNull(plan.annualMaximumCents),
+    individual_deductible: formatCentsOrNull(plan.individualDeductibleCents),
+    family_deductible: formatCentsOrNull(
+      plan.individualDeductibleCents === null ? null : plan.individualDeductibleCents * 3,
+    ),
+    plan_year_begin_month: 1,
+    fee_schedule: null,
+    is_active: true,
+    enrollment_count: ix.data.patientInsurance.filter((pi) => pi.insurancePlanId === plan.id).length,
+    created: renderStamp(plan.createdMs),
+    modified: renderStamp(plan.modifiedMs),
+    custom_data: null,
+  };
+}
+
 export function serializePatientInsurance(ix: LedgerIndex, pi: PatientInsurance) {
   const pos = ix.carrierPos.get(pi.carrierId);
   const carrier = pos === undefined ? undefined : ix.data.carriers[pos];
   const patient = patientOf(ix, pi.patientId);
+  const plan = pi.insurancePlanId ? ix.data.insurancePlans.find((p) => p.id === pi.insurancePlanId) : undefined;
   return {
     id: pi.id,
     custom_data: null,
     benefits: [],
     carrier_detail: carrier ? serializeCarrier(carrier) : null,
-    plan_detail: null,
+    plan_detail: plan ? serializeInsurancePlan(ix, plan) : null,
     created: renderStamp(pi.createdMs),
     modified: renderStamp(pi.modifiedMs),
     carrier_name: carrier?.name ?? '',
@@ -299,7 +329,7 @@ export function serializePatientInsurance(ix: LedgerIndex, pi: PatientInsurance)
     modified_by: null,
     practice: pi.practiceId,
     patient: pi.patientId,
-    insurance_plan: null,
+    insurance_plan: plan?.id ?? null,
     carrier: pi.carrierId,
     fee_schedule: null,
   };

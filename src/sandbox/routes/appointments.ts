@@ -239,7 +239,10 @@ export function registerAppointmentRoutes(router: Router, store: SandboxStore): 
     if (status === 'no_show') status = 'broken';
     const patientFilter = idFilter(req, 'patient', (id) => index.patientById.get(id)?.pk);
     const providerFilter = idFilter(req, 'provider', (id) => index.providerById.get(id)?.pk);
+    // plannedAppointmentDates=null: a planned visit has no date, so no date bound matches it.
+    const undated = req.quirks.plannedAppointmentDates === 'null' && (from !== undefined || to !== undefined);
     const keep = (a: Appointment) =>
+      !(undated && a.status === 'planned') &&
       (status === undefined || a.status === status) &&
       (!patientFilter || patientFilter(a.patientId)) &&
       (!providerFilter || providerFilter(a.providerId));

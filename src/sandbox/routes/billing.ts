@@ -74,6 +74,17 @@ function inRange(date: string, from: string | undefined, to: string | undefined)
   return (!from || date >= from) && (!to || date <= to);
 }
 
+/** The aging report's body (L4547); the aging jobs (routes/aging-jobs.ts) answer the same. */
+export function agingBody(store: SandboxStore, req: SandboxRequest, asOf: string, includeArchived: boolean) {
+  const report = agingReport(requestIndex(store, req), { asOf, includeArchived }, ledgerFlagsOf(store));
+  return {
+    summary: renderAgingSummary(report.summary),
+    top_balances: report.topBalances.map(renderTopBalance),
+    by_provider: renderAgingGroups(report.byProvider, 'provider'),
+    by_insurance: renderAgingGroups(report.byInsurance, 'insurance'),
+  };
+}
+
 export function registerBillingRoutes(router: Router, store: SandboxStore): void {
   router.get(`${P}/billing/reports/production/`, REPORTS, (req) => {
     // The table marks both dates required, the prose gives defaults (C-T7): the prose wins.
@@ -107,26 +118,15 @@ export function registerBillingRoutes(router: Router, store: SandboxStore): void
     return { status: 200, body: renderTrending(report) };
   });
 
-  router.get(`${P}/billing/reports/aging/`, REPORTS, (req) => {
-    const ix = requestIndex(store, req);
-    const report = agingReport(
-      ix,
-      {
-        asOf: queryDate(req, 'as_of_date') ?? practiceToday(req),
-        includeArchived: queryBool(req, 'include_archived') ?? false,
-      },
-      ledgerFlagsOf(store),
-    );
-    return {
-      status: 200,
-      body: {
-        summary: renderAgingSummary(report.summary),
-        top_balances: report.topBalances.map(renderTopBalance),
-        by_provider: renderAgingGroups(report.byProvider, 'provider'),
-        by_insurance: renderAgingGroups(report.byInsurance, 'insurance'),
-      },
-    };
-  });
+  router.get(`${P}/billing/reports/aging/`, REPORTS, (req) => ({
+    status: 200,
+    body: agingBody(
+      store,
+      req,
+      queryDate(req, 'as_of_date') ?? practiceToday(req),
+      queryBool(req, 'include_archived') ?? false,
+    ),
+  }));
 
   router.get(`${P}/billing/reports/patient-balance/`, REPORTS, (req) => {
     const ix = requestIndex(store, req);

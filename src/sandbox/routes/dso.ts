@@ -21,7 +21,7 @@ import type { Client, LocalDate, PracticeData, Uuid } from '../model.js';
 import type { SandboxStore } from '../store.js';
 import { timeZone } from '../time.js';
 
-const REPORTS: RouteOptions = { practiceStaffOnly: true, scopes: ['reports:read'] };
+export const REPORTS: RouteOptions = { practiceStaffOnly: true, scopes: ['reports:read'] };
 
 /** Clients the caller belongs to directly, or through a practice it can address. */
 function accessibleClients(store: SandboxStore, credential: Credential): Client[] {
@@ -65,7 +65,7 @@ function serializeClient(c: Client) {
  * address (a client membership reaches them all; OAuth is limited to its grants). A disabled
  * practice is left out of every report and of `practice_count` (ASSUMPTIONS §9).
  */
-function reportPractices(store: SandboxStore, req: SandboxRequest): PracticeData[] {
+export function reportPractices(store: SandboxStore, req: SandboxRequest): PracticeData[] {
   const credential = req.credential as Credential;
   const client = accessibleClients(store, credential).find((c) => c.id === req.params.client_uid);
   if (!client) throw notFound();
@@ -91,7 +91,7 @@ interface Range {
  * `end_date` defaults to today and `start_date` to 30 days before end_date (L7768–7769, T7),
  * "today" in each practice's own zone. The echo carries the first practice's resolution.
  */
-function ranges(
+export function ranges(
   store: SandboxStore,
   req: SandboxRequest,
 ): { echo: { date_from: LocalDate; date_to: LocalDate }; rows: Range[] } {
@@ -110,7 +110,7 @@ function ranges(
   return { echo: { date_from: first.from, date_to: first.to }, rows };
 }
 
-function asOfs(
+export function asOfs(
   store: SandboxStore,
   req: SandboxRequest,
 ): { asOf: LocalDate; rows: { data: PracticeData; asOf: LocalDate }[] } {

@@ -290,7 +290,10 @@ export function registerSchedulingRoutes(router: Router, store: SandboxStore): v
     const dayNum = dateToDayNum(date) as number;
     const appts = index.appointmentsOnDay(dayNum);
     const hidden = new Set(['cancelled', 'unscheduled', 'planned']);
-    const visible = appts.filter((a) => includeHidden || !hidden.has(a.status));
+    const undated = req.quirks.plannedAppointmentDates === 'null';
+    const visible = appts.filter(
+      (a) => (includeHidden || !hidden.has(a.status)) && !(undated && a.status === 'planned'),
+    );
     const ops = [...index.data.operatories].sort((a, b) => a.sortOrder - b.sortOrder || a.pk - b.pk);
     const person = (id: Uuid | null) => {
       const p = id ? index.providerById.get(id) : undefined;

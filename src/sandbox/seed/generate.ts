@@ -10,6 +10,7 @@ import { timeZone } from '../time.js';
 import { generateAppointments } from './appointments.js';
 import { CDT_CODES } from './cdt.js';
 import { generateClinical } from './clinical.js';
+import { type KpiFixtures, seedKpiScenario } from './kpi.js';
 import { type LedgerFixtures, ledgerFixtures, seedLedger } from './ledger.js';
 import {
   MCP_CATALOG,
@@ -23,7 +24,9 @@ import {
 import { generatePatients, type PatientFixtures } from './patients.js';
 import { Random } from './random.js';
 import { RowFactory } from './rows.js';
+import { ScenarioKit } from './scenario-kit.js';
 import { generateStaff } from './staff.js';
+import { seedWorklists, type WorklistFixtures } from './worklists.js';
 
 export interface GenerateOptions {
   seed: number | string;
@@ -80,6 +83,12 @@ export interface PracticeFixture {
   notes: { injection: Uuid[] };
   /** The ledger seed's scenario ids (§9), when the ledger seed reports them. */
   ledger: LedgerFixtures | null;
+  /**
+   * The worklist scenarios of issues 17 and 18 (ASSUMPTIONS §13): true positives and near-misses
+   * for the huddle, openings, recalls, missed visits, claims and balances. Null for the disabled
+   * practice and at `scale: 'large'`.
+   */
+  worklists: WorklistFixtures | null;
 }
 
 export interface SandboxFixtures {
@@ -89,6 +98,8 @@ export interface SandboxFixtures {
   clientId: Uuid;
   practices: { la: PracticeFixture; ny: PracticeFixture; chicago: PracticeFixture };
   users: { service: Uuid; admin: Uuid; frontDesk: Uuid; support: Uuid; patient: Uuid };
+  /** Issue 18's KPI scenario across the two active practices (null at `scale: 'large'`). */
+  kpi: KpiFixtures | null;
 }
 
 const PATIENT_COUNTS: Record<PracticeSpec['key'], { default: number; large: number }> = {
@@ -176,6 +187,10 @@ export function generateDataset(options: GenerateOptions): Dataset {
       payments: [],
       adjustments: [],
       gates: [],
+      insurancePlans: [],
+      verifications: [],
+      smsConsents: [],
+      medicalAlerts: [],
     };
     const apptFixtures = generateAppointments(data, {
       rows,
@@ -255,8 +270,54 @@ export function generateDataset(options: GenerateOptions): Dataset {
       appointments: apptFixtures,
       notes: { injection: clinical.injectionNoteIds },
       ledger: ledgerFixtures(practice.id) ?? null,
+      worklists: null,
     };
   });
+
+  // The worklist and KPI scenarios come last, from their own PRNG streams and a pk range above the
+  // generated rows (and below the runtime range), so every generated id and row stays as it was.
+  let kpi: KpiFixtures | null = null;
+  if (!large) {
+    const scenarioRows = new RowFactory(
+      new Random(`escape-sandbox-worklists:${String(options.seed)}`),
+      rows.maxPk + 500_000,
+    );
+    const kits = new Map<PracticeSpec['key'], ScenarioKit>();
+    PRACTICE_SPECS.forEach((spec, i) => {
+      const data = practices[i];
+      const fixture = practiceFixtures[spec.key];
+      if (!spec.isActive || !data || !fixture) return;
+      const d = fixture.dates;
+      const kit = new ScenarioKit(data, {
+        rows: scenarioRows,
+        random: new Random(`escape-sandbox-worklists:${String(options.seed)}:${spec.key}`),
+        today: fixture.today,
+        nowMs,
+        procedureCodes,
+        staffUserIds: [users.frontDesk.id, users.admin.id],
+        staffNames,
+        areaCodes: spec.areaCodes,
+        reservedDates: new Set([
+          d.closure,
+          ...d.holidays,
+          d.providerDayOff.date,
+          d.providerAfternoonOff.date,
+          d.extendedHours.date,
+          d.meetingBlockout,
+          ...d.springForward,
+          ...d.fallBack,
+          fixture.appointments.lateNight.localDate,
+        ]),
+        phoneBase: 200,
+      });
+      fixture.worklists = seedWorklists(kit);
+      kits.set(spec.key, kit);
+    });
+    const la = kits.get('la');
+    const ny = kits.get('ny');
+    if (la && ny) kpi = seedKpiScenario(la, ny, procedureCodes);
+    for (const kit of kits.values()) kit.snapshotBalances();
+  }
 
   const fixtures: SandboxFixtures = {
     seed: options.seed,
@@ -271,6 +332,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
       support: users.support.id,
       patient: users.patient.id,
     },
+    kpi,
   };
 
   return {

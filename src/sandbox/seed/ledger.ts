@@ -160,7 +160,7 @@ const PAID_STATUSES: ReadonlySet<ClaimStatus> = new Set(['paid', 'partial', 'imp
 const dayOf = dayNumber;
 const dateOf = fromDayNumber;
 
-interface Visit {
+export interface Visit {
   appointment: Appointment | null;
   patientId: Uuid;
   providerId: Uuid | null;
@@ -169,7 +169,8 @@ interface Visit {
   fee: Cents;
 }
 
-class LedgerSeeder {
+/** Builds ledger rows for one practice; also used by the worklist scenarios (seed/scenario-kit.ts). */
+export class LedgerSeeder {
   private readonly rng: Random;
   private readonly todayDay: number;
   private readonly codes: Map<string, ProcedureCode>;
