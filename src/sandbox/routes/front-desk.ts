@@ -106,7 +106,7 @@ export function registerFrontDeskRoutes(router: Router, store: SandboxStore): vo
         provider: provider
           ? {
               name: providerName(provider),
-              initials: provider.abbreviation || initials(provider.firstName, provider.lastName),
+              initials: initials(provider.firstName, provider.lastName),
             }
           : null,
         operatory: operatory ? { name: operatory.name, abbreviation: operatory.abbreviation } : null,

@@ -232,8 +232,13 @@ export function seedWorklists(kit: ScenarioKit): WorklistFixtures {
     patient: Patient,
     o: { confirmed?: 'not_called' | 'econfirmed' | 'confirmed'; isNewPatient?: boolean; type?: string } = {},
   ): Appointment => {
-    const type = appointmentType(o.type ?? (huddleTypes[huddleTypeCursor++ % huddleTypes.length] as string));
     const { placement, minutes } = onHuddle();
+    // A hygienist's hole gets a hygiene visit; a dentist's the named type, or the next short one.
+    const name =
+      placement.provider.providerType === 'hygienist'
+        ? 'Periodic Exam & Prophy'
+        : (o.type ?? (huddleTypes[huddleTypeCursor++ % huddleTypes.length] as string));
+    const type = appointmentType(name);
     return kit.appointment({
       patient,
       placement,
