@@ -519,7 +519,10 @@ describe.each([
   });
 });
 
-it('the disabled practice has no scenarios; the fixtures name them in both active practices', () => {
+it('the disabled practice has no scenarios; the fixtures name them in both active practices, also over HTTP', async () => {
+  const served = (await apiOf(sb).get('/__sandbox/fixtures')).body;
+  expect(served.kpi).toEqual(sb.fixtures.kpi);
+  expect(served.practices.ny.worklists).toEqual(sb.fixtures.practices.ny.worklists);
   expect(sb.fixtures.practices.chicago.worklists).toBeNull();
   for (const [, , w] of practicesOf(sb)) {
     expect(Object.keys(w).sort()).toEqual(

@@ -121,7 +121,7 @@ function noShowSpike(kit: ScenarioKit, targetPct: number): void {
     const { broken, counted } = noShowCounts(kit.data, p0.from, p0.to);
     if (broken * 100 >= targetPct * counted) return;
     const patient = kit.patient({ createdDaysAgo: 40 });
-    const visits = kit.random.int(1, 3);
+    const visits = kit.random.int(2, 3);
     for (let i = 0; i < visits; i++) {
       const type = appointmentType(i === 0 ? 'New Patient Exam' : 'Emergency');
       const placement = pastSlotInP0(kit, type.minutes);
