@@ -21,6 +21,8 @@ export type { FaultConfig, FaultRule } from './faults.js';
 export type { RequestLogEntry } from './http/server.js';
 export type { Quirks } from './http/types.js';
 export type { PracticeFixture, SandboxFixtures } from './seed/generate.js';
+export type { KpiFixtures, KpiPracticeFixture } from './seed/kpi.js';
+export type { Opening, WorklistFixtures } from './seed/worklists.js';
 export { DEFAULT_QUIRKS } from './store.js';
 
 export interface StartSandboxOptions {

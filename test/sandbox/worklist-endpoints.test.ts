@@ -6,8 +6,7 @@
  * sandbox or from the seeded rows, never from the code under test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PracticeFixture, RunningSandbox } from '../../src/sandbox/index.js';
-import type { WorklistFixtures } from '../../src/sandbox/seed/worklists.js';
+import type { PracticeFixture, RunningSandbox, WorklistFixtures } from '../../src/sandbox/index.js';
 import { Api, boot, practicePath } from './helpers.js';
 
 let sb: RunningSandbox;

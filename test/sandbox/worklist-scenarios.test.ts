@@ -5,9 +5,13 @@
  * on KPIs recomputed from raw rows, at two clocks; the new rows keep the ledger reconciled.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PracticeFixture, RunningSandbox } from '../../src/sandbox/index.js';
-import type { KpiPracticeFixture } from '../../src/sandbox/seed/kpi.js';
-import type { Opening, WorklistFixtures } from '../../src/sandbox/seed/worklists.js';
+import type {
+  KpiPracticeFixture,
+  Opening,
+  PracticeFixture,
+  RunningSandbox,
+  WorklistFixtures,
+} from '../../src/sandbox/index.js';
 import { Api, boot, practicePath } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: replies are loosely typed JSON in tests
