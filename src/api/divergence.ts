@@ -18,6 +18,13 @@ export type Divergence =
   /** A list walk ended with fewer rows than the API counted, or could not tell whether more exist. */
   | {
       kind: 'partial';
+      /** Which list was walked (listIdentity): a walk of the same list again counts once. */
+      list: string;
+      /**
+       * A digest of the ids of the rows received, when they had ids: walks of differently asked
+       * lists that brought the very same rows (the API ignored what differed) are one list.
+       */
+      rows?: string | undefined;
       noun: Noun;
       received: number;
       counted: number | undefined;
@@ -25,8 +32,12 @@ export type Divergence =
       reason: 'count' | 'repeated' | 'page-cap';
       pages: number;
     }
-  /** Rows the API returned although they fall outside what was asked; removed here. */
-  | { kind: 'left-out'; noun: Noun; rows: number; outside: string }
+  /**
+   * Rows the API returned although they fall outside what was asked; removed here. `rows` holds
+   * each row's identity, so a row that several reads left out (one read per status, the filter
+   * ignored) counts once.
+   */
+  | { kind: 'left-out'; noun: Noun; rows: readonly string[]; outside: string }
   /** Anything else worth stating as it is (an echoed period that differs, …). */
   | { kind: 'note'; text: string };
 
@@ -36,9 +47,26 @@ export function noteDivergence(divergence: Divergence): void {
   storage.getStore()?.push(divergence);
 }
 
-/** Notes rows left out here, when there were any. */
-export function noteLeftOut(noun: Noun, rows: number, outside: string): void {
-  if (rows > 0) noteDivergence({ kind: 'left-out', noun, rows, outside });
+/** Notes rows left out here (each by its identity, e.g. its id), when there were any. */
+export function noteLeftOut(noun: Noun, rows: readonly string[], outside: string): void {
+  if (rows.length > 0) noteDivergence({ kind: 'left-out', noun, rows, outside });
+}
+
+/**
+ * A list's identity: its operation and everything asked except the page. Two reads with the same
+ * identity are the same list read again; reads with different filters are different lists, even
+ * when the API ignored the filters and answered the same.
+ */
+export function listIdentity(
+  operation: string,
+  params: Readonly<Record<string, unknown>> = {},
+  query: Readonly<Record<string, unknown>> = {},
+): string {
+  const defined = (record: Readonly<Record<string, unknown>>, skip: readonly string[]) =>
+    Object.entries(record)
+      .filter(([key, value]) => value !== undefined && !skip.includes(key))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([operation, defined(params, []), defined(query, ['page', 'page_size'])]);
 }
 
 /** Runs `fn` recording into `records` (a tool call, or a cached load). */
@@ -55,13 +83,15 @@ export function replayDivergences(records: readonly Divergence[]): void {
 const plural = (noun: Noun, n: number): string => (n === 1 ? noun[0] : noun[1]);
 
 /**
- * The records in words: `partial` lines (each starting "Partial result:") and `notes`. Records of
- * the same kind about the same rows are merged (the claim list is read once per status).
+ * The records in words: `partial` lines (each starting "Partial result:") and `notes`. Walks of
+ * different lists (the claim list is read once per status) are summed and the same list walked
+ * again counts once, by list identity or by the very same rows; a row left out is counted once, by its identity, however
+ * many reads left it out.
  */
 export function describeDivergences(records: readonly Divergence[]): { partial: string[]; notes: string[] } {
-  type Walk = { received: number; counted: number | undefined; pages: number };
+  type Walk = { list: string; rows: string | undefined; received: number; counted: number | undefined; pages: number };
   const partial = new Map<string, { noun: Noun; reason: string; walks: Walk[] }>();
-  const leftOut = new Map<string, { noun: Noun; rows: number; outside: string }>();
+  const leftOut = new Map<string, { noun: Noun; rows: Set<string>; outside: string }>();
   const notes: string[] = [];
   for (const record of records) {
     if (record.kind === 'partial') {
@@ -69,14 +99,18 @@ export function describeDivergences(records: readonly Divergence[]): { partial: 
       const key = `${record.noun[1]}\u0000${reason}`;
       const entry = partial.get(key) ?? { noun: record.noun, reason, walks: [] };
       partial.set(key, entry);
-      // The same list read again (a retry with another search the API ignored) is one list.
-      const same = entry.walks.some((w) => w.received === record.received && w.counted === record.counted);
-      if (!same) entry.walks.push({ received: record.received, counted: record.counted, pages: record.pages });
+      const same = entry.walks.some(
+        (w) => w.list === record.list || (record.rows !== undefined && w.rows === record.rows),
+      );
+      if (!same) {
+        const { list, rows, received, counted, pages } = record;
+        entry.walks.push({ list, rows, received, counted, pages });
+      }
     } else if (record.kind === 'left-out') {
       const key = `${record.noun[1]}\u0000${record.outside}`;
-      const entry = leftOut.get(key);
-      if (entry) entry.rows += record.rows;
-      else leftOut.set(key, { ...record });
+      const entry = leftOut.get(key) ?? { noun: record.noun, rows: new Set<string>(), outside: record.outside };
+      leftOut.set(key, entry);
+      for (const row of record.rows) entry.rows.add(row);
     } else if (!notes.includes(record.text)) {
       notes.push(record.text);
     }
@@ -97,8 +131,8 @@ export function describeDivergences(records: readonly Divergence[]): { partial: 
     return `Partial result: ${over}Escape Dental sent the same page of ${noun[1]} again when asked for the next one, so only the first ${received} could be read.`;
   });
   const leftOutLines = [...leftOut.values()].map(
-    (e) =>
-      `Escape Dental returned ${e.rows} ${plural(e.noun, e.rows)} ${e.outside}; ${e.rows === 1 ? 'it was' : 'they were'} left out here.`,
+    ({ noun, rows: { size: rows }, outside }) =>
+      `Escape Dental returned ${rows} ${plural(noun, rows)} ${outside}; ${rows === 1 ? 'it was' : 'they were'} left out here.`,
   );
   return { partial: partialLines, notes: [...leftOutLines, ...notes] };
 }

@@ -16,8 +16,9 @@
  * `page_size` never exceeds the endpoint's documented max; a page shorter than requested is not
  * taken as the last one while `next` or `count` say otherwise. A hard page cap stops runaway walks.
  */
+import { createHash } from 'node:crypto';
 import type { EscapeClient, QueryInit } from './client.js';
-import { type Noun, noteDivergence } from './divergence.js';
+import { listIdentity, type Noun, noteDivergence } from './divergence.js';
 import { describeShape, NotFound, UnrecognizedShape } from './errors.js';
 import { DEFAULT_OPERATIONS, endpointLabel, type OperationName } from './paths.js';
 
@@ -166,6 +167,11 @@ function rowKey(row: unknown): string | undefined {
   return `${kind}\u0000${row.id}`;
 }
 
+/** A row's identity for counting it once: its id (rowKey), else its whole content. */
+export function rowIdentity(row: unknown): string {
+  return rowKey(row) ?? JSON.stringify(row);
+}
+
 /** Async iterator over pages (openai-node style). */
 export async function* iteratePages(client: EscapeClient, options: PaginateOptions): AsyncGenerator<PageResult> {
   const caps = pageCapsFor(options.operation);
@@ -188,6 +194,13 @@ export async function* iteratePages(client: EscapeClient, options: PaginateOptio
     if (complete || (reason === 'page-cap' && options.maxPages !== undefined)) return;
     noteDivergence({
       kind: 'partial',
+      list: listIdentity(options.operation, options.params, options.query),
+      rows:
+        seenRows.size > 0
+          ? createHash('sha256')
+              .update([...seenRows].sort().join('\u0001'))
+              .digest('hex')
+          : undefined,
       noun: listNoun(options.operation),
       received,
       counted: count,

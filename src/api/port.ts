@@ -15,6 +15,7 @@
 import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { ReferenceKind } from './cache.js';
+import type { UnusableUpstreamValue } from './errors.js';
 import type {
   AccountMe,
   Appointment,
@@ -313,8 +314,17 @@ export interface ClaimListResult {
   count: number | undefined;
   truncated: boolean;
   warnings: string[];
-  /** Rows left out for an unusable status, amount or date (named in `warnings`). */
-  skipped?: number;
+  /**
+   * Claims of what was asked left out for an unusable status, amount or date, for the caller to
+   * count once across its reads and to refuse when nothing was readable (skippedClaimsNote).
+   */
+  skipped: SkippedRow[];
+}
+
+/** A row left out because Escape Dental sent an unusable value in it: whose, and what. */
+export interface SkippedRow {
+  id: string | null;
+  reason: UnusableUpstreamValue;
 }
 
 export interface CarrierRef {

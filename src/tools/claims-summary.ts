@@ -6,8 +6,9 @@
  */
 import type Big from 'big.js';
 import { z } from 'zod';
+import type { UnusableUpstreamValue } from '../api/errors.js';
 import type { CarrierRef, Claim } from '../api/port.js';
-import { CLAIM_STATUSES, OUTSTANDING_STATUSES } from '../api/resources/insurance.js';
+import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../api/resources/insurance.js';
 import { diffDays, todayIn } from '../domain/dates.js';
 import { formatMoney, parseMoney } from '../domain/money.js';
 import { foldForMatch } from '../domain/names.js';
@@ -84,7 +85,8 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     const filtered = Boolean(args.statuses || from || to || provider || carrier);
     const sources: string[] = [];
     const notes: string[] = [];
-    const unreadable = { count: 0 };
+    /** Claims that could not be read, by id: a claim that several status reads sent counts once. */
+    const unreadable = new Map<string, UnusableUpstreamValue>();
 
     const carrierOf = await context.api.reference.patientInsuranceCarriers(context.practice.id, {
       signal: context.signal,
@@ -168,7 +170,7 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
         ...(days !== undefined ? { days_outstanding: days } : {}),
         outstanding: formatMoney(amount),
       })),
-      ...(unreadable.count > 0 ? { unreadable_claims: unreadable.count } : {}),
+      ...(unreadable.size > 0 ? { unreadable_claims: unreadable.size } : {}),
       sources,
       notes: [...new Set(notes)],
     };
@@ -181,7 +183,7 @@ async function listClaims(
   statuses: readonly string[],
   filters: { from?: string | undefined; to?: string | undefined; providerId?: string | undefined },
   notes: string[],
-  unreadable: { count: number },
+  unreadable: Map<string, UnusableUpstreamValue>,
 ): Promise<Claim[]> {
   const range =
     filters.from || filters.to ? { from: filters.from ?? '1900-01-01', to: filters.to ?? '2999-12-31' } : undefined;
@@ -202,13 +204,18 @@ async function listClaims(
   );
   for (const list of lists) {
     notes.push(...list.warnings);
-    unreadable.count += list.skipped ?? 0;
+    for (const row of list.skipped) unreadable.set(row.id ?? `#${unreadable.size}`, row.reason);
     if (list.truncated)
       notes.push(
         `More than ${CLAIM_LIST_LIMIT} claims matched one status; the figures cover the first ${CLAIM_LIST_LIMIT}.`,
       );
   }
-  return lists.flatMap((list) => list.claims);
+  const claims = lists.flatMap((list) => list.claims);
+  const skipped = [...unreadable.values()];
+  // Nothing readable in any of the lists: "no claims" would be a wrong answer, not a partial one.
+  if (claims.length === 0 && skipped[0]) throw skipped[0];
+  if (skipped.length > 0) notes.push(skippedClaimsNote(skipped));
+  return claims;
 }
 
 async function resolveCarrier(context: ToolContext, reference: string): Promise<{ id: string; name: string }> {

@@ -20,6 +20,7 @@ import type {
   DateRange,
   EscapeApi,
   PatientInsurance,
+  SkippedRow,
   StatusTotals,
 } from '../port.js';
 import { Claim as ClaimSchema, PatientInsurance as PatientInsuranceSchema } from '../schemas.js';
@@ -205,7 +206,7 @@ export function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefi
 }
 
 /** The note for claims left out as unusable; the first one named, the rest counted. */
-function skippedClaimsNote(skipped: readonly UnusableUpstreamValue[]): string {
+export function skippedClaimsNote(skipped: readonly UnusableUpstreamValue[]): string {
   const [first] = skipped;
   if (!first) return '';
   return skipped.length === 1
@@ -260,11 +261,16 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       throw new RangeError('The claim date range ends before it starts.');
     const limit = Math.max(1, Math.min(params.limit ?? 100, 5000));
     const claims: Claim[] = [];
-    const skipped: UnusableUpstreamValue[] = [];
+    const skipped: SkippedRow[] = [];
     let count: number | undefined;
     let truncated = false;
     let pages = 0;
-    const leftOut = { status: 0, provider: 0, dates: 0, undated: 0 };
+    const leftOut = {
+      status: [] as string[],
+      provider: [] as string[],
+      dates: [] as string[],
+      undated: [] as string[],
+    };
     for await (const page of iteratePages(client, {
       operation: 'insurance.claimList',
       params: { practice: practiceId },
@@ -281,14 +287,16 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
       for (const row of page.rows) {
         const claim = parseBody(ClaimSchema, row, 'insurance.claimList');
         const unusable = unusableClaimField(claim);
-        if (unusable) {
-          skipped.push(unusable);
-          continue;
-        }
-        if (params.status !== undefined && claim.status !== params.status) leftOut.status += 1;
-        else if (params.providerId !== undefined && claim.provider !== params.providerId) leftOut.provider += 1;
-        else if (params.range && !claim.date_service) leftOut.undated += 1;
-        else if (params.range && !inRange(claim.date_service?.slice(0, 10), params.range)) leftOut.dates += 1;
+        // What was not asked for is left out as such first, readable or not: a bad claim of
+        // another status is no gap in this list (one bad row degrades only itself).
+        const serviceDate = claim.date_service ? claim.date_service.slice(0, 10) : undefined;
+        const dated = serviceDate === undefined || isLocalDate(serviceDate);
+        if (params.status !== undefined && claim.status !== params.status) leftOut.status.push(claim.id);
+        else if (params.providerId !== undefined && claim.provider !== params.providerId)
+          leftOut.provider.push(claim.id);
+        else if (params.range && dated && serviceDate === undefined) leftOut.undated.push(claim.id);
+        else if (params.range && dated && !inRange(serviceDate, params.range)) leftOut.dates.push(claim.id);
+        else if (unusable) skipped.push({ id: claim.id, reason: unusable });
         else claims.push(claim);
       }
       if (claims.length > limit) {
@@ -303,14 +311,12 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
     noteLeftOut(CLAIM_NOUN, leftOut.provider, 'of another provider than asked');
     noteLeftOut(CLAIM_NOUN, leftOut.dates, 'dated outside the requested dates (by date of service)');
     noteLeftOut(CLAIM_NOUN, leftOut.undated, 'without a date of service although dates were asked for');
-    // Every row unusable: an empty list would be a wrong answer, not a partial one.
-    if (claims.length === 0 && skipped[0]) throw skipped[0];
     return {
       claims: claims.slice(0, limit),
       count,
       truncated: truncated || claims.length > limit,
-      warnings: skipped.length > 0 ? [skippedClaimsNote(skipped)] : [],
-      skipped: skipped.length,
+      warnings: [],
+      skipped,
     };
   }
 
@@ -367,7 +373,11 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
     });
     const enrollments = rows.map((r) => parseBody(PatientInsuranceSchema, r, 'insurance.patientInsurance'));
     const own = enrollments.filter((p) => params.patientId === undefined || p.patient === params.patientId);
-    noteLeftOut(listNoun('insurance.patientInsurance'), enrollments.length - own.length, 'of another patient');
+    noteLeftOut(
+      listNoun('insurance.patientInsurance'),
+      enrollments.filter((p) => !own.includes(p)).map((p) => p.id),
+      'of another patient',
+    );
     return own;
   }
 

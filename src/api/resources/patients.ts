@@ -17,7 +17,7 @@ import {
 import { parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
-import { iteratePages, listNoun, type WalkOutcome } from '../pagination.js';
+import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagination.js';
 import { endpointLabel } from '../paths.js';
 import {
   type CallOptions,
@@ -78,7 +78,7 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
     let more = false;
     let fetched = 0;
     const outcome: WalkOutcome = {};
-    const leftOut = { status: 0, search: 0, phone: 0 };
+    const leftOut = { status: [] as string[], search: [] as string[], phone: [] as string[] };
     for await (const page of iteratePages(client, {
       operation: 'patients.list',
       params: { practice: practiceId },
@@ -93,9 +93,9 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
       for (const row of page.rows) {
         const p = parseBody(PatientSchema, row, 'patients.list');
         // Rows the API should not have sent for the filters asked (it ignored them): left out, and said.
-        if (query.status !== undefined && p.status !== query.status) leftOut.status += 1;
-        else if (query.search !== undefined && !mentionsEveryWord(row, query.search)) leftOut.search += 1;
-        else if (query.phone !== undefined && !hasPhoneDigits(p, query.phone)) leftOut.phone += 1;
+        if (query.status !== undefined && p.status !== query.status) leftOut.status.push(p.id);
+        else if (query.search !== undefined && !mentionsEveryWord(row, query.search)) leftOut.search.push(p.id);
+        else if (query.phone !== undefined && !hasPhoneDigits(p, query.phone)) leftOut.phone.push(p.id);
         else if (!seen.has(p.id) && accept(p)) {
           seen.add(p.id);
           patients.push(p);
@@ -341,7 +341,7 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
     let truncated = false;
     let pastWindow = false;
     let pages = 0;
-    const leftOut = { type: 0, patient: 0 };
+    const leftOut = { type: [] as string[], patient: [] as string[] };
     const iterator = iteratePages(client, {
       operation: 'clinical.timeline',
       params: { practice: practiceId, patient: patientId },
@@ -361,12 +361,12 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
         const event = reading.event;
         usable += 1;
         if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) {
-          leftOut.type += 1;
+          leftOut.type.push(rowIdentity(row));
           continue;
         }
         const owner = str(event.data.patient, (row as Record<string, unknown>).patient);
         if (owner !== null && owner !== patientId) {
-          leftOut.patient += 1;
+          leftOut.patient.push(rowIdentity(row));
           continue;
         }
         if (event.localDate !== null) {

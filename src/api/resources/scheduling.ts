@@ -30,7 +30,7 @@ import { type StartWindow, startFitsWindows, validateStartWindow } from '../../d
 import { parseBody, type QueryInit } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { BadRequest, InvalidResponse } from '../errors.js';
-import { iteratePages, listNoun } from '../pagination.js';
+import { iteratePages, listNoun, rowIdentity } from '../pagination.js';
 import { dateParamsFor } from '../paths.js';
 import type {
   Appointment,
@@ -216,7 +216,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     let foreign = 0;
     let unverifiable = false;
     /** Times dated outside the range asked for, and the dates the API did answer for. */
-    let outsideDates = 0;
+    const outsideDates: string[] = [];
     let answered: DateRange | undefined;
     let datesIgnored = false;
     /** The latest local date among the rows of the last search, kept or not: where the next page starts. */
@@ -260,7 +260,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
           if (slot.localDate < from || slot.localDate > range.to) {
             // Verify what the API did: a time before the start asked for means it ignored start_date.
             if (slot.localDate < from) datesIgnored = true;
-            outsideDates += 1;
+            outsideDates.push(rowIdentity(slot));
             answered = {
               from: answered && answered.from < slot.localDate ? answered.from : slot.localDate,
               to: answered && answered.to > slot.localDate ? answered.to : slot.localDate,
@@ -423,7 +423,12 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     const sendProvider = params.providerId !== undefined && !params.includeHygienist;
 
     /** Rows the API sent although they miss what was asked (it ignored a filter): counted, then said. */
-    const leftOut = { dates: 0, patient: 0, provider: 0, status: 0 };
+    const leftOut = {
+      dates: [] as string[],
+      patient: [] as string[],
+      provider: [] as string[],
+      status: [] as string[],
+    };
     const matches = (a: Appointment): boolean => {
       if (typeof a.date_time !== 'string') return false;
       let localDate: string;
@@ -433,23 +438,23 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         return false;
       }
       if (localDate < range.from || localDate > range.to) {
-        if (localDate < wide.from || localDate > wide.to) leftOut.dates += 1;
+        if (localDate < wide.from || localDate > wide.to) leftOut.dates.push(rowIdentity(a));
         return false;
       }
       if (params.patientId !== undefined && a.patient !== params.patientId) {
-        if (!dropped.has('patient')) leftOut.patient += 1;
+        if (!dropped.has('patient')) leftOut.patient.push(rowIdentity(a));
         return false;
       }
       if (params.providerId !== undefined) {
         const primary = a.provider === params.providerId;
         const hygienist = params.includeHygienist === true && a.provider_hygienist === params.providerId;
         if (!primary && !hygienist) {
-          if (sendProvider && !dropped.has('provider')) leftOut.provider += 1;
+          if (sendProvider && !dropped.has('provider')) leftOut.provider.push(rowIdentity(a));
           return false;
         }
       }
       if (status !== undefined && a.status !== status) {
-        leftOut.status += 1;
+        leftOut.status.push(rowIdentity(a));
         return false;
       }
       return true;
@@ -458,7 +463,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     for (;;) {
       const found: Appointment[] = [];
       let truncated = false;
-      Object.assign(leftOut, { dates: 0, patient: 0, provider: 0, status: 0 });
+      Object.assign(leftOut, { dates: [], patient: [], provider: [], status: [] });
       try {
         const pages = iteratePages(client, {
           operation: 'scheduling.appointmentList',

@@ -44,6 +44,8 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
   const dates = (mode === 'dates' || mode === 'all') && path.includes('/billing/reports/');
   const zones = mode === 'timezone' || mode === 'all';
   const labels = (mode === 'labels' || mode === 'all') && path.includes('/billing/reports/');
+  // A few bad rows among good ones: each must degrade only itself.
+  const appealedClaims = mode === 'appealed-claims';
   const visit = (value: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown => {
     if (labels && key === 'metrics' && Array.isArray(value)) return ['string'];
     if (Array.isArray(value)) return value.map((v) => visit(v, undefined, undefined));
@@ -53,6 +55,7 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
       // Trending `totals` is a map of metric name → amount.
       const moneyMap = key === 'totals' && parent !== undefined && 'bucket' in parent;
       for (const [k, v] of Object.entries(obj)) out[k] = moneyMap && money && v !== null ? 'string' : visit(v, k, obj);
+      if (appealedClaims && obj.status === 'appealed' && 'claim_fee' in obj) out.claim_fee = 'string';
       return out;
     }
     if (key === undefined || value === null) return value;

@@ -5,6 +5,7 @@
  * with the field named. Never a zero in place of a value that is not there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
 import { UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
@@ -154,7 +155,7 @@ const claim = (id: string, patch: Record<string, unknown> = {}) => ({
 });
 
 describe('claim list', () => {
-  it('a claim with an unusable amount, date or status is left out and counted; the rest are kept', async () => {
+  it('a claim with an unusable amount, date or status is left out and handed back by id; the rest are kept', async () => {
     await start((req) =>
       req.path.endsWith('/insurance/claim/')
         ? {
@@ -174,21 +175,60 @@ describe('claim list', () => {
     );
     const result = await api.insurance.listClaims(P, {});
     expect(result.claims.map((c) => c.id)).toEqual(['c1', 'c5']);
-    expect(result.skipped).toBe(3);
-    expect(result.warnings).toEqual([
-      '3 claims were left out of these figures: Escape Dental sent an unusable claim_fee for claim c2 (and 2 more).',
+    expect(result.skipped.map((s) => [s.id, s.reason.field])).toEqual([
+      ['c2', 'claim_fee'],
+      ['c3', 'status'],
+      ['c4', 'date_sent'],
     ]);
   });
 
-  it('every claim unusable: refused naming the field, not "0 claims"', async () => {
+  it('every claim unusable: an empty list with the unusable ones, for the caller to weigh across its reads', async () => {
     await start((req) =>
       req.path.endsWith('/insurance/claim/')
         ? { json: { count: 1, next: null, results: [claim('c9', { claim_fee: 'string' })] } }
         : undefined,
     );
-    const error = await rejection(api.insurance.listClaims(P, {}));
-    expect(error).toBeInstanceOf(UnusableUpstreamValue);
-    expect(error.message).toMatch(/^Escape Dental sent an unusable claim_fee for claim c9/);
+    const result = await api.insurance.listClaims(P, {});
+    expect(result.claims).toEqual([]);
+    expect(result.skipped.map((s) => s.reason.message)).toEqual([
+      expect.stringMatching(/^Escape Dental sent an unusable claim_fee for claim c9/),
+    ]);
+  });
+
+  it('an unusable claim the filters exclude (status, provider, dates) is left out as such, not unreadable', async () => {
+    await start((req) =>
+      req.path.endsWith('/insurance/claim/')
+        ? {
+            json: {
+              count: 5,
+              next: null,
+              results: [
+                claim('c1', { status: 'paid', provider: 'dr-a' }),
+                claim('c2', { status: 'appealed', claim_fee: 'string', provider: 'dr-a' }),
+                claim('c3', { status: 'paid', claim_fee: 'string', provider: 'dr-b' }),
+                claim('c4', { status: 'paid', claim_fee: 'string', provider: 'dr-a', date_service: '2019-01-02' }),
+                claim('c5', { status: 'paid', provider: 'dr-a', date_service: 'string' }),
+              ],
+            },
+          }
+        : undefined,
+    );
+    const records: Divergence[] = [];
+    const result = await recordDivergences(records, () =>
+      api.insurance.listClaims(P, {
+        status: 'paid',
+        providerId: 'dr-a',
+        range: { from: '2026-01-01', to: '2026-05-13' },
+      }),
+    );
+    expect(result.claims.map((c) => c.id)).toEqual(['c1']);
+    // A date of service that cannot be read cannot be said to be outside the dates: unreadable.
+    expect(result.skipped.map((s) => s.id)).toEqual(['c5']);
+    expect(describeDivergences(records).notes).toEqual([
+      'Escape Dental returned 1 claim of another status than asked; it was left out here.',
+      'Escape Dental returned 1 claim of another provider than asked; it was left out here.',
+      'Escape Dental returned 1 claim dated outside the requested dates (by date of service); it was left out here.',
+    ]);
   });
 });
 

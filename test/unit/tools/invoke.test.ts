@@ -246,13 +246,19 @@ describe('production_report concurrency', () => {
 describe('what the API did differently, in every answer (issue 14 item 1)', () => {
   const partial: Divergence = {
     kind: 'partial',
+    list: 'claims',
     noun: ['claim', 'claims'],
     received: 1,
     counted: 123,
     reason: 'count',
     pages: 1,
   };
-  const leftOut: Divergence = { kind: 'left-out', noun: ['claim', 'claims'], rows: 4, outside: 'of another status' };
+  const leftOut: Divergence = {
+    kind: 'left-out',
+    noun: ['claim', 'claims'],
+    rows: ['c1', 'c2', 'c3', 'c4'],
+    outside: 'of another status',
+  };
   const reading = (after: () => Promise<never> | Promise<{ structured: Record<string, unknown>; summary: string }>) =>
     echoTool({
       outputSchema: z.object({ practice: z.string(), notes: z.array(z.string()) }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeShape, UnrecognizedShape } from '../../../src/api/errors.js';
+import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { scopeFor } from '../../../src/practice.js';
 import { claimsSummary } from '../../../src/tools/claims-summary.js';
@@ -54,6 +54,9 @@ describe('unusable upstream answers in tool text', () => {
     expect(logs().find((l) => l.audit)).toMatchObject({ outcome: 'upstream_unrecognized_shape' });
   });
 
+  const unusableFee = (id: string) =>
+    new UnusableUpstreamValue('claim_fee', `claim ${id}`, 'string', { operation: 'insurance.claimList' });
+
   it('claims left out for unusable values: the headline says the figures are incomplete', async () => {
     const list = (status: string): ClaimListResult => ({
       claims:
@@ -62,13 +65,14 @@ describe('unusable upstream answers in tool text', () => {
           : [],
       count: undefined,
       truncated: false,
-      warnings:
+      warnings: [],
+      skipped:
         status === 'paid'
           ? [
-              '2 claims were left out of these figures: Escape Dental sent an unusable claim_fee for claim c2 (and 1 more).',
+              { id: 'c2', reason: unusableFee('c2') },
+              { id: 'c3', reason: unusableFee('c3') },
             ]
           : [],
-      skipped: status === 'paid' ? 2 : 0,
     });
     const { deps } = setup({
       reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
@@ -83,6 +87,49 @@ describe('unusable upstream answers in tool text', () => {
       /1 claims, billed \$100\.00.*Incomplete: 2 claims could not be read and are left out \(see notes\)\./,
     );
     expect(text).toMatch(/Note: 2 claims were left out of these figures: Escape Dental sent an unusable claim_fee/);
+  });
+
+  it('one unreadable claim that every status read sent (the filter ignored) is one claim, and fails nothing', async () => {
+    const { deps } = setup({
+      reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
+      insurance: {
+        listClaims: async (_p: string, params?: { status?: string }): Promise<ClaimListResult> => ({
+          claims:
+            params?.status === 'paid'
+              ? [{ id: 'c1', status: 'paid', claim_fee: '100.00', ins_pay_amt: '100.00', write_off: '0.00' }]
+              : [],
+          count: undefined,
+          truncated: false,
+          warnings: [],
+          skipped: [{ id: 'c9', reason: unusableFee('c9') }],
+        }),
+      } as unknown as EscapeApi['insurance'],
+    });
+    const outcome = await invokeTool(claimsSummary, { statuses: ['paid', 'appealed', 'denied'] }, deps);
+    expect(outcome.kind).toBe('ok');
+    const text = outcome.kind === 'ok' ? outcome.text : '';
+    expect(text.split('\n')[0]).toContain('1 claims, billed $100.00');
+    expect(text.split('\n')[0]).toContain('Incomplete: 1 claim could not be read and is left out (see notes).');
+    expect(text).toContain(
+      'Note: 1 claim was left out of these figures: Escape Dental sent an unusable claim_fee for claim c9.',
+    );
+  });
+
+  it('no readable claim in any of the lists: refused naming the field, not "0 claims"', async () => {
+    const { deps } = setup({
+      reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
+      insurance: {
+        listClaims: async (): Promise<ClaimListResult> => ({
+          claims: [],
+          count: undefined,
+          truncated: false,
+          warnings: [],
+          skipped: [{ id: 'c9', reason: unusableFee('c9') }],
+        }),
+      } as unknown as EscapeApi['insurance'],
+    });
+    const outcome = await invokeTool(claimsSummary, { statuses: ['paid', 'appealed'] }, deps);
+    expect(outcome.kind === 'error' && outcome.text).toMatch(/^Escape Dental sent an unusable claim_fee for claim c9/);
   });
 
   it('a trend amount that was not reported is said so, never $0.00 next to the gross', async () => {

@@ -1,0 +1,141 @@
+/**
+ * claims_summary when a few claims among good ones cannot be read (issue 14: one bad row degrades
+ * only itself), through a real MCP client, the real HTTP server and the sandbox over HTTP. The
+ * switch `placeholders=appealed-claims` makes the `claim_fee` of every appealed claim the spec's
+ * sample "string"; expected figures come from raw sandbox calls in the default reading.
+ */
+import Big from 'big.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_QUIRKS, type Quirks, type RunningSandbox } from '../../src/sandbox/index.js';
+import { rawList } from '../helpers/harness.js';
+import { type Stack, startStack, textOf } from './http-harness.js';
+
+const KEY = 'edm_test-claims-unreadable-0123456789';
+const auth = { authorization: `Bearer ${KEY}` };
+const OUTSTANDING = ['submitted', 'accepted', 'resubmitted', 'appealed', 'partial'];
+
+interface RawClaim {
+  id: string;
+  status: string;
+  claim_fee: string;
+  ins_pay_amt: string;
+  write_off: string;
+}
+interface ClaimsOut {
+  by_status: { status: string; count: number; billed: string; paid: string }[];
+  totals: { count: number; billed: string; paid: string; outstanding: string };
+  oldest_outstanding: { claim_id: string; status: string }[];
+  unreadable_claims?: number;
+  notes: string[];
+}
+
+let stack: Stack;
+let sandbox: RunningSandbox;
+let la: RunningSandbox['fixtures']['practices']['la'];
+/** Every claim of the practice as the sandbox answers in its default reading. */
+let claims: RawClaim[];
+let appealed: RawClaim[];
+
+beforeAll(async () => {
+  stack = await startStack({
+    keys: [{ id: 'ops', key: KEY, practices: 'all', scopes: ['insurance:read', 'scheduling:read'] }],
+  });
+  sandbox = stack.sandbox;
+  la = sandbox.fixtures.practices.la;
+  claims = await rawList<RawClaim>(sandbox, `/api/v1/practice/${la.id}/insurance/claim/`);
+  appealed = claims.filter((c) => c.status === 'appealed');
+  expect(appealed.length).toBeGreaterThan(1);
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+afterEach(async () => {
+  await sandbox.control.setQuirks(DEFAULT_QUIRKS);
+});
+
+async function withQuirks(quirks: Partial<Quirks>): Promise<void> {
+  await sandbox.control.setQuirks({ ...DEFAULT_QUIRKS, ...quirks });
+}
+
+async function call(args: Record<string, unknown>): Promise<{ isError: boolean; text: string; out: ClaimsOut }> {
+  const client = await stack.connect('modern', auth);
+  const result = await client.callTool({ name: 'claims_summary', arguments: { practice: la.name, ...args } });
+  return {
+    isError: result.isError === true,
+    text: textOf(result),
+    out: (result.structuredContent ?? {}) as unknown as ClaimsOut,
+  };
+}
+
+const sum = (rows: RawClaim[], pick: (c: RawClaim) => string) =>
+  rows.reduce((t, c) => t.plus(pick(c)), new Big(0)).toFixed(2);
+const outstandingOf = (rows: RawClaim[]) =>
+  rows.reduce((t, c) => t.plus(c.claim_fee).minus(c.ins_pay_amt).minus(c.write_off), new Big(0)).toFixed(2);
+const incomplete = (n: number) =>
+  `Incomplete: ${n} claim${n === 1 ? '' : 's'} could not be read and ${n === 1 ? 'is' : 'are'} left out (see notes).`;
+
+describe('claims_summary with unreadable claims among good ones (placeholders=appealed-claims)', () => {
+  it('the switch plants "string" in the appealed claims only', async () => {
+    await withQuirks({ placeholders: 'appealed-claims' });
+    const planted = await rawList<RawClaim>(sandbox, `/api/v1/practice/${la.id}/insurance/claim/`);
+    expect(planted.filter((c) => c.claim_fee === 'string').map((c) => c.id)).toEqual(appealed.map((c) => c.id));
+  });
+
+  it('unfiltered: the outstanding detail covers the readable claims and the text counts the unreadable ones once', async () => {
+    await withQuirks({ placeholders: 'appealed-claims' });
+    const answer = await call({ oldest: 25 });
+    expect(answer.isError, answer.text).toBe(false);
+    const readable = claims.filter((c) => OUTSTANDING.includes(c.status) && c.status !== 'appealed');
+    expect(answer.out.totals.outstanding).toBe(outstandingOf(claims.filter((c) => OUTSTANDING.includes(c.status))));
+    expect(answer.out.unreadable_claims).toBe(appealed.length);
+    expect(answer.out.oldest_outstanding.length).toBe(Math.min(25, readable.length));
+    expect(answer.out.oldest_outstanding.some((c) => c.status === 'appealed')).toBe(false);
+    expect(answer.text.split('\n')[0]).toContain(incomplete(appealed.length));
+    expect(answer.text).toContain(
+      `Note: ${appealed.length} claims were left out of these figures: Escape Dental sent an unusable claim_fee for claim `,
+    );
+  });
+
+  it('filtered to a readable and an unreadable status: the readable figures, the others counted', async () => {
+    await withQuirks({ placeholders: 'appealed-claims' });
+    const answer = await call({ statuses: ['paid', 'appealed'] });
+    expect(answer.isError, answer.text).toBe(false);
+    const paid = claims.filter((c) => c.status === 'paid');
+    expect(answer.out.by_status).toEqual([
+      {
+        status: 'paid',
+        count: paid.length,
+        billed: sum(paid, (c) => c.claim_fee),
+        paid: sum(paid, (c) => c.ins_pay_amt),
+      },
+    ]);
+    expect(answer.out.totals.count).toBe(paid.length);
+    expect(answer.out.unreadable_claims).toBe(appealed.length);
+    expect(answer.text.split('\n')[0]).toContain(incomplete(appealed.length));
+  });
+
+  it('nothing readable at all: refused naming the field, never "0 claims"', async () => {
+    await withQuirks({ placeholders: 'appealed-claims' });
+    const answer = await call({ statuses: ['appealed'] });
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toMatch(/^Escape Dental sent an unusable claim_fee for claim /);
+  });
+
+  it('status filter ignored (listFilters=ignored): each unreadable claim counted once, not once per status read', async () => {
+    await withQuirks({ placeholders: 'appealed-claims', listFilters: 'ignored' });
+    const statuses = ['paid', 'appealed', 'denied'];
+    const answer = await call({ statuses });
+    expect(answer.isError, answer.text).toBe(false);
+    const kept = claims.filter((c) => c.status === 'paid' || c.status === 'denied');
+    expect(answer.out.totals.count).toBe(kept.length);
+    expect(answer.out.totals.billed).toBe(sum(kept, (c) => c.claim_fee));
+    expect(answer.out.unreadable_claims).toBe(appealed.length);
+    expect(answer.text.split('\n')[0]).toContain(incomplete(appealed.length));
+    // Every claim of the practice came back at least once for a status it is not in: each once.
+    expect(answer.text).toContain(
+      `Note: Escape Dental returned ${claims.length} claims of another status than asked; they were left out here.`,
+    );
+  });
+});
