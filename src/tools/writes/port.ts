@@ -2,7 +2,7 @@
  * The API port split in two. Tools get `ToolApi`: every read, and no appointment write. The
  * writes (create, update, transition) travel sealed in the tool context and only the write
  * pipeline (`pipeline.ts`) opens them, after the person confirmed exactly that write; a test
- * checks no other module calls them.
+ * checks no other module calls them and that nothing reachable from a tool's view leads to one.
  */
 import type { EscapeApi } from '../../api/port.js';
 
@@ -24,7 +24,26 @@ export interface SealedWrites {
 const PORTS = new WeakMap<SealedWrites, AppointmentWrites>();
 const READ_VIEWS = new WeakMap<EscapeApi, ToolApi>();
 
-/** The read-only view of the API handed to tools (no write method at run time either). */
+/**
+ * The resources of the port, by name. The view is built from these alone: the handle the server
+ * holds also carries the HTTP client, whose `request` could send any operation, writes included.
+ */
+const RESOURCES = [
+  'account',
+  'practices',
+  'reference',
+  'scheduling',
+  'patients',
+  'clinical',
+  'insurance',
+  'billing',
+  'admin',
+] as const satisfies readonly (keyof EscapeApi)[];
+// A resource added to the port must be added above (or it would be missing from the view).
+const everyResource: Exclude<keyof EscapeApi, (typeof RESOURCES)[number]> extends never ? true : never = true;
+void everyResource;
+
+/** The read-only view of the API handed to tools: the resources, without the appointment writes. */
 export function readOnlyApi(api: EscapeApi): ToolApi {
   let view = READ_VIEWS.get(api);
   if (!view) {
@@ -34,7 +53,9 @@ export function readOnlyApi(api: EscapeApi): ToolApi {
       transitionAppointment: _transition,
       ...reads
     } = api.scheduling ?? {};
-    view = { ...api, scheduling: reads as ToolApi['scheduling'] };
+    view = Object.fromEntries(
+      RESOURCES.map((name) => [name, name === 'scheduling' ? reads : api[name]]),
+    ) as unknown as ToolApi;
     READ_VIEWS.set(api, view);
   }
   return view;

@@ -7,19 +7,62 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createEscapeApi, EscapeClient } from '../../../src/api/index.js';
 import type { EscapeApi } from '../../../src/api/port.js';
-import { NO_GATES } from '../../../src/gates/decision.js';
-import { silentLogger } from '../../../src/logger.js';
+import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 import { scopeFor } from '../../../src/practice.js';
-import { noMetrics } from '../../../src/telemetry.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
 import { invokeTool } from '../../../src/tools/invoke.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
 import type { AnyToolDefinition, ToolContext } from '../../../src/tools/types.js';
 import { openWrites } from '../../../src/tools/writes/port.js';
+import { invokeDeps } from './invoke-deps.js';
+
+/** Every value reachable from `root` through properties (own, enumerable or not), with its path. */
+function reachableFrom(root: unknown): { values: unknown[]; paths: string[] } {
+  const values: unknown[] = [];
+  const paths: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, path: string): void => {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) return;
+    seen.add(value);
+    values.push(value);
+    if (typeof value === 'function') return;
+    for (const key of Object.getOwnPropertyNames(value)) {
+      const child = Object.getOwnPropertyDescriptor(value, key)?.value;
+      paths.push(`${path}.${key}`);
+      visit(child, `${path}.${key}`);
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto && proto !== Object.prototype) visit(proto, `${path}.<prototype>`);
+  };
+  visit(root, '');
+  return { values, paths };
+}
+
+function peek(look: (context: ToolContext) => void): AnyToolDefinition {
+  return {
+    name: 'peek',
+    title: 'Peek',
+    description: 'Looks at its context.',
+    inputSchema: z.object({}),
+    outputSchema: z.object({}),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    requiredScopes: [],
+    writes: false,
+    handler: async (context) => {
+      look(context);
+      return { structured: {}, summary: 'ok' };
+    },
+  };
+}
+
+const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'UTC' };
+
+const depsWith = (api: EscapeApi) => invokeDeps(scopeFor([PRACTICE]), { api });
 
 const SRC = join(import.meta.dirname, '..', '..', '..', 'src');
 const WRITE_METHODS = /\b(createAppointment|updateAppointment|transitionAppointment)\b/;
+/** The write operations by name, as the HTTP core would be asked for them (`client.request({operation})`). */
+const WRITE_OPERATIONS = /\bappointment(Create|Update|Transition)\b/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -52,6 +95,36 @@ describe('the write port', () => {
     expect(sealers.sort()).toEqual(['tools/invoke.ts', 'tools/writes/port.ts']);
   });
 
+  it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {
+    // paths.ts maps the names to paths; scheduling.ts holds the three write methods the seal guards.
+    expect([...codeMentioning(WRITE_OPERATIONS).keys()].sort()).toEqual([
+      'api/paths.ts',
+      'api/resources/scheduling.ts',
+    ]);
+  });
+
+  it('the API a tool handler gets leads to no write at run time: no HTTP client, no write method, anywhere in it', async () => {
+    const api = createEscapeApi({
+      baseUrl: 'http://127.0.0.1:9',
+      credentials: new StaticTokenProvider('t'),
+      breaker: { enabled: false },
+      retry: { maxAttempts: 1 },
+    });
+    let seen: ToolContext | undefined;
+    const outcome = await invokeTool(
+      peek((context) => (seen = context)),
+      {},
+      depsWith(api),
+    );
+    await api.close();
+    expect(outcome.kind).toBe('ok');
+    const reachable = reachableFrom((seen as ToolContext).api);
+    expect(reachable.values.filter((v) => v instanceof EscapeClient)).toEqual([]);
+    expect(reachable.paths.filter((path) => /\.(request|client)$/.test(path) || WRITE_METHODS.test(path))).toEqual([]);
+    // The reads are all there.
+    expect(reachable.paths).toEqual(expect.arrayContaining(['.scheduling.getAppointment', '.insurance.listClaims']));
+  });
+
   it('a tool handler gets the API without appointment writes; the sealed writes open only to the pipeline module', async () => {
     const calls: string[] = [];
     const write = (name: string) => async () => {
@@ -67,36 +140,11 @@ describe('the write port', () => {
       },
     } as unknown as EscapeApi;
     let seen: ToolContext | undefined;
-    const tool: AnyToolDefinition = {
-      name: 'peek',
-      title: 'Peek',
-      description: 'Looks at its context.',
-      inputSchema: z.object({}),
-      outputSchema: z.object({}),
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-      requiredScopes: [],
-      writes: false,
-      handler: async (context) => {
-        seen = context;
-        return { structured: {}, summary: 'ok' };
-      },
-    };
-    const practice = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'UTC' };
+    const practice = PRACTICE;
     const outcome = await invokeTool(
-      tool,
+      peek((context) => (seen = context)),
       {},
-      {
-        api,
-        principal: { id: 'local', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false },
-        practices: scopeFor([practice]),
-        gatesFor: () => NO_GATES,
-        logger: silentLogger(),
-        metrics: noMetrics,
-        now: () => new Date(),
-        toolTimeoutMs: 5000,
-        memo: new ToolMemo(),
-        confirmationTokens: createConfirmationTokens(),
-      },
+      depsWith(api),
     );
     expect(outcome.kind).toBe('ok');
     const context = seen as ToolContext;
