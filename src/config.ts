@@ -163,7 +163,7 @@ export const OPTIONS = {
     env: 'ESCAPE_MCP_JWT_MAX_LIFETIME',
     kind: 'string',
     description:
-      'Longest validity accepted for an inbound JWT (exp − iat, or what is left without iat): seconds, or with a unit such as 90m, 24h, 7d. Longer-lived tokens get 401.',
+      'Longest validity accepted for an inbound JWT (exp − iat, or what is left when iat is missing or in the future): seconds, or with a unit such as 90m, 24h, 7d. Longer-lived tokens get 401.',
     defaultText: '24h',
     http: true,
   },

@@ -204,8 +204,10 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
       return reject('invalid_token', 'The token is not valid.');
     }
     // A long-lived bearer token is a standing credential: refused, so a leaked one expires soon.
+    // The lifetime counts from now at the latest: an `iat` in the future would shorten it.
     const maxLifetime = jwt.maxLifetimeSeconds ?? DEFAULT_JWT_MAX_LIFETIME_SECONDS;
-    const issuedAt = typeof payload.iat === 'number' ? payload.iat : Math.floor(now().getTime() / 1000);
+    const nowSeconds = Math.floor(now().getTime() / 1000);
+    const issuedAt = Math.min(typeof payload.iat === 'number' ? payload.iat : nowSeconds, nowSeconds);
     if (typeof payload.exp === 'number' && payload.exp - issuedAt > maxLifetime) {
       return reject(
         'invalid_token',

@@ -230,4 +230,16 @@ describe('JWT lifetime', () => {
       true,
     );
   });
+
+  it('an iat in the future does not shorten the lifetime: it counts from now (exp - min(iat, now))', async () => {
+    const { sign, authenticator } = await setup();
+    // Claims one hour of validity, usable for 48 from now.
+    const forward = await sign({ iat: now + 47 * 3600, exp: now + 48 * 3600 });
+    const outcome = await authenticator.authenticate(`Bearer ${forward}`);
+    expect(outcome).toMatchObject({ ok: false, status: 401, error: 'invalid_token' });
+    expect(outcome.ok === false && outcome.description).toMatch(/valid for longer than this server accepts \(24 h\)/);
+    expect((await authenticator.authenticate(`Bearer ${await sign({ iat: now + 60, exp: now + 3600 })}`)).ok).toBe(
+      true,
+    );
+  });
 });
