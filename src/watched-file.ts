@@ -7,6 +7,7 @@
  * an edit made while the file was being read is read at the next check.
  */
 import { stat } from 'node:fs/promises';
+import type { Logger } from './logger.js';
 
 /** How often the file's metadata is checked for a change. */
 const STAT_INTERVAL_MS = 1_000;
@@ -25,9 +26,12 @@ export class WatchedFile {
     return read(this.path);
   }
 
-  /** Calls `onChange` (one at a time) whenever the file differs from what the last read saw. */
-  watch(onChange: () => Promise<void>): void {
-    this.timer = setInterval(() => void this.check(onChange), STAT_INTERVAL_MS);
+  /**
+   * Calls `onChange` (one at a time) whenever the file differs from what the last read saw. What
+   * it throws is logged (its kind only: a message may carry anything) and watching goes on.
+   */
+  watch(onChange: () => Promise<void>, logger: Logger): void {
+    this.timer = setInterval(() => void this.check(onChange, logger), STAT_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -36,11 +40,16 @@ export class WatchedFile {
     this.timer = undefined;
   }
 
-  private async check(onChange: () => Promise<void>): Promise<void> {
+  private async check(onChange: () => Promise<void>, logger: Logger): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {
       if ((await this.currentStamp()) !== this.stamp) await onChange();
+    } catch (error) {
+      logger.error(
+        { file: this.path, error: error instanceof Error ? error.name : typeof error },
+        'Applying a change of a watched file failed; the next change is applied as usual',
+      );
     } finally {
       this.checking = false;
     }

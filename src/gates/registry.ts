@@ -99,7 +99,7 @@ export class GateRegistry {
     await this.poll();
     this.timer = setInterval(() => void this.poll(), this.options.pollSeconds * 1000);
     this.timer.unref();
-    this.policyFile?.watch(() => this.reloadPolicy());
+    this.policyFile?.watch(() => this.reloadPolicy(), this.options.logger);
   }
 
   /** Tool names are always checked; practice keys once the practice list is known. */

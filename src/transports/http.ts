@@ -548,7 +548,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       (principal) => principal.startsWith('key:') && !listed.has(principal),
     );
     logger.info({ keys: keys.length, closedSessions }, 'API keys file reloaded');
-  });
+  }, logger);
 
   logger.info(
     {
