@@ -6,6 +6,7 @@
  * non-enumerable fields so that a logger serialising the error by its enumerable properties does
  * not pick it up by accident; `logDetails()` hands it over explicitly for redacted logging.
  */
+import { KNOWN_FIELD_NAMES } from './field-names.js';
 
 export type EscapeErrorKind =
   | 'unauthorized'
@@ -343,8 +344,9 @@ function stringFormat(value: string): string {
 
 /**
  * The shape of a body for the operator's log: keys and value types, never values (no patient
- * data). Keys that are not plain identifiers or dates are replaced, since a map could be keyed
- * by something personal; arrays show the shapes of their first few distinct elements.
+ * data). Keys that are neither field names the spec or the readers know nor dates are replaced,
+ * since a map could be keyed by something personal; arrays show the shapes of their first few
+ * distinct elements.
  */
 export function describeShape(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return `string:${stringFormat(value)}`;
@@ -366,7 +368,7 @@ export function describeShape(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   const entries = Object.entries(value);
   for (const [key, v] of entries.slice(0, 30)) {
-    const safeKey = /^[A-Za-z_][A-Za-z0-9_-]{0,40}$|^\d{4}-\d{2}-\d{2}$/.test(key) ? key : '<key>';
+    const safeKey = KNOWN_FIELD_NAMES.has(key) || /^\d{4}-\d{2}-\d{2}$/.test(key) ? key : '<key>';
     out[safeKey in out ? `${safeKey}#${Object.keys(out).length}` : safeKey] = describeShape(v, depth + 1);
   }
   if (entries.length > 30) out['…'] = `${entries.length - 30} more keys`;

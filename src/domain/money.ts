@@ -32,7 +32,8 @@ export function parseMoneyOrNull(value: unknown): Money | null {
   if (typeof value !== 'string') throw new MoneyParseError('A money amount is not a decimal string.');
   const text = value.trim().replace(/,/g, '');
   if (text === '') return null;
-  if (!DECIMAL_RE.test(text)) throw new MoneyParseError(`"${value}" is not a decimal amount.`);
+  // Not the value itself: the message is logged, and the field may hold anything (a name).
+  if (!DECIMAL_RE.test(text)) throw new MoneyParseError('A money amount is not a decimal amount.');
   return new Big(text);
 }
 

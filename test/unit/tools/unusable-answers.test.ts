@@ -48,7 +48,7 @@ describe('unusable upstream answers in tool text', () => {
     const warn = logs().find((l) => l.msg === 'Escape Dental answered in a shape this server does not read');
     expect(warn).toMatchObject({
       operation: 'billing.production',
-      shape: { spots: { array: 1, of: [{ begins: 'string:datetime', patient: 'string:text' }] } },
+      shape: { '<key>': { array: 1, of: [{ '<key>': 'string:datetime', patient: 'string:text' }] } },
     });
     expect(JSON.stringify(logs())).not.toMatch(/Jane|2026-11-24T09/);
     expect(logs().find((l) => l.audit)).toMatchObject({ outcome: 'upstream_unrecognized_shape' });

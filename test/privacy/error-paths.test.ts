@@ -1,0 +1,58 @@
+/**
+ * Two log paths that carry what Escape Dental sent: an amount of money no reader checked first
+ * (logged as an unexpected error) and the shape of an answer this server does not read. Neither
+ * may put a value from the practice's data in the log: not the amount as sent, not a map's keys.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeShape } from '../../src/api/errors.js';
+import type { ClaimListResult, EscapeApi } from '../../src/api/port.js';
+import { scopeFor } from '../../src/practice.js';
+import { claimsSummary } from '../../src/tools/claims-summary.js';
+import { invokeTool } from '../../src/tools/invoke.js';
+import { invokeDeps } from '../unit/tools/invoke-deps.js';
+
+const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };
+
+describe('upstream values in error logs', () => {
+  it('an unparseable amount no reader checked: the log has the error, not the value sent', async () => {
+    // A claim that reached a sum without the list's check (a fake port): its billed amount is a name.
+    const list: ClaimListResult = {
+      claims: [
+        { id: 'c1', status: 'paid', claim_fee: 'Jane Example 555-0143', ins_pay_amt: '0.00', write_off: '0.00' },
+      ],
+      count: 1,
+      truncated: false,
+      warnings: [],
+      skipped: [],
+    };
+    const deps = invokeDeps(scopeFor([PRACTICE]), {
+      api: {
+        reference: { patientInsuranceCarriers: async () => new Map() },
+        insurance: { listClaims: async () => list },
+      } as unknown as EscapeApi,
+    });
+    const outcome = await invokeTool(claimsSummary, { statuses: ['paid'] }, deps);
+    expect(outcome.kind === 'error' && outcome.text).toMatch(/^Escape Dental sent an unusable amount of money/);
+    const logs = deps.logs().join('\n');
+    expect(logs).toContain('tool call failed unexpectedly');
+    expect(logs).toContain('MoneyParseError');
+    expect(logs).not.toMatch(/Jane|555-0143/);
+  });
+
+  it('a logged shape keeps spec field names and dates as keys; any other key (a first name) is replaced', () => {
+    const body = {
+      by_status: { paid: { count: 2, total_fee: '10.00' } },
+      Jane: { count: 1, total_fee: '5.00' },
+      arjun: [{ claim_fee: '1.00' }],
+      '2026-11-24': { date_time: '2026-11-24T09:00:00-08:00' },
+    };
+    const shape = JSON.stringify(describeShape(body));
+    expect(shape).not.toMatch(/Jane|arjun|paid"/);
+    expect(describeShape(body)).toEqual({
+      by_status: { '<key>': { count: 'number', total_fee: 'string:decimal' } },
+      '<key>': { count: 'number', total_fee: 'string:decimal' },
+      '<key>#2': { array: 1, of: [{ claim_fee: 'string:decimal' }] },
+      '2026-11-24': { date_time: 'string:datetime' },
+    });
+  });
+});
