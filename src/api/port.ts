@@ -279,8 +279,8 @@ export interface TimelineResult {
   truncated: boolean;
   total: number | undefined;
   warnings: string[];
-  /** Rows of a known shape left out for an unusable type or date (named in `warnings`). */
-  skipped?: number;
+  /** Rows of a type asked for (or of an unknown type, when none was asked) left out for an unusable type or date. */
+  skipped: SkippedRow[];
 }
 
 // ---------------------------------------------------------------------------------------------

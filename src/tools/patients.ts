@@ -169,12 +169,8 @@ export async function visitsOf(context: ToolContext, patientId: string): Promise
     { eventTypes: ['appointment'], limit: VISIT_LOOKBACK_EVENTS },
     { signal: context.signal },
   );
-  if (timeline.skipped) {
-    return {
-      unreadable:
-        timeline.warnings.find((w) => w.includes('unusable')) ?? 'Some appointment records could not be read.',
-    };
-  }
+  const [skipped] = timeline.skipped;
+  if (skipped) return { unreadable: `${skipped.reason.summary}.` };
   const summary: VisitSummary = {};
   let nextMs = Number.POSITIVE_INFINITY;
   for (const event of timeline.events) {

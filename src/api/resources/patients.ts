@@ -238,7 +238,8 @@ const PAYLOAD_KEYS = ['data', 'object'] as const;
 
 export type TimelineRowReading =
   | { kind: 'event'; event: TimelineEvent }
-  | { kind: 'unusable'; field: string; value: unknown };
+  /** `eventType`: the row's type as sent, when it is a string (known or not). */
+  | { kind: 'unusable'; field: string; value: unknown; eventType: string | undefined; id: string | null };
 
 function localDateOf(value: string, zone: string): LocalDate | null {
   if (isLocalDate(value)) return value;
@@ -279,8 +280,9 @@ export function readTimelineRow(row: unknown, zone: string): TimelineRowReading 
   const data = payloadKeys.length === 1 ? (row[payloadKeys[0] as string] as Record<string, unknown>) : row;
   const id = str(row.id, data.id);
   const rawType = row[typeKey];
-  if (typeof rawType !== 'string' || !(TIMELINE_EVENT_TYPES as readonly string[]).includes(rawType)) {
-    return { kind: 'unusable', field: typeKey, value: rawType };
+  const sentType = typeof rawType === 'string' ? rawType : undefined;
+  if (sentType === undefined || !(TIMELINE_EVENT_TYPES as readonly string[]).includes(sentType)) {
+    return { kind: 'unusable', field: typeKey, value: rawType, eventType: sentType, id };
   }
   const eventType = rawType as TimelineEventType;
   const envelopeKey = ENVELOPE_DATE_KEYS.find((k) => row[k] !== undefined && row[k] !== null);
@@ -295,7 +297,9 @@ export function readTimelineRow(row: unknown, zone: string): TimelineRowReading 
     date = data[dateKey];
   }
   const localDate = typeof date === 'string' ? localDateOf(date.trim(), zone) : null;
-  if (localDate === null || typeof date !== 'string') return { kind: 'unusable', field: dateKey, value: date };
+  if (localDate === null || typeof date !== 'string') {
+    return { kind: 'unusable', field: dateKey, value: date, eventType, id };
+  }
   return {
     kind: 'event',
     event: {
@@ -354,16 +358,19 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
       total = page.count ?? total;
       for (const row of page.rows) {
         const reading = readTimelineRow(row, zone);
+        // The types asked for first: an unreadable row of another type (or of a type this server
+        // does not know) is no gap in what was asked.
+        const type = reading.kind === 'event' ? reading.event.eventType : reading.eventType;
+        if (types.length > 0 && !types.includes(type as (typeof types)[number])) {
+          leftOut.type.push(rowIdentity(row));
+          continue;
+        }
         if (reading.kind === 'unusable') {
           skipped.push(reading);
           continue;
         }
         const event = reading.event;
         usable += 1;
-        if (types.length > 0 && !types.includes(event.eventType as (typeof types)[number])) {
-          leftOut.type.push(rowIdentity(row));
-          continue;
-        }
         const owner = str(event.data.patient, (row as Record<string, unknown>).patient);
         if (owner !== null && owner !== patientId) {
           leftOut.patient.push(rowIdentity(row));
@@ -416,7 +423,17 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
       truncated: truncated || events.length > limit,
       total,
       warnings,
-      skipped: skipped.length,
+      skipped: skipped.map(({ field, value, eventType, id }) => ({
+        id,
+        reason: new UnusableUpstreamValue(
+          field,
+          id === null ? 'a timeline entry' : `${eventType ?? 'timeline entry'} ${id}`,
+          value,
+          {
+            operation: 'clinical.timeline',
+          },
+        ),
+      })),
     };
   }
 

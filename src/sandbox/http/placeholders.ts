@@ -45,7 +45,7 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
   const zones = mode === 'timezone' || mode === 'all';
   const labels = (mode === 'labels' || mode === 'all') && path.includes('/billing/reports/');
   // A few bad rows among good ones: each must degrade only itself.
-  const appealedClaims = mode === 'appealed-claims';
+  const someRows = mode === 'some-rows';
   const visit = (value: unknown, key: string | undefined, parent: Record<string, unknown> | undefined): unknown => {
     if (labels && key === 'metrics' && Array.isArray(value)) return ['string'];
     if (Array.isArray(value)) return value.map((v) => visit(v, undefined, undefined));
@@ -55,7 +55,9 @@ export function withPlaceholders(mode: Quirks['placeholders'], path: string, bod
       // Trending `totals` is a map of metric name → amount.
       const moneyMap = key === 'totals' && parent !== undefined && 'bucket' in parent;
       for (const [k, v] of Object.entries(obj)) out[k] = moneyMap && money && v !== null ? 'string' : visit(v, k, obj);
-      if (appealedClaims && obj.status === 'appealed' && 'claim_fee' in obj) out.claim_fee = 'string';
+      if (someRows && obj.status === 'appealed' && 'claim_fee' in obj) out.claim_fee = 'string';
+      if (someRows && 'note_date' in obj) out.note_date = 'string';
+      if (someRows && obj.event_type === 'note' && 'date' in obj) out.date = 'string';
       return out;
     }
     if (key === undefined || value === null) return value;

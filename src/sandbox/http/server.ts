@@ -38,7 +38,7 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   scopeChecks: ['inferred', 'spec-only'],
   claimsSummaryShape: ['by-status', 'list', 'status-list', 'status-keys', 'array', 'unknown'],
   timelineShape: ['envelope', 'flat', 'object', 'unknown'],
-  placeholders: ['none', 'money', 'dates', 'labels', 'timezone', 'all', 'appealed-claims'],
+  placeholders: ['none', 'money', 'dates', 'labels', 'timezone', 'all', 'some-rows'],
   pagination: ['drf', 'page-ignored', 'next-loop'],
   nextLinks: ['request-host', 'proxy', 'foreign'],
   listCount: ['exact', 'inflated'],

@@ -17,8 +17,8 @@ export interface Quirks {
   scopeChecks: 'inferred' | 'spec-only';
   claimsSummaryShape: 'by-status' | 'list' | 'status-list' | 'status-keys' | 'array' | 'unknown';
   timelineShape: 'envelope' | 'flat' | 'object' | 'unknown';
-  /** `appealed-claims`: only the `claim_fee` of claims in status appealed reads "string" (not part of `all`). */
-  placeholders: 'none' | 'money' | 'dates' | 'labels' | 'timezone' | 'all' | 'appealed-claims';
+  /** `some-rows`: only the `claim_fee` of appealed claims and the date of clinical notes read "string" (not part of `all`). */
+  placeholders: 'none' | 'money' | 'dates' | 'labels' | 'timezone' | 'all' | 'some-rows';
   /** `page-ignored`: every page is the first one; `next-loop`: `next` is the URL just requested. */
   pagination: 'drf' | 'page-ignored' | 'next-loop';
   /** `proxy`: `next`/`previous` on an internal host name; `foreign`: on another host and path. */

@@ -250,7 +250,7 @@ describe('timeline', () => {
     );
     const result = await api.clinical.timeline(P, PATIENT, {});
     expect(result.events.map((e) => e.id)).toEqual(['a1']);
-    expect(result.skipped).toBe(1);
+    expect(result.skipped.map((s) => s.id)).toEqual(['a2']);
     expect(result.warnings).toContain('1 timeline entry was left out: Escape Dental sent an unusable date for it.');
     await api.close();
     await server.close();
@@ -260,6 +260,64 @@ describe('timeline', () => {
     const error = await rejection(api.clinical.timeline(P, PATIENT, {}));
     expect(error).toBeInstanceOf(UnusableUpstreamValue);
     expect(error.message).toMatch(/^Escape Dental sent an unusable date for the patient's timeline entries/);
+  });
+});
+
+describe('timeline: types filtered before the unusable check', () => {
+  const timelinePath = `${BASE}/patient/${PATIENT}/clinical/timeline/`;
+  const visit = {
+    event_type: 'appointment',
+    id: 'a1',
+    date: '2026-05-01T09:00:00-07:00',
+    title: 'Visit',
+    data: { id: 'a1', date_time: '2026-05-01T09:00:00-07:00', status: 'complete' },
+  };
+
+  it('a note with an unusable date or an unknown event type is of another type than asked, not unreadable', async () => {
+    await start((req) =>
+      req.path === timelinePath
+        ? {
+            json: {
+              count: 3,
+              next: null,
+              results: [
+                visit,
+                { event_type: 'note', id: 'n1', date: 'string', title: 'Note', data: { id: 'n1' } },
+                { event_type: 'xray_v2', id: 'x1', date: '2026-04-01', title: 'X-ray', data: { id: 'x1' } },
+              ],
+            },
+          }
+        : undefined,
+    );
+    const records: Divergence[] = [];
+    const result = await recordDivergences(records, () =>
+      api.clinical.timeline(P, PATIENT, { eventTypes: ['appointment'] }),
+    );
+    expect(result.events.map((e) => e.id)).toEqual(['a1']);
+    expect(result.skipped).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(describeDivergences(records).notes).toEqual([
+      'Escape Dental returned 2 timeline events of another type than asked; they were left out here.',
+    ]);
+  });
+
+  it('an unusable entry of a type asked for is handed back by id with its reason', async () => {
+    await start((req) =>
+      req.path === timelinePath
+        ? {
+            json: {
+              count: 2,
+              next: null,
+              results: [visit, { ...visit, id: 'a2', date: 'string', data: { id: 'a2', date_time: 'string' } }],
+            },
+          }
+        : undefined,
+    );
+    const result = await api.clinical.timeline(P, PATIENT, { eventTypes: ['appointment'] });
+    expect(result.events.map((e) => e.id)).toEqual(['a1']);
+    expect(result.skipped.map((s) => [s.id, s.reason.summary])).toEqual([
+      ['a2', 'Escape Dental sent an unusable date for appointment a2'],
+    ]);
   });
 });
 

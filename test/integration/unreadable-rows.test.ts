@@ -1,10 +1,12 @@
 /**
- * claims_summary when a few claims among good ones cannot be read (issue 14: one bad row degrades
- * only itself), through a real MCP client, the real HTTP server and the sandbox over HTTP. The
- * switch `placeholders=appealed-claims` makes the `claim_fee` of every appealed claim the spec's
- * sample "string"; expected figures come from raw sandbox calls in the default reading.
+ * A few unreadable rows among good ones (issue 14: one bad row degrades only itself), through a
+ * real MCP client, the real HTTP server and the sandbox over HTTP. The switch
+ * `placeholders=some-rows` makes the `claim_fee` of every appealed claim and the date of every
+ * clinical note the spec's sample "string"; expected answers come from raw sandbox calls in the
+ * default reading.
  */
 import Big from 'big.js';
+import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_QUIRKS, type Quirks, type RunningSandbox } from '../../src/sandbox/index.js';
 import { rawList } from '../helpers/harness.js';
@@ -38,7 +40,7 @@ let appealed: RawClaim[];
 
 beforeAll(async () => {
   stack = await startStack({
-    keys: [{ id: 'ops', key: KEY, practices: 'all', scopes: ['insurance:read', 'scheduling:read'] }],
+    keys: [{ id: 'ops', key: KEY, practices: 'all', scopes: ['insurance:read', 'scheduling:read', 'patients:read'] }],
   });
   sandbox = stack.sandbox;
   la = sandbox.fixtures.practices.la;
@@ -59,13 +61,16 @@ async function withQuirks(quirks: Partial<Quirks>): Promise<void> {
   await sandbox.control.setQuirks({ ...DEFAULT_QUIRKS, ...quirks });
 }
 
-async function call(args: Record<string, unknown>): Promise<{ isError: boolean; text: string; out: ClaimsOut }> {
+async function call<T = ClaimsOut>(
+  args: Record<string, unknown>,
+  tool = 'claims_summary',
+): Promise<{ isError: boolean; text: string; out: T }> {
   const client = await stack.connect('modern', auth);
-  const result = await client.callTool({ name: 'claims_summary', arguments: { practice: la.name, ...args } });
+  const result = await client.callTool({ name: tool, arguments: { practice: la.name, ...args } });
   return {
     isError: result.isError === true,
     text: textOf(result),
-    out: (result.structuredContent ?? {}) as unknown as ClaimsOut,
+    out: (result.structuredContent ?? {}) as unknown as T,
   };
 }
 
@@ -76,15 +81,15 @@ const outstandingOf = (rows: RawClaim[]) =>
 const incomplete = (n: number) =>
   `Incomplete: ${n} claim${n === 1 ? '' : 's'} could not be read and ${n === 1 ? 'is' : 'are'} left out (see notes).`;
 
-describe('claims_summary with unreadable claims among good ones (placeholders=appealed-claims)', () => {
+describe('claims_summary with unreadable claims among good ones (placeholders=some-rows)', () => {
   it('the switch plants "string" in the appealed claims only', async () => {
-    await withQuirks({ placeholders: 'appealed-claims' });
+    await withQuirks({ placeholders: 'some-rows' });
     const planted = await rawList<RawClaim>(sandbox, `/api/v1/practice/${la.id}/insurance/claim/`);
     expect(planted.filter((c) => c.claim_fee === 'string').map((c) => c.id)).toEqual(appealed.map((c) => c.id));
   });
 
   it('unfiltered: the outstanding detail covers the readable claims and the text counts the unreadable ones once', async () => {
-    await withQuirks({ placeholders: 'appealed-claims' });
+    await withQuirks({ placeholders: 'some-rows' });
     const answer = await call({ oldest: 25 });
     expect(answer.isError, answer.text).toBe(false);
     const readable = claims.filter((c) => OUTSTANDING.includes(c.status) && c.status !== 'appealed');
@@ -99,7 +104,7 @@ describe('claims_summary with unreadable claims among good ones (placeholders=ap
   });
 
   it('filtered to a readable and an unreadable status: the readable figures, the others counted', async () => {
-    await withQuirks({ placeholders: 'appealed-claims' });
+    await withQuirks({ placeholders: 'some-rows' });
     const answer = await call({ statuses: ['paid', 'appealed'] });
     expect(answer.isError, answer.text).toBe(false);
     const paid = claims.filter((c) => c.status === 'paid');
@@ -117,14 +122,14 @@ describe('claims_summary with unreadable claims among good ones (placeholders=ap
   });
 
   it('nothing readable at all: refused naming the field, never "0 claims"', async () => {
-    await withQuirks({ placeholders: 'appealed-claims' });
+    await withQuirks({ placeholders: 'some-rows' });
     const answer = await call({ statuses: ['appealed'] });
     expect(answer.isError).toBe(true);
     expect(answer.text).toMatch(/^Escape Dental sent an unusable claim_fee for claim /);
   });
 
   it('status filter ignored (listFilters=ignored): each unreadable claim counted once, not once per status read', async () => {
-    await withQuirks({ placeholders: 'appealed-claims', listFilters: 'ignored' });
+    await withQuirks({ placeholders: 'some-rows', listFilters: 'ignored' });
     const statuses = ['paid', 'appealed', 'denied'];
     const answer = await call({ statuses });
     expect(answer.isError, answer.text).toBe(false);
@@ -137,5 +142,49 @@ describe('claims_summary with unreadable claims among good ones (placeholders=ap
     expect(answer.text).toContain(
       `Note: Escape Dental returned ${claims.length} claims of another status than asked; they were left out here.`,
     );
+  });
+});
+
+interface RawTimelineRow {
+  event_type: string;
+  date: string;
+  data: { date_time?: string; status?: string };
+}
+interface FindPatientOut {
+  candidates: { id: string; last_visit?: string; visits_unknown?: boolean }[];
+  notes: string[];
+}
+
+describe('visits and the timeline with unreadable notes among them (placeholders=some-rows)', () => {
+  it('find_patient: a note with an unusable date does not make the visits unknown, even when the type filter is ignored', async () => {
+    const path = `/api/v1/practice/${la.id}/patient/${la.patients.timeline}/clinical/timeline/`;
+    const rows = await rawList<RawTimelineRow>(sandbox, path);
+    expect(rows.some((r) => r.event_type === 'note')).toBe(true);
+    const visits = rows
+      .filter((r) => r.event_type === 'appointment' && ['complete', 'ready_for_walkout'].includes(r.data.status ?? ''))
+      .map((r) => r.data.date_time as string)
+      .filter((when) => Date.parse(when) <= Date.now())
+      .sort((a, b) => Date.parse(b) - Date.parse(a));
+    expect(visits.length).toBeGreaterThan(0);
+    const lastVisit = DateTime.fromISO(visits[0] as string, { setZone: true })
+      .setZone(la.timezone)
+      .toISODate();
+
+    await withQuirks({ placeholders: 'some-rows', listFilters: 'ignored' });
+    const planted = await rawList<RawTimelineRow>(sandbox, path);
+    expect(planted.filter((r) => r.event_type === 'note').every((r) => r.date === 'string')).toBe(true);
+    const answer = await call<FindPatientOut>({ patient_id: la.patients.timeline }, 'find_patient');
+    expect(answer.isError, answer.text).toBe(false);
+    const [candidate] = answer.out.candidates;
+    expect(candidate?.visits_unknown, answer.text).toBeUndefined();
+    expect(candidate?.last_visit).toBe(lastVisit);
+    expect(answer.text).not.toMatch(/Visits could not be read/);
+  });
+
+  it('patient_timeline: the notes asked for and none readable is a refusal naming the field', async () => {
+    await withQuirks({ placeholders: 'some-rows' });
+    const answer = await call({ patient_id: la.patients.timeline, event_types: ['note'] }, 'patient_timeline');
+    expect(answer.isError).toBe(true);
+    expect(answer.text).toMatch(/^Escape Dental sent an unusable date for /);
   });
 });
