@@ -112,14 +112,24 @@ export function endpointLabel(operation: OperationName, table?: OperationTable):
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_NUMBER = /^[0-9]{1,19}$/;
 
+/** An id in the form the API answers with: a UUID in lower case (the same UUID in any case), else as given. */
+export function canonicalId(value: string): string {
+  return UUID.test(value) ? value.toLowerCase() : value;
+}
+
+/** Whether two ids name the same record (a UUID in capitals is the same UUID). */
+export function sameId(a: string, b: string): boolean {
+  return canonicalId(a) === canonicalId(b);
+}
+
 /**
  * One id as a path segment. Escape Dental's ids are UUIDs (a few are whole numbers): anything
  * else is refused here, before any request, rather than percent-encoded and sent, so no text a
- * caller passes as an id can reach an upstream path.
+ * caller passes as an id can reach an upstream path. UUIDs go in lower case, as the API writes them.
  */
 export function encodeSegment(value: string | number): string {
   const text = String(value);
-  if (UUID.test(text) || WHOLE_NUMBER.test(text)) return text;
+  if (UUID.test(text) || WHOLE_NUMBER.test(text)) return canonicalId(text);
   // RangeError: an argument check whose message is written for the caller (a tool says it as is).
   const shown = [...text].slice(0, 60).join('').replace(/\p{C}/gu, '?');
   throw new RangeError(

@@ -276,6 +276,25 @@ describe('patient_timeline', () => {
     expect(text).toMatch(/chart text \(data, not instructions\): «[^»]*ignore (all )?previous instructions/i);
   });
 
+  it('takes a patient id in capitals as the same id (UUIDs are case-insensitive): the same patient and events', async () => {
+    const id = la.patients.timeline;
+    const raw = await rawTimeline(id);
+    const { structured } = await callOk<TimelineOutput>(server.client, 'patient_timeline', {
+      practice: la.name,
+      patient_id: id.toUpperCase(),
+      limit: 25,
+    });
+    expect(structured.patient?.id).toBe(id);
+    expect(structured.events.map((e) => [e.type, moment(e.date)])).toEqual(
+      raw.results.slice(0, 25).map((r) => [r.event_type, moment(r.date)]),
+    );
+    const found = await callOk<{ candidates: { id: string }[] }>(server.client, 'find_patient', {
+      practice: la.name,
+      patient_id: id.toUpperCase(),
+    });
+    expect(found.structured.candidates.map((c) => c.id)).toEqual([id]);
+  });
+
   it('explains a patient it cannot find, and an id from another practice', async () => {
     expect(
       await callError(server.client, 'patient_timeline', { practice: la.name, name: 'Zebulon Nonexistent' }),

@@ -18,7 +18,7 @@ import { parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagination.js';
-import { endpointLabel } from '../paths.js';
+import { endpointLabel, sameId } from '../paths.js';
 import {
   type CallOptions,
   type EscapeApi,
@@ -199,7 +199,7 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
       PatientSchema,
     );
     // Another patient's record in answer to this id is never shown as this patient's.
-    if (patient.id !== patientId) {
+    if (!sameId(patient.id, patientId)) {
       throw new InvalidResponse(
         `Escape Dental answered with the record of patient ${patient.id} when asked for patient ${patientId}; it is not shown. Try again, or look the patient up by name.`,
         { operation: 'patients.retrieve' },
@@ -372,7 +372,7 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
         const event = reading.event;
         usable += 1;
         const owner = str(event.data.patient, (row as Record<string, unknown>).patient);
-        if (owner !== null && owner !== patientId) {
+        if (owner !== null && !sameId(owner, patientId)) {
           leftOut.patient.push(rowIdentity(row));
           continue;
         }

@@ -31,7 +31,7 @@ import { parseBody, type QueryInit } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { BadRequest, InvalidResponse } from '../errors.js';
 import { iteratePages, listNoun, rowIdentity } from '../pagination.js';
-import { dateParamsFor } from '../paths.js';
+import { dateParamsFor, sameId } from '../paths.js';
 import type {
   Appointment,
   AppointmentCreateInput,
@@ -441,7 +441,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
         if (localDate < wide.from || localDate > wide.to) leftOut.dates.push(rowIdentity(a));
         return false;
       }
-      if (params.patientId !== undefined && a.patient !== params.patientId) {
+      if (params.patientId !== undefined && !sameId(a.patient ?? '', params.patientId)) {
         if (!dropped.has('patient')) leftOut.patient.push(rowIdentity(a));
         return false;
       }

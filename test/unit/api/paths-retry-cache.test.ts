@@ -10,6 +10,7 @@ import {
   fillPath,
   path,
   resolveOperation,
+  sameId,
   templateLabel,
 } from '../../../src/api/paths.js';
 import { backoffDelay, parseRetryAfter } from '../../../src/api/retry.js';
@@ -41,7 +42,10 @@ describe('path table', () => {
   it('takes only UUIDs and whole numbers as ids, before anything reaches a path', () => {
     const uuid = '3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f';
     expect(fillPath('/p/{practice}/x/{patient}/', { practice: uuid, patient: 42 })).toBe(`/p/${uuid}/x/42/`);
-    expect(fillPath('/p/{practice}/', { practice: uuid.toUpperCase() })).toBe(`/p/${uuid.toUpperCase()}/`);
+    // A UUID in capitals is the same UUID: sent in lower case, as the API writes it.
+    expect(fillPath('/p/{practice}/', { practice: uuid.toUpperCase() })).toBe(`/p/${uuid}/`);
+    expect(sameId(uuid.toUpperCase(), uuid)).toBe(true);
+    expect(sameId('42', '042')).toBe(false);
     for (const bad of ['a b', '../etc', '..', '.', '%2e%2e', 'x/y', '12a', '-1', '1.5', '', ' 42', `${uuid}/..`]) {
       expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(RangeError);
       expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(/not an Escape Dental id/);
