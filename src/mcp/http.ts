@@ -417,7 +417,17 @@ export class McpHttpEndpoints {
     this.sessions.set(record.id, record);
     this.countSessions();
     res.setHeader('x-accel-buffering', 'no');
-    await server.server.connect(transport);
+    let connected = false;
+    try {
+      await server.server.connect(transport);
+      connected = true;
+    } finally {
+      // A stream that never started never closes: its timer, entry and slot go now.
+      if (!connected) {
+        if (keepAlive) clearInterval(keepAlive);
+        this.forget(record);
+      }
+    }
     if (responseGone(res)) await transport.close();
   }
 
