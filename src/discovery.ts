@@ -1,10 +1,11 @@
 /**
- * The practices this server serves, read from Escape Dental and kept current. The first read
- * happens at start; when Escape Dental cannot be reached then, the server starts anyway with no
- * practice (every call says "Escape Dental is unreachable; retrying") and reads again in the
- * background, backing off, until it succeeds. A read that leaves something out because of an
- * outage (a source or a practice that did not answer) is used at once and completed later.
- * Listeners hear each change of the practice list, so connected clients can be told.
+ * The practices this server serves, read from Escape Dental. The first read happens at start;
+ * when Escape Dental cannot be reached then, the server starts anyway with no practice (every
+ * call says "Escape Dental is unreachable; retrying") and reads again in the background, backing
+ * off, until it succeeds. A read that leaves something out because of an outage (a source or a
+ * practice that did not answer) is used at once and completed later. Once a read is complete the
+ * list is not read again until the server restarts. Listeners hear each change of the practice
+ * list, so connected clients can be told.
  */
 import { EscapeApiError, UpstreamUnavailable } from './api/errors.js';
 import type { EscapeApi } from './api/port.js';
@@ -137,7 +138,7 @@ export interface PracticeDirectoryOptions {
   retryDelayMs?: (failures: number) => number;
 }
 
-/** Backoff between background reads: 1 s, doubling, at most a minute, each ±20 %. */
+/** Backoff between background reads: doubling up to a cap, each jittered so instances do not read in step. */
 export function discoveryRetryDelayMs(failures: number, random: () => number = Math.random): number {
   const base = Math.min(60_000, 1_000 * 2 ** Math.max(0, failures - 1));
   return Math.round(base * (0.8 + 0.4 * random()));

@@ -54,8 +54,8 @@ export function noteLeftOut(noun: Noun, rows: readonly string[], outside: string
 
 /**
  * A list's identity: its operation and everything asked except the page. Two reads with the same
- * identity are the same list read again; reads with different filters are different lists, even
- * when the API ignored the filters and answered the same.
+ * identity are the same list read again; reads with different filters are different lists (a
+ * filter the API ignored shows in the rows instead: see the `rows` digest of a walk).
  */
 export function listIdentity(
   operation: string,
@@ -84,9 +84,9 @@ const plural = (noun: Noun, n: number): string => (n === 1 ? noun[0] : noun[1]);
 
 /**
  * The records in words: `partial` lines (each starting "Partial result:") and `notes`. Walks of
- * different lists (the claim list is read once per status) are summed and the same list walked
- * again counts once, by list identity or by the very same rows; a row left out is counted once, by its identity, however
- * many reads left it out.
+ * different lists (the claim list is read once per status) are summed; a walk of the same list
+ * again (same identity, or the very same rows) counts once. A row left out is counted once, by
+ * its identity, however many reads left it out.
  */
 export function describeDivergences(records: readonly Divergence[]): { partial: string[]; notes: string[] } {
   type Walk = { list: string; rows: string | undefined; received: number; counted: number | undefined; pages: number };

@@ -102,9 +102,10 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
           // A 2025 request served statelessly cannot be asked anything (no channel back to it).
           supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
-          // Only state this process sealed gets here: the verify hook below refuses anything else
-          // before the handler runs, on a client's retry (2026-07-28) and on the SDK shim's
-          // in-process re-entry after elicitation/create (2025 sessions, stdio) alike.
+          // State this process sealed, or UNSEALED_STATE for anything else (the verify hook above
+          // hands that on instead of failing the call, and the write pipeline asks again), on a
+          // client's retry (2026-07-28) and on the SDK shim's in-process re-entry after
+          // elicitation/create (2025 sessions, stdio) alike.
           promptState: ctx.mcpReq.requestState(),
         };
         const credential = ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;

@@ -2,7 +2,7 @@
  * book_appointment — books a patient into a time, after the API's validation and the person's
  * yes. Who (one patient, never a guess), when (practice time, DST-checked), where and with whom
  * are resolved first and shown in the confirmation; the booking is written once even when the
- * network fails mid-request (see writes.ts, idempotency.ts).
+ * network fails mid-request (see writes/pipeline.ts, idempotency.ts).
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';

@@ -61,8 +61,7 @@ const ASK_AGAIN: Partial<Record<Refusal, string>> = {
 const TOKEN_NOTES: Partial<Record<Refusal, string>> = {
   no_token:
     'confirm: true needs the confirmation_token of a summary the person saw. Show them this summary; if they agree, call again with confirm: true and this token.',
-  token_mismatch:
-    'The confirmation_token does not match these details (or is older than 10 minutes), so nothing was written. Show the person this summary; if they agree, call again with confirm: true and this new token.',
+  token_mismatch: `The confirmation_token does not match these details (or is older than ${Math.round(CONFIRMATION_TTL_MS / 60_000)} minutes), so nothing was written. Show the person this summary; if they agree, call again with confirm: true and this new token.`,
   already_used:
     'That confirmation_token was already used for a write, so nothing was written. Show the person this summary; if they agree, call again with confirm: true and this new token.',
 };
