@@ -34,6 +34,10 @@ const FREE_TEXT_KEYS = new Set([
   'message',
   'pay_note',
   'adj_note',
+  'review_notes',
+  'waiting_period_notes',
+  'opted_out_reason',
+  'medical_alerts',
 ]);
 
 /** Names of people, practices, chairs, carriers, plans and templates. */
@@ -79,7 +83,8 @@ export function withPlantedText(path: string, response: SandboxResponse): Sandbo
 }
 
 function plantFields(value: unknown, key?: string): unknown {
-  if (Array.isArray(value)) return value.map((v) => plantFields(v));
+  // A list of strings under a free-text key (`medical_alerts`) is planted item by item.
+  if (Array.isArray(value)) return value.map((v) => plantFields(v, key));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plantFields(v, k)]));
   }
