@@ -58,9 +58,9 @@ export function quoted(label: string, value: unknown, maxLength = 120): string |
 // A person's name: letters (any script) with the marks, spaces, apostrophes, hyphens, periods,
 // commas and parentheses names are written with — no digits, colons, quotes or brackets, so it
 // cannot hold a line label, a quote, a tool call or a number to confuse with an id or a time.
-const PERSON_NAME = /^[\p{L}\p{M}](?:[\p{L}\p{M}'’.,() -]*[\p{L}\p{M}.)])?$/u;
+const PERSON_NAME = /^[\p{L}\p{M}](?:[\p{L}\p{M}'\u2019.,() -]*[\p{L}\p{M}.)])?$/u;
 // The name of a practice, chair or carrier may also carry digits, "&", "#" and "/" ("Op 2", "Smith & Jones").
-const PLACE_NAME = /^[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}'’.,()&#/ -]*[\p{L}\p{M}\p{N}.)])?$/u;
+const PLACE_NAME = /^[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N}'\u2019.,()&#/ -]*[\p{L}\p{M}\p{N}.)])?$/u;
 const NAME_MAX_CHARS = 60;
 const NAME_MAX_WORDS = 6;
 
