@@ -6,6 +6,7 @@
  * or with data this server cannot use) is refused by name, with the reason.
  */
 import { UpstreamUnavailable } from './api/errors.js';
+import { listedPractice, shownPlace } from './domain/free-text.js';
 import { PracticeSelectionError, ToolRefusedError } from './tools/errors.js';
 import type { PracticeRef } from './tools/types.js';
 
@@ -60,11 +61,11 @@ export function pendingScope(pending: PendingDiscovery): PracticeScope {
 }
 
 export function disabledPracticeMessage(practice: { name: string }): string {
-  return `${practice.name} is disabled in Escape Dental (the practice or its parent organization is inactive), so no tool can use it. Ask an Escape Dental administrator to re-activate it.`;
+  return `${shownPlace(practice.name) ?? 'This practice'} is disabled in Escape Dental (the practice or its parent organization is inactive), so no tool can use it. Ask an Escape Dental administrator to re-activate it.`;
 }
 
 export function unavailablePracticeMessage(practice: UnavailablePractice): string {
-  return `${practice.name} cannot be used: ${practice.reason}`;
+  return `${shownPlace(practice.name) ?? 'This practice'} cannot be used: ${practice.reason}`;
 }
 
 /** What a call hears while the practice list is not known. */
@@ -150,5 +151,5 @@ function chooseFromArgument(scope: PracticeScope, argument: string | undefined):
 }
 
 function listNames(practices: readonly { id: string; name: string }[]): string {
-  return practices.map((p) => `"${p.name}" (${p.id})`).join(', ');
+  return practices.map((p) => listedPractice(p)).join(', ');
 }

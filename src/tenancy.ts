@@ -11,6 +11,8 @@
  * reaches a session (a refusal is a 403); `invokeTool` decides each tool call again with the
  * same function, so no transport can hand a call the grants of an earlier credential.
  */
+
+import { listedPractice, shownPlace } from './domain/free-text.js';
 import { findPractice, type PracticeScope, resolvePractice, scopeFor } from './practice.js';
 import { PracticeSelectionError } from './tools/errors.js';
 import type { PracticeRef, Principal } from './tools/types.js';
@@ -77,7 +79,7 @@ export function authorizeAccess(request: AccessRequest): AccessDecision {
       ok: false,
       reason: 'no_practice',
       message: served.pinned
-        ? `This credential may not use ${served.pinned.name}, the practice this server serves.`
+        ? `This credential may not use ${shownPlace(served.pinned.name) ?? served.pinned.id}, the practice this server serves.`
         : 'This credential grants no practice this server serves.',
     };
   }
@@ -89,7 +91,7 @@ export function authorizeAccess(request: AccessRequest): AccessDecision {
       pinned = findPractice(wanted, available);
     } catch {
       // The same message whether or not the practice exists: the header is no way to probe for others.
-      const names = available.map((p) => `"${p.name}" (${p.id})`).join(', ');
+      const names = available.map((p) => listedPractice(p)).join(', ');
       return {
         ok: false,
         reason: 'pin_outside',

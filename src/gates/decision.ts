@@ -12,6 +12,7 @@
  *   3. the scopes the principal holds;
  *   4. read-only (a ceiling: write tools are refused).
  */
+import { shownPlace } from '../domain/free-text.js';
 import type { AnyToolDefinition, Principal } from '../tools/types.js';
 
 export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
@@ -42,28 +43,28 @@ export function decideTool(
     return {
       allowed: false,
       reason: 'upstream_gate',
-      message: `${tool.name} is turned off for ${practice.name} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
+      message: `${tool.name} is turned off for ${shownPlace(practice.name) ?? practice.id} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
     };
   }
   if (tool.writes && gates.upstreamKnown === false) {
     return {
       allowed: false,
       reason: 'upstream_gate',
-      message: `${tool.name} stays off for ${practice.name} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
+      message: `${tool.name} stays off for ${shownPlace(practice.name) ?? practice.id} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
     };
   }
   if (tool.writes && gates.upstreamUnreadable === true) {
     return {
       allowed: false,
       reason: 'gates_unreadable',
-      message: `${tool.name} is off for ${practice.name}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
+      message: `${tool.name} is off for ${shownPlace(practice.name) ?? practice.id}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
     };
   }
   if (gates.locallyDisabled.has(tool.name)) {
     return {
       allowed: false,
       reason: 'local_policy',
-      message: `${tool.name} is disabled for ${practice.name} by this server's local policy.`,
+      message: `${tool.name} is disabled for ${shownPlace(practice.name) ?? practice.id} by this server's local policy.`,
     };
   }
   if (principal.scopes !== 'all') {

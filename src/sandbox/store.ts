@@ -32,6 +32,7 @@ export const DEFAULT_QUIRKS: Quirks = {
   practiceZones: 'iana',
   plannedAppointmentDates: 'planned-on',
   agingJobs: 'steps',
+  plantedText: 'off',
 };
 
 /** What the generator produces; immutable once built (shared across sandboxes). */

@@ -5,6 +5,7 @@
  * the appointment list (four weeks back) and memoised for hours.
  */
 import { addDays, todayIn } from '../domain/dates.js';
+import { quoted, shownPlace } from '../domain/free-text.js';
 import { foldForMatch } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
 import type { ToolContext } from './types.js';
@@ -57,6 +58,11 @@ export async function appointmentTypeLengths(context: ToolContext): Promise<Appo
   });
 }
 
+/** "The usual length of appointment type «Crown Prep» here is 90 minutes (…)": the note a tool adds when it used it. */
+export function usualLengthNote(usual: AppointmentTypeLength): string {
+  return `The usual length of ${quoted('appointment type', usual.name, 80)} here is ${usual.minutes} minutes (median of ${usual.sample} recent visits).`;
+}
+
 /** The usual length of a named visit type; a clear error when the practice has no such type. */
 export async function lengthOfAppointmentType(context: ToolContext, requested: string): Promise<AppointmentTypeLength> {
   const known = await appointmentTypeLengths(context);
@@ -67,11 +73,13 @@ export async function lengthOfAppointmentType(context: ToolContext, requested: s
       ? exact
       : known.filter((t) => foldForMatch(t.name).includes(wanted) || wanted.includes(foldForMatch(t.name)));
   if (partial.length === 1 && partial[0]) return partial[0];
-  const names = (partial.length > 1 ? partial : known).slice(0, 15).map((t) => `${t.name} (${t.minutes} min)`);
+  const names = (partial.length > 1 ? partial : known)
+    .slice(0, 15)
+    .map((t) => `${quoted('', t.name, 80)} (${t.minutes} min)`);
   throw new ToolInputError(
     partial.length > 1
       ? `"${requested}" matches several appointment types: ${names.join(', ')}. Name one, or give duration_minutes.`
-      : `${context.practice.name} has no recent "${requested}" appointments to take a usual length from. Give duration_minutes instead${names.length ? `, or use one of: ${names.join(', ')}` : ''}.`,
+      : `${shownPlace(context.practice.name)} has no recent "${requested}" appointments to take a usual length from. Give duration_minutes instead${names.length ? `, or use one of these appointment types: ${names.join(', ')}` : ''}.`,
   );
 }
 

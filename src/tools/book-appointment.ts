@@ -8,11 +8,19 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Appointment, Patient, Provider } from '../api/port.js';
 import { normalizeCdtCode } from '../domain/cdt.js';
+import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { sanitizeUserText } from '../domain/names.js';
-import { lengthOfAppointmentType } from './appointment-types.js';
+import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
 import { ToolInputError } from './errors.js';
-import { checkPatientQuery, describeCandidates, findPatient, patientArguments, patientName } from './patients.js';
-import { providerName, resolveOperatories, resolveProviders, visitLengthArguments } from './shared.js';
+import {
+  checkPatientQuery,
+  describeCandidates,
+  findPatient,
+  patientArguments,
+  patientName,
+  patientNameText,
+} from './patients.js';
+import { providerText, resolveOperatories, resolveProviders, visitLengthArguments } from './shared.js';
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
   type AppointmentView,
@@ -29,6 +37,7 @@ import {
   type Placement,
   parseStart,
   patientClash,
+  possessive,
   readAppointment,
   refusalReasons,
   rosters,
@@ -102,13 +111,15 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
         const match = await findPatient(context, query);
         if (match.kind === 'several') {
           throw new ToolInputError(
-            `Several patients at ${context.practice.name} match, so nothing was booked. Ask which one is meant, then call again with patient_id:\n${describeCandidates(match.candidates, match.more)}`,
+            `Several patients at ${shownPlace(context.practice.name)} match, so nothing was booked. Ask which one is meant, then call again with patient_id:\n${describeCandidates(match.candidates, match.more)}`,
           );
         }
         const patient = match.patient;
         context.notePatient(patient.id);
         if (patient.status === 'deceased') {
-          throw new ToolInputError(`${patientName(patient)}'s record is marked deceased; nothing was booked.`);
+          throw new ToolInputError(
+            `${possessive(patientName(patient))} record is marked deceased; nothing was booked.`,
+          );
         }
         const [provider] = (await resolveProviders(context, [args.provider])) as [Provider];
         const { minutes, type, notes } = await visitLength(context, args);
@@ -119,7 +130,7 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
           : candidateChairs(r, provider);
         if (chairs.length === 0) {
           throw new ToolInputError(
-            `${context.practice.name} has no bookable chair: neither Escape Dental's chair list nor the day sheet for ${day} names one. Name the chair (operatory), or check the practice's chairs in Escape Dental.`,
+            `${shownPlace(context.practice.name)} has no bookable chair: neither Escape Dental's chair list nor the day sheet for ${day} names one. Name the chair (operatory), or check the practice's chairs in Escape Dental.`,
           );
         }
 
@@ -151,7 +162,7 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
           }
           context.noteAppointment(clash.id);
           throw new ToolInputError(
-            `${patientName(patient)} already has ${describeView(viewOfAppointment(clash, patientName(patient), r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, minutes, zone)}. Nothing was booked. Move that one with reschedule_appointment, or pick another time.`,
+            `${patientNameText(patient)} already has ${describeView(viewOfAppointment(clash, patientName(patient), r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, minutes, zone)}. Nothing was booked. Move that one with reschedule_appointment, or pick another time.`,
           );
         };
 
@@ -164,10 +175,11 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
           );
         }
         notes.push(...slot.warnings);
-        if (patient.status && patient.status !== 'active') notes.push(`The patient's record is ${patient.status}.`);
+        if (patient.status && patient.status !== 'active')
+          notes.push(`The patient's record is ${shownCode('status', patient.status)}.`);
         if (match.similar.length > 0) {
           // Names only: the other patients' details are not this booking's business.
-          notes.push(`Not to be confused with: ${match.similar.map((c) => c.name).join(', ')}.`);
+          notes.push(`Not to be confused with: ${match.similar.map((c) => shownName(c.name)).join(', ')}.`);
         }
         notes.push(...r.notes);
 
@@ -205,10 +217,10 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
             summary: `Not booked: the person did not confirm ${describeView(view, zone)}.`,
           }),
           what: 'booking',
-          checkHint: `look at ${patientName(patient)}'s next visit (find_patient) or the day sheet`,
+          checkHint: `look at ${possessive(patientName(patient))} next visit (find_patient) or the day sheet`,
           refused: (error) =>
             new ToolInputError(
-              `Escape Dental refused to book ${describeView(view, zone)}: ${refusalReasons(error, providerName(provider), operatoryLabel(r, slot.operatory.id)).join('; ')}. Nothing was booked. find_spot lists open times.`,
+              `Escape Dental refused to book ${describeView(view, zone)}: ${refusalReasons(error, providerText(provider), shownPlace(operatoryLabel(r, slot.operatory.id))).join('; ')}. Nothing was booked. find_spot lists open times.`,
             ),
           patientClash: onClash,
           answer: (result, repeated) => bookedAnswer(context, result, repeated, { view, notes, rosters: r }),
@@ -296,7 +308,7 @@ async function visitLength(
   try {
     const usual = await lengthOfAppointmentType(context, typed);
     if (args.duration_minutes !== undefined) return { minutes: args.duration_minutes, type: usual.name, notes };
-    notes.push(`${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`);
+    notes.push(usualLengthNote(usual));
     return { minutes: usual.minutes, type: usual.name, notes };
   } catch (error) {
     // A type the practice has not used lately is still a fine label when the length is given.
@@ -326,14 +338,14 @@ function describeBooking(
   note: string | undefined,
   notes: readonly string[],
 ): string {
-  const born = patient.date_of_birth ? ` (born ${patient.date_of_birth})` : '';
-  const what = view.appointment_type ? ` ${view.appointment_type}` : ' visit';
+  const born = patient.date_of_birth ? ` (born ${shownCode('date of birth', patient.date_of_birth)})` : '';
+  const type = quoted('of type', view.appointment_type, 80);
   const zone = context.practice.timezone;
   const lines = [
-    `Book ${view.patient}${born} for a ${view.duration_minutes}-minute${what} on ${describeSpan(start.ms, view.duration_minutes, zone)}, ${zone} time, with ${view.provider} in ${view.operatory} at ${context.practice.name}.`,
+    `Book ${patientNameText(patient)}${born} for a ${view.duration_minutes}-minute appointment${type ? ` ${type}` : ''} on ${describeSpan(start.ms, view.duration_minutes, zone)}, ${zone} time, with ${shownName(view.provider) ?? 'the provider'} in ${shownPlace(view.operatory) ?? 'a chair'} at ${shownPlace(context.practice.name)}.`,
   ];
   if (procedures.length > 0) lines.push(`Procedures: ${procedures.join(', ')}.`);
-  if (note) lines.push(`Note: "${note}".`);
+  if (note) lines.push(`${quoted('Appointment note', note, 500)}.`);
   for (const n of notes) lines.push(n);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Appointment } from '../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
@@ -16,6 +17,7 @@ import {
   describeView,
   type Placement,
   patientOfAppointment,
+  possessive,
   type Rosters,
   refusalReasons,
   requireAppointment,
@@ -79,7 +81,10 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
           );
         }
         if (appointment.status !== 'scheduled') {
-          const what = appointment.status === 'broken' ? 'recorded as a no-show' : appointment.status;
+          const what =
+            appointment.status === 'broken'
+              ? 'recorded as a no-show'
+              : (shownCode('status', appointment.status) ?? 'without a status');
           throw new ToolInputError(
             `${describeView(view, zone)} is ${what}: only a scheduled appointment can be cancelled. Nothing was changed.`,
           );
@@ -94,8 +99,8 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
         if (startMs < context.now().getTime()) notes.push('Its start time has already passed.');
 
         const summary = [
-          `Cancel ${describeView(view, zone)} (${zone} time) at ${context.practice.name}.`,
-          `Reason: "${reason}". The time becomes free for other patients.`,
+          `Cancel ${describeView(view, zone)} (${zone} time) at ${shownPlace(context.practice.name)}.`,
+          `${quoted('Reason', reason, 500)}. The time becomes free for other patients.`,
           ...notes,
         ].join('\n');
         const base = { practice: context.practice.name, timezone: zone, appointment: view };
@@ -129,10 +134,10 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
             summary: `Not cancelled: the person did not confirm. ${describeView(view, zone)} stays booked.`,
           }),
           what: 'cancellation',
-          checkHint: `look at the appointment (find_patient shows ${name}'s next visit)`,
+          checkHint: `look at the appointment (find_patient shows ${possessive(name)} next visit)`,
           refused: (error) =>
             new ToolInputError(
-              `Escape Dental refused to cancel ${describeView(view, zone)}: ${refusalReasons(error, view.provider ?? 'the provider', view.operatory).join('; ')}. Nothing was changed.`,
+              `Escape Dental refused to cancel ${describeView(view, zone)}: ${refusalReasons(error, shownName(view.provider) ?? 'the provider', shownPlace(view.operatory)).join('; ')}. Nothing was changed.`,
             ),
           changed: (current) => changedMeanwhile(context, appointment.id, current, name, r),
           answer: (result, repeated) => cancelledAnswer(context, result, repeated, { view, reason, notes, rosters: r }),
@@ -160,7 +165,7 @@ function changedMeanwhile(
     );
   }
   const now = current
-    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}, ${current.status}`
+    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}, ${shownCode('status', current.status) ?? 'no status'}`
     : 'it no longer exists';
   throw new ToolInputError(
     `Appointment ${id} changed while this cancellation waited: ${now}. Nothing was changed. Ask the person again if it should still be cancelled.`,
@@ -198,7 +203,7 @@ function cancelledAnswer(
   return {
     structured: { ...base, status: 'cancelled', appointment: cancelled, notes },
     summary: [
-      `Cancelled ${describeView(cancelled, zone)} (appointment ${id}). Reason recorded: "${asked.reason}".`,
+      `Cancelled ${describeView(cancelled, zone)} (appointment ${id}). ${quoted('Reason recorded', asked.reason, 500)}.`,
       ...notes.map((n) => `Note: ${n}`),
     ].join('\n'),
   };

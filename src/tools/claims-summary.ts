@@ -10,6 +10,7 @@ import type { UnusableUpstreamValue } from '../api/errors.js';
 import type { CarrierRef, Claim } from '../api/port.js';
 import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../api/resources/insurance.js';
 import { diffDays, todayIn } from '../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { formatMoney, parseMoney } from '../domain/money.js';
 import { foldForMatch } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
@@ -62,6 +63,7 @@ const AGE_BUCKETS = [
   { days: '90+', max: Number.POSITIVE_INFINITY },
 ] as const;
 const NOT_SENT = 'not sent';
+const NO_CARRIER = 'No carrier on file';
 const CLAIM_LIST_LIMIT = 5000;
 
 export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
@@ -158,7 +160,7 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
       totals,
       outstanding_by_age: ageBuckets(aged),
       outstanding_by_carrier: carrierRows(
-        aged.map((row) => ({ carrier: carrierName(row.claim) ?? 'No carrier on file', amount: row.amount })),
+        aged.map((row) => ({ carrier: carrierName(row.claim) ?? NO_CARRIER, amount: row.amount })),
       ),
       oldest_outstanding: oldest.map(({ claim, days, amount }) => ({
         claim_id: claim.id,
@@ -228,13 +230,13 @@ async function resolveCarrier(context: ToolContext, reference: string): Promise<
   if (chosen.length === 1 && chosen[0]) return { id: chosen[0].id, name: chosen[0].name ?? chosen[0].id };
   if (chosen.length === 0) {
     throw new ToolInputError(
-      `No insurance carrier at ${context.practice.name} matches "${reference}". Leave the carrier out to see every carrier.`,
+      `No insurance carrier at ${shownPlace(context.practice.name)} matches "${reference}". Leave the carrier out to see every carrier.`,
     );
   }
   throw new ToolInputError(
     `"${reference}" matches several carriers: ${chosen
       .slice(0, 8)
-      .map((c) => c.name)
+      .map((c) => `${shownPlace(c.name) ?? 'unnamed'} (${c.id})`)
       .join(', ')}. Be more specific.`,
   );
 }
@@ -298,8 +300,8 @@ function describeFilters(args: Input, provider: string | undefined, carrier: str
   const parts = [
     args.statuses && `status ${args.statuses.join('/')}`,
     (args.date_from || args.date_to) && `date of service ${args.date_from ?? '…'} to ${args.date_to ?? '…'}`,
-    provider && `provider ${provider}`,
-    carrier && `carrier ${carrier}`,
+    provider && `provider ${shownName(provider)}`,
+    carrier && `carrier ${shownPlace(carrier)}`,
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'all claims';
 }
@@ -307,20 +309,20 @@ function describeFilters(args: Input, provider: string | undefined, carrier: str
 function summarize(output: Output): string {
   const t = output.totals;
   const lines = [
-    `Claims at ${output.practice} (${output.filters}), as of ${output.as_of}: ${t.count} claims, billed $${t.billed}, paid $${t.paid}, outstanding $${t.outstanding}.${output.unreadable_claims ? ` Incomplete: ${output.unreadable_claims} claim${output.unreadable_claims === 1 ? '' : 's'} could not be read and ${output.unreadable_claims === 1 ? 'is' : 'are'} left out (see notes).` : ''}`,
-    `By status: ${output.by_status.map((s) => `${s.status} ${s.count} ($${s.billed} billed, $${s.paid} paid)`).join('; ') || 'none'}.`,
+    `Claims at ${shownPlace(output.practice)} (${output.filters}), as of ${output.as_of}: ${t.count} claims, billed $${t.billed}, paid $${t.paid}, outstanding $${t.outstanding}.${output.unreadable_claims ? ` Incomplete: ${output.unreadable_claims} claim${output.unreadable_claims === 1 ? '' : 's'} could not be read and ${output.unreadable_claims === 1 ? 'is' : 'are'} left out (see notes).` : ''}`,
+    `By status: ${output.by_status.map((s) => `${shownCode('status', s.status)} ${s.count} ($${s.billed} billed, $${s.paid} paid)`).join('; ') || 'none'}.`,
     `Outstanding by days since sent: ${output.outstanding_by_age.map((b) => `${b.days}: ${b.count} ($${b.amount})`).join('; ')}.`,
   ];
   if (output.outstanding_by_carrier.length) {
     lines.push(
-      `Outstanding by carrier: ${output.outstanding_by_carrier.map((c) => `${c.carrier} ${c.count} ($${c.amount})`).join('; ')}.`,
+      `Outstanding by carrier: ${output.outstanding_by_carrier.map((c) => `${c.carrier === NO_CARRIER ? c.carrier : shownPlace(c.carrier)} ${c.count} ($${c.amount})`).join('; ')}.`,
     );
   }
   if (output.oldest_outstanding.length) {
     lines.push('Oldest outstanding:');
     for (const c of output.oldest_outstanding) {
       lines.push(
-        `- ${c.patient ?? c.patient_id ?? 'unknown patient'} · ${c.carrier ?? 'no carrier'} · ${c.status} · sent ${c.date_sent ?? 'never'}${c.days_outstanding !== undefined ? ` (${c.days_outstanding} days)` : ''} · $${c.outstanding} · claim ${c.claim_id}`,
+        `- ${shownName(c.patient) ?? (c.patient_id ? `patient ${c.patient_id}` : 'unknown patient')} · ${shownPlace(c.carrier) ?? 'no carrier'} · ${shownCode('status', c.status)} · sent ${shownCode('date sent', c.date_sent) ?? 'never'}${c.days_outstanding !== undefined ? ` (${c.days_outstanding} days)` : ''} · $${c.outstanding} · claim ${c.claim_id}`,
       );
     }
   }

@@ -4,8 +4,16 @@
  * patient data. Unexpected errors get a generic message and are logged (redacted) in full.
  */
 import { ZodError } from 'zod';
-import { EscapeApiError, RequestAborted, UnrecognizedShape, UnusableUpstreamValue } from '../api/errors.js';
+import {
+  BadRequest,
+  Conflict,
+  EscapeApiError,
+  RequestAborted,
+  UnrecognizedShape,
+  UnusableUpstreamValue,
+} from '../api/errors.js';
 import { DateInputError } from '../domain/dates.js';
+import { quoted, shownCode } from '../domain/free-text.js';
 import { MoneyParseError } from '../domain/money.js';
 import { TextInputError } from '../domain/names.js';
 import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
@@ -53,7 +61,7 @@ export function describeToolError(
     };
   }
   if (error instanceof EscapeApiError && !deadlineHit) {
-    return { message: error.message, label: `upstream_${error.kind}`, unexpected: false };
+    return { message: apiErrorText(error), label: `upstream_${error.kind}`, unexpected: false };
   }
   if (deadlineHit || isAbort(error)) {
     return {
@@ -68,6 +76,28 @@ export function describeToolError(
     label: 'internal_error',
     unexpected: true,
   };
+}
+
+/**
+ * An upstream error in words for a tool's text. A 400's field messages and a 409's conflict codes
+ * are Escape Dental's own text: quoted here (free-text.ts), where the error's message has them bare.
+ */
+export function apiErrorText(error: EscapeApiError): string {
+  if (error instanceof BadRequest) {
+    if (error.fieldErrors.length === 0) return error.message;
+    const said = error.fieldErrors.slice(0, 5).map((f) => {
+      const text = quoted('', f.messages.join(' '), 200) ?? '(no message)';
+      return f.field === 'detail' || f.field === 'non_field_errors' ? text : `${shownCode('field', f.field)}: ${text}`;
+    });
+    return `The Escape Dental API rejected the request: ${said.join('; ')}.`;
+  }
+  if (error instanceof Conflict) {
+    const codes = [...new Set(error.conflicts.map((c) => shownCode('code', c.code)).filter((c) => c !== undefined))];
+    return codes.length > 0
+      ? `The time conflicts with existing bookings (${codes.join(', ')}). Pick another time, chair or provider.`
+      : error.message;
+  }
+  return error.message;
 }
 
 function isAbort(error: unknown): boolean {

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { EscapeApiError } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
+import { apiErrorText } from './error-mapping.js';
 import {
   checkPatientQuery,
   patientArguments,
@@ -99,12 +101,12 @@ export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSc
         } catch (error) {
           if (context.signal.aborted) throw error;
           visits = {
-            unreadable: error instanceof EscapeApiError ? error.message : 'Visits could not be read just now.',
+            unreadable: error instanceof EscapeApiError ? apiErrorText(error) : 'Visits could not be read just now.',
           };
         }
         if (visits.unreadable !== undefined) {
           out.visits_unknown = true;
-          const line = `Visits could not be read for ${out.name} (id ${out.id}): ${visits.unreadable}`;
+          const line = `Visits could not be read for ${shownName(out.name)} (id ${out.id}): ${visits.unreadable}`;
           if (!notes.includes(line)) notes.push(line);
         } else {
           if (visits.lastVisit) out.last_visit = visits.lastVisit.date;
@@ -138,14 +140,15 @@ function summarize(context: ToolContext, output: Output): string {
   const zone = context.practice.timezone;
   const count = output.candidates.length;
   const lines = [
-    `${count} patient${count === 1 ? '' : 's'} at ${output.practice}${count > 1 ? ', exact name matches first' : ''}:`,
+    `${count} patient${count === 1 ? '' : 's'} at ${shownPlace(output.practice)}${count > 1 ? ', exact name matches first' : ''}:`,
   ];
   for (const c of output.candidates) {
+    const type = c.next_visit && quoted('of type', c.next_visit.appointment_type, 80);
     const next = c.next_visit
-      ? `next ${describeInstant(Date.parse(c.next_visit.start), zone)}${c.next_visit.appointment_type ? ` ${c.next_visit.appointment_type}` : ''}${c.next_visit.provider ? ` with ${c.next_visit.provider}` : ''} (appointment ${c.next_visit.appointment_id})`
+      ? `next ${describeInstant(Date.parse(c.next_visit.start), zone)}${type ? ` ${type}` : ''}${c.next_visit.provider ? ` with ${shownName(c.next_visit.provider)}` : ''} (appointment ${c.next_visit.appointment_id})`
       : 'no upcoming visit';
     lines.push(
-      `- ${c.name}${c.date_of_birth ? `, born ${c.date_of_birth}` : ''}${c.status && c.status !== 'active' ? ` (${c.status})` : ''} — id ${c.id}; ${c.visits_unknown ? 'visits unknown: they could not be read (see note)' : `${c.last_visit ? `last visit ${c.last_visit}` : 'no completed visit on record'}; ${next}`}${c.primary_provider ? `; primary provider ${c.primary_provider}` : ''}${c.exact_match ? '' : '; name only partly matches'}`,
+      `- ${shownName(c.name) ?? `patient ${c.id}`}${c.date_of_birth ? `, born ${shownCode('date of birth', c.date_of_birth)}` : ''}${c.status && c.status !== 'active' ? ` (${shownCode('status', c.status)})` : ''} — id ${c.id}; ${c.visits_unknown ? 'visits unknown: they could not be read (see note)' : `${c.last_visit ? `last visit ${c.last_visit}` : 'no completed visit on record'}; ${next}`}${c.primary_provider ? `; primary provider ${shownName(c.primary_provider)}` : ''}${c.exact_match ? '' : '; name only partly matches'}`,
     );
   }
   if (output.more) lines.push('More patients match: add the date of birth or phone to narrow it down.');

@@ -6,14 +6,17 @@
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
 import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../domain/dates.js';
+import { quoted, shownName, shownPlace } from '../domain/free-text.js';
 import { parseTimeOfDay } from '../domain/time-of-day.js';
-import { lengthOfAppointmentType } from './appointment-types.js';
+import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import {
   checkedDate,
   localDateArgument,
   operatoryName,
+  operatoryText,
   providerName,
+  providerText,
   resolveOperatories,
   resolveProviders,
   visitLengthArguments,
@@ -124,9 +127,7 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       usualProviderIds = usual.providerIds;
       if (durationMinutes === undefined) {
         durationMinutes = usual.minutes;
-        notes.push(
-          `${usual.name} usually takes ${usual.minutes} minutes here (median of ${usual.sample} recent visits).`,
-        );
+        notes.push(usualLengthNote(usual));
       }
     }
     let [providers, operatories] = await Promise.all([
@@ -139,7 +140,7 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       providers = roster.filter((p) => usualProviderIds.includes(p.id) && p.is_active !== false);
       if (providers.length > 0) {
         notes.push(
-          `Searched the providers who did ${appointmentType} visits recently: ${providers.map(providerName).join(', ')}.`,
+          `Searched the providers who did visits of ${quoted('appointment type', appointmentType, 80)} recently: ${providers.map(providerText).join(', ')}.`,
         );
       }
     }
@@ -291,11 +292,12 @@ function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: 
   };
 }
 
-/** "60-minute Crown Prep with Dr. Dana Synthetic in Op 1, Tue/Thu starting 15:00 or later". */
+/** "60-minute visit of appointment type «Crown Prep», with Dr. Dana Synthetic, in Op 1, starting Tue/Thu from 15:00, …". */
 function describeSearch(plan: SearchPlan, appointmentType: string | undefined): string {
-  const parts = [`${plan.durationMinutes}-minute${appointmentType ? ` ${appointmentType}` : ''} visit`];
-  if (plan.providers.length) parts.push(`with ${plan.providers.map(providerName).join(' or ')}`);
-  if (plan.operatories.length) parts.push(`in ${plan.operatories.map(operatoryName).join(' or ')}`);
+  const type = quoted('of appointment type', appointmentType, 80);
+  const parts = [`${plan.durationMinutes}-minute visit${type ? ` ${type}` : ''}`];
+  if (plan.providers.length) parts.push(`with ${plan.providers.map(providerText).join(' or ')}`);
+  if (plan.operatories.length) parts.push(`in ${plan.operatories.map(operatoryText).join(' or ')}`);
   if (plan.windows.length) {
     const windows = plan.windows.map((w) => {
       const days = w.days ? w.days.map((d) => WEEKDAY_LABELS[d]).join('/') : 'any day';
@@ -346,19 +348,24 @@ async function relaxations(
 }
 
 function slotLine(slot: SlotOut): string {
-  return `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} (UTC${slot.start.slice(19)}) · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
+  return `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} (UTC${slot.start.slice(19)}) · ${whoAndWhere(slot)}`;
+}
+
+/** "Dr. Dana Synthetic · Op 1": the names as a tool's text shows them (free-text.ts). */
+function whoAndWhere(slot: SlotOut): string {
+  return `${shownName(slot.provider) ?? 'any provider'} · ${shownPlace(slot.operatory) ?? 'any chair'}`;
 }
 
 function summarize(output: Output, state: { partial: string | undefined; relaxationsUnchecked: boolean }): string {
   const count = output.slots.length;
   const lines = [
     ...(state.partial ? [state.partial] : []),
-    `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${output.practice} for a ${output.searched} (${output.timezone}; each visit lasts ${output.duration_minutes} min).`,
+    `${count === 0 ? 'No' : count} open time${count === 1 ? '' : 's'} at ${shownPlace(output.practice)} for a ${output.searched} (${output.timezone}; each visit lasts ${output.duration_minutes} min).`,
   ];
   // One line per day and provider/chair: "Wed 2026-12-09 (UTC-08:00) · Dr. Maya Chen · Operatory 1: 08:00, 08:15".
   const groups = new Map<string, string[]>();
   for (const slot of output.slots) {
-    const key = `${slot.weekday} ${slot.start.slice(0, 10)} (UTC${slot.start.slice(19)}) · ${slot.provider ?? 'any provider'} · ${slot.operatory ?? 'any chair'}`;
+    const key = `${slot.weekday} ${slot.start.slice(0, 10)} (UTC${slot.start.slice(19)}) · ${whoAndWhere(slot)}`;
     groups.set(key, [...(groups.get(key) ?? []), slot.start.slice(11, 16)]);
   }
   for (const [key, times] of groups) lines.push(`- ${key}: ${times.join(', ')}`);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Divergence, describeDivergences, recordDivergences } from '../api/divergence.js';
 import type { EscapeApi } from '../api/port.js';
 import { isValidTimeZone, unusableTimeZoneReason } from '../domain/dates.js';
+import { FREE_TEXT_NOTICE, quotesUpstreamText } from '../domain/free-text.js';
 import { withoutInvisible } from '../domain/names.js';
 import { decideTool, type PracticeGates } from '../gates/decision.js';
 import { type Logger, writeAudit } from '../logger.js';
@@ -165,6 +166,7 @@ export async function invokeTool(
     outcomeLabel = described.label;
   }
 
+  outcome = withFreeTextNotice(outcome);
   const durationMs = Math.round(performance.now() - started);
   deps.metrics.toolCall(tool.name, outcomeLabel, durationMs);
   // The audit line: ids only — never names, dates of birth, phones or note text.
@@ -247,6 +249,24 @@ function withDivergences(outcome: ToolCallOutcome, records: readonly Divergence[
     structured: outcome.structured,
     text: [...partialLines, outcome.text, ...noteLines.map((n) => `Note: ${n}`)].join('\n'),
   };
+}
+
+/**
+ * An answer whose text quotes anything from Escape Dental (free-text.ts) says once, at the end,
+ * what the quotes hold; so do its structured `notes`. The confirmation prompt is for the person
+ * and carries only the quotes.
+ */
+function withFreeTextNotice(outcome: ToolCallOutcome): ToolCallOutcome {
+  if (outcome.kind === 'confirm' || !quotesUpstreamText(outcome.text) || outcome.text.includes(FREE_TEXT_NOTICE)) {
+    return outcome;
+  }
+  const text = `${outcome.text}\nNote: ${FREE_TEXT_NOTICE}`;
+  if (outcome.kind === 'error') return { kind: 'error', text };
+  const notes = outcome.structured.notes;
+  if (Array.isArray(notes) && notes.every((n) => typeof n === 'string') && !notes.includes(FREE_TEXT_NOTICE)) {
+    notes.push(FREE_TEXT_NOTICE);
+  }
+  return { kind: 'ok', structured: outcome.structured, text };
 }
 
 /**

@@ -8,6 +8,7 @@ import { NotFound } from '../api/errors.js';
 import type { Patient } from '../api/port.js';
 import { APPOINTMENT_STATUSES } from '../api/resources/scheduling.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
 import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import { checkedDate, localDateArgument } from './shared.js';
@@ -91,7 +92,9 @@ export async function retrievePatient(context: ToolContext, patientId: string): 
   } catch (error) {
     // The API answers 404 for "missing" and "another practice's patient" alike (L6397).
     if (error instanceof NotFound) {
-      throw new ToolInputError(`No patient with id ${patientId} at ${context.practice.name}. Search by name instead.`);
+      throw new ToolInputError(
+        `No patient with id ${patientId} at ${shownPlace(context.practice.name)}. Search by name instead.`,
+      );
     }
     throw error;
   }
@@ -134,7 +137,7 @@ export async function searchPatients(context: ToolContext, query: PatientQuery):
       );
     }
     throw new ToolInputError(
-      `No patient ${what} at ${context.practice.name}. Check the spelling, or search with fewer details.`,
+      `No patient ${what} at ${shownPlace(context.practice.name)}. Check the spelling, or search with fewer details.`,
     );
   }
   return { exact, partial, truncated: result.truncated };
@@ -211,6 +214,12 @@ export function patientName(patient: Patient): string {
   return `${first}${preferred} ${patient.last_name ?? ''}`.trim() || patient.id;
 }
 
+/** The patient's name as it appears in a tool's text (free-text.ts `shownName`); the id when there is no name. */
+export function patientNameText(patient: Patient): string {
+  const name = `${patient.first_name ?? ''} ${patient.preferred_name ?? ''} ${patient.last_name ?? ''}`.trim();
+  return (name && shownName(patientName(patient))) || `patient ${patient.id}`;
+}
+
 export function toCandidate(patient: Patient): Candidate {
   const phone = normalizePhoneDigits(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? '');
   return {
@@ -240,7 +249,7 @@ function splitByName(patients: readonly Patient[], name: string | undefined): { 
 export function describeCandidates(candidates: readonly Candidate[], more: boolean): string {
   const lines = candidates.map(
     (c) =>
-      `- ${c.name}${c.date_of_birth ? `, born ${c.date_of_birth}` : ''}${c.phone_last4 ? `, phone …${c.phone_last4}` : ''}${c.status && c.status !== 'active' ? ` (${c.status})` : ''} — id ${c.id}`,
+      `- ${shownName(c.name) ?? 'no name'}${c.date_of_birth ? `, born ${shownCode('date of birth', c.date_of_birth)}` : ''}${c.phone_last4 ? `, phone …${c.phone_last4}` : ''}${c.status && c.status !== 'active' ? ` (${shownCode('status', c.status)})` : ''} — id ${c.id}`,
   );
   if (more) lines.push('- …and more: add the date of birth or phone to narrow it down.');
   return lines.join('\n');

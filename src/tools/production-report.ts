@@ -10,9 +10,10 @@ import { z } from 'zod';
 import type { DateRange, ProductionReport, ProductionTrending } from '../api/port.js';
 import { cdtCategory } from '../domain/cdt.js';
 import { diffDays, PERIOD_PRESETS, type PeriodPreset, resolvePeriod, todayIn } from '../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { formatMoney, parseMoney, percent } from '../domain/money.js';
 import { ToolInputError } from './errors.js';
-import { checkedDate, localDateArgument, providerName, resolveProviders } from './shared.js';
+import { checkedDate, localDateArgument, providerText, resolveProviders } from './shared.js';
 import type { ToolDefinition } from './types.js';
 
 const MAX_SPAN_DAYS = 3660;
@@ -142,7 +143,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
       );
     }
     if (providers.length)
-      notes.push(`Only ${providers.map(providerName).join(', ')}; rows with no provider are left out by the API.`);
+      notes.push(`Only ${providers.map(providerText).join(', ')}; rows with no provider are left out by the API.`);
     notes.push('collection_pct = collections ÷ gross production, computed here from the API figures.');
     if (trending && trending.rows.length > 0 && !sameTotals(report, trending)) {
       notes.push('The trend rows do not add up to the report totals; both are shown as the API returned them.');
@@ -313,7 +314,7 @@ function describe(output: Output): string {
     ? `${output.period.from} to ${output.period.to} (${output.timezone}), the period Escape Dental answered for — asked for ${asked.label === askedRange ? askedRange : `${asked.label} (${askedRange})`}`
     : `${output.period.label} (${output.period.from} to ${output.period.to}, ${output.timezone})`;
   const lines = [
-    `Production at ${output.practice}, ${period}: gross $${s.gross_production}, collections $${s.collections}${s.collection_pct ? ` (${s.collection_pct}%)` : ''}, adjustments $${s.adjustments}, net $${s.net_production}, ${s.procedure_count} procedures.`,
+    `Production at ${shownPlace(output.practice)}, ${period}: gross $${s.gross_production}, collections $${s.collections}${s.collection_pct ? ` (${s.collection_pct}%)` : ''}, adjustments $${s.adjustments}, net $${s.net_production}, ${s.procedure_count} procedures.`,
   ];
   if (output.previous) {
     const c = output.previous.change;
@@ -325,14 +326,16 @@ function describe(output: Output): string {
     lines.push('By provider:');
     for (const p of output.by_provider) {
       lines.push(
-        `- ${p.provider}: $${p.production} (completed $${p.completed}, scheduled $${p.scheduled}), collections $${p.collections}, ${p.procedures} procedures`,
+        `- ${shownName(p.provider) ?? 'No provider'}: $${p.production} (completed $${p.completed}, scheduled $${p.scheduled}), collections $${p.collections}, ${p.procedures} procedures`,
       );
     }
   }
   if (output.by_category.length)
     lines.push(`By category: ${output.by_category.map((c) => `${c.category} $${c.total} (${c.count})`).join('; ')}.`);
   if (output.by_procedure.length)
-    lines.push(`Top codes: ${output.by_procedure.map((p) => `${p.code} ${p.count}× $${p.total}`).join('; ')}.`);
+    lines.push(
+      `Top codes: ${output.by_procedure.map((p) => `${shownCode('code', p.code)} ${p.count}× $${p.total}`).join('; ')}.`,
+    );
   if (output.trend) {
     lines.push(
       output.trend.length === 0

@@ -6,8 +6,9 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Appointment, Provider } from '../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
 import { ToolInputError } from './errors.js';
-import { providerName, resolveOperatories, resolveProviders } from './shared.js';
+import { providerText, resolveOperatories, resolveProviders } from './shared.js';
 import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
 import {
   type AppointmentView,
@@ -24,6 +25,7 @@ import {
   parseStart,
   patientClash,
   patientOfAppointment,
+  possessive,
   type Rosters,
   readAppointment,
   refusalReasons,
@@ -111,7 +113,7 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
         const before = viewOfAppointment(appointment, name, r, zone);
         if (appointment.status !== 'scheduled') {
           throw new ToolInputError(
-            `${describeView(before, zone)} is ${appointment.status}: only a scheduled appointment can be moved. Nothing was changed.`,
+            `${describeView(before, zone)} is ${shownCode('status', appointment.status) ?? 'without a status'}: only a scheduled appointment can be moved. Nothing was changed.`,
           );
         }
         const fromStart = startOf(appointment);
@@ -151,7 +153,7 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
         const onClash = (clash: Appointment): ToolSuccess<Output> => {
           context.noteAppointment(clash.id);
           throw new ToolInputError(
-            `${name} already has ${describeView(viewOfAppointment(clash, name, r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, durationMinutes, zone)}. Nothing was changed.`,
+            `${shownName(name) ?? 'The patient'} already has ${describeView(viewOfAppointment(clash, name, r, zone), zone)} (appointment ${clash.id}), which overlaps ${describeSpan(start.ms, durationMinutes, zone)}. Nothing was changed.`,
           );
         };
         const clash = await patientClash(context, {
@@ -186,7 +188,7 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
           );
         if (!slot.ok) {
           throw new ToolInputError(
-            `Cannot move ${describeView(before, zone)} to ${describeSpan(start.ms, durationMinutes, zone)} with ${providerName(provider)}${chairs.length === 1 ? ` in ${operatoryLabel(r, chairs[0]?.id)}` : ''}: ${slot.reasons.join('; ')}. Nothing was changed. find_spot lists open times.`,
+            `Cannot move ${describeView(before, zone)} to ${describeSpan(start.ms, durationMinutes, zone)} with ${providerText(provider)}${chairs.length === 1 ? ` in ${shownPlace(operatoryLabel(r, chairs[0]?.id))}` : ''}: ${slot.reasons.join('; ')}. Nothing was changed. find_spot lists open times.`,
           );
         }
         const from: Placement = {
@@ -213,8 +215,9 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
         };
         const notes = [...slot.warnings, ...r.notes];
         const previous = describeSpanOf(before, zone);
+        const type = quoted('of type', before.appointment_type, 80);
         const summary = [
-          `Move ${name}'s ${before.duration_minutes}-minute ${before.appointment_type ?? 'appointment'} from ${previous} to ${describeSpan(start.ms, durationMinutes, zone)}${view.provider ? ` with ${view.provider}` : ''}${view.operatory ? ` in ${view.operatory}` : ''} (${zone} time) at ${context.practice.name}.`,
+          `Move ${possessive(name)} ${before.duration_minutes}-minute appointment${type ? ` ${type}` : ''} from ${previous} to ${describeSpan(start.ms, durationMinutes, zone)}${view.provider ? ` with ${shownName(view.provider)}` : ''}${view.operatory ? ` in ${shownPlace(view.operatory)}` : ''} (${zone} time) at ${shownPlace(context.practice.name)}.`,
           ...notes,
         ].join('\n');
         const base = { practice: context.practice.name, timezone: zone, previous };
@@ -241,10 +244,10 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
             summary: `Not moved: the person did not confirm. ${describeView(before, zone)} stays as it was.`,
           }),
           what: 'move',
-          checkHint: `look at ${name}'s next visit (find_patient)`,
+          checkHint: `look at ${possessive(name)} next visit (find_patient)`,
           refused: (error) =>
             new ToolInputError(
-              `Escape Dental refused to move ${describeView(before, zone)}: ${refusalReasons(error, providerName(provider), view.operatory).join('; ')}. Nothing was changed. find_spot lists open times.`,
+              `Escape Dental refused to move ${describeView(before, zone)}: ${refusalReasons(error, providerText(provider), shownPlace(view.operatory)).join('; ')}. Nothing was changed. find_spot lists open times.`,
             ),
           patientClash: onClash,
           changed: (current) => changedMeanwhile(context, { id: appointment.id, current, target, name, rosters: r }),
@@ -271,7 +274,7 @@ function changedMeanwhile(
     );
   }
   const now = current
-    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}${current.status === 'scheduled' ? '' : `, ${current.status}`}`
+    ? `it is now ${describeView(viewOfAppointment(current, name, r, zone), zone)}${current.status === 'scheduled' ? '' : `, ${shownCode('status', current.status) ?? 'no status'}`}`
     : 'it no longer exists';
   throw new ToolInputError(
     `Appointment ${id} changed while this move waited: ${now}. Nothing was changed. Ask the person again if it should still move to ${describeSpan(target.startMs, target.durationMinutes, zone)}.`,

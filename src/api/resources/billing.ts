@@ -6,6 +6,7 @@
  */
 import type Big from 'big.js';
 import { isLocalDate, validateDateRange } from '../../domain/dates.js';
+import { shownCode, shownName } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, parseMoneyOrNull } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
@@ -133,7 +134,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       body.by_provider ?? [],
       (p) => {
         const name = p.provider_name ?? (p.provider_id ? 'Unknown provider' : 'No provider');
-        const thing = `provider ${name} in ${report}`;
+        const thing = `provider ${shownName(name) ?? 'with no name'} in ${report}`;
         return {
           providerId: p.provider_id ?? null,
           providerName: name,
@@ -151,7 +152,7 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
     const byProcedure = readRows(
       body.by_procedure ?? [],
       (p) => {
-        const thing = `procedure code ${p.proc_code ?? '(none)'} in ${report}`;
+        const thing = `procedure code ${shownCode('', p.proc_code) ?? '(none)'} in ${report}`;
         return {
           procCode: p.proc_code ?? '',
           description: p.description ?? '',

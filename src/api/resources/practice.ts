@@ -4,6 +4,7 @@
  * retrieve, and the practice timezone (cached).
  */
 import { isValidTimeZone, unusableTimeZoneReason } from '../../domain/dates.js';
+import { shownPlace } from '../../domain/free-text.js';
 import type { ReferenceCache } from '../cache.js';
 import type { EscapeClient } from '../client.js';
 import {
@@ -48,7 +49,7 @@ export function createPracticeResources(
           // T8: the format is unstated; we need an IANA zone for every date computation.
           throw new UnusableUpstreamValue(
             'timezone',
-            `practice ${practice.name ?? practiceId} (an IANA zone name such as America/New_York is needed)`,
+            `practice ${shownPlace(practice.name) ?? practiceId} (an IANA zone name such as America/New_York is needed)`,
             practice.timezone,
             { operation: 'practices.retrieve' },
           );

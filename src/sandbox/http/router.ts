@@ -18,6 +18,7 @@ import {
 } from './errors.js';
 import { isUuid } from './helpers.js';
 import { withPlaceholders } from './placeholders.js';
+import { withPlantedText } from './planted.js';
 import type { Credential, Handler, RouteOptions, Router, SandboxRequest, SandboxResponse } from './types.js';
 
 interface Route {
@@ -144,6 +145,7 @@ export class SandboxRouter implements Router {
         result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       }
     }
+    if (this.store.quirks.plantedText === 'on') result.response = withPlantedText(raw.path, result.response);
     return result;
   }
 

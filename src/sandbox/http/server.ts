@@ -50,6 +50,7 @@ const QUIRK_VALUES: { [K in keyof Quirks]: readonly Quirks[K][] } = {
   practiceZones: ['iana', 'one-placeholder'],
   plannedAppointmentDates: ['planned-on', 'null'],
   agingJobs: ['steps', 'instant', 'stuck', 'failed'],
+  plantedText: ['off', 'on'],
 };
 
 /** Validates a partial quirk object; returns an error map or the typed value. */

@@ -41,6 +41,8 @@ export interface Quirks {
   plannedAppointmentDates: 'planned-on' | 'null';
   /** The invented aging-job protocol: done on the third poll, at once, never, or failed (ASSUMPTIONS §16). */
   agingJobs: 'steps' | 'instant' | 'stuck' | 'failed';
+  /** `on`: every free-text field and name served carries instruction-like text (http/planted.ts). */
+  plantedText: 'off' | 'on';
 }
 
 export type Credential =

@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { NotFound } from '../../api/errors.js';
 import type { Appointment } from '../../api/port.js';
+import { shownPlace } from '../../domain/free-text.js';
 import { ToolInputError } from '../errors.js';
 import { patientName } from '../patients.js';
 import type { ToolContext } from '../types.js';
@@ -33,7 +34,7 @@ export async function requireAppointment(context: ToolContext, appointmentId: st
   const appointment = id ? await readAppointment(context, id) : undefined;
   if (!appointment) {
     throw new ToolInputError(
-      `No appointment with id ${appointmentId} at ${context.practice.name}. find_patient shows a patient's next visit with its id.`,
+      `No appointment with id ${appointmentId} at ${shownPlace(context.practice.name)}. find_patient shows a patient's next visit with its id.`,
     );
   }
   return appointment;

@@ -20,6 +20,7 @@ export {
   awaitingConfirmation,
   confirmationArguments,
   describeView,
+  possessive,
   unconfirmedAnswer,
   viewOfAppointment,
   writeOutputFields,

@@ -6,6 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import type { Appointment } from '../../api/port.js';
+import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import type { ToolContext } from '../types.js';
 import { HOLDING_STATUSES, startOf } from './appointments.js';
 import { describeView, viewOfAppointment } from './views.js';
@@ -39,7 +40,7 @@ export function differences(
     found.push(`it is for another patient (patient ${actual.patient ?? 'not given'})`);
   }
   if ((actual.status ?? '') !== asked.status) {
-    found.push(`its status is ${actual.status || 'not given'}, not ${asked.status}`);
+    found.push(`its status is ${shownCode('status', actual.status) ?? 'not given'}, not ${asked.status}`);
   }
   const start = startOf(actual);
   if (start !== asked.startMs) {
@@ -52,12 +53,12 @@ export function differences(
   }
   if ((actual.provider ?? null) !== asked.providerId) {
     found.push(
-      `its provider is ${providerLabel(r, actual.provider) ?? 'none'}, not ${providerLabel(r, asked.providerId) ?? 'none'}`,
+      `its provider is ${shownName(providerLabel(r, actual.provider)) ?? 'none'}, not ${shownName(providerLabel(r, asked.providerId)) ?? 'none'}`,
     );
   }
   if ((actual.operatory ?? null) !== asked.operatoryId) {
     found.push(
-      `its chair is ${operatoryLabel(r, actual.operatory) ?? 'none'}, not ${operatoryLabel(r, asked.operatoryId) ?? 'none'}`,
+      `its chair is ${shownPlace(operatoryLabel(r, actual.operatory)) ?? 'none'}, not ${shownPlace(operatoryLabel(r, asked.operatoryId)) ?? 'none'}`,
     );
   }
   return found;

@@ -5,6 +5,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { Appointment } from '../../api/port.js';
+import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import type { ToolContext, ToolSuccess } from '../types.js';
 import { startOf } from './appointments.js';
 import { describeSpan } from './when.js';
@@ -98,11 +99,22 @@ export function viewOfAppointment(
   );
 }
 
-/** "Jane Example's 60-minute Crown Prep on Thu 2026-12-10 09:00–10:00 (UTC-08:00) with Dr. Dana Synthetic in Operatory 1". */
+/**
+ * "Jane Example's 60-minute appointment of type «Crown Prep» on Thu 2026-12-10 09:00–10:00
+ * (UTC-08:00) with Dr. Dana Synthetic in Operatory 1": every name and the type as a tool's text
+ * shows them (free-text.ts).
+ */
 export function describeView(view: AppointmentView, zone: string): string {
   const start = DateTime.fromISO(view.start, { setZone: true }).toMillis();
-  const kind = view.appointment_type ? ` ${view.appointment_type}` : ' appointment';
-  return `${view.patient}'s ${view.duration_minutes}-minute${kind} on ${describeSpan(start, view.duration_minutes, zone)}${view.provider ? ` with ${view.provider}` : ''}${view.operatory ? ` in ${view.operatory}` : ''}`;
+  const type = quoted('of type', view.appointment_type, 80);
+  const provider = shownName(view.provider);
+  const operatory = shownPlace(view.operatory);
+  return `${possessive(view.patient)} ${view.duration_minutes}-minute appointment${type ? ` ${type}` : ''} on ${describeSpan(start, view.duration_minutes, zone)}${provider ? ` with ${provider}` : ''}${operatory ? ` in ${operatory}` : ''}`;
+}
+
+/** "Jane Example's", or "name «…»'s" for a name that is quoted. */
+export function possessive(patientName: string): string {
+  return `${shownName(patientName) ?? 'the patient'}'s`;
 }
 
 /** Output fields every write tool shares. */

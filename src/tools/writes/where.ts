@@ -5,7 +5,8 @@
  */
 import { type BadRequest, Conflict } from '../../api/errors.js';
 import type { Operatory, Provider } from '../../api/port.js';
-import { operatoryName, providerName, quoteChartText } from '../shared.js';
+import { quoted, shownCode } from '../../domain/free-text.js';
+import { operatoryName, operatoryText, providerName, providerText } from '../shared.js';
 import type { ToolContext } from '../types.js';
 import type { Start } from './when.js';
 
@@ -52,7 +53,7 @@ export async function rostersForDay(context: ToolContext, date: string): Promise
   const unread = missing.size - added.length;
   const operatories = [...r.operatories, ...added].sort((a, b) => (a.sort_order ?? 0) - (b.sort_order ?? 0));
   const notes = [
-    `Escape Dental's chair list left out ${missing.size === 1 ? 'a chair' : `${missing.size} chairs`} that the day sheet for ${date} shows${added.length > 0 ? `; read one by one: ${added.map(operatoryName).join(', ')}` : ''}${unread > 0 ? `; ${unread} could not be read` : ''}.`,
+    `Escape Dental's chair list left out ${missing.size === 1 ? 'a chair' : `${missing.size} chairs`} that the day sheet for ${date} shows${added.length > 0 ? `; read one by one: ${added.map(operatoryText).join(', ')}` : ''}${unread > 0 ? `; ${unread} could not be read` : ''}.`,
   ];
   context.log.warn({ missing: missing.size, read: added.length }, 'operatory list left out chairs the day sheet shows');
   return { providers: r.providers, operatories, notes };
@@ -121,13 +122,13 @@ export async function checkSlot(
       ),
     })),
   );
-  const who = providerName(proposal.provider);
+  const who = providerText(proposal.provider);
   const fit = results.find((r) => r.result.valid);
   if (fit) {
     const warnings = fit.result.issues
       .filter((i) => i.severity === 'warning')
       .map((i) =>
-        plainIssue({ code: i.code, messages: i.message ? [i.message] : [] }, who, [operatoryName(fit.chair)]),
+        plainIssue({ code: i.code, messages: i.message ? [i.message] : [] }, who, [operatoryText(fit.chair)]),
       );
     return { ok: true, operatory: fit.chair, warnings };
   }
@@ -138,7 +139,7 @@ export async function checkSlot(
       const blocking = result.issues.filter((i) => i.severity !== 'warning');
       return (blocking.length > 0 ? blocking : [{ code: null, message: null }]).map((issue) => ({
         ...issue,
-        chair: operatoryName(chair),
+        chair: operatoryText(chair),
       }));
     }),
   );
@@ -172,18 +173,19 @@ function groupByKind(
 
 /**
  * Issues of one kind from validate-appointment (or a 409 body) in plain words, followed by the
- * API's own text (at most three messages). `chairs`: the chairs it concerns, or 'every chair' tried.
+ * API's own text, quoted (at most three messages). `provider` and `chairs` are names as a tool's
+ * text shows them; `chairs` may be 'every chair' tried.
  */
 export function plainIssue(
   issue: { code: string | null; messages: readonly string[] },
   provider: string,
   chairs: readonly string[] | 'every chair',
 ): string {
-  const quoted = issue.messages
+  const said = issue.messages
     .slice(0, 3)
-    .map((m) => quoteChartText(m, 200))
-    .filter((m): m is string => !!m);
-  const said = quoted.length > 0 ? quoted.join('"; "') : null;
+    .map((m) => quoted('', m, 200))
+    .filter((m): m is string => !!m)
+    .join('; ');
   const all = chairs === 'every chair';
   const list = all ? '' : chairs.join(', ');
   const plain = (() => {
@@ -194,7 +196,7 @@ export function plainIssue(
       case 'provider_conflict':
         return `${provider} already has an appointment then`;
       case 'outside_hours':
-        return `it is outside ${provider}'s working hours${list ? ` in ${list}` : ''}`;
+        return `it is outside the working hours of ${provider}${list ? ` in ${list}` : ''}`;
       case 'blocked':
         return `it falls in blocked time${list && !all ? ` (${list})` : ''}`;
       case 'closed':
@@ -207,8 +209,13 @@ export function plainIssue(
         return undefined;
     }
   })();
-  if (plain && said) return `${plain} (Escape Dental: "${said}")`;
-  return plain ?? (said ? `Escape Dental: "${said}"` : `Escape Dental refused it (${issue.code ?? 'no reason given'})`);
+  if (plain && said) return `${plain} (Escape Dental says ${said})`;
+  return (
+    plain ??
+    (said
+      ? `Escape Dental says ${said}`
+      : `Escape Dental refused it (${shownCode('code', issue.code) ?? 'no reason given'})`)
+  );
 }
 
 /** A 409/400 from a write, in plain words (the body's conflicts or field errors). */
@@ -218,7 +225,7 @@ export function refusalReasons(error: Conflict | BadRequest, provider: string, c
     return reasons.length > 0 ? reasons : ['it conflicts with another booking'];
   }
   const reasons = error.fieldErrors.flatMap((f) =>
-    f.messages.map((message) => `Escape Dental: "${quoteChartText(message, 200) ?? ''}"`),
+    f.messages.map((message) => `Escape Dental says ${quoted('', message, 200) ?? '(no message)'}`),
   );
   return reasons.length > 0 ? reasons : ['Escape Dental refused it as invalid'];
 }

@@ -417,7 +417,7 @@ describe('checkSlot and candidate chairs', () => {
     expect(result).toEqual({
       ok: false,
       reasons: [
-        'every chair is already booked then (Escape Dental: "Op 2 is already booked from 09:00."; "Op 1 is already booked from 09:00.")',
+        'every chair is already booked then (Escape Dental says «Op 2 is already booked from 09:00.»; «Op 1 is already booked from 09:00.»)',
       ],
     });
   });
@@ -446,7 +446,7 @@ describe('checkSlot and candidate chairs', () => {
     expect(result).toEqual({
       ok: false,
       reasons: [
-        'Op 1 is already booked then (Escape Dental: "Operatory is already booked from 09:00 for 60 minutes."; "Operatory is already booked from 10:00 for 60 minutes.")',
+        'Op 1 is already booked then (Escape Dental says «Operatory is already booked from 09:00 for 60 minutes.»; «Operatory is already booked from 10:00 for 60 minutes.»)',
       ],
     });
   });
@@ -458,8 +458,8 @@ describe('checkSlot and candidate chairs', () => {
       { code: 'provider_conflict', appointment: 'a3', message: 'Provider is busy from 09:30.' },
     ]);
     expect(refusalReasons(conflict, 'Dr. Synthetic', 'Op 1')).toEqual([
-      'Op 1 is already booked then (Escape Dental: "Operatory is already booked from 09:00."; "Operatory is already booked from 10:00.")',
-      'Dr. Synthetic already has an appointment then (Escape Dental: "Provider is busy from 09:30.")',
+      'Op 1 is already booked then (Escape Dental says «Operatory is already booked from 09:00.»; «Operatory is already booked from 10:00.»)',
+      'Dr. Synthetic already has an appointment then (Escape Dental says «Provider is busy from 09:30.»)',
     ]);
   });
 });
