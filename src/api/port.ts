@@ -162,7 +162,7 @@ export interface AppointmentListParams {
 
 export interface AppointmentListResult {
   appointments: Appointment[];
-  /** True when more appointments matched than were returned. */
+  /** True when more appointments matched than were returned, or the list could not be read whole. */
   truncated: boolean;
   warnings: string[];
 }
@@ -462,6 +462,12 @@ export interface EscapeApi {
       params?: { includeHidden?: boolean },
       options?: CallOptions,
     ): Promise<DaySheet>;
+    /**
+     * Every appointment of one practice-local day, from the day sheet: one answer, no pages and no
+     * filters to be ignored, so it is whole where the appointment list may not be. Rows of another
+     * day are left out.
+     */
+    appointmentsOnDay(practiceId: string, date: LocalDate, options?: CallOptions): Promise<Appointment[]>;
   };
   patients: {
     search(practiceId: string, params: PatientSearchParams, options?: CallOptions): Promise<PatientSearchResult>;

@@ -7,7 +7,7 @@
 import { addDays, todayIn } from '../domain/dates.js';
 import { quoted, shownPlace } from '../domain/free-text.js';
 import { foldForMatch } from '../domain/names.js';
-import { ToolInputError } from './errors.js';
+import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 import type { ToolContext } from './types.js';
 
 export interface AppointmentTypeLength {
@@ -23,11 +23,17 @@ const LOOKBACK_DAYS = 28;
 const MEMO_TTL_MS = 6 * 60 * 60_000;
 const RELEASED = new Set(['cancelled', 'broken', 'unscheduled']);
 
-export async function appointmentTypeLengths(context: ToolContext): Promise<AppointmentTypeLength[]> {
+export interface AppointmentTypeLengths {
+  types: AppointmentTypeLength[];
+  /** False when Escape Dental's list of recent appointments could not be read whole. */
+  complete: boolean;
+}
+
+export async function appointmentTypeLengths(context: ToolContext): Promise<AppointmentTypeLengths> {
   const practiceId = context.practice.id;
   return context.memo.get(`appointment-types:${practiceId}`, MEMO_TTL_MS, async () => {
     const today = todayIn(context.practice.timezone, context.now());
-    const { appointments } = await context.api.scheduling.listAppointments(
+    const { appointments, truncated } = await context.api.scheduling.listAppointments(
       practiceId,
       { range: { from: addDays(today, -LOOKBACK_DAYS), to: today }, limit: 5000 },
       { signal: context.signal },
@@ -47,7 +53,7 @@ export async function appointmentTypeLengths(context: ToolContext): Promise<Appo
       if (typeof provider === 'string') entry.providers.add(provider);
       byType.set(key, entry);
     }
-    return [...byType.values()]
+    const types = [...byType.values()]
       .map(({ name, durations, providers }) => ({
         name,
         minutes: median(durations),
@@ -55,6 +61,7 @@ export async function appointmentTypeLengths(context: ToolContext): Promise<Appo
         providerIds: [...providers].sort(),
       }))
       .sort((a, b) => b.sample - a.sample);
+    return { types, complete: !truncated };
   });
 }
 
@@ -65,7 +72,7 @@ export function usualLengthNote(usual: AppointmentTypeLength): string {
 
 /** The usual length of a named visit type; a clear error when the practice has no such type. */
 export async function lengthOfAppointmentType(context: ToolContext, requested: string): Promise<AppointmentTypeLength> {
-  const known = await appointmentTypeLengths(context);
+  const { types: known, complete } = await appointmentTypeLengths(context);
   const wanted = foldForMatch(requested);
   const exact = known.filter((t) => foldForMatch(t.name) === wanted);
   const partial =
@@ -73,6 +80,12 @@ export async function lengthOfAppointmentType(context: ToolContext, requested: s
       ? exact
       : known.filter((t) => foldForMatch(t.name).includes(wanted) || wanted.includes(foldForMatch(t.name)));
   if (partial.length === 1 && partial[0]) return partial[0];
+  if (partial.length === 0 && !complete) {
+    // "No recent X here" would be a guess: the visits that were not read may be of that kind.
+    throw new UnverifiableAnswerError(
+      `The recent appointments could not all be read from Escape Dental, so the usual length of a "${requested}" visit is not known here. Give duration_minutes instead.`,
+    );
+  }
   const names = (partial.length > 1 ? partial : known)
     .slice(0, 15)
     .map((t) => `${quoted('', t.name, 80)} (${t.minutes} min)`);

@@ -64,6 +64,7 @@ const AGE_BUCKETS = [
 ] as const;
 const NOT_SENT = 'not sent';
 const NO_CARRIER = 'No carrier on file';
+const CARRIER_NOT_KNOWN = 'carrier not known';
 const CLAIM_LIST_LIMIT = 5000;
 
 export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
@@ -93,9 +94,12 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     const carrierOf = await context.api.reference.patientInsuranceCarriers(context.practice.id, {
       signal: context.signal,
     });
+    // A claim without an insurance record has no carrier on file; one whose record Escape Dental
+    // did not send (a list read in part) has a carrier this answer does not know.
     const carrierName = (claim: Claim): string | undefined => {
-      const ref: CarrierRef | undefined = claim.patient_insurance ? carrierOf.get(claim.patient_insurance) : undefined;
-      return ref?.carrierName ?? undefined;
+      if (!claim.patient_insurance) return undefined;
+      const ref: CarrierRef | undefined = carrierOf.get(claim.patient_insurance);
+      return ref?.carrierName ?? CARRIER_NOT_KNOWN;
     };
     const keep = (claim: Claim) =>
       !carrier || (claim.patient_insurance ? carrierOf.get(claim.patient_insurance)?.carrierId === carrier.id : false);
@@ -315,14 +319,14 @@ function summarize(output: Output): string {
   ];
   if (output.outstanding_by_carrier.length) {
     lines.push(
-      `Outstanding by carrier: ${output.outstanding_by_carrier.map((c) => `${c.carrier === NO_CARRIER ? c.carrier : shownPlace(c.carrier)} ${c.count} ($${c.amount})`).join('; ')}.`,
+      `Outstanding by carrier: ${output.outstanding_by_carrier.map((c) => `${c.carrier === NO_CARRIER || c.carrier === CARRIER_NOT_KNOWN ? c.carrier : shownPlace(c.carrier)} ${c.count} ($${c.amount})`).join('; ')}.`,
     );
   }
   if (output.oldest_outstanding.length) {
     lines.push('Oldest outstanding:');
     for (const c of output.oldest_outstanding) {
       lines.push(
-        `- ${shownName(c.patient) ?? (c.patient_id ? `patient ${c.patient_id}` : 'unknown patient')} · ${shownPlace(c.carrier) ?? 'no carrier'} · ${shownCode('status', c.status)} · sent ${shownCode('date sent', c.date_sent) ?? 'never'}${c.days_outstanding !== undefined ? ` (${c.days_outstanding} days)` : ''} · $${c.outstanding} · claim ${c.claim_id}`,
+        `- ${shownName(c.patient) ?? (c.patient_id ? `patient ${c.patient_id}` : 'unknown patient')} · ${c.carrier === CARRIER_NOT_KNOWN ? c.carrier : (shownPlace(c.carrier) ?? 'no carrier')} · ${shownCode('status', c.status)} · sent ${shownCode('date sent', c.date_sent) ?? 'never'}${c.days_outstanding !== undefined ? ` (${c.days_outstanding} days)` : ''} · $${c.outstanding} · claim ${c.claim_id}`,
       );
     }
   }

@@ -5,7 +5,7 @@
  * filter is rejected or silently ignored (T1).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEscapeApi, type EscapeApiHandle, PracticeInactive } from '../../src/api/index.js';
+import { createEscapeApi, type EscapeApiHandle, InvalidResponse, PracticeInactive } from '../../src/api/index.js';
 import { DEFAULT_QUIRKS, type Quirks, type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 
 const NOW = '2026-05-13T17:00:00Z';
@@ -296,5 +296,42 @@ describe('inactiveReads', () => {
         }),
       ).rejects.toBeInstanceOf(PracticeInactive);
     });
+  });
+});
+
+describe('lists and filters the API did not apply (found by the hostile upstream run)', () => {
+  it('listFilters=ignored: a production report for one provider is refused, never the practice figures as hers', async () => {
+    const { la } = sandbox.fixtures.practices;
+    const provider = la.providers.dentists[0] as string;
+    const range = { from: addDays(la.today, -40), to: addDays(la.today, -10) };
+    const hers = await api.billing.productionReport(la.id, { range, providerIds: [provider] });
+    expect(hers.byProvider.map((row) => row.providerId)).toEqual([provider]);
+    await withQuirks({ listFilters: 'ignored' }, async () => {
+      const probe = await raw(`/api/v1/practice/${la.id}/billing/reports/production/`, {
+        date_from: range.from,
+        date_to: range.to,
+        provider,
+      });
+      expect((probe.body.by_provider as Json[]).length).toBeGreaterThan(1);
+      const refused = await api.billing.productionReport(la.id, { range, providerIds: [provider] }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(InvalidResponse);
+      expect((refused as Error).message).toMatch(/^Escape Dental did not apply the provider filter/);
+    });
+  });
+
+  it('pagination=page-ignored: an appointment list read in part says it is truncated', async () => {
+    const { la } = sandbox.fixtures.practices;
+    const range = { from: addDays(la.today, -20), to: la.today };
+    const whole = await api.scheduling.listAppointments(la.id, { range, limit: 10_000 });
+    expect(whole.truncated).toBe(false);
+    expect(whole.appointments.length).toBeGreaterThan(100);
+    const part = await withQuirks({ pagination: 'page-ignored' }, () =>
+      api.scheduling.listAppointments(la.id, { range, limit: 10_000 }),
+    );
+    expect(part.appointments.length).toBeLessThan(whole.appointments.length);
+    expect(part.truncated).toBe(true);
   });
 });

@@ -401,3 +401,59 @@ describe('pagination=page-ignored with listFilters=ignored (a search that reads 
     expect(text).toContain(`counted ${firstPage.count} patients but sent ${firstPage.results.length}`);
   });
 });
+
+describe('pagination=page-ignored with dateParams=ignored (found by the hostile upstream run)', () => {
+  const { ctx, truth } = upstreamWith({ pagination: 'page-ignored', dateParams: 'ignored' });
+
+  it('find_spot by kind of visit does not say the practice has no recent such visits when it could not read them', async () => {
+    const client = await ctx.stack.connect('modern');
+    const { la } = ctx;
+    const recent = await truth((sb) =>
+      rawList<{ appointment_type: string; status: string }>(sb, ctx.path('scheduling/appointment/'), {
+        from: addDays(la.today, -28),
+        to: la.today,
+      }),
+    );
+    expect(recent.filter((a) => a.appointment_type === 'Crown Prep' && a.status === 'complete').length).toBeGreaterThan(
+      0,
+    );
+    const text = await callError(client, 'find_spot', {
+      practice: la.name,
+      appointment_type: 'Crown Prep',
+      max_results: 3,
+    });
+    expect(text).not.toMatch(/no recent "Crown Prep"/);
+    expect(text).toMatch(/^The recent appointments could not all be read from Escape Dental/);
+    expect(text).toContain('duration_minutes');
+  });
+
+  it('claims_summary does not say a claim has no carrier when its insurance record was not read', async () => {
+    const client = await ctx.stack.connect('legacy');
+    const { la } = ctx;
+    const enrollments = await truth((sb) =>
+      rawList<{ id: string; carrier: string | null }>(sb, ctx.path('insurance/patient-insurance/')),
+    );
+    const claims = await truth((sb) =>
+      rawList<{ id: string; patient_insurance: string | null }>(sb, ctx.path('insurance/claim/'), {
+        status: 'submitted',
+      }),
+    );
+    const withCarrier = new Set(enrollments.filter((e) => e.carrier).map((e) => e.id));
+    const { structured, text } = await callOk<{
+      oldest_outstanding: { claim_id: string; carrier?: string }[];
+      outstanding_by_carrier: { carrier: string; count: number }[];
+    }>(client, 'claims_summary', { practice: la.name, statuses: ['submitted'], oldest: 25 });
+    expect(text).toMatch(/Partial result: Escape Dental counted \d+ insurance enrollments but sent 100/);
+    const reallyNone = claims.filter((c) => !(c.patient_insurance && withCarrier.has(c.patient_insurance))).length;
+    const saidNone = structured.outstanding_by_carrier.find((r) => r.carrier === 'No carrier on file')?.count ?? 0;
+    expect(saidNone).toBeLessThanOrEqual(reallyNone);
+    const byId = new Map(claims.map((c) => [c.id, c]));
+    for (const row of structured.oldest_outstanding) {
+      const claim = byId.get(row.claim_id);
+      if (claim?.patient_insurance && withCarrier.has(claim.patient_insurance)) {
+        expect(row.carrier, row.claim_id).toBeDefined();
+        expect(text).not.toMatch(new RegExp(`no carrier · submitted · .* claim ${row.claim_id}`));
+      }
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { isLocalDate, validateDateRange } from '../../domain/dates.js';
 import { shownCode, shownName } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, parseMoneyOrNull } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
-import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { dateParamsFor, endpointLabel, type OperationName } from '../paths.js';
 import type {
   CallOptions,
@@ -149,6 +149,15 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
       'provider row',
       warnings,
     );
+    // An API that ignores the provider filter answers for the whole practice: its rows name other
+    // providers. The figures are then not the ones asked for, and are not given as if they were.
+    const asked = new Set(params.providerIds ?? []);
+    if (asked.size > 0 && (body.by_provider ?? []).some((p) => p.provider_id && !asked.has(p.provider_id))) {
+      throw new InvalidResponse(
+        "Escape Dental did not apply the provider filter to the production report: its answer covers other providers too. No figures are given: the practice's would read as those of the providers asked for. Ask without providers: the practice report lists each provider.",
+        { operation: op },
+      );
+    }
     const byProcedure = readRows(
       body.by_procedure ?? [],
       (p) => {

@@ -29,9 +29,9 @@ import {
 import { type StartWindow, startFitsWindows, validateStartWindow } from '../../domain/time-of-day.js';
 import { parseBody, type QueryInit } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { BadRequest, InvalidResponse } from '../errors.js';
-import { iteratePages, listNoun, rowIdentity } from '../pagination.js';
-import { dateParamsFor, sameId } from '../paths.js';
+import { BadRequest, describeShape, InvalidResponse, UnrecognizedShape } from '../errors.js';
+import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagination.js';
+import { dateParamsFor, endpointLabel, sameId } from '../paths.js';
 import type {
   Appointment,
   AppointmentCreateInput,
@@ -465,7 +465,9 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       let truncated = false;
       Object.assign(leftOut, { dates: [], patient: [], provider: [], status: [] });
       try {
+        const walk: WalkOutcome = {};
         const pages = iteratePages(client, {
+          outcome: walk,
           operation: 'scheduling.appointmentList',
           params: { practice: practiceId },
           query: {
@@ -488,7 +490,9 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
             break;
           }
         }
-        if (pageCount >= client.maxPages) truncated = true;
+        // A walk that ended short of the API's own count (pages repeated, a count the rows never
+        // reach) may have missed appointments: whoever reads the list must not take it as whole.
+        if (pageCount >= client.maxPages || walk.complete === false) truncated = true;
       } catch (error) {
         const rejected = rejectsFilter(error, ['patient', 'provider']).filter((f) => !dropped.has(f));
         if (rejected.length === 0) throw error;
@@ -625,7 +629,26 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     );
   }
 
+  async function appointmentsOnDay(practiceId: string, date: string, options?: CallOptions): Promise<Appointment[]> {
+    const day = parseLocalDate(date);
+    const zone = await ctx.timezone(practiceId, options);
+    const sheet = await daySheet(practiceId, day, {}, options);
+    if (!Array.isArray(sheet.appointments)) {
+      throw new UnrecognizedShape(endpointLabel('scheduling.daySheet'), describeShape(sheet), {
+        operation: 'scheduling.daySheet',
+      });
+    }
+    const onDay: Appointment[] = [];
+    for (const row of sheet.appointments) {
+      const appointment = normalizeAppointment(parseBody(AppointmentSchema, row, 'scheduling.daySheet'), zone);
+      if (typeof appointment.date_time !== 'string') continue;
+      if (instantToLocalDate(parseInstantMs(appointment.date_time, zone), zone) === day) onDay.push(appointment);
+    }
+    return onDay;
+  }
+
   return {
+    appointmentsOnDay,
     findSpot,
     availableSlots,
     listAppointments,

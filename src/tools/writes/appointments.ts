@@ -49,12 +49,17 @@ async function heldThatDay(
 ): Promise<Appointment[]> {
   const zone = context.practice.timezone;
   const day = DateTime.fromMillis(startMs, { zone }).toISODate() as string;
-  const { appointments } = await context.api.scheduling.listAppointments(
+  const { appointments, truncated } = await context.api.scheduling.listAppointments(
     context.practice.id,
     { range: { from: day, to: day }, patientId, limit: 200 },
     { signal },
   );
-  return appointments.filter((a) => a.patient === patientId && HOLDING_STATUSES.has(a.status ?? ''));
+  // A list read in part (pages repeated, filters ignored) may miss the very appointment that
+  // matters here: the day sheet holds the whole day in one answer.
+  const held = truncated
+    ? await context.api.scheduling.appointmentsOnDay(context.practice.id, day, { signal })
+    : appointments;
+  return held.filter((a) => a.patient === patientId && HOLDING_STATUSES.has(a.status ?? ''));
 }
 
 /**
