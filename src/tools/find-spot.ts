@@ -161,7 +161,7 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       );
     }
     notes.push(...result.warnings);
-    const names = await nameLookup(context);
+    const names = await nameLookup(context, plan.operatories);
     const slots = result.slots.map((slot) => describeSlot(slot, plan.durationMinutes, zone, names));
 
     const { suggestions, unchecked } =
@@ -262,13 +262,14 @@ interface NameLookup {
   operatory: (id: string | null) => string | undefined;
 }
 
-async function nameLookup(context: ToolContext): Promise<NameLookup> {
+/** Names for the times' providers and chairs; `searched` are chairs resolved beyond the cached list. */
+async function nameLookup(context: ToolContext, searched: readonly Operatory[] = []): Promise<NameLookup> {
   const [providers, operatories] = await Promise.all([
     context.api.reference.providers(context.practice.id, { signal: context.signal }),
     context.api.reference.operatories(context.practice.id, { signal: context.signal }),
   ]);
   const byProvider = new Map(providers.map((p) => [p.id, providerName(p)]));
-  const byOperatory = new Map(operatories.map((o) => [o.id, operatoryName(o)]));
+  const byOperatory = new Map([...operatories, ...searched].map((o) => [o.id, operatoryName(o)]));
   return {
     provider: (id) => (id ? (byProvider.get(id) ?? 'unknown provider') : undefined),
     operatory: (id) => (id ? (byOperatory.get(id) ?? 'unknown chair') : undefined),

@@ -4,8 +4,9 @@
  * text shows them through `free-text.ts`).
  */
 import { z } from 'zod';
+import { noteDivergence } from '../api/divergence.js';
 import type { Operatory, Provider } from '../api/port.js';
-import { parseLocalDate } from '../domain/dates.js';
+import { parseLocalDate, todayIn } from '../domain/dates.js';
 import { shownName, shownPlace } from '../domain/free-text.js';
 import { foldForMatch, resolveProvider, sanitizeUserText } from '../domain/names.js';
 import { ToolInputError } from './errors.js';
@@ -104,26 +105,80 @@ export async function resolveProviders(
 }
 
 /**
+ * The chair list completed with the chairs `date`'s day sheet names (its chairs, and the chairs of
+ * that day's appointments) that the list lacks, each read by id for its bookable and hidden flags:
+ * the spec says the list holds every chair (L5676), but a list that leaves chairs out would make
+ * "any chair" miss the right ones, or a chair named by staff "unknown". `notes` says what was
+ * added. When the day sheet cannot be read, the list is taken as it is.
+ */
+export async function completeChairList(
+  context: ToolContext,
+  listed: readonly Operatory[],
+  date: string,
+): Promise<{ operatories: Operatory[]; notes: string[] }> {
+  const sheet = await context.api.scheduling
+    .daySheet(context.practice.id, date, {}, { signal: context.signal })
+    .catch(() => undefined);
+  if (!sheet) return { operatories: [...listed], notes: [] };
+  const known = new Set(listed.map((o) => o.id));
+  const missing = new Set<string>();
+  for (const chair of sheet.operatories ?? []) if (chair.id && !known.has(chair.id)) missing.add(chair.id);
+  for (const row of sheet.appointments ?? []) {
+    const chair = (row as { operatory?: unknown } | null)?.operatory;
+    if (typeof chair === 'string' && chair !== '' && !known.has(chair)) missing.add(chair);
+  }
+  if (missing.size === 0) return { operatories: [...listed], notes: [] };
+  const found = await Promise.all(
+    [...missing].map((id) =>
+      context.api.reference.operatory(context.practice.id, id, { signal: context.signal }).catch(() => undefined),
+    ),
+  );
+  const added = found.filter((o): o is Operatory => o !== undefined && !known.has(o.id));
+  const unread = missing.size - added.length;
+  const operatories = [...listed, ...added].sort((a, b) => (a.sort_order ?? 0) - (b.sort_order ?? 0));
+  const notes = [
+    `Escape Dental's chair list left out ${missing.size === 1 ? 'a chair' : `${missing.size} chairs`} that the day sheet for ${date} shows${added.length > 0 ? `; read one by one: ${added.map(operatoryText).join(', ')}` : ''}${unread > 0 ? `; ${unread} could not be read` : ''}.`,
+  ];
+  context.log.warn({ missing: missing.size, read: added.length }, 'operatory list left out chairs the day sheet shows');
+  return { operatories, notes };
+}
+
+/**
  * Resolves chair references ("Op 2", "Hyg 1", an id) to bookable operatories, against `roster`
- * when the caller has one already checked (the write tools), else the cached chair list.
+ * when the caller has one already checked (the write tools), else the cached chair list — which,
+ * when a reference matches none of it, is first completed from today's day sheet: a chair the
+ * list left out is not "no such chair".
  */
 export async function resolveOperatories(
   context: ToolContext,
   references: readonly string[] | undefined,
-  roster?: readonly Operatory[],
+  checkedRoster?: readonly Operatory[],
 ): Promise<Operatory[]> {
   if (!references || references.length === 0) return [];
-  roster ??= await context.api.reference.operatories(context.practice.id, { signal: context.signal });
+  let roster =
+    checkedRoster ?? (await context.api.reference.operatories(context.practice.id, { signal: context.signal }));
+  let completed = checkedRoster !== undefined;
   const resolved: Operatory[] = [];
   for (const reference of references) {
     const wanted = foldForMatch(sanitizeUserText(reference, { maxLength: 100, label: 'operatory' }));
-    const exact = roster.filter(
-      (o) =>
-        o.id.toLowerCase() === reference.trim().toLowerCase() ||
-        foldForMatch(o.name ?? '') === wanted ||
-        foldForMatch(o.abbreviation ?? '') === wanted,
-    );
-    const matches = exact.length > 0 ? exact : roster.filter((o) => foldForMatch(o.name ?? '').includes(wanted));
+    const find = (list: readonly Operatory[]) => {
+      const exact = list.filter(
+        (o) =>
+          o.id.toLowerCase() === reference.trim().toLowerCase() ||
+          foldForMatch(o.name ?? '') === wanted ||
+          foldForMatch(o.abbreviation ?? '') === wanted,
+      );
+      return exact.length > 0 ? exact : list.filter((o) => foldForMatch(o.name ?? '').includes(wanted));
+    };
+    let matches = find(roster);
+    if (matches.length === 0 && !completed) {
+      const today = todayIn(context.practice.timezone, context.now());
+      const complete = await completeChairList(context, roster, today);
+      for (const text of complete.notes) noteDivergence({ kind: 'note', text });
+      roster = complete.operatories;
+      completed = true;
+      matches = find(roster);
+    }
     if (matches.length === 0) {
       throw new ToolInputError(
         `No operatory at ${shownPlace(context.practice.name)} matches "${reference}". Chairs: ${roster

@@ -201,3 +201,79 @@ describe('a chair roster that leaves chairs out', () => {
     }
   });
 });
+
+describe('chairs and clashes when Escape Dental lists only part of what it holds (hostile upstream run)', () => {
+  it('find_spot for a chair the roster left out searches that chair instead of denying it exists', async () => {
+    await setQuirks({ operatoryRoster: 'empty' });
+    const connection = await connectBooking(sandbox, { era: 'legacy', answer: 'accept' });
+    try {
+      const chair = la.operatories.bookable[0] as string;
+      const detail = await rawGet<{ name: string }>(sandbox, `${P()}/provider/operatory/${chair}/`);
+      const result = await connection.client.callTool({
+        name: 'find_spot',
+        arguments: { practice: la.name, operatories: [detail.name], duration_minutes: 30, max_results: 3 },
+      });
+      const text = textOf(result);
+      expect(result.isError, text).toBeFalsy();
+      expect(text).not.toMatch(/No operatory/);
+      const slots = (result.structuredContent as { slots: { operatory_id?: string }[] }).slots;
+      expect(slots.length).toBe(3);
+      expect(slots.every((s) => s.operatory_id === chair)).toBe(true);
+      expect(text).toContain(detail.name);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('a booking that would put the patient in two chairs is refused though the list of her visits cannot be read whole', async () => {
+    const patientId = la.patients.timeline;
+    const [dentist, other] = la.providers.dentists as [string, string];
+    const day = addDays(la.today, 22);
+    const [mine, theirs] = await Promise.all(
+      [dentist, other].map((provider) =>
+        rawSlots(sandbox, la, {
+          duration_minutes: '30',
+          start_date: day,
+          end_date: addDays(day, 10),
+          provider,
+          max_results: '50',
+        }),
+      ),
+    );
+    const slot = (mine as RawSlot[]).find((s) =>
+      (theirs as RawSlot[]).some((t) => instant(t.date_time) === instant(s.date_time)),
+    ) as RawSlot;
+    const second = (theirs as RawSlot[]).find((t) => instant(t.date_time) === instant(slot.date_time)) as RawSlot;
+    const held = await rawRequest<RawAppointment>(sandbox, 'POST', `${P()}/scheduling/appointment/`, {
+      patient: patientId,
+      provider: slot.provider,
+      operatory: slot.operatory,
+      date_time: slot.date_time,
+      duration_minutes: 30,
+    });
+    expect(held.status).toBe(201);
+    await setQuirks({ pagination: 'page-ignored', listFilters: 'ignored', dateParams: 'ignored' });
+    const connection = await connectBooking(sandbox, { era: 'modern', answer: 'accept' });
+    try {
+      const since = await sandbox.control.lastSeq();
+      const result = await connection.client.callTool({
+        name: 'book_appointment',
+        arguments: {
+          practice: la.name,
+          patient_id: patientId,
+          start: second.date_time,
+          provider: second.provider,
+          operatory: second.operatory,
+          duration_minutes: 30,
+        },
+      });
+      const text = textOf(result);
+      expect((await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST')).toEqual([]);
+      expect((result.structuredContent as { status?: string } | undefined)?.status, text).not.toBe('booked');
+      expect(text).toContain(held.body.id);
+    } finally {
+      await setQuirks({ pagination: 'drf', listFilters: 'applied', dateParams: 'applied' });
+      await connection.close();
+    }
+  });
+});

@@ -6,7 +6,7 @@
 import { type BadRequest, Conflict } from '../../api/errors.js';
 import type { Operatory, Provider } from '../../api/port.js';
 import { quoted, shownCode } from '../../domain/free-text.js';
-import { operatoryName, operatoryText, providerName, providerText } from '../shared.js';
+import { completeChairList, operatoryName, operatoryText, providerName, providerText } from '../shared.js';
 import type { ToolContext } from '../types.js';
 import type { Start } from './when.js';
 
@@ -23,40 +23,11 @@ export async function rosters(context: ToolContext): Promise<Rosters> {
   return { providers, operatories };
 }
 
-/**
- * The rosters for writing on `date`, with the chair list checked against that day's sheet: the
- * spec says the list holds every chair (L5676), but a list that leaves chairs out would make "any
- * chair" miss the right ones or find none at all. Chairs the day sheet or that day's appointments
- * name that the list lacks are read one by one (their bookable and hidden flags matter); `notes`
- * says so. When the day sheet cannot be read, the list is taken as it is.
- */
+/** The rosters for writing on `date`, the chair list completed from that day's sheet (completeChairList). */
 export async function rostersForDay(context: ToolContext, date: string): Promise<Rosters & { notes: string[] }> {
   const r = await rosters(context);
-  const sheet = await context.api.scheduling
-    .daySheet(context.practice.id, date, {}, { signal: context.signal })
-    .catch(() => undefined);
-  if (!sheet) return { ...r, notes: [] };
-  const known = new Set(r.operatories.map((o) => o.id));
-  const missing = new Set<string>();
-  for (const chair of sheet.operatories ?? []) if (chair.id && !known.has(chair.id)) missing.add(chair.id);
-  for (const row of sheet.appointments ?? []) {
-    const chair = (row as { operatory?: unknown } | null)?.operatory;
-    if (typeof chair === 'string' && chair !== '' && !known.has(chair)) missing.add(chair);
-  }
-  if (missing.size === 0) return { ...r, notes: [] };
-  const found = await Promise.all(
-    [...missing].map((id) =>
-      context.api.reference.operatory(context.practice.id, id, { signal: context.signal }).catch(() => undefined),
-    ),
-  );
-  const added = found.filter((o): o is Operatory => o !== undefined && !known.has(o.id));
-  const unread = missing.size - added.length;
-  const operatories = [...r.operatories, ...added].sort((a, b) => (a.sort_order ?? 0) - (b.sort_order ?? 0));
-  const notes = [
-    `Escape Dental's chair list left out ${missing.size === 1 ? 'a chair' : `${missing.size} chairs`} that the day sheet for ${date} shows${added.length > 0 ? `; read one by one: ${added.map(operatoryText).join(', ')}` : ''}${unread > 0 ? `; ${unread} could not be read` : ''}.`,
-  ];
-  context.log.warn({ missing: missing.size, read: added.length }, 'operatory list left out chairs the day sheet shows');
-  return { providers: r.providers, operatories, notes };
+  const chairs = await completeChairList(context, r.operatories, date);
+  return { providers: r.providers, ...chairs };
 }
 
 export function providerLabel(r: Rosters, id: string | null | undefined): string | undefined {
