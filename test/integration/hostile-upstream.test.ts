@@ -459,6 +459,11 @@ describe.each(PROFILES)('hostile upstream "$name"', (profile) => {
         },
         { duration: 45, from: addDays(la.today, 40), to: addDays(la.today, 60), days: [1, 3], max: 5 },
       ),
+      // A day the practice is closed: "no open times" is right only if the raw finder agrees.
+      await judgeFindSpot(
+        { duration_minutes: 30, start_date: la.dates.closure, end_date: la.dates.closure },
+        { duration: 30, from: la.dates.closure, to: la.dates.closure, max: 10 },
+      ),
       await judgeFindSpot(
         { appointment_type: 'Crown Prep', providers: [providerLabel(dentist)], max_results: 3 },
         {

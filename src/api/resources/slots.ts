@@ -9,7 +9,7 @@
  *   available_slots | results>: [items]}`. Any other key of a day (office hours as `start_time` /
  *   `end_time`, `open` / `close`, `office_hours: {…}`) describes the day, never a slot;
  * - a map keyed by date `{"YYYY-MM-DD": [items]}`, bare or under `results`, `slots`, `days` or
- *   `dates`.
+ *   `dates` (an empty map under one of these keys: no open times).
  * Items —
  * - a datetime string with offset or `Z` (naive: practice-local wall time);
  * - a wall time `HH:MM[:SS]` on the item's, the day's, the body's or the requested date;
@@ -102,6 +102,10 @@ export function slotGroups(body: unknown): SlotGroup[] | undefined {
     return groups;
   }
   if ((DATE_MAP_KEYS as readonly string[]).includes(key) && isDateMap(value)) return groupsOfDateMap(value);
+  // The by-date shape of a search with nothing open: a map with no dates.
+  if ((DATE_MAP_KEYS as readonly string[]).includes(key) && isObject(value) && Object.keys(value).length === 0) {
+    return [];
+  }
   return undefined;
 }
 

@@ -70,6 +70,14 @@ describe('find-spot shapes', () => {
     }
   });
 
+  it('an empty map keyed by date is no open times (a closed day in the by-date shape), not an unknown shape', () => {
+    for (const body of [{ count: 0, dates: {} }, { dates: {} }, { count: 0, results: {} }]) {
+      const r = parseSlots(body, opts);
+      expect(r.slots, JSON.stringify(body)).toEqual([]);
+      expect(r.unreadable).toBe(0);
+    }
+  });
+
   it('anything else is refused naming the endpoint, and the logged shape carries no values', () => {
     const bodies: unknown[] = [
       { detail: 'ok' },
