@@ -119,9 +119,21 @@ export function resolvePractice(scope: PracticeScope, argument: string | undefin
     const message = pendingMessage(scope.pending);
     throw scope.pending.unreachable ? new UpstreamUnavailable(message) : new ToolRefusedError(message);
   }
-  const chosen = scope.pinned ?? chooseFromArgument(scope, argument);
+  const chosen = scope.pinned
+    ? pinnedUnlessNamedOtherwise(scope.pinned, argument)
+    : chooseFromArgument(scope, argument);
   refuseUnusable(scope, chosen.id);
   return chosen;
+}
+
+/** The pinned practice; a call naming another is refused, not run for the pinned one without saying so. */
+function pinnedUnlessNamedOtherwise(pinned: PracticeRef, argument: string | undefined): PracticeRef {
+  if (argument === undefined || argument.trim() === '' || matchPractice(argument, [pinned]).kind === 'one') {
+    return pinned;
+  }
+  throw new PracticeSelectionError(
+    `This connection is pinned to ${pinned.name} (${pinned.id}), and the call's practice argument does not name it, so it was not run. Leave out practice to act on ${pinned.name}; for another practice, connect without the pin (ESCAPE_PRACTICE, or the X-Escape-Practice header over HTTP) with a credential that grants it.`,
+  );
 }
 
 function refuseUnusable(scope: PracticeScope, id: string): void {

@@ -120,6 +120,9 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       enabled: isListed(tool),
       execute: (args, round) => invokeTool(tool, args, invokeDeps, round),
       onInvalidInput: (args) => auditInvalidCall(tool, args, invokeDeps),
+      // Under a pin the schema has no `practice`: a call that names one anyway is decided by the
+      // call's authorization (tenancy.ts), never run silently for the pinned practice.
+      undeclaredArguments: ['practice'],
       listedSchemas: listedOf(tool),
     })),
   });

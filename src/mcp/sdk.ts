@@ -34,8 +34,18 @@ export interface ToolRegistration {
   inputSchema: z.ZodObject;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
-  /** Listed and callable; a disabled tool is absent from tools/list and refused by the SDK. */
+  /**
+   * Listed in tools/list. A tool not listed stays callable: a call from a stale list (or a guess)
+   * reaches `execute`, whose own decision refuses it with the reason, on every transport, instead
+   * of the SDK's bare "Tool … disabled".
+   */
   enabled: boolean;
+  /**
+   * Arguments handed to `execute` as sent even when the input schema does not declare them (the
+   * schema would drop them): the `practice` argument under a pin, which the call must decide
+   * rather than lose.
+   */
+  undeclaredArguments?: readonly string[];
   execute: (args: Record<string, unknown>, round: CallRound) => Promise<ToolCallOutcome>;
   /** The SDK refused the arguments before `execute` (schema validation): audit the attempt. */
   onInvalidInput?: (args: unknown) => void;
@@ -86,13 +96,19 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
   );
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
   const registrations = new Map(spec.tools.map((tool) => [tool.name, tool]));
+  const unlisted = new Set<string>();
   for (const tool of spec.tools) {
     const handle = server.registerTool(
       tool.name,
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: compactJsonSchema(tool.inputSchema, tool.onInvalidInput, tool.listedSchemas?.input),
+        inputSchema: compactJsonSchema(
+          tool.inputSchema,
+          tool.onInvalidInput,
+          tool.listedSchemas?.input,
+          tool.undeclaredArguments,
+        ),
         outputSchema: compactJsonSchema(tool.outputSchema, undefined, tool.listedSchemas?.output),
         annotations: tool.annotations,
       },
@@ -129,23 +145,53 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
         }
       },
     );
-    if (!tool.enabled) handle.disable();
+    if (!tool.enabled) unlisted.add(tool.name);
     handles.set(tool.name, handle);
   }
+  // tools/list is ours: the SDK's own lists every tool it would call, and refuses a call to one it
+  // does not list without saying why. Every tool stays registered (and callable: see `enabled`);
+  // the list leaves out the ones this caller may not use. Same fields, in registration order.
+  server.server.setRequestHandler('tools/list', () => ({
+    tools: [...handles]
+      .filter(([name]) => !unlisted.has(name))
+      .map(([name, handle]) => ({
+        name,
+        title: handle.title,
+        description: handle.description,
+        inputSchema: { type: 'object' as const, ...advertisedJson(handle.inputSchema, 'input') },
+        ...(handle.outputSchema ? { outputSchema: advertisedJson(handle.outputSchema, 'output') } : {}),
+        annotations: handle.annotations,
+      })),
+  }));
   return {
     server,
     setEnabled(name, enabled) {
-      const handle = handles.get(name);
-      if (!handle || handle.enabled === enabled) return;
-      if (enabled) handle.enable();
-      else handle.disable();
+      if (!handles.has(name) || unlisted.has(name) !== enabled) return;
+      if (enabled) unlisted.delete(name);
+      else unlisted.add(name);
+      server.sendToolListChanged();
     },
     setInputSchema(name, schema, listed) {
       const handle = handles.get(name);
       if (!handle) return;
-      handle.update({ paramsSchema: compactJsonSchema(schema, registrations.get(name)?.onInvalidInput, listed) });
+      const registration = registrations.get(name);
+      handle.update({
+        paramsSchema: compactJsonSchema(
+          schema,
+          registration?.onInvalidInput,
+          listed,
+          registration?.undeclaredArguments,
+        ),
+      });
     },
   };
+}
+
+/** The JSON Schema a registered schema advertises (what the SDK's own tools/list would emit). */
+function advertisedJson(schema: StandardSchemaWithJSON | undefined, io: 'input' | 'output'): Record<string, unknown> {
+  if (!schema) return { properties: {} };
+  const convert = schema['~standard'].jsonSchema[io];
+  return convert({ target: LISTED_TARGET } as Parameters<typeof convert>[0]) as Record<string, unknown>;
 }
 
 /** What a handler sees for an echoed requestState this process did not seal (or that expired). */
@@ -249,23 +295,31 @@ function withoutNoise(node: unknown, dropRequired: boolean): unknown {
   return out;
 }
 
-/** The zod schema (its validation), advertised as `listedJsonSchema` or as given ahead of time. */
+/**
+ * The zod schema (its validation), advertised as `listedJsonSchema` or as given ahead of time;
+ * `undeclared` arguments are handed on as sent when the schema does not declare them.
+ */
 function compactJsonSchema(
   schema: z.ZodObject,
   onInvalid?: (value: unknown) => void,
   listed?: Record<string, unknown>,
+  undeclared: readonly string[] = [],
 ): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
   const standard = standardOf(schema);
-  const validate: typeof standard.validate = onInvalid
-    ? (value, options) => {
-        const report = (result: Awaited<ReturnType<typeof standard.validate>>) => {
-          if (result.issues) onInvalid(value);
-          return result;
-        };
-        const result = standard.validate(value, options);
-        return result instanceof Promise ? result.then(report) : report(result);
-      }
-    : standard.validate;
+  const validate: typeof standard.validate =
+    onInvalid || undeclared.length > 0
+      ? (value, options) => {
+          const finish = (result: Awaited<ReturnType<typeof standard.validate>>) => {
+            if (result.issues) {
+              onInvalid?.(value);
+              return result;
+            }
+            return { value: withUndeclared(result.value, value, undeclared) };
+          };
+          const result = standard.validate(value, options);
+          return result instanceof Promise ? result.then(finish) : finish(result);
+        }
+      : standard.validate;
   const advertised = (io: 'input' | 'output', target: unknown) =>
     listed && target === LISTED_TARGET ? listed : listedJsonSchema(schema, io, target);
   return {
@@ -278,6 +332,18 @@ function compactJsonSchema(
       },
     },
   };
+}
+
+/** `parsed` with each of `keys` that `raw` carries and `parsed` lacks (zod objects strip undeclared keys). */
+function withUndeclared(
+  parsed: Record<string, unknown>,
+  raw: unknown,
+  keys: readonly string[],
+): Record<string, unknown> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return parsed;
+  const sent = raw as Record<string, unknown>;
+  const kept = keys.filter((key) => Object.hasOwn(sent, key) && !Object.hasOwn(parsed, key));
+  return kept.length === 0 ? parsed : { ...parsed, ...Object.fromEntries(kept.map((key) => [key, sent[key]])) };
 }
 
 export interface StdioHandle {

@@ -95,6 +95,9 @@ export async function invokeTool(
   try {
     const { practice: practiceArgument, ...toolArgs } = args;
     if (!credential) throw new ToolRefusedError('This call arrived without a verified credential, so it was not run.');
+    if (practiceArgument !== undefined && typeof practiceArgument !== 'string') {
+      throw new PracticeSelectionError('practice must be a practice name or id, as text.');
+    }
     const access = authorizeCall(deps, credential, practiceArgument);
     if (!access.ok) {
       if (access.reason === 'practice_argument') throw new PracticeSelectionError(access.message);

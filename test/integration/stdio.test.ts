@@ -112,6 +112,29 @@ describe('the built bundle lists what the source lists', () => {
 });
 
 describe('stdio edge cases', () => {
+  it.each(['modern', 'legacy'] as Era[])(
+    'a tool hidden from the list (read-only) and called anyway is refused with the reason, not "Tool … disabled" (%s era)',
+    async (era) => {
+      const connection = await connectStdio({ sandbox, era, env: { ESCAPE_READ_ONLY: 'true' } });
+      try {
+        const { tools } = await connection.client.listTools();
+        expect(tools.map((t) => t.name)).not.toContain('cancel_appointment');
+        expect(tools.map((t) => t.name)).toContain('find_spot');
+        await sandbox.control.clearRequests();
+        const result = await connection.client.callTool({
+          name: 'cancel_appointment',
+          arguments: { practice: sandbox.fixtures.practices.ny.name, appointment_id: '1', reason: 'test' },
+        });
+        expect(result.isError).toBe(true);
+        expect(textOf(result)).toMatch(/read-only/);
+        expect(textOf(result)).not.toMatch(/Tool cancel_appointment disabled/);
+        expect((await sandbox.control.requests()).filter((r) => r.method !== 'GET')).toEqual([]);
+      } finally {
+        await connection.close();
+      }
+    },
+  );
+
   it('pinned to a disabled practice: listed tools take no practice argument, calls explain the practice is disabled', async () => {
     const chicago = sandbox.fixtures.practices.chicago;
     const connection = await connectStdio({ sandbox, env: { ESCAPE_PRACTICE: chicago.id } });

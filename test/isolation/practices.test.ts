@@ -233,7 +233,7 @@ describe("a principal of A and B, acting on A with B's ids", () => {
     ).toEqual([]);
   });
 
-  it('the pin header narrows: with X-Escape-Practice A, an argument naming B still runs for A', async () => {
+  it('the pin header narrows: with X-Escape-Practice A, an argument naming B is refused before any read', async () => {
     const client = await stack.connect('modern', { ...bearer(KEY_BOTH), 'x-escape-practice': a.id });
     const since = await stack.sandbox.control.lastSeq();
     const answer = await client.callTool({
@@ -242,9 +242,7 @@ describe("a principal of A and B, acting on A with B's ids", () => {
     });
     expect(answer.isError).toBe(true);
     expectNothingOfB(answer, 'pinned A');
-    const paths = await practicePaths(since);
-    expect(paths.length).toBeGreaterThan(0);
-    expect(paths.filter((p) => !p.path.startsWith(`/api/v1/practice/${a.id}/`))).toEqual([]);
+    expect(await practicePaths(since)).toEqual([]);
   });
 });
 

@@ -238,3 +238,54 @@ describe('the configured pin decides every message (stdio)', () => {
     }
   });
 });
+
+describe('a practice argument under a pin is decided, never dropped (every transport)', () => {
+  const PINNED_ELSEWHERE = /pinned to Sunset Smiles Dental .*practice argument does not name it, so it was not run/s;
+
+  it.each(HTTP_TRANSPORTS)(
+    'X-Escape-Practice pinning A: a call naming B is refused plainly, one naming A runs — %s',
+    async (transport) => {
+      const client = await stack.connect(transport, { authorization: `Bearer ${KEY_AB}`, 'x-escape-practice': a.id });
+      const since = await stack.sandbox.control.lastSeq();
+      const elsewhere = await client.callTool({
+        name: 'find_spot',
+        arguments: { practice: b.name, duration_minutes: 30, max_results: 1 },
+      });
+      const text = (elsewhere.content as { text?: string }[]).map((c) => c.text ?? '').join('\n');
+      expect(elsewhere.isError, text.slice(0, 300)).toBe(true);
+      expect(text).toMatch(PINNED_ELSEWHERE);
+      expect(await upstreamPaths(stack.sandbox, since)).toEqual([]);
+      const here = await client.callTool({
+        name: 'find_spot',
+        arguments: { practice: a.name, duration_minutes: 30, max_results: 1 },
+      });
+      expect(here.isError).toBeFalsy();
+    },
+  );
+
+  it('ESCAPE_PRACTICE pinning A over stdio: a call naming B is refused plainly, one naming A runs', async () => {
+    const sandbox = await startTestSandbox();
+    const la = sandbox.fixtures.practices.la;
+    const ny = sandbox.fixtures.practices.ny;
+    const connection = await connectStdio({ sandbox, env: { ESCAPE_PRACTICE: la.id } });
+    try {
+      const since = await sandbox.control.lastSeq();
+      const elsewhere = await connection.client.callTool({
+        name: 'find_spot',
+        arguments: { practice: ny.name, duration_minutes: 30, max_results: 1 },
+      });
+      const text = (elsewhere.content as { text?: string }[]).map((c) => c.text ?? '').join('\n');
+      expect(elsewhere.isError, text.slice(0, 300)).toBe(true);
+      expect(text).toMatch(PINNED_ELSEWHERE);
+      expect(await upstreamPaths(sandbox, since)).toEqual([]);
+      const here = await connection.client.callTool({
+        name: 'find_spot',
+        arguments: { practice: la.name, duration_minutes: 30, max_results: 1 },
+      });
+      expect(here.isError).toBeFalsy();
+    } finally {
+      await connection.close();
+      await sandbox.close();
+    }
+  });
+});

@@ -116,8 +116,13 @@ const ROWS: Row[] = [
     expected: { refused: 'practice_argument' },
   },
   {
-    name: 'one practice granted and nothing else known: pinned, an argument naming another changes nothing',
+    name: 'one practice granted and nothing else known: pinned, an argument naming another is refused, not dropped',
     request: { principal: principal(['la']), pin: undefined, call: { practiceArgument: 'ny' } },
+    expected: { refused: 'practice_argument' },
+  },
+  {
+    name: 'one practice granted and nothing else known: an argument naming that practice runs for it',
+    request: { principal: principal(['la']), pin: undefined, call: { practiceArgument: 'la' } },
     expected: { pinned: 'la', practice: 'la' },
   },
   {
@@ -154,8 +159,13 @@ const ROWS: Row[] = [
     expected: { refused: 'practice_argument' },
   },
   {
-    name: 'call under a pin header, argument naming the other practice: the pin wins',
+    name: 'call under a pin header, argument naming the other practice: refused, never run for the pinned one',
     request: { principal: principal('all'), pin: 'la', call: { practiceArgument: 'ny' } },
+    expected: { refused: 'practice_argument' },
+  },
+  {
+    name: 'call under a pin header, argument naming the pinned practice: runs for it',
+    request: { principal: principal('all'), pin: 'la', call: { practiceArgument: 'la' } },
     expected: { pinned: 'la', practice: 'la' },
   },
 ];
