@@ -83,13 +83,10 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       capabilities: { tools: { listChanged: true } },
       // The list depends on who is asking (gates, scopes, read-only), so it is never shared.
       cacheHints: { 'tools/list': { ttlMs: spec.toolsListTtlMs, cacheScope: 'private' } },
-      // requestState comes back from the client: only state this process sealed is handed on. A
-      // state that is not (tampered, expired, another client's) reaches the handler as
-      // UNSEALED_STATE rather than failing the call: the only reader, the write pipeline, then
-      // asks the person again instead of answering with a protocol error.
-      requestState: {
-        verify: (state, ctx) => REQUEST_STATE.verify(state, ctx).catch(() => UNSEALED_STATE),
-      },
+      // requestState comes back from the client: only state this process sealed is accepted, and
+      // anything else (tampered, expired, another client's) fails the call before the handler runs
+      // ("Servers MUST reject state that fails integrity verification", SEP-2322).
+      requestState: { verify: (state, ctx) => REQUEST_STATE.verify(state, ctx) },
       // Changes made together (a new practice list updates every tool) reach the client as one.
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
@@ -118,10 +115,9 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // Defined on both eras: initialize-scoped on 2025 connections, per request on 2026-07-28.
           // A 2025 request served statelessly cannot be asked anything (no channel back to it).
           supported: server.server.getClientCapabilities()?.elicitation !== undefined && !statelessLegacy.has(server),
-          // State this process sealed, or UNSEALED_STATE for anything else (the verify hook above
-          // hands that on instead of failing the call, and the write pipeline asks again), on a
-          // client's retry (2026-07-28) and on the SDK shim's in-process re-entry after
-          // elicitation/create (2025 sessions, stdio) alike.
+          // State this process sealed (the verify hook above refuses anything else), on a client's
+          // retry (2026-07-28) and on the SDK shim's in-process re-entry after elicitation/create
+          // (2025 sessions, stdio) alike.
           promptState: ctx.mcpReq.requestState(),
         };
         const credential = ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;
@@ -193,9 +189,6 @@ function advertisedJson(schema: StandardSchemaWithJSON | undefined, io: 'input' 
   const convert = schema['~standard'].jsonSchema[io];
   return convert({ target: LISTED_TARGET } as Parameters<typeof convert>[0]) as Record<string, unknown>;
 }
-
-/** What a handler sees for an echoed requestState this process did not seal (or that expired). */
-const UNSEALED_STATE = Object.freeze({ kind: 'unsealed-request-state' });
 
 // A per-process key: a state minted for one round of a 2026-07-28 flow is echoed to this process
 // by the next round (stdio, or one HTTP instance; behind a load balancer, flows that mint state

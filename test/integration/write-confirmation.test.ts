@@ -199,7 +199,7 @@ describe('an answer counts only for the prompt it came back with', () => {
     }
   });
 
-  it('a state this server did not seal (altered on the way back) is not a confirmation: asked again, nothing booked', async () => {
+  it('a state this server did not seal (altered on the way back) is rejected as a protocol error (SEP-2322), nothing booked', async () => {
     const connection = await connectBooking(sandbox, { era: 'modern', answer: 'decline' });
     try {
       const [slot] = await openTimes(ny, 24);
@@ -212,12 +212,18 @@ describe('an answer counts only for the prompt it came back with', () => {
       const at = state.indexOf('.') + 5;
       const altered = `${state.slice(0, at)}${state[at] === 'A' ? 'B' : 'A'}${state.slice(at + 1)}`;
       for (const requestState of [altered, 'v1.not-a-state.at-all']) {
-        const again = await callWithAnswer(connection.client, 'book_appointment', args, {
-          inputResponses: ACCEPTED,
-          requestState,
-        });
-        expect(again.resultType, textOf(again)).toBe('input_required');
+        // "Servers MUST reject state that fails integrity verification" (SEP-2322, the conformance
+        // suite's input-required-result-tampered-state): an error, never a result built on it.
+        await expect(
+          callWithAnswer(connection.client, 'book_appointment', args, { inputResponses: ACCEPTED, requestState }),
+        ).rejects.toThrow(/state/i);
       }
+      // The flow is not stuck: the untouched state still gets the person's answer.
+      const honest = await callWithAnswer(connection.client, 'book_appointment', args, {
+        inputResponses: { confirm: { action: 'decline' } },
+        requestState: state,
+      });
+      expect(honest.isError ?? false, textOf(honest)).toBe(false);
       expect(await appointmentWrites(sandbox, since)).toEqual([]);
     } finally {
       await connection.close();
