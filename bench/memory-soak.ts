@@ -10,7 +10,12 @@
  *     start and end, and the error count.
  *
  *   BENCH_SOAK_MINUTES=10 node --import tsx bench/memory-soak.ts     # after npm run build
+ *
+ * Run on its own, it also writes its figures to bench/results/memory-soak.json (`npm run bench`
+ * puts them in report.json instead).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
 import {
@@ -22,7 +27,7 @@ import {
   runLoad,
   startHttpServerProcess,
 } from './lib/http-server.js';
-import { machine, round, rssMb, startSandboxProcess } from './lib/stats.js';
+import { machine, RESULTS_DIR, round, rssMb, startSandboxProcess } from './lib/stats.js';
 
 export interface MemorySoakResult {
   machineBefore: ReturnType<typeof machine>;
@@ -189,6 +194,9 @@ export async function runMemorySoak(
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // BENCH_NODE_FLAGS: flags for the server process, e.g. a heap cap (README, "Performance").
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const startedAt = new Date().toISOString();
   const r = await runMemorySoak({ soakMinutes: Number(process.env.BENCH_SOAK_MINUTES ?? 1), nodeFlags });
-  process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  const text = `${JSON.stringify({ startedAt, nodeFlags, ...r }, null, 2)}\n`;
+  process.stdout.write(text);
+  writeFileSync(join(RESULTS_DIR, 'memory-soak.json'), text);
 }

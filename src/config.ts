@@ -224,15 +224,6 @@ export const OPTIONS = {
     defaultText: '25',
     http: true,
   },
-  semiSpaceMb: {
-    flag: 'semi-space-mb',
-    env: 'ESCAPE_SEMI_SPACE_MB',
-    kind: 'string',
-    description:
-      "Largest size of each of V8's two young-generation semi-spaces, in MB: 1, 2, 4, 8, 16, 32 or 64, set at run time; a cap at or above V8's own maximum (16 on Node 20, up to 64 on Node 24) changes nothing (0 = V8's own).",
-    defaultText: '8',
-    http: true,
-  },
   maxSessionsPerPrincipal: {
     flag: 'max-sessions-per-principal',
     env: 'ESCAPE_MCP_MAX_SESSIONS_PER_PRINCIPAL',
@@ -341,12 +332,6 @@ const rawSchema = z.object({
   maxSseConnectionsPerPrincipal: integerText('--max-sse-per-principal', 1, 100_000).optional(),
   maxListenStreamsPerPrincipal: integerText('--max-listen-per-principal', 1, 100_000).optional(),
   heapGrowingPercent: integerText('--heap-growing-percent', 0, 1_000).optional(),
-  semiSpaceMb: integerText('--semi-space-mb', 0, 64)
-    .refine(
-      (n) => n === 0 || (n & (n - 1)) === 0,
-      '--semi-space-mb must be 0 or a power of two (1, 2, 4, … 64): V8 doubles the space',
-    )
-    .optional(),
 });
 
 export type Upstream =
@@ -358,16 +343,10 @@ export type Upstream =
     };
 
 /**
- * Under 50 HTTP clients: RSS ~157 MB instead of ~255-260 MB for ~8 % less throughput (README
- * "Performance"); a practice's own traffic is far below that throughput, its host's memory is not.
+ * Less memory under load for a little less peak throughput (bench/results/heap-ab.md): a
+ * practice's own traffic is far below that throughput, its host's memory is not.
  */
 const DEFAULT_HEAP_GROWING_PERCENT = 25;
-
-/**
- * Under 50 HTTP clients on Node 20: RSS ~134 MB instead of ~151 MB (medians), for about a sixth more
- * CPU per call (bench/results/heap-ab.md, README "Performance"); Node 24's V8 grows it to 64 MB.
- */
-const DEFAULT_SEMI_SPACE_MB = 8;
 
 export interface HttpSettings {
   host: string;
@@ -391,8 +370,6 @@ export interface HttpSettings {
   maxListenStreamsPerPrincipal: number;
   /** V8's heap growing factor as a percentage over the live heap; 0 = V8's default (see src/heap.ts). */
   heapGrowingPercent: number;
-  /** Cap of each young-generation semi-space in MB; 0 = V8's default (see src/heap.ts). */
-  semiSpaceMb: number;
 }
 
 export interface Config {
@@ -559,7 +536,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       maxSseConnectionsPerPrincipal: values.maxSseConnectionsPerPrincipal ?? 20,
       maxListenStreamsPerPrincipal: values.maxListenStreamsPerPrincipal ?? 50,
       heapGrowingPercent: values.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT,
-      semiSpaceMb: values.semiSpaceMb ?? DEFAULT_SEMI_SPACE_MB,
     },
   };
 }

@@ -4,7 +4,7 @@
  */
 import { ConfigError, helpText, parseConfig } from './config.js';
 import { PolicyFileError } from './gates/policy.js';
-import { applyHeapGrowing, capSemiSpace } from './heap.js';
+import { applyHeapGrowing } from './heap.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
 import { createServer } from './server.js';
 import { CATALOG } from './tools/registry.js';
@@ -37,10 +37,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  if (config.command === 'http') {
-    applyHeapGrowing(config.http.heapGrowingPercent);
-    capSemiSpace(config.http.semiSpaceMb);
-  }
+  if (config.command === 'http') applyHeapGrowing(config.http.heapGrowingPercent);
 
   // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
   const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;

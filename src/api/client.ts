@@ -97,7 +97,7 @@ export interface RequestOptions {
   deadlineMs?: number;
   /**
    * Explicit idempotency guard: lets a POST/PATCH be retried (only pass it when repeating the
-   * request cannot duplicate its effect). GET/HEAD/PUT are idempotent by default.
+   * request cannot duplicate its effect). GET and PUT are idempotent by default.
    */
   idempotent?: boolean;
   /** An absolute URL to fetch instead of building one (pagination `next` links); must be on our origin. */

@@ -6,8 +6,8 @@
  * (each attempt must be one breaker event), the per-attempt observer callback, and a total
  * deadline that a server-provided Retry-After must fit into (and be reported against when it does
  * not). RetryAgent retries inside the dispatcher, invisibly to all of that; p-retry's backoff is not
- * full-jitter and has no notion of Retry-After. The loop in client.ts is ~60 lines on top of
- * these helpers.
+ * full-jitter and has no notion of Retry-After. The loop in client.ts is short on top of these
+ * helpers.
  */
 
 export interface RetryPolicy {

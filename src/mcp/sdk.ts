@@ -1,6 +1,8 @@
 /**
- * The only module that talks to the MCP TypeScript SDK (v2). Everything else works with plain
- * tool definitions and outcomes, so an SDK upgrade is a change to this file alone.
+ * The SDK's server side (v2): the server, tool registration, input requests and stdio. With
+ * `mcp/http.ts` (the HTTP transports), these are the only modules that import
+ * `@modelcontextprotocol/*`; everything else works with plain tool definitions and outcomes, so
+ * an SDK upgrade is a change under `src/mcp/` alone.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -51,7 +53,7 @@ export interface ToolRegistration {
   onInvalidInput?: (args: unknown) => void;
   /**
    * The JSON Schemas to advertise when they were converted ahead of time (the bundle converts the
-   * catalog at build time: zod's conversion was ~35 ms of a cold start). Same as converting the zod
+   * catalog at build time: zod's conversion was a visible share of a cold start). Same as converting the zod
    * schemas here; tests compare the two.
    */
   listedSchemas?: { input?: Record<string, unknown>; output?: Record<string, unknown> };

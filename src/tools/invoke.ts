@@ -77,7 +77,7 @@ export async function invokeTool(
   const patientIds = new Set<string>();
   const appointmentIds = new Set<string>();
   let confirmationRecord: ConfirmationRecord | undefined;
-  // Made on first use: most calls log nothing of their own, and a pino child costs ~2% of a call's CPU.
+  // Made on first use: most calls log nothing of their own, and a pino child has a measurable cost per call.
   let callLogger: Logger | undefined;
   const log = (): Logger => {
     callLogger ??= deps.logger.child({ tool: tool.name, callId });

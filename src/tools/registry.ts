@@ -1,6 +1,7 @@
 /**
- * The catalog: every tool this server can offer, in the order tools/list shows them. Gates,
- * scopes and read-only are applied per caller and practice by `gates/decision.ts`, never here.
+ * The catalog: every tool this server can offer. Its order means nothing: tools/list, the docs
+ * and the exported registry sort by name (`createServer` in server.ts). Gates, scopes and
+ * read-only are applied per caller and practice by `gates/decision.ts`, never here.
  */
 import { bookAppointment } from './book-appointment.js';
 import { cancelAppointment } from './cancel-appointment.js';
