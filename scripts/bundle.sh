@@ -5,6 +5,10 @@
 #
 #   usage: scripts/bundle.sh [output.mcpb]     default: ./escape-dental-mcp-<version>.mcpb
 #   env:   BUNDLE_KEEP_STAGE=dir  also leave the unpacked staging directory there (CI launches it)
+#
+# Next to the bundle it writes <output>.server.json: server.json for the MCP Registry with this
+# bundle's SHA-256 (scripts/server-json.ts). A bundle is a zip stamped with its packing time, so
+# each build hashes differently: publish the two files of one build together.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,8 +40,11 @@ rm -f "$out"
 # The listing of every file is long; the archive details say what matters.
 sed -n '/Archive Details/,$p' "$work/pack.log"
 
+npx --no-install tsx scripts/server-json.ts --mcpb "$out" --out "${out%.mcpb}.server.json"
+
 if [ -n "${BUNDLE_KEEP_STAGE:-}" ]; then
   rm -rf "$BUNDLE_KEEP_STAGE"
   "$mcpb" unpack "$out" "$BUNDLE_KEEP_STAGE" >/dev/null
 fi
 echo "bundle: $out"
+echo "sha256: $(sha256sum "$out" | cut -d' ' -f1) (in ${out%.mcpb}.server.json)"
