@@ -60,7 +60,10 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void stop(0));
 
   if (config.command === 'http') {
-    const { connectionBanner, startHttp } = await import('./transports/http.js');
+    const [{ startHttp }, { connectionBanner }] = await Promise.all([
+      import('./transports/http.js'),
+      import('./transports/http-banner.js'),
+    ]);
     let http: Awaited<ReturnType<typeof startHttp>>;
     try {
       http = await startHttp(runtime, metrics ? { metrics } : {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, helpText, isLoopbackAddress, OPTIONS, parseConfig } from '../../src/config.js';
-import { loopbackBindingProblem } from '../../src/transports/http.js';
+import { loopbackBindingProblem } from '../../src/transports/http-auth.js';
 
 describe('parseConfig', () => {
   it('runs the demo sandbox over stdio when nothing is configured', () => {
