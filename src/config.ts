@@ -108,7 +108,8 @@ export const OPTIONS = {
     flag: 'log-level',
     env: 'ESCAPE_LOG_LEVEL',
     kind: 'string',
-    description: 'fatal, error, warn, info, debug or trace. Logs go to stderr and never contain patient data.',
+    description:
+      'fatal, error, warn, info, debug or trace. Logs go to stderr and never contain patient data: JSON lines, or readable lines when stderr is a terminal (where the demo logs warnings and errors only unless this is set).',
     defaultText: 'info',
   },
   host: {
@@ -388,6 +389,8 @@ export interface Config {
   requestTimeoutMs: number;
   toolTimeoutMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** True when --log-level or ESCAPE_LOG_LEVEL chose the level (a demo on a terminal logs less otherwise). */
+  logLevelSet: boolean;
   http: HttpSettings;
 }
 
@@ -517,6 +520,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,
     toolTimeoutMs: values.toolTimeoutMs ?? 25_000,
     logLevel: values.logLevel ?? 'info',
+    logLevelSet: values.logLevel !== undefined,
     http: {
       host,
       port: values.port ?? 3333,

@@ -1,9 +1,11 @@
 /**
- * pino, writing to stderr only: on stdio, stdout carries the MCP protocol and nothing else.
+ * pino, writing to stderr only: on stdio, stdout carries the MCP protocol and nothing else. JSON
+ * lines, except for a person at a terminal (`terminalDestination`).
  *
  * Logs must never carry patient data or secrets. The first line of defence is discipline: the
  * server logs ids, tool names, outcomes and timings, never arguments or upstream bodies. The
- * redaction list below is the second line, for fields that slip into an error object.
+ * redaction list below is the second line, for fields that slip into an error object; it applies
+ * before a line is written, whatever renders it.
  */
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
@@ -55,10 +57,48 @@ export function createLogger(settings: LoggerSettings): Logger {
   const destination = settings.destination ?? pino.destination({ dest: 2, sync: true });
   const logger: WithAudit = pino({ ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
   // Audit lines are built from ids and outcomes only (tools/invoke.ts), so the wildcard redaction
-  // has nothing to do there — and it cost ~0.2 ms per line, the largest share of a tool call's
-  // fixed overhead. They go through a sibling without redaction, to the same destination.
+  // has nothing to do there, and it was the largest share of a tool call's fixed overhead in CPU
+  // profiles. They go through a sibling without redaction, to the same destination.
   logger[AUDIT] = pino(base, destination);
   return logger;
+}
+
+/** How pino-pretty renders a line for a terminal: one line per entry, the local time, no fixed fields. */
+const TERMINAL_FORMAT = { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' };
+
+/**
+ * Turns one JSON log line into the line a person reads on a terminal (pino-pretty's formatter).
+ * pino-pretty is loaded here only: a server started by a client or a supervisor never loads it,
+ * and in the bundle it is a chunk of its own.
+ */
+export async function terminalFormatter(options: { colorize?: boolean } = {}): Promise<(line: string) => string> {
+  // The default export, which is module.exports both in Node and in the bundle (its chunk has no named exports).
+  const pinoPretty = (await import('pino-pretty')).default;
+  return pinoPretty.prettyFactory({ ...TERMINAL_FORMAT, ...options });
+}
+
+/**
+ * Logs for a person at a terminal (stderr is a TTY): pino-pretty's lines instead of JSON, written
+ * synchronously like the JSON lines (rather than through pino-pretty's stream or a transport's
+ * worker), so a line logged just before the process exits is not lost.
+ */
+export async function terminalDestination(
+  target: DestinationStream = pino.destination({ dest: 2, sync: true }),
+): Promise<DestinationStream> {
+  const format = await terminalFormatter();
+  return { write: (line: string) => target.write(format(line)) };
+}
+
+/**
+ * The level on a terminal: the demo (`npm start`) logs warnings and errors only, unless a level was
+ * asked for, so the banner is what a newcomer reads; everything else keeps the configured level.
+ */
+export function terminalLogLevel<Level extends string>(config: {
+  logLevel: Level;
+  logLevelSet: boolean;
+  demo: boolean;
+}): Level | 'warn' {
+  return config.demo && !config.logLevelSet && config.logLevel === 'info' ? 'warn' : config.logLevel;
 }
 
 /** Writes one audit line (ids and outcomes only — never free text) at info level. */

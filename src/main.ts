@@ -2,9 +2,10 @@
  * What the bin entry (src/cli.ts) runs: `escape-dental-mcp` (stdio, the default) or
  * `escape-dental-mcp http`. Reads configuration once, assembles the runtime and connects a transport.
  */
-import { ConfigError, helpText, parseConfig } from './config.js';
+import { type Config, ConfigError, helpText, parseConfig } from './config.js';
 import { PolicyFileError } from './gates/policy.js';
 import { applyHeapGrowing } from './heap.js';
+import { terminalDestination, terminalLogLevel } from './logger.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
 import { createServer } from './server.js';
 import { CATALOG } from './tools/registry.js';
@@ -13,7 +14,7 @@ import { startStdio } from './transports/stdio.js';
 import { PACKAGE_VERSION } from './version.js';
 
 async function main(): Promise<number> {
-  let config: ReturnType<typeof parseConfig>;
+  let config: Config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
@@ -39,11 +40,19 @@ async function main(): Promise<number> {
 
   if (config.command === 'http') applyHeapGrowing(config.http.heapGrowingPercent);
 
+  // A person at a terminal reads the logs: readable lines rather than JSON, and a quieter demo (src/logger.ts).
+  const terminal = process.stderr.isTTY === true;
+  if (terminal)
+    config = { ...config, logLevel: terminalLogLevel({ ...config, demo: config.upstream.kind === 'demo' }) };
+  const logDestination = terminal ? await terminalDestination() : undefined;
   // Over HTTP, Prometheus metrics exist before the runtime so upstream requests are counted too.
   const metrics = config.command === 'http' ? new (await import('./metrics.js')).PrometheusMetrics() : undefined;
   let runtime: Runtime;
   try {
-    runtime = await startRuntime(config, metrics ? { metrics } : {});
+    runtime = await startRuntime(config, {
+      ...(metrics ? { metrics } : {}),
+      ...(logDestination ? { logDestination } : {}),
+    });
   } catch (error) {
     if (error instanceof StartupError || error instanceof PolicyFileError) {
       process.stderr.write(`escape-dental-mcp could not start: ${error.message}\n`);

@@ -121,8 +121,13 @@ function dedupe(entries: SensitiveEntry[]): SensitiveEntry[] {
   });
 }
 
-export function scanText(text: string, set: SensitiveSet, file?: string): Finding[] {
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal colour and style sequences.
+const ANSI_SEQUENCE = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+export function scanText(coloured: string, set: SensitiveSet, file?: string): Finding[] {
   const findings: Finding[] = [];
+  // Logs rendered for a terminal carry colour codes: "\u001b[36mEmily" would hide the word "emily".
+  const text = coloured.replace(ANSI_SEQUENCE, '');
   // Words, and their letter-only and digit-only parts ("x4155550100" also yields "4155550100").
   const lower = text.toLowerCase();
   const words = new Set([...wordsOf(lower), ...(lower.match(/\p{L}+|\p{N}+/gu) ?? [])]);

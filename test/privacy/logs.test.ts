@@ -4,6 +4,7 @@
  * process, on success and failure paths, with patient names and phones in the arguments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { terminalFormatter } from '../../src/logger.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { type Connection, connectInProcess, connectStdio, rawGet, startTestSandbox } from '../helpers/harness.js';
 import { type SensitiveSet, scanText, sensitiveSet } from '../helpers/phi-scan.js';
@@ -96,6 +97,28 @@ describe('logs and audit lines', () => {
       const logs = connection.logs();
       expect(logs.length).toBeGreaterThan(1000);
       expect(scanText(logs, set)).toEqual([]);
+    }
+  });
+
+  it('rendered for a terminal (stderr a TTY), carry none either', async () => {
+    // The formatter the server writes with on a terminal (src/logger.ts), with and without colours.
+    for (const colorize of [false, true]) {
+      const render = await terminalFormatter({ colorize });
+      const patient = [...sandbox.store.practices.values()][0]?.patients[0];
+      const planted = render(
+        `${JSON.stringify({ level: 30, time: Date.now(), msg: `${patient?.firstName} ${patient?.lastName}`, dob: patient?.dateOfBirth })}\n`,
+      );
+      expect(new Set(scanText(planted, set).map((f) => f.kind))).toEqual(new Set(['patient name', 'date of birth']));
+      for (const connection of connections) {
+        const jsonLines = connection
+          .logs()
+          .split('\n')
+          .filter((line) => line.startsWith('{'));
+        const rendered = jsonLines.map((line) => render(`${line}\n`)).join('');
+        expect(rendered).not.toMatch(/^\{"level"/m);
+        expect(rendered.length).toBeGreaterThan(1000);
+        expect(scanText(rendered, set)).toEqual([]);
+      }
     }
   });
 
