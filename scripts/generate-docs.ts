@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { OPTIONS } from '../src/config.js';
+import type { AnyToolDefinition } from '../src/tools/framework/types.js';
 import { CATALOG } from '../src/tools/registry.js';
-import type { AnyToolDefinition } from '../src/tools/types.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 

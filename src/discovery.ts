@@ -18,7 +18,7 @@ import {
   scopeFor,
   type UnavailablePractice,
 } from './practice.js';
-import type { PracticeRef } from './tools/types.js';
+import type { PracticeRef } from './tools/framework/types.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';

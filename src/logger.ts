@@ -56,7 +56,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   };
   const destination = settings.destination ?? pino.destination({ dest: 2, sync: true });
   const logger: WithAudit = pino({ ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
-  // Audit lines are built from ids and outcomes only (tools/invoke.ts), so the wildcard redaction
+  // Audit lines are built from ids and outcomes only (tools/framework/invoke.ts), so the wildcard redaction
   // has nothing to do there, and it was the largest share of a tool call's fixed overhead in CPU
   // profiles. They go through a sibling without redaction, to the same destination.
   logger[AUDIT] = pino(base, destination);

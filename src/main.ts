@@ -8,8 +8,8 @@ import { applyHeapGrowing } from './heap.js';
 import { terminalDestination, terminalLogLevel } from './logger.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
 import { createServer } from './server.js';
+import type { Principal } from './tools/framework/types.js';
 import { CATALOG } from './tools/registry.js';
-import type { Principal } from './tools/types.js';
 import { startStdio } from './transports/stdio.js';
 import { PACKAGE_VERSION } from './version.js';
 

@@ -7,8 +7,8 @@
  */
 import { UpstreamUnavailable } from './api/errors.js';
 import { listedPractice, shownPlace } from './domain/free-text.js';
-import { PracticeSelectionError, ToolRefusedError } from './tools/errors.js';
-import type { PracticeRef } from './tools/types.js';
+import { PracticeSelectionError, ToolRefusedError } from './tools/framework/errors.js';
+import type { PracticeRef } from './tools/framework/types.js';
 
 /** A practice the credential is linked to that no tool can use, and why (plain words). */
 export interface UnavailablePractice {

@@ -15,10 +15,10 @@ import type { PracticeScope } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
-import { createConfirmationTokens } from './tools/confirmation.js';
-import { ToolMemo } from './tools/memo.js';
+import { createConfirmationTokens } from './tools/framework/confirmation.js';
+import { ToolMemo } from './tools/framework/memo.js';
+import type { ConfirmationTokens, PracticeRef, Principal } from './tools/framework/types.js';
 import { CATALOG } from './tools/registry.js';
-import type { ConfirmationTokens, PracticeRef, Principal } from './tools/types.js';
 
 export interface Runtime {
   config: Config;

@@ -9,8 +9,8 @@ import { decideTool } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
 import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import type { PracticeScope } from './practice.js';
-import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/invoke.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from './tools/types.js';
+import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
+import type { AnyToolDefinition, PracticeRef, Principal } from './tools/framework/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 export interface ServerDependencies extends InvokeDependencies {

@@ -14,8 +14,8 @@
 
 import { listedPractice, shownPlace } from './domain/free-text.js';
 import { findPractice, type PracticeScope, resolvePractice, scopeFor } from './practice.js';
-import { PracticeSelectionError } from './tools/errors.js';
-import type { PracticeRef, Principal } from './tools/types.js';
+import { PracticeSelectionError } from './tools/framework/errors.js';
+import type { PracticeRef, Principal } from './tools/framework/types.js';
 
 /** What one message presents: its verified principal, and the practice it pins (HTTP header). */
 export interface MessageCredential {

@@ -2,7 +2,7 @@
  * What the Escape Dental API did differently from what it was asked (issue 14 item 1): a list
  * that came back shorter than its own count, pages sent twice, rows outside the dates or filters
  * asked for. Each check lives in the client layer, once; it records what it found here, and the
- * tool call that caused the read states it in its text (`src/tools/invoke.ts`), whichever tool
+ * tool call that caused the read states it in its text (`src/tools/framework/invoke.ts`), whichever tool
  * it is and however deep the read happened.
  *
  * Records go to the current tool call through AsyncLocalStorage (like the upstream request

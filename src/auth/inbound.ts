@@ -20,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { Principal } from '../tools/types.js';
+import type { Principal } from '../tools/framework/types.js';
 
 /** The MCP server's own scope taxonomy; tools declare `requiredScopes` from this list. */
 export const SCOPES = [

@@ -13,7 +13,7 @@
  *   4. read-only (a ceiling: write tools are refused).
  */
 import { shownPlace } from '../domain/free-text.js';
-import type { AnyToolDefinition, Principal } from '../tools/types.js';
+import type { AnyToolDefinition, Principal } from '../tools/framework/types.js';
 
 export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
 

@@ -3,7 +3,7 @@
  * name, description, required_scopes, pass_context), so support staff can line our tools up
  * with the PracticeToolGate rows they edit: a gate row's `tool_key` is our tool's `name`.
  */
-import type { AnyToolDefinition } from '../tools/types.js';
+import type { AnyToolDefinition } from '../tools/framework/types.js';
 
 export interface RegistryEntry {
   name: string;

@@ -20,8 +20,8 @@ import {
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
 import type { MessageCredential } from '../tenancy.js';
-import type { CallRound, ToolCallOutcome } from '../tools/invoke.js';
-import type { Confirmation, ToolAnnotations } from '../tools/types.js';
+import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
+import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
 
 export type McpServerInstance = McpServer;
 

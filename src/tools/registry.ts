@@ -3,15 +3,16 @@
  * and the exported registry sort by name (`createServer` in server.ts). Gates, scopes and
  * read-only are applied per caller and practice by `gates/decision.ts`, never here.
  */
-import { bookAppointment } from './book-appointment.js';
-import { cancelAppointment } from './cancel-appointment.js';
-import { claimsSummary } from './claims-summary.js';
-import { findPatientTool } from './find-patient.js';
-import { findSpot } from './find-spot.js';
-import { patientTimeline } from './patient-timeline.js';
-import { productionReport } from './production-report.js';
-import { rescheduleAppointment } from './reschedule-appointment.js';
-import type { AnyToolDefinition } from './types.js';
+
+import type { AnyToolDefinition } from './framework/types.js';
+import { claimsSummary } from './insurance/claims-summary.js';
+import { findPatientTool } from './patients/find-patient.js';
+import { patientTimeline } from './patients/patient-timeline.js';
+import { productionReport } from './reports/production-report.js';
+import { bookAppointment } from './scheduling/book-appointment.js';
+import { cancelAppointment } from './scheduling/cancel-appointment.js';
+import { findSpot } from './scheduling/find-spot.js';
+import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
   claimsSummary,

@@ -3,7 +3,7 @@
  * flight finish (up to a deadline), then close what is left.
  */
 import type { Logger } from '../logger.js';
-import type { AnyToolDefinition } from '../tools/types.js';
+import type { AnyToolDefinition } from '../tools/framework/types.js';
 
 /** Counts requests and tool executions still running, so a drain knows when it may close streams. */
 export class InFlight {

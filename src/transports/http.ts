@@ -21,8 +21,8 @@ import { PrometheusMetrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import { createServer, type EscapeMcpServer, isToolListed } from '../server.js';
 import { authorizeAccess } from '../tenancy.js';
+import type { AnyToolDefinition } from '../tools/framework/types.js';
 import { CATALOG } from '../tools/registry.js';
-import type { AnyToolDefinition } from '../tools/types.js';
 import { allowedHostsFor, decideHostOrigin, type HostOriginPolicy } from './http-access.js';
 import {
   authenticateRequest,

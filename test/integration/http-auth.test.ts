@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { CATALOG } from '../../src/tools/registry.js';
-import type { AnyToolDefinition } from '../../src/tools/types.js';
 import { type Stack, startStack, textOf, toolNames } from './http-harness.js';
 
 const READ_SCOPES = ['scheduling:read', 'patients:read', 'insurance:read', 'reports:read'];

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { describeShape } from '../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi } from '../../src/api/port.js';
 import { scopeFor } from '../../src/practice.js';
-import { claimsSummary } from '../../src/tools/claims-summary.js';
-import { invokeTool } from '../../src/tools/invoke.js';
+import { invokeTool } from '../../src/tools/framework/invoke.js';
+import { claimsSummary } from '../../src/tools/insurance/claims-summary.js';
 import { invokeDeps } from '../unit/tools/invoke-deps.js';
 
 const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };

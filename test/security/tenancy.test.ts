@@ -11,8 +11,8 @@ import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@mode
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { CATALOG } from '../../src/tools/registry.js';
-import type { AnyToolDefinition } from '../../src/tools/types.js';
 import { connectStdio, rawGet, startTestSandbox } from '../helpers/harness.js';
 import { startTestIssuer, type TestIssuer } from '../helpers/jwt-issuer.js';
 import { type Stack, startStack } from '../integration/http-harness.js';

@@ -18,10 +18,10 @@ import { silentLogger } from '../../src/logger.js';
 import { scopeFor } from '../../src/practice.js';
 import { createServer } from '../../src/server.js';
 import { noMetrics } from '../../src/telemetry.js';
-import { createConfirmationTokens } from '../../src/tools/confirmation.js';
-import { ToolMemo } from '../../src/tools/memo.js';
+import { createConfirmationTokens } from '../../src/tools/framework/confirmation.js';
+import { ToolMemo } from '../../src/tools/framework/memo.js';
+import type { AnyToolDefinition, Principal } from '../../src/tools/framework/types.js';
 import { CATALOG } from '../../src/tools/registry.js';
-import type { AnyToolDefinition, Principal } from '../../src/tools/types.js';
 
 const practice = { id: 'p1', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
 

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pendingScope, scopeFor } from '../../src/practice.js';
 import { type AccessRequest, authorizeAccess, grantOf } from '../../src/tenancy.js';
-import { type InvokeDependencies, invokeTool } from '../../src/tools/invoke.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from '../../src/tools/types.js';
+import { type InvokeDependencies, invokeTool } from '../../src/tools/framework/invoke.js';
+import type { AnyToolDefinition, PracticeRef, Principal } from '../../src/tools/framework/types.js';
 import { invokeDeps } from './tools/invoke-deps.js';
 
 const la: PracticeRef = { id: 'la', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };

@@ -16,15 +16,15 @@ import {
 } from '../../../src/api/errors.js';
 import type { Appointment, EscapeApi, Operatory, Provider, ValidationResult } from '../../../src/api/port.js';
 import { createLogger } from '../../../src/logger.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
-import { ToolInputError } from '../../../src/tools/errors.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
-import type { Confirmation, ConfirmationRecord, ToolContext } from '../../../src/tools/types.js';
-import { type ConfirmationPlan, confirmWrite, type PromptState } from '../../../src/tools/writes/confirm.js';
-import { readOnlyApi, sealWrites } from '../../../src/tools/writes/port.js';
-import { parseStart } from '../../../src/tools/writes/when.js';
-import { candidateChairs, checkSlot, refusalReasons } from '../../../src/tools/writes/where.js';
-import { WriteOutcomeUnknown, writeOnce } from '../../../src/tools/writes/write-once.js';
+import { createConfirmationTokens } from '../../../src/tools/framework/confirmation.js';
+import { ToolInputError } from '../../../src/tools/framework/errors.js';
+import { ToolMemo } from '../../../src/tools/framework/memo.js';
+import type { Confirmation, ConfirmationRecord, ToolContext } from '../../../src/tools/framework/types.js';
+import { type ConfirmationPlan, confirmWrite, type PromptState } from '../../../src/tools/framework/writes/confirm.js';
+import { readOnlyApi, sealWrites } from '../../../src/tools/framework/writes/port.js';
+import { parseStart } from '../../../src/tools/framework/writes/when.js';
+import { candidateChairs, checkSlot, refusalReasons } from '../../../src/tools/framework/writes/where.js';
+import { WriteOutcomeUnknown, writeOnce } from '../../../src/tools/framework/writes/write-once.js';
 
 const LA = 'America/Los_Angeles';
 const NOW = Date.parse('2026-11-23T18:00:00Z');

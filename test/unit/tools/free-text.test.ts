@@ -1,5 +1,5 @@
 /**
- * The one renderer of upstream free text (src/tools/free-text.ts): whatever Escape Dental sends,
+ * The one renderer of upstream free text (src/domain/free-text.ts): whatever Escape Dental sends,
  * what reaches a tool's text is `label «one clean line»` that cannot close its own quote, or a
  * name or code that looks like one.
  */
@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequest, Conflict } from '../../../src/api/errors.js';
 import { listedPractice, oneLine, quoted, shownCode, shownName, shownPlace } from '../../../src/domain/free-text.js';
-import { apiErrorText } from '../../../src/tools/error-mapping.js';
+import { apiErrorText } from '../../../src/tools/framework/error-mapping.js';
 import { insideQuote, unquotedPlants } from '../../helpers/planted-scan.js';
 
 describe('oneLine', () => {

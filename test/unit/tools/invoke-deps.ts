@@ -5,9 +5,9 @@ import { NO_GATES } from '../../../src/gates/decision.js';
 import { createLogger } from '../../../src/logger.js';
 import type { PracticeScope } from '../../../src/practice.js';
 import { noMetrics } from '../../../src/telemetry.js';
-import { createConfirmationTokens } from '../../../src/tools/confirmation.js';
-import type { InvokeDependencies } from '../../../src/tools/invoke.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
+import { createConfirmationTokens } from '../../../src/tools/framework/confirmation.js';
+import type { InvokeDependencies } from '../../../src/tools/framework/invoke.js';
+import { ToolMemo } from '../../../src/tools/framework/memo.js';
 
 export function invokeDeps(
   practices: PracticeScope,

@@ -6,10 +6,10 @@ import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.j
 import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
 import { scopeFor } from '../../../src/practice.js';
-import { ToolInputError } from '../../../src/tools/errors.js';
-import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
-import { productionReport } from '../../../src/tools/production-report.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/types.js';
+import { ToolInputError } from '../../../src/tools/framework/errors.js';
+import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
+import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/framework/types.js';
+import { productionReport } from '../../../src/tools/reports/production-report.js';
 import { invokeDeps } from './invoke-deps.js';
 
 const A: PracticeRef = {

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { scopeFor } from '../../../src/practice.js';
-import { claimsSummary } from '../../../src/tools/claims-summary.js';
-import { type InvokeDependencies, invokeTool } from '../../../src/tools/invoke.js';
-import { productionReport } from '../../../src/tools/production-report.js';
+import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
+import { claimsSummary } from '../../../src/tools/insurance/claims-summary.js';
+import { productionReport } from '../../../src/tools/reports/production-report.js';
 import { invokeDeps } from './invoke-deps.js';
 
 const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RequestAborted } from '../../../src/api/errors.js';
-import { ToolMemo } from '../../../src/tools/memo.js';
-import { inProcessWriteLocks, writeLockKeys, writeLocks } from '../../../src/tools/writes/lock.js';
+import { ToolMemo } from '../../../src/tools/framework/memo.js';
+import { inProcessWriteLocks, writeLockKeys, writeLocks } from '../../../src/tools/framework/writes/lock.js';
 
 function deferred() {
   let release = () => {};

@@ -1,6 +1,6 @@
 /**
  * The appointment writes of the API port are reachable only through the write pipeline
- * (`src/tools/writes/pipeline.ts`, issue 15 item 2): no other module of the server calls them,
+ * (`src/tools/framework/writes/pipeline.ts`, issue 15 item 2): no other module of the server calls them,
  * and a tool's context carries the API without them (they travel sealed).
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,9 +11,9 @@ import { createEscapeApi, EscapeClient } from '../../../src/api/index.js';
 import type { EscapeApi } from '../../../src/api/port.js';
 import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 import { scopeFor } from '../../../src/practice.js';
-import { invokeTool } from '../../../src/tools/invoke.js';
-import type { AnyToolDefinition, ToolContext } from '../../../src/tools/types.js';
-import { openWrites } from '../../../src/tools/writes/port.js';
+import { invokeTool } from '../../../src/tools/framework/invoke.js';
+import type { AnyToolDefinition, ToolContext } from '../../../src/tools/framework/types.js';
+import { openWrites } from '../../../src/tools/framework/writes/port.js';
 import { invokeDeps } from './invoke-deps.js';
 
 /** Every value reachable from `root` through properties (own, enumerable or not), with its path. */
@@ -88,11 +88,11 @@ describe('the write port', () => {
   it('has no caller outside the write pipeline: only the API client defines the writes, only the pipeline opens and calls them', () => {
     const callers = [...codeMentioning(WRITE_METHODS).keys()].filter((file) => !file.startsWith('api/'));
     // port.ts names them to seal them (and to leave them out of the tools' view); pipeline.ts calls them.
-    expect(callers.sort()).toEqual(['tools/writes/pipeline.ts', 'tools/writes/port.ts']);
+    expect(callers.sort()).toEqual(['tools/framework/writes/pipeline.ts', 'tools/framework/writes/port.ts']);
     const openers = [...codeMentioning(/\bopenWrites\(/).keys()];
-    expect(openers.sort()).toEqual(['tools/writes/pipeline.ts', 'tools/writes/port.ts']);
+    expect(openers.sort()).toEqual(['tools/framework/writes/pipeline.ts', 'tools/framework/writes/port.ts']);
     const sealers = [...codeMentioning(/\bsealWrites\(/).keys()];
-    expect(sealers.sort()).toEqual(['tools/invoke.ts', 'tools/writes/port.ts']);
+    expect(sealers.sort()).toEqual(['tools/framework/invoke.ts', 'tools/framework/writes/port.ts']);
   });
 
   it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {

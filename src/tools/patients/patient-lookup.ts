@@ -4,15 +4,15 @@
  * with just enough to tell them apart.
  */
 import { z } from 'zod';
-import { NotFound } from '../api/errors.js';
-import type { Patient } from '../api/port.js';
-import { APPOINTMENT_STATUSES } from '../api/resources/scheduling.js';
-import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
-import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../domain/names.js';
-import { ToolInputError, UnverifiableAnswerError } from './errors.js';
-import { checkedDate, localDateArgument } from './shared.js';
-import type { ToolContext } from './types.js';
+import { NotFound } from '../../api/errors.js';
+import type { Patient } from '../../api/port.js';
+import { APPOINTMENT_STATUSES } from '../../api/resources/scheduling.js';
+import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../../domain/names.js';
+import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
+import { checkedDate, localDateArgument } from '../framework/shared.js';
+import type { ToolContext } from '../framework/types.js';
 
 export const patientArguments = {
   patient_id: z.string().max(64).optional().describe('Patient id, when known.'),

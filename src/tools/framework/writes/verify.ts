@@ -5,8 +5,8 @@
  * to Escape Dental between our check and our write.
  */
 import { DateTime } from 'luxon';
-import type { Appointment } from '../../api/port.js';
-import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import type { Appointment } from '../../../api/port.js';
+import { shownCode, shownName, shownPlace } from '../../../domain/free-text.js';
 import type { ToolContext } from '../types.js';
 import { HOLDING_STATUSES, startOf } from './appointments.js';
 import { describeView, viewOfAppointment } from './views.js';

@@ -4,11 +4,11 @@
  * against double booking, not the patient).
  */
 import { DateTime } from 'luxon';
-import { NotFound } from '../../api/errors.js';
-import type { Appointment } from '../../api/port.js';
-import { shownPlace } from '../../domain/free-text.js';
+import { NotFound } from '../../../api/errors.js';
+import type { Appointment } from '../../../api/port.js';
+import { shownPlace } from '../../../domain/free-text.js';
+import { patientName } from '../../patients/patient-lookup.js';
 import { ToolInputError } from '../errors.js';
-import { patientName } from '../patients.js';
 import type { ToolContext } from '../types.js';
 
 /** Statuses in which an appointment still holds its time (the sandbox's `blocks_slot`, §8.5). */

@@ -11,7 +11,7 @@ import {
   localOccurrences,
   parseWallTime,
   toPracticeIso,
-} from '../../domain/dates.js';
+} from '../../../domain/dates.js';
 import { ToolInputError } from '../errors.js';
 import { checkedDate } from '../shared.js';
 

@@ -9,7 +9,7 @@
  * taken in sorted order so two writes wanting the same keys cannot wait on each other.
  */
 import AsyncLock from 'async-lock';
-import { RequestAborted } from '../../api/errors.js';
+import { RequestAborted } from '../../../api/errors.js';
 import type { ToolContext } from '../types.js';
 
 export interface WriteLocks {

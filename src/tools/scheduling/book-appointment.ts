@@ -6,22 +6,13 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { Appointment, Patient, Provider } from '../api/port.js';
-import { normalizeCdtCode } from '../domain/cdt.js';
-import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { sanitizeUserText } from '../domain/names.js';
-import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
-import { ToolInputError } from './errors.js';
-import {
-  checkPatientQuery,
-  describeCandidates,
-  findPatient,
-  patientArguments,
-  patientName,
-  patientNameText,
-} from './patients.js';
-import { providerText, resolveOperatories, resolveProviders, visitLengthArguments } from './shared.js';
-import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import type { Appointment, Patient, Provider } from '../../api/port.js';
+import { normalizeCdtCode } from '../../domain/cdt.js';
+import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { sanitizeUserText } from '../../domain/names.js';
+import { ToolInputError } from '../framework/errors.js';
+import { providerText, resolveOperatories, resolveProviders, visitLengthArguments } from '../framework/shared.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from '../framework/types.js';
 import {
   type AppointmentView,
   alreadyDone,
@@ -50,7 +41,16 @@ import {
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
-} from './writes/index.js';
+} from '../framework/writes/index.js';
+import {
+  checkPatientQuery,
+  describeCandidates,
+  findPatient,
+  patientArguments,
+  patientName,
+  patientNameText,
+} from '../patients/patient-lookup.js';
+import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
 
 const inputSchema = z.object({
   ...patientArguments,

@@ -4,7 +4,7 @@
  * pipeline (`pipeline.ts`) opens them, after the person confirmed exactly that write; a test
  * checks no other module calls them and that nothing reachable from a tool's view leads to one.
  */
-import type { EscapeApi } from '../../api/port.js';
+import type { EscapeApi } from '../../../api/port.js';
 
 export type AppointmentWrites = Pick<
   EscapeApi['scheduling'],

@@ -8,8 +8,8 @@
  * The appointment writes of the API port are opened here and nowhere else: tools describe the
  * write (`WriteIntent`); this module sends it.
  */
-import type { BadRequest, Conflict } from '../../api/errors.js';
-import type { Appointment, AppointmentCreateInput, AppointmentWriteInput } from '../../api/port.js';
+import type { BadRequest, Conflict } from '../../../api/errors.js';
+import type { Appointment, AppointmentCreateInput, AppointmentWriteInput } from '../../../api/port.js';
 import { writeKey, writeLedger } from '../idempotency.js';
 import type { ConfirmationNeeded, ToolContext, ToolSuccess } from '../types.js';
 import { findHeld, patientClash, readAppointment } from './appointments.js';

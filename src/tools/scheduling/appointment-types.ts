@@ -4,11 +4,11 @@
  * appointments of that type. The API has no appointment-type catalog, so this is derived from
  * the appointment list (four weeks back) and memoised for hours.
  */
-import { addDays, todayIn } from '../domain/dates.js';
-import { quoted, shownPlace } from '../domain/free-text.js';
-import { foldForMatch } from '../domain/names.js';
-import { ToolInputError, UnverifiableAnswerError } from './errors.js';
-import type { ToolContext } from './types.js';
+import { addDays, todayIn } from '../../domain/dates.js';
+import { quoted, shownPlace } from '../../domain/free-text.js';
+import { foldForMatch } from '../../domain/names.js';
+import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
+import type { ToolContext } from '../framework/types.js';
 
 export interface AppointmentTypeLength {
   name: string;

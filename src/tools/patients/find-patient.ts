@@ -4,10 +4,12 @@
  * The ids (patient, next visit's appointment) are what the write tools take.
  */
 import { z } from 'zod';
-import { EscapeApiError } from '../api/errors.js';
-import type { Patient } from '../api/port.js';
-import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { apiErrorText } from './error-mapping.js';
+import { EscapeApiError } from '../../api/errors.js';
+import type { Patient } from '../../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { apiErrorText } from '../framework/error-mapping.js';
+import type { ToolContext, ToolDefinition } from '../framework/types.js';
+import { describeInstant, providerLabel, rosters } from '../framework/writes/index.js';
 import {
   checkPatientQuery,
   patientArguments,
@@ -15,9 +17,7 @@ import {
   retrievePatient,
   searchPatients,
   visitsOf,
-} from './patients.js';
-import type { ToolContext, ToolDefinition } from './types.js';
-import { describeInstant, providerLabel, rosters } from './writes/index.js';
+} from './patient-lookup.js';
 
 const inputSchema = z.object({
   ...patientArguments,

@@ -5,12 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Patient, TimelineEvent, TimelineEventType } from '../api/port.js';
-import { TIMELINE_EVENT_TYPES } from '../api/port.js';
-import { formatRecordedTime, isLocalDate, parseInstantMs, toPracticeIso } from '../domain/dates.js';
-import { oneLine, quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { formatMoney, parseMoneyOrNull, sumMoneyString } from '../domain/money.js';
-import { ToolInputError } from './errors.js';
+import type { Patient, TimelineEvent, TimelineEventType } from '../../api/port.js';
+import { TIMELINE_EVENT_TYPES } from '../../api/port.js';
+import { formatRecordedTime, isLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
+import { oneLine, quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { formatMoney, parseMoneyOrNull, sumMoneyString } from '../../domain/money.js';
+import { ToolInputError } from '../framework/errors.js';
+import { checkedDate, localDateArgument } from '../framework/shared.js';
+import type { ToolDefinition } from '../framework/types.js';
 import {
   type Candidate,
   candidateSchema,
@@ -20,9 +22,7 @@ import {
   patientArguments,
   patientName,
   patientNameText,
-} from './patients.js';
-import { checkedDate, localDateArgument } from './shared.js';
-import type { ToolDefinition } from './types.js';
+} from './patient-lookup.js';
 
 const inputSchema = z.object({
   ...patientArguments,

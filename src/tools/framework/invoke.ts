@@ -4,16 +4,16 @@
  * `src/mcp/sdk.ts` only adapts its outcome to the protocol.
  */
 import { randomUUID } from 'node:crypto';
-import { type Divergence, describeDivergences, recordDivergences } from '../api/divergence.js';
-import type { EscapeApi } from '../api/port.js';
-import { isValidTimeZone, unusableTimeZoneReason } from '../domain/dates.js';
-import { FREE_TEXT_NOTICE, quotesUpstreamText } from '../domain/free-text.js';
-import { withoutInvisible } from '../domain/names.js';
-import { decideTool, type PracticeGates } from '../gates/decision.js';
-import { type Logger, writeAudit } from '../logger.js';
-import { type PracticeScope, unavailablePracticeMessage } from '../practice.js';
-import { type Metrics, runInCallScope } from '../telemetry.js';
-import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../tenancy.js';
+import { type Divergence, describeDivergences, recordDivergences } from '../../api/divergence.js';
+import type { EscapeApi } from '../../api/port.js';
+import { isValidTimeZone, unusableTimeZoneReason } from '../../domain/dates.js';
+import { FREE_TEXT_NOTICE, quotesUpstreamText } from '../../domain/free-text.js';
+import { withoutInvisible } from '../../domain/names.js';
+import { decideTool, type PracticeGates } from '../../gates/decision.js';
+import { type Logger, writeAudit } from '../../logger.js';
+import { type PracticeScope, unavailablePracticeMessage } from '../../practice.js';
+import { type Metrics, runInCallScope } from '../../telemetry.js';
+import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../../tenancy.js';
 import { describeToolError } from './error-mapping.js';
 import { PracticeSelectionError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 import type { ToolMemo } from './memo.js';

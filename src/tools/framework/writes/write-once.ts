@@ -11,8 +11,8 @@ import {
   RequestAborted,
   UpstreamTimeout,
   UpstreamUnavailable,
-} from '../../api/errors.js';
-import type { Appointment } from '../../api/port.js';
+} from '../../../api/errors.js';
+import type { Appointment } from '../../../api/port.js';
 import { UnverifiableAnswerError } from '../errors.js';
 import type { ToolContext } from '../types.js';
 

@@ -11,11 +11,11 @@ import {
   RequestAborted,
   UnrecognizedShape,
   UnusableUpstreamValue,
-} from '../api/errors.js';
-import { DateInputError } from '../domain/dates.js';
-import { quoted, shownCode } from '../domain/free-text.js';
-import { MoneyParseError } from '../domain/money.js';
-import { TextInputError } from '../domain/names.js';
+} from '../../api/errors.js';
+import { DateInputError } from '../../domain/dates.js';
+import { quoted, shownCode } from '../../domain/free-text.js';
+import { MoneyParseError } from '../../domain/money.js';
+import { TextInputError } from '../../domain/names.js';
 import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
 
 export interface DescribedError {

@@ -4,12 +4,11 @@
  * Dates and times are the practice's; DST is the API's and luxon's business, never ours by hand.
  */
 import { z } from 'zod';
-import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../api/port.js';
-import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../domain/dates.js';
-import { quoted, shownName, shownPlace } from '../domain/free-text.js';
-import { parseTimeOfDay } from '../domain/time-of-day.js';
-import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
-import { ToolInputError, UnverifiableAnswerError } from './errors.js';
+import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../../api/port.js';
+import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
+import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
+import { parseTimeOfDay } from '../../domain/time-of-day.js';
+import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
 import {
   checkedDate,
   localDateArgument,
@@ -22,8 +21,9 @@ import {
   visitLengthArguments,
   WEEKDAY_LABELS,
   WEEKDAYS,
-} from './shared.js';
-import type { ToolContext, ToolDefinition } from './types.js';
+} from '../framework/shared.js';
+import type { ToolContext, ToolDefinition } from '../framework/types.js';
+import { lengthOfAppointmentType, usualLengthNote } from './appointment-types.js';
 
 const MAX_SPAN_DAYS = 90; // find-spot: "Last date to search (max 90 days)" (L741)
 const DEFAULT_SPAN_DAYS = 30; // "default: start_date + 30 days" (L721)

@@ -4,11 +4,11 @@
  * §4.1.4–4.1.5, T9), after the person's yes; then re-reads it.
  */
 import { z } from 'zod';
-import type { Appointment } from '../api/port.js';
-import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { sanitizeUserText } from '../domain/names.js';
-import { ToolInputError } from './errors.js';
-import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import type { Appointment } from '../../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { sanitizeUserText } from '../../domain/names.js';
+import { ToolInputError } from '../framework/errors.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from '../framework/types.js';
 import {
   type AppointmentView,
   alreadyDone,
@@ -28,7 +28,7 @@ import {
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
-} from './writes/index.js';
+} from '../framework/writes/index.js';
 
 const inputSchema = z.object({
   appointment_id: z.string().min(1).max(64).describe("The appointment's id (find_patient shows the next visit's)."),

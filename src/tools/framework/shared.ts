@@ -4,11 +4,11 @@
  * text shows them through `free-text.ts`).
  */
 import { z } from 'zod';
-import { noteDivergence } from '../api/divergence.js';
-import type { Operatory, Provider } from '../api/port.js';
-import { parseLocalDate, todayIn } from '../domain/dates.js';
-import { shownName, shownPlace } from '../domain/free-text.js';
-import { foldForMatch, resolveProvider, sanitizeUserText } from '../domain/names.js';
+import { noteDivergence } from '../../api/divergence.js';
+import type { Operatory, Provider } from '../../api/port.js';
+import { parseLocalDate, todayIn } from '../../domain/dates.js';
+import { shownName, shownPlace } from '../../domain/free-text.js';
+import { foldForMatch, resolveProvider, sanitizeUserText } from '../../domain/names.js';
 import { ToolInputError } from './errors.js';
 import type { ToolContext } from './types.js';
 

@@ -3,9 +3,9 @@
  * sheet, since a list that leaves chairs out would make "any chair" wrong), the chairs to try,
  * and validate-appointment's issues and the API's refusals in plain words.
  */
-import { type BadRequest, Conflict } from '../../api/errors.js';
-import type { Operatory, Provider } from '../../api/port.js';
-import { quoted, shownCode } from '../../domain/free-text.js';
+import { type BadRequest, Conflict } from '../../../api/errors.js';
+import type { Operatory, Provider } from '../../../api/port.js';
+import { quoted, shownCode } from '../../../domain/free-text.js';
 import { completeChairList, operatoryName, operatoryText, providerName, providerText } from '../shared.js';
 import type { ToolContext } from '../types.js';
 import type { Start } from './when.js';

@@ -5,11 +5,11 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { Appointment, Provider } from '../api/port.js';
-import { quoted, shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { ToolInputError } from './errors.js';
-import { providerText, resolveOperatories, resolveProviders } from './shared.js';
-import type { ToolContext, ToolDefinition, ToolSuccess } from './types.js';
+import type { Appointment, Provider } from '../../api/port.js';
+import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { ToolInputError } from '../framework/errors.js';
+import { providerText, resolveOperatories, resolveProviders } from '../framework/shared.js';
+import type { ToolContext, ToolDefinition, ToolSuccess } from '../framework/types.js';
 import {
   type AppointmentView,
   alreadyDone,
@@ -39,7 +39,7 @@ import {
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
-} from './writes/index.js';
+} from '../framework/writes/index.js';
 
 const inputSchema = z.object({
   appointment_id: z.string().min(1).max(64).describe("The appointment's id (find_patient shows the next visit's)."),

@@ -6,16 +6,16 @@
  */
 import type Big from 'big.js';
 import { z } from 'zod';
-import type { UnusableUpstreamValue } from '../api/errors.js';
-import type { CarrierRef, Claim } from '../api/port.js';
-import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../api/resources/insurance.js';
-import { diffDays, todayIn } from '../domain/dates.js';
-import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { formatMoney, parseMoney } from '../domain/money.js';
-import { foldForMatch } from '../domain/names.js';
-import { ToolInputError } from './errors.js';
-import { checkedDate, localDateArgument, providerName, resolveProviders } from './shared.js';
-import type { ToolContext, ToolDefinition } from './types.js';
+import type { UnusableUpstreamValue } from '../../api/errors.js';
+import type { CarrierRef, Claim } from '../../api/port.js';
+import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/insurance.js';
+import { diffDays, todayIn } from '../../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { formatMoney, parseMoney } from '../../domain/money.js';
+import { foldForMatch } from '../../domain/names.js';
+import { ToolInputError } from '../framework/errors.js';
+import { checkedDate, localDateArgument, providerName, resolveProviders } from '../framework/shared.js';
+import type { ToolContext, ToolDefinition } from '../framework/types.js';
 
 const inputSchema = z.object({
   statuses: z.array(z.enum(CLAIM_STATUSES)).min(1).optional().describe('Only claims in these statuses. Default: all.'),

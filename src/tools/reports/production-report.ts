@@ -7,14 +7,14 @@
  */
 import type Big from 'big.js';
 import { z } from 'zod';
-import type { DateRange, ProductionReport, ProductionTrending } from '../api/port.js';
-import { cdtCategory } from '../domain/cdt.js';
-import { diffDays, PERIOD_PRESETS, type PeriodPreset, resolvePeriod, todayIn } from '../domain/dates.js';
-import { shownCode, shownName, shownPlace } from '../domain/free-text.js';
-import { formatMoney, parseMoney, percent } from '../domain/money.js';
-import { ToolInputError } from './errors.js';
-import { checkedDate, localDateArgument, providerText, resolveProviders } from './shared.js';
-import type { ToolDefinition } from './types.js';
+import type { DateRange, ProductionReport, ProductionTrending } from '../../api/port.js';
+import { cdtCategory } from '../../domain/cdt.js';
+import { diffDays, PERIOD_PRESETS, type PeriodPreset, resolvePeriod, todayIn } from '../../domain/dates.js';
+import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
+import { formatMoney, parseMoney, percent } from '../../domain/money.js';
+import { ToolInputError } from '../framework/errors.js';
+import { checkedDate, localDateArgument, providerText, resolveProviders } from '../framework/shared.js';
+import type { ToolDefinition } from '../framework/types.js';
 
 const MAX_SPAN_DAYS = 3660;
 

@@ -4,7 +4,7 @@
  * timing, audit and error mapping.
  */
 import type { z } from 'zod';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 import type { ToolMemo } from './memo.js';
 import type { SealedWrites, ToolApi } from './writes/port.js';
 

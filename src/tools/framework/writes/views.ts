@@ -4,8 +4,8 @@
  */
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import type { Appointment } from '../../api/port.js';
-import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
+import type { Appointment } from '../../../api/port.js';
+import { quoted, shownName, shownPlace } from '../../../domain/free-text.js';
 import type { ToolContext, ToolSuccess } from '../types.js';
 import { startOf } from './appointments.js';
 import { describeSpan } from './when.js';
