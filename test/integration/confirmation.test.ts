@@ -17,6 +17,7 @@ import { startTestSandbox, textOf } from '../helpers/harness.js';
 const seen: string[] = [];
 const writeLike: AnyToolDefinition = {
   name: 'pretend_write',
+  toolset: 'scheduling',
   title: 'Pretend write',
   description: 'A test-only tool that asks before it pretends to write anything.',
   inputSchema: z.object({ what: z.string().describe('What to pretend to write.') }),

@@ -33,6 +33,7 @@ let bookings = 0;
 /** A write tool that exists only in this test, to exercise read-only and scopes end to end. */
 const testBooking: AnyToolDefinition = {
   name: 'test_book_slot',
+  toolset: 'scheduling',
   title: 'Test booking',
   description: 'Test-only write tool.',
   inputSchema: z.object({ note: z.string().optional().describe('Anything.') }),

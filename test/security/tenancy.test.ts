@@ -35,6 +35,7 @@ let writes = 0;
 /** A write tool that exists only in this test: it counts the calls that reach its handler. */
 const testWrite: AnyToolDefinition = {
   name: 'test_write',
+  toolset: 'scheduling',
   title: 'Test write',
   description: 'Test-only write tool.',
   inputSchema: z.object({ note: z.string().optional().describe('Anything.') }),

@@ -28,6 +28,7 @@ const practice = { id: 'p1', name: 'Sunset Smiles Dental', timezone: 'America/Lo
 function tool(name: string, writes: boolean, requiredScopes: string[]): AnyToolDefinition {
   return {
     name,
+    toolset: 'scheduling',
     title: name,
     description: `${name} (test only)`,
     inputSchema: z.object({}),

@@ -207,6 +207,7 @@ describe('invokeTool decides each call with the credential of its own message', 
   let ran: string[] = [];
   const tool: AnyToolDefinition = {
     name: 'echo_practice',
+    toolset: 'scheduling',
     title: 'Echo',
     description: 'Echoes the practice it ran for.',
     inputSchema: z.object({}),

@@ -62,6 +62,8 @@ export interface CallRound {
   confirmation: Confirmation;
   /** The credential the message of this call presented (HTTP), verified by the transport. */
   credential?: MessageCredential | undefined;
+  /** Sends notifications/progress for this call; set only when the client sent a progress token. */
+  progress?: ((done: number, total?: number, message?: string) => void) | undefined;
 }
 
 export async function invokeTool(
@@ -138,6 +140,7 @@ export async function invokeTool(
             },
             notePatient: (id) => patientIds.add(id),
             noteAppointment: (id) => appointmentIds.add(id),
+            progress: round.progress ?? (() => {}),
             memo: deps.memo,
             confirmation: round.confirmation,
             confirmationTokens: deps.confirmationTokens,

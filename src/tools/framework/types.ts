@@ -50,6 +50,11 @@ export interface ToolContext {
   notePatient: (patientId: string) => void;
   /** Derived data worth reusing across calls (per runtime). */
   memo: ToolMemo;
+  /**
+   * Reports how far a long call has got (MCP notifications/progress). A no-op unless the client
+   * sent a progress token with this call; `total` may be omitted when it is not known.
+   */
+  progress: (done: number, total?: number, message?: string) => void;
   /** Records an appointment id this call read or wrote, for the audit line. */
   noteAppointment: (appointmentId: string) => void;
   /** The person's answer to this call's confirmation prompt, and whether the client can show one. */
@@ -123,9 +128,17 @@ export interface ToolSuccess<Output> {
   auditOutcome?: string;
 }
 
+/**
+ * The groups the catalog is offered in (`--toolsets`, and per practice through the gates). A tool
+ * file lives in the folder of its toolset.
+ */
+export const TOOLSETS = ['scheduling', 'patients', 'insurance', 'reports', 'worklists'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   /** snake_case; follows the API's own words where it has them. */
   name: string;
+  toolset: Toolset;
   title: string;
   description: string;
   /** A `z.object` with `.describe()` on every field. The `practice` argument is added by the server when needed. */

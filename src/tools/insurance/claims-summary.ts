@@ -69,6 +69,7 @@ const CLAIM_LIST_LIMIT = 5000;
 
 export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'claims_summary',
+  toolset: 'insurance',
   title: 'Insurance claims summary',
   description:
     'Where insurance money stands: claims per status (count, billed, paid), outstanding aged by date sent (0-30/31-60/61-90/90+) and by carrier, and the oldest outstanding claims to chase.',

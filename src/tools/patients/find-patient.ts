@@ -57,6 +57,7 @@ type CandidateOut = z.infer<typeof candidateSchema>;
 
 export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'find_patient',
+  toolset: 'patients',
   title: 'Find a patient',
   description:
     'Looks a patient up by name (or preferred name), phone, or id, narrowed by date of birth. Returns a few candidates, exact matches first, with last and next visit and primary provider.',

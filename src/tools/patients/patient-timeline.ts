@@ -67,6 +67,7 @@ type EventOut = z.infer<typeof eventSchema>;
 
 export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'patient_timeline',
+  toolset: 'patients',
   title: 'Patient history',
   description:
     "A patient's history, newest first: visits, procedures, notes, perio, treatment plans, imaging, messages. By patient id, or name with date of birth or phone; several matches return candidates, never a guess.",

@@ -95,6 +95,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const productionReport: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'production_report',
+  toolset: 'reports',
   title: 'Production report',
   description:
     "Production, collections, adjustments, net and collection % for a period in practice time; by provider (completed vs scheduled), procedure and CDT category; optional trend and previous-period change. The API's own figures.",

@@ -80,6 +80,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'book_appointment',
+  toolset: 'scheduling',
   title: 'Book an appointment',
   description:
     "Books a patient (one match, never a guess) into a time from find_spot or the practice's local time. Validates with Escape Dental, asks the person to confirm, books once, returns the appointment.",

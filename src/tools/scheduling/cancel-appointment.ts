@@ -45,6 +45,7 @@ type Output = z.infer<typeof outputSchema>;
 
 export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'cancel_appointment',
+  toolset: 'scheduling',
   title: 'Cancel an appointment',
   description:
     'Cancels a scheduled appointment with the reason given, after the person confirms; the time becomes free. Cancelling one already cancelled changes nothing.',

@@ -96,6 +96,7 @@ interface SearchPlan {
 
 export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'find_spot',
+  toolset: 'scheduling',
   title: 'Find open appointment times',
   description:
     'Finds the next open appointment times at the practice, e.g. "next 60-minute crown prep with Dr. Dana, mornings only". Respects the practice\'s schedule, blockouts, closed days, chairs and existing bookings; times are in the practice\'s time zone.',

@@ -73,6 +73,7 @@ const isAt = (appointment: Appointment | undefined, target: Placement): boolean 
 
 export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof outputSchema> = {
   name: 'reschedule_appointment',
+  toolset: 'scheduling',
   title: 'Move an appointment',
   description:
     'Moves a scheduled appointment to a new time (optionally another provider, chair or length). Validates with Escape Dental, asks the person to confirm, moves it once, returns it.',

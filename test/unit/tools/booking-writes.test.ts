@@ -42,6 +42,7 @@ function context(overrides: Partial<ToolContext> = {}): ToolContext {
     log: createLogger({ level: 'silent' }),
     notePatient: () => {},
     noteAppointment: () => {},
+    progress: () => {},
     memo: new ToolMemo(),
     confirmation: { answer: 'none', supported: false },
     confirmationTokens: createConfirmationTokens(),

@@ -27,6 +27,7 @@ const local: Principal = { id: 'local', kind: 'local', practiceIds: 'all', scope
 function echoTool(overrides: Partial<AnyToolDefinition> = {}): AnyToolDefinition {
   return {
     name: 'echo_practice',
+    toolset: 'scheduling',
     title: 'Echo',
     description: 'Echoes the practice it ran for.',
     inputSchema: z.object({}),

@@ -41,6 +41,7 @@ function reachableFrom(root: unknown): { values: unknown[]; paths: string[] } {
 function peek(look: (context: ToolContext) => void): AnyToolDefinition {
   return {
     name: 'peek',
+    toolset: 'scheduling',
     title: 'Peek',
     description: 'Looks at its context.',
     inputSchema: z.object({}),
