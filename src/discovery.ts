@@ -10,15 +10,8 @@
 import { EscapeApiError, UpstreamUnavailable } from './api/errors.js';
 import type { EscapeApi } from './api/port.js';
 import type { Logger } from './logger.js';
-import {
-  findPractice,
-  type PracticeScope,
-  pendingMessage,
-  pendingScope,
-  scopeFor,
-  type UnavailablePractice,
-} from './practice.js';
-import type { PracticeRef } from './tools/framework/types.js';
+import { findPractice, pendingMessage, pendingScope, scopeFor } from './tenancy/practice.js';
+import type { PracticeRef, PracticeScope, UnavailablePractice } from './tenancy/types.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';

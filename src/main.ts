@@ -7,9 +7,8 @@ import { PolicyFileError } from './gates/policy.js';
 import { applyHeapGrowing } from './heap.js';
 import { terminalDestination, terminalLogLevel } from './logger.js';
 import { type Runtime, StartupError, startRuntime } from './runtime.js';
-import { createServer } from './server.js';
-import type { Principal } from './tools/framework/types.js';
-import { CATALOG } from './tools/registry.js';
+import { CATALOG, createServer } from './server.js';
+import type { Principal } from './tenancy/types.js';
 import { startStdio } from './transports/stdio.js';
 import { PACKAGE_VERSION } from './version.js';
 

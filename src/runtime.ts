@@ -11,13 +11,13 @@ import type { PracticeGates } from './gates/decision.js';
 import { PolicyFileError } from './gates/policy.js';
 import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
-import type { PracticeScope } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
+import type { PracticeRef, PracticeScope, Principal } from './tenancy/types.js';
 import { createConfirmationTokens } from './tools/framework/confirmation.js';
 import { ToolMemo } from './tools/framework/memo.js';
-import type { ConfirmationTokens, PracticeRef, Principal } from './tools/framework/types.js';
+import type { ConfirmationTokens } from './tools/framework/types.js';
 import { CATALOG } from './tools/registry.js';
 
 export interface Runtime {

@@ -13,7 +13,7 @@ import { startRuntime } from '../../src/runtime.js';
 import { SandboxControl } from '../../src/sandbox/control.js';
 import { createServer } from '../../src/server.js';
 import { type Metrics, noMetrics, type UpstreamObservation } from '../../src/telemetry.js';
-import type { Principal } from '../../src/tools/framework/types.js';
+import type { Principal } from '../../src/tenancy/types.js';
 
 export interface UpstreamRequest {
   method: string;

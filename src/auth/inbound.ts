@@ -20,17 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { Principal } from '../tools/framework/types.js';
-
-/** The MCP server's own scope taxonomy; tools declare `requiredScopes` from this list. */
-export const SCOPES = [
-  'scheduling:read',
-  'scheduling:write',
-  'patients:read',
-  'insurance:read',
-  'reports:read',
-] as const;
-export type Scope = (typeof SCOPES)[number];
+import { isScope, type Principal, SCOPES } from '../tenancy/types.js';
 
 /** JWT claim naming the Escape practice ids the bearer may act on. */
 export const PRACTICES_CLAIM = 'escape_practices';
@@ -38,8 +28,6 @@ export const PRACTICES_CLAIM = 'escape_practices';
 export const READ_ONLY_CLAIM = 'escape_read_only';
 /** Header a request uses to pin one of the principal's practices (id or name). */
 export const PRACTICE_HEADER = 'x-escape-practice';
-
-const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
 
 export class InboundAuthConfigError extends Error {
   override name = 'InboundAuthConfigError';

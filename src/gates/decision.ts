@@ -13,7 +13,7 @@
  *   4. read-only (a ceiling: write tools are refused).
  */
 import { shownPlace } from '../domain/free-text.js';
-import type { AnyToolDefinition, Principal } from '../tools/framework/types.js';
+import type { PracticeRef, PracticeScope, Principal, Scope } from '../tenancy/types.js';
 
 export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
 
@@ -33,8 +33,15 @@ export interface PracticeGates {
 
 export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDisabled: new Set(), upstreamKnown: true };
 
+/** What the decision reads of a tool definition (a tool definition is one). */
+export interface GatedTool {
+  name: string;
+  writes: boolean;
+  requiredScopes: readonly Scope[];
+}
+
 export function decideTool(
-  tool: AnyToolDefinition,
+  tool: GatedTool,
   principal: Principal,
   practice: { id: string; name: string },
   gates: PracticeGates,
@@ -86,4 +93,29 @@ export function decideTool(
     };
   }
   return { allowed: true };
+}
+
+/** Stands for "whichever practice" while the practice list is not known (only local policy applies). */
+const UNKNOWN_PRACTICE: PracticeRef = { id: '', name: 'the practice', timezone: 'UTC' };
+
+/**
+ * Whether a caller's tools/list shows a tool: allowed for the pinned practice, or for at least one
+ * practice the caller may name; the call itself is decided again for the practice it names
+ * (invokeTool). Before the practice list is read, the read tools the caller may use are listed
+ * (their calls say Escape Dental is unreachable) and write tools stay hidden, as they do until a
+ * practice's gate rows have been read.
+ */
+export function isListed(
+  tool: GatedTool,
+  principal: Principal,
+  practices: PracticeScope,
+  gatesFor: (practice: PracticeRef) => PracticeGates,
+): boolean {
+  if (practices.pending) {
+    const gates = { ...gatesFor(UNKNOWN_PRACTICE), upstreamKnown: false };
+    return decideTool(tool, principal, UNKNOWN_PRACTICE, gates).allowed;
+  }
+  return (practices.pinned ? [practices.pinned] : practices.available).some(
+    (practice) => decideTool(tool, principal, practice, gatesFor(practice)).allowed,
+  );
 }

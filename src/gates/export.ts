@@ -3,7 +3,14 @@
  * name, description, required_scopes, pass_context), so support staff can line our tools up
  * with the PracticeToolGate rows they edit: a gate row's `tool_key` is our tool's `name`.
  */
-import type { AnyToolDefinition } from '../tools/framework/types.js';
+import type { Scope } from '../tenancy/types.js';
+
+/** What the export reads of a tool definition. */
+interface CatalogTool {
+  name: string;
+  description: string;
+  requiredScopes: readonly Scope[];
+}
 
 export interface RegistryEntry {
   name: string;
@@ -16,7 +23,7 @@ export interface RegistryEntry {
   pass_context: boolean;
 }
 
-export function exportRegistry(tools: readonly AnyToolDefinition[]): RegistryEntry[] {
+export function exportRegistry(tools: readonly CatalogTool[]): RegistryEntry[] {
   return [...tools]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((tool) => ({
@@ -29,7 +36,7 @@ export function exportRegistry(tools: readonly AnyToolDefinition[]): RegistryEnt
 
 /** Our tool names the upstream catalog does not list: Escape's support UI offers no gate row for them. */
 export function toolsMissingUpstream(
-  tools: readonly AnyToolDefinition[],
+  tools: readonly CatalogTool[],
   upstreamCatalog: readonly { name: string }[],
 ): string[] {
   const known = new Set(upstreamCatalog.map((entry) => entry.name));

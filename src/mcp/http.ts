@@ -8,7 +8,7 @@
  *                      GET stream, DELETE), routed with the SDK's own `isLegacyRequest`.
  *   /sse + /messages → the frozen HTTP+SSE transport from `@modelcontextprotocol/server-legacy`.
  *
- * Every message is authorized here, on every transport, by `authorizeAccess` (src/tenancy.ts)
+ * Every message is authorized here, on every transport, by `authorizeAccess` (src/tenancy/access.ts)
  * with the credential it presents now. A session belongs to the principal that opened it (a
  * request of another principal gets the same 404 as an unknown session id) and to the grant it
  * was opened with (a message granting anything else gets 403). Each principal holds at most its
@@ -35,12 +35,17 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
-import { SCOPES } from '../auth/inbound.js';
-import type { PracticeScope } from '../practice.js';
-import type { EscapeMcpServer } from '../server.js';
-import { type AccessGrant, type AccessRefusal, authorizeAccess, grantOf, type MessageCredential } from '../tenancy.js';
-import { capMessage, type SlotKind, type SlotLedger } from '../transports/slots.js';
-import { CALLER_EXTRA_KEY, markStatelessLegacy, type ProtocolEra } from './sdk.js';
+import {
+  type AccessGrant,
+  type AccessRefusal,
+  authorizeAccess,
+  grantOf,
+  type MessageCredential,
+} from '../tenancy/access.js';
+import type { PracticeScope } from '../tenancy/types.js';
+import { SCOPES } from '../tenancy/types.js';
+import { CALLER_EXTRA_KEY, type EscapeMcpServer, markStatelessLegacy, type ProtocolEra } from './sdk.js';
+import { capMessage, type SlotKind, type SlotLedger } from './slots.js';
 
 /**
  * What transports/http.ts verified about one request: its principal and its X-Escape-Practice
@@ -485,7 +490,7 @@ export class McpHttpEndpoints {
   }
 
   /**
-   * The authorization decision for this message (tenancy.ts), against the grant of the session it
+   * The authorization decision for this message (tenancy/access.ts), against the grant of the session it
    * reaches, if any. A refusal is answered here with 403 and the reason.
    */
   private authorize(

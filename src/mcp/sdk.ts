@@ -19,7 +19,8 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
-import type { MessageCredential } from '../tenancy.js';
+import type { MessageCredential } from '../tenancy/access.js';
+import type { PracticeScope } from '../tenancy/types.js';
 import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
 
@@ -75,6 +76,17 @@ export interface BuiltServer {
   setEnabled: (name: string, enabled: boolean) => void;
   /** Replaces a registered tool's input schema (its advertised form too); list_changed follows. */
   setInputSchema: (name: string, schema: z.ZodObject, listed?: Record<string, unknown>) => void;
+}
+
+export interface EscapeMcpServer extends BuiltServer {
+  /** Re-applies the gate decision to every tool (after a gate poll or a policy reload). */
+  refreshToolAvailability: () => void;
+  /**
+   * Serves another practice scope from now on (the practice list was read, or changed): calls
+   * resolve against it, and the tools' `practice` argument and listing follow it (the SDK sends
+   * notifications/tools/list_changed when the list changes).
+   */
+  setPractices: (practices: PracticeScope) => void;
 }
 
 export function buildMcpServer(spec: ServerSpec): BuiltServer {

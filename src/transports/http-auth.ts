@@ -16,12 +16,12 @@ import {
   loadApiKeys,
   PRACTICE_HEADER,
   remoteKeySet,
-  SCOPES,
 } from '../auth/inbound.js';
 import { type HttpSettings, isLoopbackAddress } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { RequestCredential } from '../mcp/http.js';
 import { StartupError } from '../runtime.js';
+import { SCOPES } from '../tenancy/types.js';
 import { WatchedFile } from '../watched-file.js';
 
 export const AUTH_OFF_FIX = 'Bind 127.0.0.1 or ::1, or configure API keys / a JWT issuer.';

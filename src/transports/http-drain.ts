@@ -3,7 +3,6 @@
  * flight finish (up to a deadline), then close what is left.
  */
 import type { Logger } from '../logger.js';
-import type { AnyToolDefinition } from '../tools/framework/types.js';
 
 /** Counts requests and tool executions still running, so a drain knows when it may close streams. */
 export class InFlight {
@@ -41,11 +40,14 @@ export class InFlight {
 }
 
 /** Tool handlers counted as in flight: legacy SSE answers arrive on the stream, after the POST returned. */
-export function countedTools(tools: readonly AnyToolDefinition[], inFlight: InFlight): AnyToolDefinition[] {
-  return tools.map((tool) => ({
-    ...tool,
-    handler: (context, args) => inFlight.track(() => tool.handler(context, args)),
-  }));
+export function countedTools<Tool extends { handler: (...args: never[]) => Promise<unknown> }>(
+  tools: readonly Tool[],
+  inFlight: InFlight,
+): Tool[] {
+  return tools.map((tool) => {
+    const handler = (...args: Parameters<Tool['handler']>) => inFlight.track(() => tool.handler(...args));
+    return { ...tool, handler: handler as Tool['handler'] };
+  });
 }
 
 export interface DrainSteps {

@@ -14,15 +14,15 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { type InboundAuthenticator, protectedResourceMetadata, resourceMetadataUrl } from '../auth/inbound.js';
 import { isLoopbackAddress } from '../config.js';
+import { isListed } from '../gates/decision.js';
 import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
 import { McpHttpEndpoints } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
+import { InProcessSlotLedger, type SlotLedger } from '../mcp/slots.js';
 import { PrometheusMetrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
-import { createServer, type EscapeMcpServer, isToolListed } from '../server.js';
-import { authorizeAccess } from '../tenancy.js';
-import type { AnyToolDefinition } from '../tools/framework/types.js';
-import { CATALOG } from '../tools/registry.js';
+import { CATALOG, createServer, type EscapeMcpServer, type ServerDependencies } from '../server.js';
+import { authorizeAccess } from '../tenancy/access.js';
 import { allowedHostsFor, decideHostOrigin, type HostOriginPolicy } from './http-access.js';
 import {
   authenticateRequest,
@@ -33,14 +33,13 @@ import {
 } from './http-auth.js';
 import { countedTools, drainOnce, InFlight } from './http-drain.js';
 import { HEALTHY, type ReadinessInputs, readinessAnswer } from './http-health.js';
-import { InProcessSlotLedger, type SlotLedger } from './slots.js';
 
 /** Decodes request bodies as the SDK and `Request#json()` do: a leading byte-order mark is dropped. */
 const UTF8 = new TextDecoder();
 
 export interface HttpOptions {
   /** The tools to serve (default: the catalog). Tests add test-only definitions here. */
-  tools?: readonly AnyToolDefinition[];
+  tools?: ServerDependencies['tools'];
   /** Where /metrics reads from; pass the same instance to `startRuntime` to get upstream metrics too. */
   metrics?: PrometheusMetrics;
   /** Called on every server built (test and conformance profiles register extra surface here). */
@@ -104,7 +103,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     build: (caller, era) => {
       const server = createServer({
         ...runtime.serverDependencies(caller.principal, caller.practices),
-        // Each call is decided again with the credential its own message presents (tenancy.ts).
+        // Each call is decided again with the credential its own message presents (tenancy/access.ts).
         credentialPerMessage: true,
         tools,
         metrics,
@@ -117,7 +116,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       const tool = toolsByName.get(name);
       // Unknown names go to the session server, which answers "not found".
       if (!tool) return true;
-      return isToolListed(tool, caller.principal, caller.practices, runtime.gatesFor);
+      return isListed(tool, caller.principal, caller.practices, runtime.gatesFor);
     },
     served: () => runtime.practices,
     slots:

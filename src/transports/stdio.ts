@@ -4,8 +4,8 @@
  */
 import type { Logger } from '../logger.js';
 import { serveOnStdio } from '../mcp/sdk.js';
-import type { PracticeScope } from '../practice.js';
 import type { EscapeMcpServer } from '../server.js';
+import type { PracticeScope } from '../tenancy/types.js';
 
 export interface StdioServing {
   /** Re-applies the gate decision in every server still serving (after a gate poll or policy reload). */

@@ -14,7 +14,8 @@ import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type RunningSandbox, type StartSandboxOptions, startSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
-import type { AnyToolDefinition, Principal } from '../../src/tools/framework/types.js';
+import type { Principal } from '../../src/tenancy/types.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 export const LOG_ROOT = join(REPO_ROOT, 'test-results', 'logs');

@@ -20,7 +20,7 @@ import { type Runtime, startRuntime } from '../../src/runtime.js';
 import type { RequestLogEntry, RunningSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import type { Metrics } from '../../src/telemetry.js';
-import type { Principal } from '../../src/tools/framework/types.js';
+import type { Principal } from '../../src/tenancy/types.js';
 import { type Era, LOG_DIR } from '../helpers/harness.js';
 
 export type Answer = 'accept' | 'decline' | 'none';

@@ -11,7 +11,8 @@ import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
-import type { AnyToolDefinition, Principal } from '../../src/tools/framework/types.js';
+import type { Principal } from '../../src/tenancy/types.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { startTestSandbox, textOf } from '../helpers/harness.js';
 
 const seen: string[] = [];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeShape } from '../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi } from '../../src/api/port.js';
-import { scopeFor } from '../../src/practice.js';
+import { scopeFor } from '../../src/tenancy/practice.js';
 import { invokeTool } from '../../src/tools/framework/invoke.js';
 import { claimsSummary } from '../../src/tools/insurance/claims-summary.js';
 import { invokeDeps } from '../unit/tools/invoke-deps.js';

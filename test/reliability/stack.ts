@@ -21,7 +21,8 @@ import { type Runtime, startRuntime } from '../../src/runtime.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { createServer } from '../../src/server.js';
 import { noMetrics, upstreamObserver } from '../../src/telemetry.js';
-import type { AnyToolDefinition, Principal } from '../../src/tools/framework/types.js';
+import type { Principal } from '../../src/tenancy/types.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { type Era, LOG_DIR, newClient } from '../helpers/harness.js';
 
 /** Where the upstream is: a RunningSandbox, or its URL and service token (from a child process). */

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Unauthorized, UpstreamUnavailable } from '../../src/api/errors.js';
 import { type Discovered, discoveryRetryDelayMs, PracticeDirectory, StartupError } from '../../src/discovery.js';
 import { createLogger } from '../../src/logger.js';
-import { resolvePractice, scopeFor } from '../../src/practice.js';
-import type { PracticeRef } from '../../src/tools/framework/types.js';
+import { resolvePractice, scopeFor } from '../../src/tenancy/practice.js';
+import type { PracticeRef } from '../../src/tenancy/types.js';
 
 const A: PracticeRef = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Denver' };
 const B: PracticeRef = { id: '22222222-2222-4222-8222-222222222222', name: 'Beta Dental', timezone: 'America/Chicago' };

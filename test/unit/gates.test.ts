@@ -15,17 +15,18 @@ import { exportRegistry, toolsMissingUpstream } from '../../src/gates/export.js'
 import { loadPolicy, PolicyFileError } from '../../src/gates/policy.js';
 import { GateRegistry } from '../../src/gates/registry.js';
 import { silentLogger } from '../../src/logger.js';
-import { scopeFor } from '../../src/practice.js';
 import { createServer } from '../../src/server.js';
 import { noMetrics } from '../../src/telemetry.js';
+import { scopeFor } from '../../src/tenancy/practice.js';
+import type { Principal, Scope } from '../../src/tenancy/types.js';
 import { createConfirmationTokens } from '../../src/tools/framework/confirmation.js';
 import { ToolMemo } from '../../src/tools/framework/memo.js';
-import type { AnyToolDefinition, Principal } from '../../src/tools/framework/types.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { CATALOG } from '../../src/tools/registry.js';
 
 const practice = { id: 'p1', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
 
-function tool(name: string, writes: boolean, requiredScopes: string[]): AnyToolDefinition {
+function tool(name: string, writes: boolean, requiredScopes: Scope[]): AnyToolDefinition {
   return {
     name,
     toolset: 'scheduling',

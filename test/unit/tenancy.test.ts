@@ -1,15 +1,16 @@
 /**
- * The one authorization decision (src/tenancy.ts), as a table: principal × grants × pin header ×
+ * The one authorization decision (src/tenancy/access.ts), as a table: principal × grants × pin header ×
  * the grant a session was opened with × the call's practice argument → a scope or a refusal. And
  * invokeTool deciding each call with the credential of its own message, not with the one its
  * server was built for. (The same cases over every transport: test/security/tenancy.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { pendingScope, scopeFor } from '../../src/practice.js';
-import { type AccessRequest, authorizeAccess, grantOf } from '../../src/tenancy.js';
+import { type AccessRequest, authorizeAccess, grantOf } from '../../src/tenancy/access.js';
+import { pendingScope, scopeFor } from '../../src/tenancy/practice.js';
+import type { PracticeRef, Principal } from '../../src/tenancy/types.js';
 import { type InvokeDependencies, invokeTool } from '../../src/tools/framework/invoke.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from '../../src/tools/framework/types.js';
+import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { invokeDeps } from './tools/invoke-deps.js';
 
 const la: PracticeRef = { id: 'la', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
@@ -197,8 +198,11 @@ describe('authorizeAccess', () => {
   });
 
   it('the grant does not depend on the order scopes or practices are listed in', () => {
-    const one = grantOf(principal(['la', 'ny'], { scopes: ['b', 'a', 'a'] }), scopeFor([la, ny]));
-    const other = grantOf(principal(['ny', 'la'], { scopes: ['a', 'b'] }), scopeFor([ny, la]));
+    const one = grantOf(
+      principal(['la', 'ny'], { scopes: ['reports:read', 'insurance:read', 'insurance:read'] }),
+      scopeFor([la, ny]),
+    );
+    const other = grantOf(principal(['ny', 'la'], { scopes: ['insurance:read', 'reports:read'] }), scopeFor([ny, la]));
     expect(one).toEqual(other);
   });
 });

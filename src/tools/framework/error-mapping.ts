@@ -16,7 +16,8 @@ import { DateInputError } from '../../domain/dates.js';
 import { quoted, shownCode } from '../../domain/free-text.js';
 import { MoneyParseError } from '../../domain/money.js';
 import { TextInputError } from '../../domain/names.js';
-import { PracticeSelectionError, ToolInputError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
+import { PracticeSelectionError, ToolRefusedError } from '../../tenancy/errors.js';
+import { ToolInputError, UnverifiableAnswerError } from './errors.js';
 
 export interface DescribedError {
   message: string;

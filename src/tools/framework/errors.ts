@@ -9,16 +9,6 @@ export class ToolInputError extends Error {
   override name = 'ToolInputError';
 }
 
-/** The tool is not available to this caller for this practice (gate, scope or read-only). */
-export class ToolRefusedError extends Error {
-  override name = 'ToolRefusedError';
-}
-
-/** The practice argument is missing, unknown or ambiguous. */
-export class PracticeSelectionError extends Error {
-  override name = 'PracticeSelectionError';
-}
-
 /** The upstream answered, but not in a way that supports a reliable answer to this request. */
 export class UnverifiableAnswerError extends Error {
   override name = 'UnverifiableAnswerError';

@@ -11,11 +11,13 @@ import { FREE_TEXT_NOTICE, quotesUpstreamText } from '../../domain/free-text.js'
 import { withoutInvisible } from '../../domain/names.js';
 import { decideTool, type PracticeGates } from '../../gates/decision.js';
 import { type Logger, writeAudit } from '../../logger.js';
-import { type PracticeScope, unavailablePracticeMessage } from '../../practice.js';
 import { type Metrics, runInCallScope } from '../../telemetry.js';
-import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../../tenancy.js';
+import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../../tenancy/access.js';
+import { PracticeSelectionError, ToolRefusedError } from '../../tenancy/errors.js';
+import { unavailablePracticeMessage } from '../../tenancy/practice.js';
+import type { PracticeRef, PracticeScope, Principal } from '../../tenancy/types.js';
 import { describeToolError } from './error-mapping.js';
-import { PracticeSelectionError, ToolRefusedError, UnverifiableAnswerError } from './errors.js';
+import { UnverifiableAnswerError } from './errors.js';
 import type { ToolMemo } from './memo.js';
 import type {
   AnyToolDefinition,
@@ -23,8 +25,6 @@ import type {
   ConfirmationNeeded,
   ConfirmationRecord,
   ConfirmationTokens,
-  PracticeRef,
-  Principal,
 } from './types.js';
 import { readOnlyApi, sealWrites } from './writes/port.js';
 
@@ -43,7 +43,7 @@ export interface InvokeDependencies {
   /** The practices this process serves now (default: `practices`); read at each call. */
   served?: () => PracticeScope;
   /**
-   * True over HTTP: every call must carry the credential of its own message (see tenancy.ts), and
+   * True over HTTP: every call must carry the credential of its own message (see tenancy/access.ts), and
    * one without is refused rather than run with the credential the server was built for.
    */
   credentialPerMessage?: boolean;
@@ -276,7 +276,7 @@ function withFreeTextNotice(outcome: ToolCallOutcome): ToolCallOutcome {
 }
 
 /**
- * The call's authorization (tenancy.ts): the credential of this message, against the practices
+ * The call's authorization (tenancy/access.ts): the credential of this message, against the practices
  * served now and the grant this server was built for — a session opened with other grants than
  * the message presents now serves nothing for it.
  */

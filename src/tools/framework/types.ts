@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../../logger.js';
+import type { PracticeRef, Principal, Scope } from '../../tenancy/types.js';
 import type { ToolMemo } from './memo.js';
 import type { SealedWrites, ToolApi } from './writes/port.js';
 
@@ -14,24 +15,6 @@ export interface ToolAnnotations {
   destructiveHint: boolean;
   idempotentHint: boolean;
   openWorldHint: boolean;
-}
-
-/** A practice the server may act on. */
-export interface PracticeRef {
-  id: string;
-  name: string;
-  timezone: string;
-}
-
-/** Who is calling: the verified inbound caller over HTTP, or the local operator on stdio. */
-export interface Principal {
-  id: string;
-  kind: 'local' | 'api-key' | 'jwt' | 'anonymous';
-  /** Practice ids this principal may act on; 'all' = whatever the upstream credential can see. */
-  practiceIds: 'all' | readonly string[];
-  /** Scopes of the MCP server's own taxonomy ('scheduling:read', …); 'all' for the local operator. */
-  scopes: 'all' | readonly string[];
-  readOnly: boolean;
 }
 
 export interface ToolContext {
@@ -146,7 +129,7 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   outputSchema: Output;
   annotations: ToolAnnotations;
   /** Scopes of the MCP server's taxonomy the caller must hold. */
-  requiredScopes: readonly string[];
+  requiredScopes: readonly Scope[];
   /** True for tools that change data upstream: hidden and refused under read-only. */
   writes: boolean;
   handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;

@@ -4,6 +4,7 @@
  * confirmation fields and argument order but not who, where or which tool.
  */
 import { describe, expect, it } from 'vitest';
+import type { PracticeRef, Principal } from '../../../src/tenancy/types.js';
 import {
   canonicalJson,
   WRITE_WINDOW_MS,
@@ -12,7 +13,6 @@ import {
   writeLedger,
 } from '../../../src/tools/framework/idempotency.js';
 import { ToolMemo } from '../../../src/tools/framework/memo.js';
-import type { PracticeRef, Principal } from '../../../src/tools/framework/types.js';
 
 const practice: PracticeRef = { id: 'p1', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };
 const principal: Principal = { id: 'desk', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false };

@@ -5,10 +5,11 @@ import { type Divergence, noteDivergence } from '../../../src/api/divergence.js'
 import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
-import { scopeFor } from '../../../src/practice.js';
+import { scopeFor } from '../../../src/tenancy/practice.js';
+import type { PracticeRef, Principal } from '../../../src/tenancy/types.js';
 import { ToolInputError } from '../../../src/tools/framework/errors.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
-import type { AnyToolDefinition, PracticeRef, Principal } from '../../../src/tools/framework/types.js';
+import type { AnyToolDefinition } from '../../../src/tools/framework/types.js';
 import { productionReport } from '../../../src/tools/reports/production-report.js';
 import { invokeDeps } from './invoke-deps.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import type { ClaimListResult, EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
-import { scopeFor } from '../../../src/practice.js';
+import { scopeFor } from '../../../src/tenancy/practice.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
 import { claimsSummary } from '../../../src/tools/insurance/claims-summary.js';
 import { productionReport } from '../../../src/tools/reports/production-report.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createEscapeApi, EscapeClient } from '../../../src/api/index.js';
 import type { EscapeApi } from '../../../src/api/port.js';
 import { StaticTokenProvider } from '../../../src/auth/upstream.js';
-import { scopeFor } from '../../../src/practice.js';
+import { scopeFor } from '../../../src/tenancy/practice.js';
 import { invokeTool } from '../../../src/tools/framework/invoke.js';
 import type { AnyToolDefinition, ToolContext } from '../../../src/tools/framework/types.js';
 import { openWrites } from '../../../src/tools/framework/writes/port.js';

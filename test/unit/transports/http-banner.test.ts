@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.js';
-import type { PracticeScope } from '../../../src/practice.js';
 import type { RunningSandbox } from '../../../src/sandbox/index.js';
+import type { PracticeScope } from '../../../src/tenancy/types.js';
 import { type BannerRuntime, connectionBanner } from '../../../src/transports/http-banner.js';
 
 const la = { id: '11111111-1111-4111-8111-111111111111', name: 'Sunset Dental LA', timezone: 'America/Los_Angeles' };

@@ -12,10 +12,10 @@
  * same function, so no transport can hand a call the grants of an earlier credential.
  */
 
-import { listedPractice, shownPlace } from './domain/free-text.js';
-import { findPractice, type PracticeScope, resolvePractice, scopeFor } from './practice.js';
-import { PracticeSelectionError } from './tools/framework/errors.js';
-import type { PracticeRef, Principal } from './tools/framework/types.js';
+import { listedPractice, shownPlace } from '../domain/free-text.js';
+import { PracticeSelectionError } from './errors.js';
+import { findPractice, resolvePractice, scopeFor } from './practice.js';
+import type { PracticeRef, PracticeScope, Principal } from './types.js';
 
 /** What one message presents: its verified principal, and the practice it pins (HTTP header). */
 export interface MessageCredential {

@@ -5,40 +5,10 @@
  * with the candidates. A practice that is known but cannot be used (disabled in Escape Dental,
  * or with data this server cannot use) is refused by name, with the reason.
  */
-import { UpstreamUnavailable } from './api/errors.js';
-import { listedPractice, shownPlace } from './domain/free-text.js';
-import { PracticeSelectionError, ToolRefusedError } from './tools/framework/errors.js';
-import type { PracticeRef } from './tools/framework/types.js';
-
-/** A practice the credential is linked to that no tool can use, and why (plain words). */
-export interface UnavailablePractice {
-  id: string;
-  name: string;
-  reason: string;
-}
-
-/** Why the practice list is not known yet (see runtime: discovery retries in the background). */
-export interface PendingDiscovery {
-  /** Plain words: the last error, or what is wrong with what Escape Dental answered. */
-  readonly reason: string;
-  /** True while Escape Dental could not be reached (rather than answering something unusable). */
-  readonly unreachable: boolean;
-  /** The configuration pins one practice: tools take no `practice` argument, now or later. */
-  readonly pinnedByConfiguration: boolean;
-}
-
-export interface PracticeScope {
-  /** Set when every call acts on one practice; the `practice` argument is then absent. */
-  pinned: PracticeRef | undefined;
-  /** Every practice calls may name (the pinned one alone when pinned). */
-  available: readonly PracticeRef[];
-  /** Practices the credential is linked to but Escape Dental has disabled: named only to explain a refusal. */
-  disabled: readonly { id: string; name: string }[];
-  /** Practices known but unusable (an unusable time zone, unreadable): named only to explain a refusal. */
-  unavailable: readonly UnavailablePractice[];
-  /** Set until the practice list has been read once: every call is answered with the reason. */
-  pending?: PendingDiscovery | undefined;
-}
+import { UpstreamUnavailable } from '../api/errors.js';
+import { listedPractice, shownPlace } from '../domain/free-text.js';
+import { PracticeSelectionError, ToolRefusedError } from './errors.js';
+import type { PendingDiscovery, PracticeRef, PracticeScope, UnavailablePractice } from './types.js';
 
 export function scopeFor(
   available: readonly PracticeRef[],
