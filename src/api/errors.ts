@@ -7,6 +7,7 @@
  * not pick it up by accident; `logDetails()` hands it over explicitly for redacted logging.
  */
 import { KNOWN_FIELD_NAMES } from './field-names.js';
+import { parseRetryAfter } from './retry.js';
 
 export type EscapeErrorKind =
   | 'unauthorized'
@@ -443,4 +444,72 @@ export function parseFieldErrors(body: unknown): FieldError[] {
   };
   visit(body, '');
   return out.slice(0, 50);
+}
+
+/**
+ * An argument the API client refuses before sending anything (an unknown status, an empty search,
+ * an id that cannot go in a path). The message is written for the caller; a tool says it as is.
+ */
+export class ArgumentError extends Error {
+  override name = 'ArgumentError';
+}
+
+/** The error an answer with a non-2xx status stands for. */
+export function mapStatus(
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>,
+  base: { operation: string; method: string; attempts: number },
+  nowMs: number,
+): EscapeApiError {
+  const ctx: ErrorContext = { ...base, status, upstreamBody: body };
+  const obj =
+    body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const code = typeof obj.code === 'string' ? obj.code : undefined;
+  const detail = typeof obj.detail === 'string' ? obj.detail : undefined;
+  if (status === 401) return new Unauthorized(undefined, ctx);
+  if (status === 403) {
+    if (code === 'inactive_practice') return new PracticeInactive(ctx);
+    if (code === 'token_not_valid' || detail === 'Authentication credentials were not provided.') {
+      // §12.5 step 4: an authenticator without WWW-Authenticate answers 403 for "no credentials".
+      return new Unauthorized(undefined, ctx);
+    }
+    const scopes = Array.isArray(obj.required_scopes)
+      ? obj.required_scopes.filter((s): s is string => typeof s === 'string')
+      : [];
+    if (code === 'insufficient_scope' || scopes.length > 0) return new InsufficientScope(scopes, ctx);
+    return new Forbidden(undefined, ctx);
+  }
+  if (status === 404) return new NotFound(undefined, ctx);
+  if (status === 400 || status === 422) return new BadRequest(parseFieldErrors(body), ctx);
+  if (status === 405) return new EndpointNotConfigured(base.operation, ctx);
+  if (status === 409) return new Conflict(parseConflicts(body), ctx);
+  if (status === 429) return new RateLimited(parseRetryAfter(headers['retry-after'], nowMs, body), ctx);
+  if (status >= 500) {
+    const retryAfter = status === 503 ? parseRetryAfter(headers['retry-after'], nowMs) : undefined;
+    return new UpstreamUnavailable(
+      `The Escape Dental API is having trouble (HTTP ${status}). Try again in a minute.`,
+      ctx,
+      retryAfter,
+    );
+  }
+  if (status >= 300 && status < 400) {
+    return new InvalidResponse(
+      'The Escape Dental API answered with an unexpected redirect (is the base URL right?).',
+      ctx,
+    );
+  }
+  return new UnexpectedStatus(status, ctx);
+}
+
+function parseConflicts(body: unknown): ConflictDetail[] {
+  const obj = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const list = Array.isArray(obj.conflicts) ? obj.conflicts : Array.isArray(body) ? body : [];
+  return list
+    .filter((c): c is Record<string, unknown> => c !== null && typeof c === 'object')
+    .map((c) => ({
+      code: typeof c.code === 'string' ? c.code : undefined,
+      appointment: typeof c.appointment === 'string' ? c.appointment : undefined,
+      message: typeof c.message === 'string' ? c.message.slice(0, 300) : undefined,
+    }));
 }

@@ -3,9 +3,9 @@
  * reference cache, credentials, and the resource modules.
  */
 import { Agent } from 'undici';
-import { type CredentialConfig, type CredentialProvider, createCredentialProvider } from '../auth/upstream.js';
 import { ReferenceCache, type ReferenceCacheOptions } from './cache.js';
 import { EscapeClient, type EscapeClientOptions } from './client.js';
+import { type CredentialConfig, type CredentialProvider, createCredentialProvider } from './credentials.js';
 import type { EscapeApi } from './port.js';
 import { createAdminResources } from './resources/admin.js';
 import { createBillingResources } from './resources/billing.js';

@@ -7,7 +7,7 @@
  * Templates use `{name}` placeholders; ids are checked by shape by {@link fillPath}. Names follow position,
  * not the spec's drifting parameter names (C-T3: `claim_uid` vs `claim_id`).
  */
-import { EndpointNotConfigured } from './errors.js';
+import { ArgumentError, EndpointNotConfigured } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -130,9 +130,8 @@ export function sameId(a: string, b: string): boolean {
 export function encodeSegment(value: string | number): string {
   const text = String(value);
   if (UUID.test(text) || WHOLE_NUMBER.test(text)) return canonicalId(text);
-  // RangeError: an argument check whose message is written for the caller (a tool says it as is).
   const shown = [...text].slice(0, 60).join('').replace(/\p{C}/gu, '?');
-  throw new RangeError(
+  throw new ArgumentError(
     `"${shown}" is not an Escape Dental id: ids are UUIDs such as 3f2b8c1e-9d4a-4c6b-8e2f-1a2b3c4d5e6f, or whole numbers. Look the record up by name first.`,
   );
 }

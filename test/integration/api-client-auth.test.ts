@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fingerprint } from '../../src/api/credentials.js';
 import {
   type CreateEscapeApiOptions,
   createEscapeApi,
@@ -22,7 +23,6 @@ import {
   UpstreamTimeout,
   UpstreamUnavailable,
 } from '../../src/api/index.js';
-import { fingerprint } from '../../src/auth/upstream.js';
 import { type RunningSandbox, startSandbox } from '../../src/sandbox/index.js';
 
 let sandbox: RunningSandbox;

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ArgumentError,
   BadRequest,
   Conflict,
   createEscapeApi,
@@ -338,7 +339,7 @@ describe('appointments', () => {
         duration_minutes: 60,
       }),
     ).rejects.toThrow(/timezone offset/);
-    await expect(api.scheduling.transitionAppointment(la.id, 'x', { status: 'done' })).rejects.toThrow(RangeError);
+    await expect(api.scheduling.transitionAppointment(la.id, 'x', { status: 'done' })).rejects.toThrow(ArgumentError);
     expect((await sandbox.control.requests(since)).filter((r) => r.method !== 'GET')).toHaveLength(0);
   });
 

@@ -9,7 +9,7 @@ import { isLocalDate, validateDateRange } from '../../domain/dates.js';
 import { shownCode, shownName } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, parseMoneyOrNull } from '../../domain/money.js';
 import type { EscapeClient } from '../client.js';
-import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import { ArgumentError, describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { dateParamsFor, endpointLabel, type OperationName } from '../paths.js';
 import type {
   CallOptions,
@@ -197,10 +197,10 @@ export function createBillingResources(client: EscapeClient): EscapeApi['billing
   ): Promise<ProductionTrending> {
     const range = validateDateRange(params.range, { label: 'report range' });
     if (params.bucket !== undefined && !TREND_BUCKETS.includes(params.bucket)) {
-      throw new RangeError(`Unknown bucket "${params.bucket}". Use day, week or month.`);
+      throw new ArgumentError(`Unknown bucket "${params.bucket}". Use day, week or month.`);
     }
     const metrics = params.metrics ? [...new Set(params.metrics)] : [];
-    for (const m of metrics) if (!TREND_METRICS.includes(m)) throw new RangeError(`Unknown metric "${m}".`);
+    for (const m of metrics) if (!TREND_METRICS.includes(m)) throw new ArgumentError(`Unknown metric "${m}".`);
     const body = await client.requestJson(
       {
         operation: 'billing.productionTrending',

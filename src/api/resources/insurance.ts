@@ -8,7 +8,14 @@ import { isLocalDate } from '../../domain/dates.js';
 import { formatMoney, parseMoney, parseMoneyOrNull, sumMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { describeShape, EndpointNotConfigured, NotFound, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import {
+  ArgumentError,
+  describeShape,
+  EndpointNotConfigured,
+  NotFound,
+  UnrecognizedShape,
+  UnusableUpstreamValue,
+} from '../errors.js';
 import { collectPages, iteratePages, listNoun } from '../pagination.js';
 import { dateParamsFor, endpointLabel } from '../paths.js';
 import type {
@@ -255,10 +262,10 @@ export function createInsuranceResources(client: EscapeClient): EscapeApi['insur
     options?: CallOptions,
   ): Promise<ClaimListResult> {
     if (params.status !== undefined && !(CLAIM_STATUSES as readonly string[]).includes(params.status)) {
-      throw new RangeError(`Unknown claim status "${params.status}". Use one of: ${CLAIM_STATUSES.join(', ')}.`);
+      throw new ArgumentError(`Unknown claim status "${params.status}". Use one of: ${CLAIM_STATUSES.join(', ')}.`);
     }
     if (params.range && params.range.to < params.range.from)
-      throw new RangeError('The claim date range ends before it starts.');
+      throw new ArgumentError('The claim date range ends before it starts.');
     const limit = Math.max(1, Math.min(params.limit ?? 100, 5000));
     const claims: Claim[] = [];
     const skipped: SkippedRow[] = [];

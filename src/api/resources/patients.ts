@@ -16,7 +16,7 @@ import {
 } from '../../domain/names.js';
 import { parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
+import { ArgumentError, describeShape, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
 import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagination.js';
 import { endpointLabel, sameId } from '../paths.js';
 import {
@@ -127,14 +127,14 @@ export function createPatientResources(ctx: ResourceContext): EscapeApi['patient
     const limit = Math.max(1, Math.min(params.limit ?? 50, 500));
     const warnings: string[] = [];
     if (params.status !== undefined && !PATIENT_STATUSES.includes(params.status)) {
-      throw new RangeError(`Unknown patient status "${params.status}".`);
+      throw new ArgumentError(`Unknown patient status "${params.status}".`);
     }
     const text =
       params.search === undefined ? '' : sanitizeUserText(params.search, { maxLength: 100, label: 'search' });
     const phoneDigits = params.phone === undefined ? '' : normalizePhoneDigits(params.phone);
-    if (text === '' && phoneDigits === '') throw new RangeError('Give a name or a phone number to search for.');
+    if (text === '' && phoneDigits === '') throw new ArgumentError('Give a name or a phone number to search for.');
     if (params.phone !== undefined && phoneDigits.length < 4)
-      throw new RangeError('A phone search needs at least 4 digits.');
+      throw new ArgumentError('A phone search needs at least 4 digits.');
 
     const statusOk = (p: Patient): boolean => params.status === undefined || p.status === params.status;
     const extra = params.postFilter ?? (() => true);
@@ -325,13 +325,13 @@ export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinic
     const types = params.eventTypes ? [...new Set(params.eventTypes)] : [];
     for (const t of types) {
       if (!(TIMELINE_EVENT_TYPES as readonly string[]).includes(t)) {
-        throw new RangeError(`Unknown timeline event type "${t}". Use one of: ${TIMELINE_EVENT_TYPES.join(', ')}.`);
+        throw new ArgumentError(`Unknown timeline event type "${t}". Use one of: ${TIMELINE_EVENT_TYPES.join(', ')}.`);
       }
     }
     const since = params.since === undefined ? undefined : parseLocalDate(params.since, 'since date');
     const until = params.until === undefined ? undefined : parseLocalDate(params.until, 'until date');
     if (since !== undefined && until !== undefined && until < since)
-      throw new RangeError('The "until" date is before "since".');
+      throw new ArgumentError('The "until" date is before "since".');
     const limit = Math.max(1, Math.min(params.limit ?? 100, 1000));
     const pageSize = Math.max(1, Math.min(params.pageSize ?? 200, 200));
     const zone = await ctx.timezone(practiceId, options);

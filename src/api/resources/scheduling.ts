@@ -29,7 +29,7 @@ import {
 import { type StartWindow, startFitsWindows, validateStartWindow } from '../../domain/time-of-day.js';
 import { parseBody, type QueryInit } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
-import { BadRequest, describeShape, InvalidResponse, UnrecognizedShape } from '../errors.js';
+import { ArgumentError, BadRequest, describeShape, InvalidResponse, UnrecognizedShape } from '../errors.js';
 import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagination.js';
 import { dateParamsFor, endpointLabel, sameId } from '../paths.js';
 import type {
@@ -84,7 +84,7 @@ const ID_FILTER_NOTE =
 
 function assertDuration(minutes: number): void {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480) {
-    throw new RangeError('duration_minutes must be a whole number of minutes between 1 and 480.');
+    throw new ArgumentError('duration_minutes must be a whole number of minutes between 1 and 480.');
   }
 }
 
@@ -342,7 +342,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       params.interval !== undefined &&
       (!Number.isInteger(params.interval) || params.interval < 1 || params.interval > 240)
     ) {
-      throw new RangeError('interval must be a whole number of minutes between 1 and 240.');
+      throw new ArgumentError('interval must be a whole number of minutes between 1 and 240.');
     }
     const zone = await ctx.timezone(practiceId, options);
     const warnings: string[] = [];
@@ -413,7 +413,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     const limit = params.limit ?? 500;
     const status = params.status === 'no_show' ? 'broken' : params.status;
     if (status !== undefined && !(APPOINTMENT_STATUSES as readonly string[]).includes(status)) {
-      throw new RangeError(`Unknown appointment status "${status}".`);
+      throw new ArgumentError(`Unknown appointment status "${status}".`);
     }
     const warnings: string[] = [];
     const dropped = new Set<string>();
@@ -572,7 +572,7 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
     // T9: `no_show` is only a list-filter alias; the transition enum says `broken`.
     const status = input.status === 'no_show' ? 'broken' : input.status;
     if (!(APPOINTMENT_STATUSES as readonly string[]).includes(status)) {
-      throw new RangeError(`Unknown appointment status "${input.status}".`);
+      throw new ArgumentError(`Unknown appointment status "${input.status}".`);
     }
     const zone = await ctx.timezone(practiceId, options);
     const res = await client.request({
@@ -694,14 +694,15 @@ export function writeBody(input: AppointmentWriteInput, creating: boolean): Reco
     if (value !== undefined) body[key] = value;
   }
   if (creating) {
-    if (typeof body.patient !== 'string' || body.patient === '') throw new RangeError('A patient is required to book.');
-    if (typeof body.date_time !== 'string') throw new RangeError('date_time is required to book.');
-    if (typeof body.duration_minutes !== 'number') throw new RangeError('duration_minutes is required to book.');
+    if (typeof body.patient !== 'string' || body.patient === '')
+      throw new ArgumentError('A patient is required to book.');
+    if (typeof body.date_time !== 'string') throw new ArgumentError('date_time is required to book.');
+    if (typeof body.duration_minutes !== 'number') throw new ArgumentError('duration_minutes is required to book.');
   }
   if (typeof body.date_time === 'string') requireOffset(body.date_time);
   if (body.duration_minutes !== undefined) assertDuration(body.duration_minutes as number);
   if (typeof body.confirmed_status === 'string') body.confirmed_status = body.confirmed_status.toLowerCase();
-  if (Object.keys(body).length === 0) throw new RangeError('Nothing to change.');
+  if (Object.keys(body).length === 0) throw new ArgumentError('Nothing to change.');
   return body;
 }
 

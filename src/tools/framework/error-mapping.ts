@@ -5,6 +5,7 @@
  */
 import { ZodError } from 'zod';
 import {
+  ArgumentError,
   BadRequest,
   Conflict,
   EscapeApiError,
@@ -36,8 +37,7 @@ export function describeToolError(
   if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
   if (error instanceof PracticeSelectionError)
     return { message: error.message, label: 'invalid_input', unexpected: false };
-  // RangeError: the API client's own argument checks (messages written for the caller).
-  if (error instanceof DateInputError || error instanceof TextInputError || error instanceof RangeError) {
+  if (error instanceof DateInputError || error instanceof TextInputError || error instanceof ArgumentError) {
     return { message: error.message, label: 'invalid_input', unexpected: false };
   }
   if (error instanceof UnverifiableAnswerError)

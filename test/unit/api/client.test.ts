@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EscapeClient, type EscapeClientOptions, type UpstreamObservation } from '../../../src/api/client.js';
+import { StaticTokenProvider } from '../../../src/api/credentials.js';
 import {
   BadRequest,
   Conflict,
@@ -16,7 +17,6 @@ import {
   UpstreamTimeout,
   UpstreamUnavailable,
 } from '../../../src/api/errors.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 import { FakeCredentials, type Handler, type ScriptedServer, startScriptedServer } from './scripted-server.js';
 
 const PRACTICE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';

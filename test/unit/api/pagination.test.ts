@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EscapeClient } from '../../../src/api/client.js';
+import { StaticTokenProvider } from '../../../src/api/credentials.js';
 import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
 import { InvalidResponse } from '../../../src/api/errors.js';
 import { collectPages, normalizePage, pageCapsFor, type WalkOutcome } from '../../../src/api/pagination.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 import { type Handler, type ScriptedServer, startScriptedServer } from './scripted-server.js';
 
 const PRACTICE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
+import { ArgumentError, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
 import { aggregateClaims, parseClaimsSummary } from '../../../src/api/resources/insurance.js';
 import { readTimelineRow } from '../../../src/api/resources/patients.js';
 import { buildCarrierMap } from '../../../src/api/resources/reference.js';
@@ -234,7 +234,7 @@ describe('other defensive readers', () => {
       /timezone offset/,
     );
     expect(() => writeBody({ patient: 'p', date_time: '2026-05-14T09:00:00Z', duration_minutes: 0 }, true)).toThrow(
-      RangeError,
+      ArgumentError,
     );
     expect(() => writeBody({}, false)).toThrow(/Nothing to change/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ReferenceCache } from '../../../src/api/cache.js';
-import { RequestAborted } from '../../../src/api/errors.js';
+import { ArgumentError, RequestAborted } from '../../../src/api/errors.js';
 import {
   asOfParams,
   buildOperationTable,
@@ -47,12 +47,12 @@ describe('path table', () => {
     expect(sameId(uuid.toUpperCase(), uuid)).toBe(true);
     expect(sameId('42', '042')).toBe(false);
     for (const bad of ['a b', '../etc', '..', '.', '%2e%2e', 'x/y', '12a', '-1', '1.5', '', ' 42', `${uuid}/..`]) {
-      expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(RangeError);
+      expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(ArgumentError);
       expect(() => fillPath('/p/{practice}/', { practice: bad }), bad).toThrow(/not an Escape Dental id/);
     }
     expect(() => fillPath('/p/{practice}/', {})).toThrow(/Missing path parameter/);
     const id = 'x/y';
-    expect(() => path`/api/v1/practice/${id}/patient/${42}/`).toThrow(RangeError);
+    expect(() => path`/api/v1/practice/${id}/patient/${42}/`).toThrow(ArgumentError);
     expect(path`/api/v1/practice/${uuid}/patient/${42}/`).toBe(`/api/v1/practice/${uuid}/patient/42/`);
     expect(templateLabel('/api/v1/practice/{practice}/patient/{patient}/')).toBe(
       '/api/v1/practice/:practice/patient/:patient/',

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
-import { BadRequest, NotFound } from '../../../src/api/errors.js';
+import { ArgumentError, BadRequest, NotFound } from '../../../src/api/errors.js';
 import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
 import { startScriptedPractice } from './scripted-server.js';
@@ -232,7 +232,7 @@ describe('findSpot', () => {
       req.path.endsWith('/find-spot/') ? { status: 400, json: { duration_minutes: ['Too long.'] } } : undefined,
     );
     await expect(api.scheduling.findSpot(P, { durationMinutes: 60 })).rejects.toBeInstanceOf(BadRequest);
-    await expect(api.scheduling.findSpot(P, { durationMinutes: 0 })).rejects.toBeInstanceOf(RangeError);
+    await expect(api.scheduling.findSpot(P, { durationMinutes: 0 })).rejects.toBeInstanceOf(ArgumentError);
   });
 });
 

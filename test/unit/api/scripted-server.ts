@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StaticTokenProvider } from '../../../src/api/credentials.js';
 import { createEscapeApi, type EscapeApiHandle } from '../../../src/api/index.js';
-import { StaticTokenProvider } from '../../../src/auth/upstream.js';
 
 export interface RecordedRequest {
   method: string;

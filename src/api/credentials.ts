@@ -25,8 +25,8 @@ import {
   Unauthorized,
   UpstreamTimeout,
   UpstreamUnavailable,
-} from '../api/errors.js';
-import { parseRetryAfter } from '../api/retry.js';
+} from './errors.js';
+import { parseRetryAfter } from './retry.js';
 
 export interface CredentialProvider {
   readonly kind: 'static' | 'simplejwt';

@@ -2,7 +2,6 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RateLimited, ReauthenticationRequired, Unauthorized, UpstreamUnavailable } from '../../../src/api/errors.js';
 import {
   fingerprint,
   jwtExpiryMs,
@@ -10,7 +9,8 @@ import {
   SimpleJwtProvider,
   StaticTokenProvider,
   writeFileAtomic0600,
-} from '../../../src/auth/upstream.js';
+} from '../../../src/api/credentials.js';
+import { RateLimited, ReauthenticationRequired, Unauthorized, UpstreamUnavailable } from '../../../src/api/errors.js';
 import { type Reply, type ScriptedServer, startScriptedServer } from '../api/scripted-server.js';
 
 function jwt(payload: Record<string, unknown>): string {
@@ -250,7 +250,7 @@ describe('SimpleJwtProvider', () => {
 
 describe('clock skew', () => {
   it('anchors the access-token lifetime (exp − iat) at our receive time', async () => {
-    const { localExpiryMs } = await import('../../../src/auth/upstream.js');
+    const { localExpiryMs } = await import('../../../src/api/credentials.js');
     const serverNow = Date.parse('2020-01-01T00:00:00Z') / 1000;
     const token = jwt({ iat: serverNow, exp: serverNow + 300 });
     expect(localExpiryMs(token, 1_000_000)).toBe(1_000_000 + 300_000);
