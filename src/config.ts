@@ -418,6 +418,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
+/** This process's configuration: its command-line arguments and its environment. */
+export function processConfig(): Config {
+  return parseConfig(process.argv.slice(2), process.env);
+}
+
 /**
  * Parses argv (without the node and script entries) and the environment into a Config.
  * Throws ConfigError with every problem listed and how to fix it.

@@ -2,7 +2,7 @@
  * What the bin entry (src/cli.ts) runs: `escape-dental-mcp` (stdio, the default) or
  * `escape-dental-mcp http`. Reads configuration once, assembles the runtime and connects a transport.
  */
-import { type Config, ConfigError, helpText, parseConfig } from './config.js';
+import { type Config, ConfigError, helpText, processConfig } from './config.js';
 import { PolicyFileError } from './gates/policy.js';
 import { applyHeapGrowing } from './heap.js';
 import { terminalDestination, terminalLogLevel } from './logger.js';
@@ -15,7 +15,7 @@ import { PACKAGE_VERSION } from './version.js';
 async function main(): Promise<number> {
   let config: Config;
   try {
-    config = parseConfig(process.argv.slice(2), process.env);
+    config = processConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
