@@ -36,6 +36,7 @@ function tool(name: string, writes: boolean, requiredScopes: string[]): AnyToolD
     annotations: { readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true },
     requiredScopes,
     writes,
+    operations: [],
     handler: async () => ({ structured: { ok: true }, summary: 'ok' }),
   };
 }
