@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { endpointLabel } from '../src/api/paths.js';
 import { OPTIONS } from '../src/config.js';
 import type { AnyToolDefinition } from '../src/tools/framework/types.js';
 import { CATALOG } from '../src/tools/registry.js';
@@ -149,6 +150,10 @@ function renderTool(tool: AnyToolDefinition): string {
     `- Required scope: ${tool.requiredScopes.map((s) => `\`${s}\``).join(', ') || 'none'}`,
     `- Writes upstream: ${yesNo(tool.writes)}${tool.writes ? ' (hidden and refused under read-only)' : ' (available under read-only)'}`,
     `- Annotations: readOnlyHint ${a.readOnlyHint}, destructiveHint ${a.destructiveHint}, idempotentHint ${a.idempotentHint}, openWorldHint ${a.openWorldHint}`,
+    `- Escape Dental endpoints it may call: ${[...new Set(tool.operations.map((operation) => endpointLabel(operation)))]
+      .sort()
+      .map((endpoint) => `\`${endpoint}\``)
+      .join(', ')}`,
     '',
     '| Parameter | Type | Required | Default | Meaning |',
     '|---|---|---|---|---|',

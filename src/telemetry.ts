@@ -9,6 +9,12 @@ export interface CallScope {
   tool: string;
   upstreamRequests: number;
   upstreamFailures: number;
+  /**
+   * The upstream operations the tool declared (`ToolDefinition.operations`). A request for any
+   * other is noted in `undeclared` and fails the call (invoke.ts). Absent outside tool calls.
+   */
+  operations?: ReadonlySet<string>;
+  undeclared?: Set<string>;
 }
 
 const storage = new AsyncLocalStorage<CallScope>();
@@ -50,6 +56,10 @@ export function upstreamObserver(metrics: Metrics): (observation: UpstreamObserv
     if (scope) {
       scope.upstreamRequests += 1;
       if (observation.outcome !== 'ok') scope.upstreamFailures += 1;
+      if (scope.operations && !scope.operations.has(observation.operation)) {
+        scope.undeclared ??= new Set();
+        scope.undeclared.add(observation.operation);
+      }
     }
     metrics.upstreamRequest(observation);
   };

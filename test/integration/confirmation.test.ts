@@ -26,6 +26,7 @@ const writeLike: AnyToolDefinition = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   requiredScopes: ['scheduling:write'],
   writes: true,
+  operations: [],
   handler: async (context, args) => {
     seen.push(`${context.confirmation.answer}/${context.confirmation.supported}`);
     if (context.confirmation.answer === 'none' && context.confirmation.supported) {

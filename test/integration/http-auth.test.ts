@@ -41,6 +41,7 @@ const testBooking: AnyToolDefinition = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   requiredScopes: ['scheduling:write'],
   writes: true,
+  operations: [],
   async handler() {
     bookings += 1;
     return { structured: { booked: true }, summary: 'booked' };

@@ -43,6 +43,7 @@ const testWrite: AnyToolDefinition = {
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   requiredScopes: ['scheduling:write'],
   writes: true,
+  operations: [],
   async handler() {
     writes += 1;
     return { structured: { written: true }, summary: 'written' };

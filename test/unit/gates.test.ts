@@ -37,6 +37,7 @@ function tool(name: string, writes: boolean, requiredScopes: Scope[]): AnyToolDe
     annotations: { readOnlyHint: !writes, destructiveHint: false, idempotentHint: !writes, openWorldHint: true },
     requiredScopes,
     writes,
+    operations: [],
     handler: async () => ({ structured: { ok: true }, summary: 'ok' }),
   };
 }

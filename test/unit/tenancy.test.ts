@@ -219,6 +219,7 @@ describe('invokeTool decides each call with the credential of its own message', 
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     requiredScopes: ['scheduling:read'],
     writes: false,
+    operations: [],
     handler: async (context) => {
       ran.push(context.practice.id);
       return { structured: { practice: context.practice.id }, summary: context.practice.name };

@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Divergence, describeDivergences, recordDivergences } from '../../api/divergence.js';
+import type { OperationName } from '../../api/paths.js';
 import type { EscapeApi } from '../../api/port.js';
 import { isValidTimeZone, unusableTimeZoneReason } from '../../domain/dates.js';
 import { FREE_TEXT_NOTICE, quotesUpstreamText } from '../../domain/free-text.js';
 import { withoutInvisible } from '../../domain/names.js';
 import { decideTool, type PracticeGates } from '../../gates/decision.js';
 import { type Logger, writeAudit } from '../../logger.js';
-import { type Metrics, runInCallScope } from '../../telemetry.js';
+import { type CallScope, type Metrics, runInCallScope } from '../../telemetry.js';
 import { type AccessDecision, authorizeAccess, grantOf, type MessageCredential } from '../../tenancy/access.js';
 import { PracticeSelectionError, ToolRefusedError } from '../../tenancy/errors.js';
 import { unavailablePracticeMessage } from '../../tenancy/practice.js';
@@ -27,6 +28,25 @@ import type {
   ConfirmationTokens,
 } from './types.js';
 import { readOnlyApi, sealWrites } from './writes/port.js';
+
+/**
+ * Operations the API client makes on its own for any tool: the practice's zone is read (and
+ * cached) by every dated read (api/resources/context.ts), so no tool declares it.
+ */
+export const AMBIENT_OPERATIONS: readonly OperationName[] = ['practices.retrieve'];
+
+/** A tool reached an upstream operation its definition does not declare: a bug in the tool. */
+export class UndeclaredOperationError extends Error {
+  constructor(
+    readonly tool: string,
+    readonly operations: readonly string[],
+  ) {
+    super(
+      `Tool ${tool} called upstream operations its definition does not declare: ${operations.join(', ')}. Add them to its operations.`,
+    );
+    this.name = 'UndeclaredOperationError';
+  }
+}
 
 export type ToolCallOutcome =
   | { kind: 'ok'; structured: Record<string, unknown>; text: string }
@@ -75,7 +95,12 @@ export async function invokeTool(
   const clientSignal = round.signal;
   const started = performance.now();
   const callId = randomUUID();
-  const scope = { tool: tool.name, upstreamRequests: 0, upstreamFailures: 0 };
+  const scope: CallScope = {
+    tool: tool.name,
+    upstreamRequests: 0,
+    upstreamFailures: 0,
+    operations: new Set([...tool.operations, ...AMBIENT_OPERATIONS]),
+  };
   const patientIds = new Set<string>();
   const appointmentIds = new Set<string>();
   let confirmationRecord: ConfirmationRecord | undefined;
@@ -152,6 +177,8 @@ export async function invokeTool(
         ),
       ),
     );
+    const undeclared = undeclaredOperations(tool, scope);
+    if (undeclared) throw undeclared;
     if (isConfirmationNeeded(result)) {
       outcome = { kind: 'confirm', message: result.message, state: result.state };
       outcomeLabel = 'confirmation_requested';
@@ -159,12 +186,17 @@ export async function invokeTool(
       outcome = withDivergences({ kind: 'ok', structured: result.structured, text: result.summary }, divergences);
       outcomeLabel = result.auditOutcome ?? 'ok';
     }
-  } catch (error) {
+  } catch (caught) {
+    // An undeclared operation is the bug to report, whatever the handler failed with after it.
+    const error = undeclaredOperations(tool, scope) ?? caught;
     // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our
     // own deadline, the caller must hear "took too long, try again", not "cancelled".
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
-    if (described.unexpected) log().error({ err: error }, 'tool call failed unexpectedly');
+    if (described.unexpected) {
+      const undeclared = error instanceof UndeclaredOperationError ? { undeclaredOperations: error.operations } : {};
+      log().error({ err: error, ...undeclared }, 'tool call failed unexpectedly');
+    }
     if (described.log) log().warn(described.log.fields, described.log.message);
     // Messages may quote what the caller sent ("No provider matches …"): never echo bidi or
     // invisible characters back, which could reorder or hide text in what a person reads.
@@ -291,6 +323,11 @@ function authorizeCall(
     openedWith: grantOf(deps.principal, deps.practices),
     call: { practiceArgument: typeof practiceArgument === 'string' ? practiceArgument : undefined },
   });
+}
+
+/** The error that fails a call which reached an undeclared operation, even when its handler caught what followed. */
+function undeclaredOperations(tool: AnyToolDefinition, scope: CallScope): UndeclaredOperationError | undefined {
+  return scope.undeclared?.size ? new UndeclaredOperationError(tool.name, [...scope.undeclared]) : undefined;
 }
 
 function isConfirmationNeeded(result: object): result is ConfirmationNeeded {

@@ -4,6 +4,7 @@
  * timing, audit and error mapping.
  */
 import type { z } from 'zod';
+import type { OperationName } from '../../api/paths.js';
 import type { Logger } from '../../logger.js';
 import type { PracticeRef, Principal, Scope } from '../../tenancy/types.js';
 import type { ToolMemo } from './memo.js';
@@ -132,6 +133,12 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   requiredScopes: readonly Scope[];
   /** True for tools that change data upstream: hidden and refused under read-only. */
   writes: boolean;
+  /**
+   * Every upstream operation (src/api/paths.ts) the tool may call, through any helper it uses.
+   * A call that sends a request for another one fails (invoke.ts; a read the reference cache
+   * answers sends none, so is not seen there). The catalog test checks each has a sandbox route.
+   */
+  operations: readonly OperationName[];
   handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;
 }
 

@@ -78,6 +78,13 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['insurance:read'],
   writes: false,
+  operations: [
+    'providers.list',
+    'insurance.claimsSummary',
+    'insurance.claimList',
+    'insurance.patientInsurance',
+    'insurance.carriers',
+  ],
   async handler(context, args) {
     const from = checkedDate(args.date_from, 'date_from');
     const to = checkedDate(args.date_to, 'date_to');

@@ -66,6 +66,7 @@ export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSc
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['patients:read'],
   writes: false,
+  operations: ['patients.list', 'patients.retrieve', 'clinical.timeline', 'providers.list', 'operatories.list'],
   async handler(context, args) {
     const query = checkPatientQuery(args);
     let found: { patient: Patient; exact: boolean }[];

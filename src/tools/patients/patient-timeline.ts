@@ -76,6 +76,7 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['patients:read'],
   writes: false,
+  operations: ['patients.list', 'patients.retrieve', 'clinical.timeline'],
   async handler(context, args) {
     const query = checkPatientQuery(args);
     const since = checkedDate(args.since, 'since');

@@ -104,6 +104,7 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['reports:read'],
   writes: false,
+  operations: ['billing.production', 'billing.productionTrending', 'providers.list'],
   async handler(context, args) {
     const zone = context.practice.timezone;
     const period = resolveRequestedPeriod(args, zone, context.now());

@@ -91,6 +91,18 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:write', 'patients:read'],
   writes: true,
+  operations: [
+    'scheduling.appointmentCreate',
+    'scheduling.validateAppointment',
+    'scheduling.appointmentRetrieve',
+    'scheduling.appointmentList',
+    'scheduling.daySheet',
+    'patients.list',
+    'patients.retrieve',
+    'providers.list',
+    'operatories.list',
+    'operatories.retrieve',
+  ],
   async handler(context, args) {
     const zone = context.practice.timezone;
     // Everything checkable without the API first: a bad request costs no upstream call.

@@ -54,6 +54,13 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:write'],
   writes: true,
+  operations: [
+    'scheduling.appointmentTransition',
+    'scheduling.appointmentRetrieve',
+    'patients.retrieve',
+    'providers.list',
+    'operatories.list',
+  ],
   async handler(context, args) {
     const zone = context.practice.timezone;
     const reason = sanitizeUserText(args.reason, { maxLength: 500, label: 'reason' });

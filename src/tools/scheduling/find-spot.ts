@@ -105,6 +105,14 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:read'],
   writes: false,
+  operations: [
+    'scheduling.findSpot',
+    'scheduling.appointmentList',
+    'providers.list',
+    'operatories.list',
+    'operatories.retrieve',
+    'scheduling.daySheet',
+  ],
   async handler(context, args) {
     const zone = context.practice.timezone;
     const today = todayIn(zone, context.now());

@@ -83,6 +83,17 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:write'],
   writes: true,
+  operations: [
+    'scheduling.appointmentUpdate',
+    'scheduling.validateAppointment',
+    'scheduling.appointmentRetrieve',
+    'scheduling.appointmentList',
+    'scheduling.daySheet',
+    'patients.retrieve',
+    'providers.list',
+    'operatories.list',
+    'operatories.retrieve',
+  ],
   async handler(context, args) {
     const zone = context.practice.timezone;
     const start = parseStart(args.start, zone, context.now().getTime());

@@ -36,6 +36,7 @@ function echoTool(overrides: Partial<AnyToolDefinition> = {}): AnyToolDefinition
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     requiredScopes: ['scheduling:read'],
     writes: false,
+    operations: [],
     handler: async (context) => {
       context.notePatient('33333333-3333-4333-8333-333333333333');
       return { structured: { practice: context.practice.id }, summary: context.practice.name };

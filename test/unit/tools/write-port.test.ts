@@ -49,6 +49,7 @@ function peek(look: (context: ToolContext) => void): AnyToolDefinition {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     requiredScopes: [],
     writes: false,
+    operations: [],
     handler: async (context) => {
       look(context);
       return { structured: {}, summary: 'ok' };
@@ -97,11 +98,21 @@ describe('the write port', () => {
   });
 
   it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {
-    // paths.ts maps the names to paths; scheduling.ts holds the three write methods the seal guards.
-    expect([...codeMentioning(WRITE_OPERATIONS).keys()].sort()).toEqual([
+    // paths.ts maps the names to paths; scheduling.ts holds the three write methods the seal guards;
+    // the write tools declare the write they make in their `operations` list, and name it nowhere else.
+    const mentions = codeMentioning(WRITE_OPERATIONS);
+    expect([...mentions.keys()].sort()).toEqual([
       'api/paths.ts',
       'api/resources/scheduling.ts',
+      'tools/scheduling/book-appointment.ts',
+      'tools/scheduling/cancel-appointment.ts',
+      'tools/scheduling/reschedule-appointment.ts',
     ]);
+    for (const [file, lines] of mentions) {
+      if (!file.startsWith('tools/')) continue;
+      for (const line of lines)
+        expect(line.trim(), file).toMatch(/^(operations: \[.*\],|'scheduling\.appointment\w+',)$/);
+    }
   });
 
   it('the API a tool handler gets leads to no write at run time: no HTTP client, no write method, anywhere in it', async () => {
