@@ -1,12 +1,14 @@
 /**
  * One wire snapshot per listed tool (test/helpers/toolsnaps.ts): a missing, stale or orphaned
  * snapshot fails here, and the message says what to run. UPDATE_TOOLSNAPS=1 rewrites them.
- * Both protocol eras list the same tools, so one snapshot stands for both.
+ * Both protocol eras list the same tools, so one snapshot stands for both, and so does the
+ * built bundle (dist/cli.js, with its schemas converted ahead of time) over stdio.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectStdio, startTestSandbox } from '../helpers/harness.js';
 import {
   listedTools,
   snapshotFile,
@@ -32,6 +34,21 @@ describe('wire snapshots of tools/list', () => {
 
   it('stand for both protocol eras', () => {
     expect(legacy).toEqual(modern);
+  });
+
+  it('stand for the built bundle over stdio', async () => {
+    const sandbox = await startTestSandbox();
+    try {
+      const stdio = await connectStdio({ sandbox, env: { ESCAPE_PRACTICE: sandbox.fixtures.practices.ny.id } });
+      try {
+        const { tools } = await stdio.client.listTools();
+        expect(tools).toEqual(modern);
+      } finally {
+        await stdio.close();
+      }
+    } finally {
+      await sandbox.close();
+    }
   });
 
   it('hold the tool as sent and its token count', () => {

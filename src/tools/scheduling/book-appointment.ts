@@ -35,12 +35,13 @@ import {
   rostersForDay,
   runWrite,
   type Start,
+  settledWrite,
   startArgument,
   startOf,
-  unconfirmedAnswer,
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
+  writtenNotes,
 } from '../framework/writes/index.js';
 import {
   checkPatientQuery,
@@ -252,34 +253,19 @@ function bookedAnswer(
 ): ToolSuccess<Output> {
   const zone = context.practice.timezone;
   const base = { practice: context.practice.name, timezone: zone };
-  if (result.problems.length > 0 || !result.stored || !result.appointmentId) {
-    return unconfirmedAnswer(
-      context,
-      base,
-      `Booking ${describeView(asked.view, zone)}`,
-      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
-      asked.rosters,
-    );
-  }
-  if (repeated) {
-    return alreadyDone(
-      context,
-      'already_booked',
-      { id: result.appointmentId, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
-      'was booked by an identical request; nothing new was booked',
-    );
-  }
-  // The answer is what Escape Dental now holds (the re-read), not what was sent.
-  const booked = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
-  const notes = [...asked.notes, ...result.notes];
-  const warnings = result.overlaps.map((o) => `Warning: ${o.charAt(0).toUpperCase()}${o.slice(1)}`);
+  const settled = settledWrite(context, result, repeated, {
+    base,
+    attempted: `Booking ${describeView(asked.view, zone)}`,
+    rosters: asked.rosters,
+    repeatStatus: 'already_booked',
+    repeatText: 'was booked by an identical request; nothing new was booked',
+  });
+  if (settled.answer) return settled.answer;
+  const booked = viewOfAppointment(settled.stored, result.patientName, asked.rosters, zone);
+  const { notes, lines } = writtenNotes(result, asked.notes);
   return {
-    structured: { ...base, status: 'booked', appointment: booked, notes: [...result.overlaps, ...notes] },
-    summary: [
-      `Booked ${describeView(booked, zone)} (appointment ${booked.id}).`,
-      ...warnings,
-      ...notes.map((n) => `Note: ${n}`),
-    ].join('\n'),
+    structured: { ...base, status: 'booked', appointment: booked, notes },
+    summary: [`Booked ${describeView(booked, zone)} (appointment ${booked.id}).`, ...lines].join('\n'),
   };
 }
 

@@ -15,19 +15,20 @@ import {
   awaitingConfirmation,
   confirmationArguments,
   describeView,
-  type Placement,
   patientOfAppointment,
+  placementOf,
   possessive,
   type Rosters,
   refusalReasons,
   requireAppointment,
   rosters,
   runWrite,
+  settledWrite,
   startOf,
-  unconfirmedAnswer,
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
+  writtenNotes,
 } from '../framework/writes/index.js';
 
 const inputSchema = z.object({
@@ -112,14 +113,7 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
           ...notes,
         ].join('\n');
         const base = { practice: context.practice.name, timezone: zone, appointment: view };
-        const from: Placement = {
-          patientId: appointment.patient ?? '',
-          startMs,
-          durationMinutes: appointment.duration_minutes ?? 0,
-          providerId: appointment.provider ?? null,
-          operatoryId: appointment.operatory ?? null,
-          status: 'scheduled',
-        };
+        const from = placementOf(appointment, startMs);
         return {
           intent: {
             action: 'cancel',
@@ -188,31 +182,21 @@ function cancelledAnswer(
 ): ToolSuccess<Output> {
   const zone = context.practice.timezone;
   const base = { practice: context.practice.name, timezone: zone };
-  const id = result.appointmentId as string;
-  if (result.problems.length > 0 || !result.stored) {
-    return unconfirmedAnswer(
-      context,
-      base,
-      `Cancelling ${describeView(asked.view, zone)} (appointment ${id})`,
-      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
-      asked.rosters,
-    );
-  }
-  if (repeated) {
-    return alreadyDone(
-      context,
-      'already_cancelled',
-      { id, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
-      'was cancelled by an identical request; nothing was changed',
-    );
-  }
-  const cancelled = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
-  const notes = [...asked.notes, ...result.notes];
+  const settled = settledWrite(context, result, repeated, {
+    base,
+    attempted: `Cancelling ${describeView(asked.view, zone)} (appointment ${result.appointmentId})`,
+    rosters: asked.rosters,
+    repeatStatus: 'already_cancelled',
+    repeatText: 'was cancelled by an identical request; nothing was changed',
+  });
+  if (settled.answer) return settled.answer;
+  const cancelled = viewOfAppointment(settled.stored, result.patientName, asked.rosters, zone);
+  const { notes, lines } = writtenNotes(result, asked.notes);
   return {
     structured: { ...base, status: 'cancelled', appointment: cancelled, notes },
     summary: [
-      `Cancelled ${describeView(cancelled, zone)} (appointment ${id}). ${quoted('Reason recorded', asked.reason, 500)}.`,
-      ...notes.map((n) => `Note: ${n}`),
+      `Cancelled ${describeView(cancelled, zone)} (appointment ${settled.id}). ${quoted('Reason recorded', asked.reason, 500)}.`,
+      ...lines,
     ].join('\n'),
   };
 }

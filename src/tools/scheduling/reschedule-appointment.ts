@@ -25,6 +25,7 @@ import {
   parseStart,
   patientClash,
   patientOfAppointment,
+  placementOf,
   possessive,
   type Rosters,
   readAppointment,
@@ -33,12 +34,13 @@ import {
   rosters,
   rostersForDay,
   runWrite,
+  settledWrite,
   startArgument,
   startOf,
-  unconfirmedAnswer,
   viewOfAppointment,
   type WriteResult,
   writeOutputFields,
+  writtenNotes,
 } from '../framework/writes/index.js';
 
 const inputSchema = z.object({
@@ -203,14 +205,7 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
             `Cannot move ${describeView(before, zone)} to ${describeSpan(start.ms, durationMinutes, zone)} with ${providerText(provider)}${chairs.length === 1 ? ` in ${shownPlace(operatoryLabel(r, chairs[0]?.id))}` : ''}: ${slot.reasons.join('; ')}. Nothing was changed. find_spot lists open times.`,
           );
         }
-        const from: Placement = {
-          patientId: appointment.patient ?? '',
-          startMs: fromStart,
-          durationMinutes: appointment.duration_minutes ?? 0,
-          providerId: appointment.provider ?? null,
-          operatoryId: appointment.operatory ?? null,
-          status: 'scheduled',
-        };
+        const from = placementOf(appointment, fromStart);
         const target: Placement = {
           ...from,
           startMs: start.ms,
@@ -301,34 +296,21 @@ function movedAnswer(
 ): ToolSuccess<Output> {
   const zone = context.practice.timezone;
   const base = { practice: context.practice.name, timezone: zone, previous: asked.previous };
-  const id = result.appointmentId as string;
-  if (result.problems.length > 0 || !result.stored) {
-    return unconfirmedAnswer(
-      context,
-      base,
-      `Moving appointment ${id} from ${asked.previous} to ${describeView(asked.view, zone)}`,
-      { ...result, problems: result.problems.length > 0 ? result.problems : ['it could not be read back'] },
-      asked.rosters,
-    );
-  }
-  if (repeated) {
-    return alreadyDone(
-      context,
-      'unchanged',
-      { id, appointment: result.stored, patientName: result.patientName, rosters: asked.rosters },
-      'was moved there by an identical request; nothing was changed',
-    );
-  }
-  const moved = viewOfAppointment(result.stored, result.patientName, asked.rosters, zone);
-  const notes = [...asked.notes, ...result.notes];
-  const warnings = result.overlaps.map((o) => `Warning: ${o.charAt(0).toUpperCase()}${o.slice(1)}`);
+  const settled = settledWrite(context, result, repeated, {
+    base,
+    attempted: `Moving appointment ${result.appointmentId} from ${asked.previous} to ${describeView(asked.view, zone)}`,
+    rosters: asked.rosters,
+    repeatStatus: 'unchanged',
+    repeatText: 'was moved there by an identical request; nothing was changed',
+  });
+  if (settled.answer) return settled.answer;
+  const moved = viewOfAppointment(settled.stored, result.patientName, asked.rosters, zone);
+  const { notes, lines } = writtenNotes(result, asked.notes);
   return {
-    structured: { ...base, status: 'moved', appointment: moved, notes: [...result.overlaps, ...notes] },
-    summary: [
-      `Moved to ${describeView(moved, zone)} (was ${asked.previous}; appointment ${moved.id}).`,
-      ...warnings,
-      ...notes.map((n) => `Note: ${n}`),
-    ].join('\n'),
+    structured: { ...base, status: 'moved', appointment: moved, notes },
+    summary: [`Moved to ${describeView(moved, zone)} (was ${asked.previous}; appointment ${moved.id}).`, ...lines].join(
+      '\n',
+    ),
   };
 }
 

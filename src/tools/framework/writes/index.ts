@@ -12,7 +12,7 @@ export {
   startOf,
 } from './appointments.js';
 export { type PreparedWrite, runWrite, type WriteIntent, type WriteResult, type WriteSpec } from './pipeline.js';
-export type { Placement } from './verify.js';
+export { type Placement, placementOf } from './verify.js';
 export {
   type AppointmentView,
   alreadyDone,
@@ -21,9 +21,11 @@ export {
   confirmationArguments,
   describeView,
   possessive,
+  settledWrite,
   unconfirmedAnswer,
   viewOfAppointment,
   writeOutputFields,
+  writtenNotes,
 } from './views.js';
 export { describeInstant, describeSpan, parseStart, type Start, startArgument } from './when.js';
 export {

@@ -23,6 +23,18 @@ export interface Placement {
   status: string;
 }
 
+/** Where and when a scheduled appointment is, as read (only a scheduled one is moved or cancelled). */
+export function placementOf(appointment: Appointment, startMs: number): Placement {
+  return {
+    patientId: appointment.patient ?? '',
+    startMs,
+    durationMinutes: appointment.duration_minutes ?? 0,
+    providerId: appointment.provider ?? null,
+    operatoryId: appointment.operatory ?? null,
+    status: 'scheduled',
+  };
+}
+
 /** The differences between what was asked and what an appointment shows, in plain words (empty: none). */
 export function differences(
   asked: Placement & { appointmentId?: string | undefined },

@@ -8,6 +8,7 @@ import type { Appointment } from '../../../api/port.js';
 import { quoted, shownName, shownPlace } from '../../../domain/free-text.js';
 import type { ToolContext, ToolSuccess } from '../types.js';
 import { startOf } from './appointments.js';
+import type { WriteResult } from './pipeline.js';
 import { describeSpan } from './when.js';
 import { operatoryLabel, providerLabel, type Rosters } from './where.js';
 
@@ -204,5 +205,44 @@ export function unconfirmedAnswer<Base extends object>(
     },
     summary: [line, ...result.notes.map((n) => `Note: ${n}`)].join('\n'),
     auditOutcome: 'not_confirmed',
+  };
+}
+
+/**
+ * A write's result, settled: the answer when it could not be confirmed (read back with
+ * differences, or not at all) or repeated an earlier identical request; otherwise the appointment
+ * as Escape Dental now holds it (the re-read, not what was sent), for the tool to describe.
+ */
+export function settledWrite<Base extends object, S extends string>(
+  context: ToolContext,
+  result: WriteResult,
+  repeated: boolean,
+  asked: { base: Base; attempted: string; rosters: Rosters; repeatStatus: S; repeatText: string },
+):
+  | { answer: ReturnType<typeof unconfirmedAnswer<Base>> | ReturnType<typeof alreadyDone<S>> }
+  | { answer?: undefined; id: string; stored: Appointment } {
+  const { stored, appointmentId: id } = result;
+  if (result.problems.length > 0 || !stored || !id) {
+    const problems = result.problems.length > 0 ? result.problems : ['it could not be read back'];
+    return {
+      answer: unconfirmedAnswer(context, asked.base, asked.attempted, { ...result, problems }, asked.rosters),
+    };
+  }
+  if (repeated) {
+    const found = { id, appointment: stored, patientName: result.patientName, rosters: asked.rosters };
+    return { answer: alreadyDone(context, asked.repeatStatus, found, asked.repeatText) };
+  }
+  return { id, stored };
+}
+
+/** A written appointment's notes: overlaps on the schedule first (warnings in the text), then the rest. */
+export function writtenNotes(result: WriteResult, asked: readonly string[]): { notes: string[]; lines: string[] } {
+  const notes = [...asked, ...result.notes];
+  return {
+    notes: [...result.overlaps, ...notes],
+    lines: [
+      ...result.overlaps.map((o) => `Warning: ${o.charAt(0).toUpperCase()}${o.slice(1)}`),
+      ...notes.map((n) => `Note: ${n}`),
+    ],
   };
 }
