@@ -527,6 +527,13 @@ export function createSchedulingResources(ctx: ResourceContext): EscapeApi['sche
       },
       AppointmentSchema,
     );
+    // Another appointment in answer to this id is never read as this one (a write's re-read included).
+    if (!sameId(appointment.id, appointmentId)) {
+      throw new InvalidResponse(
+        `Escape Dental answered with appointment ${appointment.id} when asked for appointment ${appointmentId}; it is not used. Check the appointment in Escape Dental, or try again.`,
+        { operation: 'scheduling.appointmentRetrieve' },
+      );
+    }
     return normalizeAppointment(appointment, zone);
   }
 
