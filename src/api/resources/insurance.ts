@@ -25,7 +25,6 @@ import type {
   ClaimListResult,
   ClaimsSummary,
   DateRange,
-  EscapeApi,
   PatientInsurance,
   SkippedRow,
   StatusTotals,
@@ -255,7 +254,17 @@ export function aggregateClaims(claims: readonly Claim[]): Omit<ClaimsSummary, '
   };
 }
 
-export function createInsuranceResources(client: EscapeClient): EscapeApi['insurance'] {
+export interface InsurancePort {
+  claimsSummary(practiceId: string, options?: CallOptions): Promise<ClaimsSummary>;
+  listClaims(practiceId: string, params?: ClaimListParams, options?: CallOptions): Promise<ClaimListResult>;
+  patientInsurance(
+    practiceId: string,
+    params?: { patientId?: string },
+    options?: CallOptions,
+  ): Promise<PatientInsurance[]>;
+}
+
+export function createInsuranceResources(client: EscapeClient): InsurancePort {
   async function listClaims(
     practiceId: string,
     params: ClaimListParams = {},

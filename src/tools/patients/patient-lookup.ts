@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NotFound } from '../../api/errors.js';
 import type { Patient } from '../../api/port.js';
-import { APPOINTMENT_STATUSES } from '../../api/resources/scheduling.js';
+import { APPOINTMENT_STATUSES } from '../../api/resources/appointments.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
 import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../../domain/names.js';

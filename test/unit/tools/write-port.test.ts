@@ -14,6 +14,7 @@ import { scopeFor } from '../../../src/tenancy/practice.js';
 import { invokeTool } from '../../../src/tools/framework/invoke.js';
 import type { AnyToolDefinition, ToolContext } from '../../../src/tools/framework/types.js';
 import { openWrites } from '../../../src/tools/framework/writes/port.js';
+import { fakeApi } from '../../helpers/fake-api.js';
 import { invokeDeps } from './invoke-deps.js';
 
 /** Every value reachable from `root` through properties (own, enumerable or not), with its path. */
@@ -97,10 +98,10 @@ describe('the write port', () => {
   });
 
   it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {
-    // paths.ts maps the names to paths; scheduling.ts holds the three write methods the seal guards.
+    // paths.ts maps the names to paths; appointments.ts holds the three write methods the seal guards.
     expect([...codeMentioning(WRITE_OPERATIONS).keys()].sort()).toEqual([
       'api/paths.ts',
-      'api/resources/scheduling.ts',
+      'api/resources/appointments.ts',
     ]);
   });
 
@@ -132,14 +133,14 @@ describe('the write port', () => {
       calls.push(name);
       return { id: 'a1' };
     };
-    const api = {
+    const api = fakeApi({
       scheduling: {
         getAppointment: async () => ({ id: 'a1' }),
         createAppointment: write('create'),
         updateAppointment: write('update'),
         transitionAppointment: write('transition'),
       },
-    } as unknown as EscapeApi;
+    });
     let seen: ToolContext | undefined;
     const practice = PRACTICE;
     const outcome = await invokeTool(
