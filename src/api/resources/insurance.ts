@@ -187,7 +187,7 @@ export function parseClaimsSummary(body: unknown): Omit<ClaimsSummary, 'source'>
  * amount that is missing or unparseable, a paid or written-off amount, date of service or date
  * sent that is unparseable (the spec's samples send money as the literal "string").
  */
-export function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefined {
+function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefined {
   const thing = `claim ${claim.id}`;
   const context = { operation: 'insurance.claimList' };
   if (!(CLAIM_STATUSES as readonly string[]).includes(claim.status ?? '')) {

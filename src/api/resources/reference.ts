@@ -11,7 +11,7 @@ import type { OperationName } from '../paths.js';
 import type { CallOptions, CarrierRef, PatientInsurance as PatientInsuranceT } from '../port.js';
 import { AppointmentStatusMeta, Carrier, Operatory, PatientInsurance, Provider } from '../schemas.js';
 
-export async function listAll<S extends z.ZodType>(
+async function listAll<S extends z.ZodType>(
   client: EscapeClient,
   operation: OperationName,
   practiceId: string,

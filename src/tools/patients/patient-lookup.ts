@@ -220,7 +220,7 @@ export function patientNameText(patient: Patient): string {
   return (name && shownName(patientName(patient))) || `patient ${patient.id}`;
 }
 
-export function toCandidate(patient: Patient): Candidate {
+function toCandidate(patient: Patient): Candidate {
   const phone = normalizePhoneDigits(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? '');
   return {
     id: patient.id,
