@@ -37,7 +37,7 @@ const PATIENT_KEYS = [
   'body',
 ];
 
-export const REDACTED_PATHS = [...SECRET_KEYS, ...PATIENT_KEYS].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+const REDACTED_PATHS = [...SECRET_KEYS, ...PATIENT_KEYS].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
 export interface LoggerSettings {
   level: string;

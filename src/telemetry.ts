@@ -23,10 +23,6 @@ export function runInCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promi
   return storage.run(scope, fn);
 }
 
-export function currentCallScope(): CallScope | undefined {
-  return storage.getStore();
-}
-
 export interface UpstreamObservation {
   operation: string;
   method: string;

@@ -35,7 +35,7 @@ interface Entry {
 }
 
 /** Whether an error means "the upstream is unhealthy" (as opposed to "this request was wrong"). */
-export function isOutageError(error: unknown): boolean {
+function isOutageError(error: unknown): boolean {
   if (error instanceof UpstreamUnavailable) return !error.circuitOpen;
   if (error instanceof UpstreamTimeout) return true;
   if (error instanceof InvalidResponse) return true;

@@ -498,7 +498,7 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export function appendQuery(url: URL, query: QueryInit): void {
+function appendQuery(url: URL, query: QueryInit): void {
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined || value === null) continue;
     if (Array.isArray(value)) {

@@ -323,7 +323,7 @@ export class UnusableUpstreamValue extends InvalidResponse {
 }
 
 /** The type of a value for a log line: `missing`, `null`, `string(6)`, `number`, `object`… never the value. */
-export function describeValueType(value: unknown): string {
+function describeValueType(value: unknown): string {
   if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (typeof value === 'string') return `string(${value.length})`;
@@ -398,16 +398,12 @@ export class RequestAborted extends EscapeApiError {
 }
 
 /** Any other unexpected status (405, 410, 418…). */
-export class UnexpectedStatus extends EscapeApiError {
+class UnexpectedStatus extends EscapeApiError {
   readonly kind = 'http_error';
   readonly retryable = false;
   constructor(status: number, context: ErrorContext = {}) {
     super(`The Escape Dental API answered with an unexpected status (${status}).`, { ...context, status });
   }
-}
-
-export function isEscapeApiError(error: unknown): error is EscapeApiError {
-  return error instanceof EscapeApiError;
 }
 
 function clip(text: string, max: number): string {
@@ -418,7 +414,7 @@ function clip(text: string, max: number): string {
  * Parses a DRF error body: `{"field": ["msg"]}`, `{"detail": "msg"}`, `{"non_field_errors": [...]}`,
  * nested serializer errors (`{"items": [{"fee": ["…"]}]}` → `items[0].fee`) or a bare list.
  */
-export function parseFieldErrors(body: unknown): FieldError[] {
+function parseFieldErrors(body: unknown): FieldError[] {
   const out: FieldError[] = [];
   const visit = (value: unknown, path: string): void => {
     if (typeof value === 'string') {

@@ -8,13 +8,14 @@ import { EscapeClient, type EscapeClientOptions } from './client.js';
 import { type CredentialConfig, type CredentialProvider, createCredentialProvider } from './credentials.js';
 import type { EscapeApi } from './port.js';
 import { createAdminResources } from './resources/admin.js';
+import { createAppointmentResources } from './resources/appointments.js';
 import { createBillingResources } from './resources/billing.js';
 import type { ResourceContext } from './resources/context.js';
+import { createFindSpotResources } from './resources/find-spot.js';
 import { createInsuranceResources } from './resources/insurance.js';
 import { createClinicalResources, createPatientResources } from './resources/patients.js';
 import { createPracticeResources } from './resources/practice.js';
 import { createReferenceResources } from './resources/reference.js';
-import { createSchedulingResources } from './resources/scheduling.js';
 
 export interface CreateEscapeApiOptions extends Omit<EscapeClientOptions, 'credentials'> {
   /** A provider, or the configuration to build one (static token or SimpleJWT refresh token). */
@@ -65,7 +66,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     account: practiceResources.account,
     practices: practiceResources.practices,
     reference: createReferenceResources(client, cache),
-    scheduling: createSchedulingResources(ctx),
+    scheduling: { ...createFindSpotResources(ctx), ...createAppointmentResources(ctx) },
     patients,
     clinical: createClinicalResources(ctx),
     insurance: createInsuranceResources(client),
@@ -87,5 +88,5 @@ export * from './errors.js';
 export { buildOperationTable, DEFAULT_OPERATIONS, type OperationName, type OperationOverrides, path } from './paths.js';
 export type * from './port.js';
 export { TIMELINE_EVENT_TYPES } from './port.js';
+export { APPOINTMENT_STATUSES } from './resources/appointments.js';
 export { CLAIM_STATUSES, OUTSTANDING_STATUSES } from './resources/insurance.js';
-export { APPOINTMENT_STATUSES } from './resources/scheduling.js';

@@ -28,7 +28,7 @@ export interface PageCaps {
 }
 
 /** Documented page sizes (L5962, L5524, L33, L2623). */
-export const PAGE_CAPS: Partial<Record<OperationName, PageCaps>> & { default: PageCaps } = {
+const PAGE_CAPS: Partial<Record<OperationName, PageCaps>> & { default: PageCaps } = {
   default: { default: 20, max: 100 },
   'scheduling.appointmentList': { default: 50, max: 100 },
   'providers.list': { default: 100, max: 2000 },

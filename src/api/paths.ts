@@ -113,7 +113,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WHOLE_NUMBER = /^[0-9]{1,19}$/;
 
 /** An id in the form the API answers with: a UUID in lower case (the same UUID in any case), else as given. */
-export function canonicalId(value: string): string {
+function canonicalId(value: string): string {
   return UUID.test(value) ? value.toLowerCase() : value;
 }
 
@@ -127,7 +127,7 @@ export function sameId(a: string, b: string): boolean {
  * else is refused here, before any request, rather than percent-encoded and sent, so no text a
  * caller passes as an id can reach an upstream path. UUIDs go in lower case, as the API writes them.
  */
-export function encodeSegment(value: string | number): string {
+function encodeSegment(value: string | number): string {
   const text = String(value);
   if (UUID.test(text) || WHOLE_NUMBER.test(text)) return canonicalId(text);
   const shown = [...text].slice(0, 60).join('').replace(/\p{C}/gu, '?');
@@ -174,7 +174,7 @@ export interface LocalDateRange {
 export type DateParamStyle = 'date_from/date_to' | 'from/to' | 'start_date/end_date';
 
 /** Which names each date-ranged operation uses (T6, C-T6). */
-export const DATE_PARAM_STYLES = {
+const DATE_PARAM_STYLES = {
   'scheduling.appointmentList': 'from/to',
   'scheduling.findSpot': 'start_date/end_date',
   'insurance.claimList': 'date_from/date_to',

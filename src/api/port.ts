@@ -1,7 +1,9 @@
 /**
  * The port between tools and the Escape Dental client (STYLE item 6). Tools depend on this
  * interface only, so unit tests can pass an in-memory fake while integration tests use the real
- * client (`createEscapeApi`) against the sandbox.
+ * client (`createEscapeApi`) against the sandbox. Each area's port (FindSpotPort, PatientsPort, …)
+ * is declared beside the resource that implements it (`resources/<area>.ts`) and `EscapeApi`
+ * composes them, so a fake implements only the methods a test uses (test/helpers/fake-api.ts).
  *
  * Conventions:
  * - Upstream resources (Appointment, Patient, Provider, …) keep the API's snake_case field names
@@ -14,23 +16,16 @@
  */
 import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
-import type { ReferenceKind } from './cache.js';
 import type { UnusableUpstreamValue } from './errors.js';
-import type {
-  AccountMe,
-  Appointment,
-  AppointmentStatusMeta,
-  Carrier,
-  CatalogEntry,
-  Claim,
-  DaySheet,
-  GateRow,
-  Operatory,
-  Patient,
-  PatientInsurance,
-  Practice,
-  Provider,
-} from './schemas.js';
+import type { AdminPort } from './resources/admin.js';
+import type { AppointmentsPort } from './resources/appointments.js';
+import type { BillingPort } from './resources/billing.js';
+import type { FindSpotPort } from './resources/find-spot.js';
+import type { InsurancePort } from './resources/insurance.js';
+import type { ClinicalPort, PatientsPort } from './resources/patients.js';
+import type { AccountPort, PracticesPort } from './resources/practice.js';
+import type { ReferencePort } from './resources/reference.js';
+import type { Appointment, Claim, Patient } from './schemas.js';
 
 export type { StartWindow } from '../domain/time-of-day.js';
 export type {
@@ -398,113 +393,15 @@ export type Readable<T> =
 
 // ---------------------------------------------------------------------------------------------
 
+/** Every area's port; a new area adds its port here. */
 export interface EscapeApi {
-  account: {
-    me(options?: CallOptions): Promise<AccountMe>;
-  };
-  practices: {
-    /** The accessible-practices list merged with the `account/me` memberships (see DiscoveryResult). */
-    discover(options?: CallOptions): Promise<DiscoveryResult>;
-    /** One practice judged as discovery judges it; undefined when this credential cannot reach it. */
-    discoverOne(practiceId: string, options?: CallOptions): Promise<DiscoveredPractice | undefined>;
-    retrieve(practiceId: string, options?: CallOptions): Promise<Practice>;
-    /** The practice's IANA zone (cached). */
-    timezone(practiceId: string, options?: CallOptions): Promise<string>;
-  };
-  reference: {
-    /** Full roster (page_size up to 2000), cached; includes inactive and hidden providers. */
-    providers(practiceId: string, options?: CallOptions): Promise<Provider[]>;
-    operatories(practiceId: string, options?: CallOptions): Promise<Operatory[]>;
-    /** One operatory by id (not cached): how a chair the list left out is read (L17033). */
-    operatory(practiceId: string, operatoryId: string, options?: CallOptions): Promise<Operatory>;
-    appointmentStatuses(practiceId: string, options?: CallOptions): Promise<AppointmentStatusMeta[]>;
-    carriers(practiceId: string, options?: CallOptions): Promise<Carrier[]>;
-    /** patient-insurance id → carrier, for claim → carrier mapping. */
-    patientInsuranceCarriers(practiceId: string, options?: CallOptions): Promise<Map<string, CarrierRef>>;
-    invalidate(practiceId?: string, kind?: ReferenceKind): void;
-  };
-  scheduling: {
-    findSpot(practiceId: string, params: FindSpotParams, options?: CallOptions): Promise<FindSpotResult>;
-    availableSlots(
-      practiceId: string,
-      params: AvailableSlotsParams,
-      options?: CallOptions,
-    ): Promise<AvailableSlotsResult>;
-    listAppointments(
-      practiceId: string,
-      params: AppointmentListParams,
-      options?: CallOptions,
-    ): Promise<AppointmentListResult>;
-    getAppointment(practiceId: string, appointmentId: string, options?: CallOptions): Promise<Appointment>;
-    /** Never retried blindly; never sends allow_overbooking/skip_validation (T27). */
-    createAppointment(practiceId: string, input: AppointmentCreateInput, options?: CallOptions): Promise<Appointment>;
-    /** PATCH without `status` (status changes go through transition). */
-    updateAppointment(
-      practiceId: string,
-      appointmentId: string,
-      input: AppointmentWriteInput,
-      options?: CallOptions,
-    ): Promise<Appointment>;
-    transitionAppointment(
-      practiceId: string,
-      appointmentId: string,
-      input: TransitionInput,
-      options?: CallOptions,
-    ): Promise<Appointment>;
-    validateAppointment(
-      practiceId: string,
-      input: ValidateAppointmentInput,
-      options?: CallOptions,
-    ): Promise<ValidationResult>;
-    daySheet(
-      practiceId: string,
-      date: LocalDate,
-      params?: { includeHidden?: boolean },
-      options?: CallOptions,
-    ): Promise<DaySheet>;
-    /**
-     * Every appointment of one practice-local day, from the day sheet: one answer, no pages and no
-     * filters to be ignored, so it is whole where the appointment list may not be. Rows of another
-     * day are left out.
-     */
-    appointmentsOnDay(practiceId: string, date: LocalDate, options?: CallOptions): Promise<Appointment[]>;
-  };
-  patients: {
-    search(practiceId: string, params: PatientSearchParams, options?: CallOptions): Promise<PatientSearchResult>;
-    retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient>;
-  };
-  clinical: {
-    timeline(
-      practiceId: string,
-      patientId: string,
-      params?: TimelineParams,
-      options?: CallOptions,
-    ): Promise<TimelineResult>;
-  };
-  insurance: {
-    claimsSummary(practiceId: string, options?: CallOptions): Promise<ClaimsSummary>;
-    listClaims(practiceId: string, params?: ClaimListParams, options?: CallOptions): Promise<ClaimListResult>;
-    patientInsurance(
-      practiceId: string,
-      params?: { patientId?: string },
-      options?: CallOptions,
-    ): Promise<PatientInsurance[]>;
-  };
-  billing: {
-    productionReport(
-      practiceId: string,
-      params: { range: DateRange; providerIds?: readonly string[] },
-      options?: CallOptions,
-    ): Promise<ProductionReport>;
-    productionTrending(
-      practiceId: string,
-      params: ProductionTrendingParams,
-      options?: CallOptions,
-    ): Promise<ProductionTrending>;
-  };
-  admin: {
-    /** The API's MCP tool catalog; `readable: false` on 403/404 (internal-staff only, C-T19). */
-    mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
-    mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
-  };
+  account: AccountPort;
+  practices: PracticesPort;
+  reference: ReferencePort;
+  scheduling: FindSpotPort & AppointmentsPort;
+  patients: PatientsPort;
+  clinical: ClinicalPort;
+  insurance: InsurancePort;
+  billing: BillingPort;
+  admin: AdminPort;
 }

@@ -70,11 +70,6 @@ export function parseRetryAfter(
   return undefined;
 }
 
-/** Statuses worth retrying for an idempotent request. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
-}
-
 /** Sleeps `ms`, rejecting early with the signal's reason if it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

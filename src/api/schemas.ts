@@ -249,6 +249,3 @@ export const TrendingBody = z.looseObject({
     .nullish(),
   totals: z.record(z.string(), z.unknown()).nullish(),
 });
-
-/** Practice-list answers: a bare array or a page envelope. */
-export const PracticeList = z.union([z.array(Practice), z.looseObject({ results: z.array(Practice) })]);

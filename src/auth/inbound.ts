@@ -238,7 +238,7 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
 }
 
 /** The default of --jwt-max-lifetime. */
-export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
+const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
 
 function describeSeconds(seconds: number): string {
   if (seconds % 86_400 === 0 && seconds >= 172_800) return `${seconds / 86_400} d`;

@@ -53,7 +53,3 @@ export function cdtCategory(code: string): CdtCategory | null {
   const n = Number(normalized.slice(1));
   return CDT_CATEGORIES.find((c) => n >= c.from && n <= c.to) ?? null;
 }
-
-export function cdtCategoryByKey(key: string): CdtCategory | null {
-  return CDT_CATEGORIES.find((c) => c.key === key) ?? null;
-}

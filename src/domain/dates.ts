@@ -107,7 +107,7 @@ export function unusableTimeZoneReason(zone: string | null | undefined): string 
   return `Escape Dental has no usable time zone for it (${what}), so no date or time can be worked out for it. Ask an administrator to set the practice's time zone in Escape Dental.`;
 }
 
-export function assertTimeZone(zone: string): string {
+function assertTimeZone(zone: string): string {
   if (!isValidTimeZone(zone)) {
     throw new DateInputError(`"${zone}" is not a valid IANA time zone.`, 'invalid_timezone');
   }
@@ -159,19 +159,6 @@ export function parseWallTime(value: string, label = 'time'): WallTime {
   return `${pad2(h)}:${pad2(min)}:${pad2(s)}`;
 }
 
-/** Minutes since midnight of a wall time. */
-export function wallTimeToMinutes(value: WallTime): number {
-  const [h, m] = parseWallTime(value).split(':').map(Number) as [number, number];
-  return h * 60 + m;
-}
-
-export function minutesToWallTime(minutes: number): string {
-  if (!Number.isInteger(minutes) || minutes < 0 || minutes >= 24 * 60) {
-    throw new DateInputError(`${minutes} minutes is not a time of day.`, 'invalid_time');
-  }
-  return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
-}
-
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -214,10 +201,6 @@ function utcDateString(date: Date): LocalDate {
 /** Whole days from `from` to `to` (to − from); 0 for the same date. */
 export function diffDays(from: LocalDate, to: LocalDate): number {
   return Math.round((localDateMs(to, 'date') - localDateMs(from, 'date')) / 86_400_000);
-}
-
-export function compareLocalDates(a: LocalDate, b: LocalDate): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** ISO weekday of a calendar date: 1=Monday … 7=Sunday. */

@@ -55,10 +55,6 @@ export function sumMoneyString(values: Iterable<unknown>): string {
   return formatMoney(sumMoney(values));
 }
 
-export function addMoney(a: unknown, b: unknown): Money {
-  return parseMoney(a).plus(parseMoney(b));
-}
-
 export function subtractMoney(a: unknown, b: unknown): Money {
   return parseMoney(a).minus(parseMoney(b));
 }
@@ -69,10 +65,6 @@ export function moneyEquals(a: unknown, b: unknown): boolean {
 
 export function compareMoney(a: unknown, b: unknown): number {
   return parseMoney(a).cmp(parseMoney(b));
-}
-
-export function isZero(value: unknown): boolean {
-  return parseMoney(value).eq(0);
 }
 
 /**

@@ -30,7 +30,7 @@ export function pendingScope(pending: PendingDiscovery): PracticeScope {
   return { pinned: undefined, available: [], disabled: [], unavailable: [], pending };
 }
 
-export function disabledPracticeMessage(practice: { name: string }): string {
+function disabledPracticeMessage(practice: { name: string }): string {
   return `${shownPlace(practice.name) ?? 'This practice'} is disabled in Escape Dental (the practice or its parent organization is inactive), so no tool can use it. Ask an Escape Dental administrator to re-activate it.`;
 }
 

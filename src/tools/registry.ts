@@ -24,7 +24,3 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   rescheduleAppointment,
   cancelAppointment,
 ];
-
-export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {
-  return new Map(CATALOG.map((tool) => [tool.name, tool]));
-}

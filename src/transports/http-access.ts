@@ -4,7 +4,7 @@
  * it), and the CORS headers an allowed origin gets.
  */
 
-export const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export interface HostOriginPolicy {
   /** Host header names accepted; undefined = not checked (a non-loopback bind without --allowed-hosts). */

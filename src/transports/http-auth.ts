@@ -24,7 +24,7 @@ import { StartupError } from '../runtime.js';
 import { SCOPES } from '../tenancy/types.js';
 import { WatchedFile } from '../watched-file.js';
 
-export const AUTH_OFF_FIX = 'Bind 127.0.0.1 or ::1, or configure API keys / a JWT issuer.';
+const AUTH_OFF_FIX = 'Bind 127.0.0.1 or ::1, or configure API keys / a JWT issuer.';
 
 export type AddressLookup = (host: string) => Promise<readonly { address: string }[]>;
 

@@ -144,6 +144,47 @@ describe('a write answered as another appointment', () => {
   });
 });
 
+describe('an appointment read answered as another appointment', () => {
+  it('a reschedule of it is refused with both ids; nothing is written and the other appointment is not touched', async () => {
+    await setQuirks({ writeAnswers: 'other-appointment' });
+    const connection = await connectBooking(sandbox, { era: 'modern', answer: 'accept' });
+    try {
+      const slot = await openTime(9);
+      const patientId = la.patients.sameLastNameAndDob[0];
+      await connection.client.callTool({
+        name: 'book_appointment',
+        arguments: {
+          practice: la.name,
+          patient_id: patientId,
+          start: slot.date_time,
+          provider: slot.provider,
+          operatory: slot.operatory,
+          duration_minutes: 30,
+        },
+      });
+      const [ours] = (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+      const id = (ours as RawAppointment).id;
+      // What the detail route now answers for it, read raw: another appointment.
+      const answered = await rawAppointment(id);
+      expect(answered.id).not.toBe(id);
+      const before = await rawAppointment(answered.id);
+      const later = await openTime(14);
+      const since = await sandbox.control.lastSeq();
+      const result = await connection.client.callTool({
+        name: 'reschedule_appointment',
+        arguments: { practice: la.name, appointment_id: id, start: later.date_time },
+      });
+      const text = textOf(result);
+      expect(result.isError, text).toBe(true);
+      expect(text).toContain(`answered with appointment ${answered.id} when asked for appointment ${id}`);
+      expect(await appointmentWrites(sandbox, since)).toEqual([]);
+      expect(await rawAppointment(answered.id)).toEqual(before);
+    } finally {
+      await connection.close();
+    }
+  });
+});
+
 describe('a chair roster that leaves chairs out', () => {
   it('a booking with no chair named still finds a chair: the day sheet shows what the roster left out', async () => {
     await setQuirks({ operatoryRoster: 'empty' });

@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeShape } from '../../src/api/errors.js';
-import type { ClaimListResult, EscapeApi } from '../../src/api/port.js';
+import type { ClaimListResult } from '../../src/api/port.js';
 import { scopeFor } from '../../src/tenancy/practice.js';
 import { invokeTool } from '../../src/tools/framework/invoke.js';
 import { claimsSummary } from '../../src/tools/insurance/claims-summary.js';
+import { fakeApi } from '../helpers/fake-api.js';
 import { invokeDeps } from '../unit/tools/invoke-deps.js';
 
 const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };
@@ -26,10 +27,10 @@ describe('upstream values in error logs', () => {
       skipped: [],
     };
     const deps = invokeDeps(scopeFor([PRACTICE]), {
-      api: {
+      api: fakeApi({
         reference: { patientInsuranceCarriers: async () => new Map() },
         insurance: { listClaims: async () => list },
-      } as unknown as EscapeApi,
+      }),
     });
     const outcome = await invokeTool(claimsSummary, { statuses: ['paid'] }, deps);
     expect(outcome.kind === 'error' && outcome.text).toMatch(/^Escape Dental sent an unusable amount of money/);

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import type { EscapeApi } from '../../src/api/port.js';
 import { decideTool, NO_GATES, type PracticeGates } from '../../src/gates/decision.js';
 import { exportRegistry, toolsMissingUpstream } from '../../src/gates/export.js';
 import { loadPolicy, PolicyFileError } from '../../src/gates/policy.js';
@@ -23,6 +22,7 @@ import { createConfirmationTokens } from '../../src/tools/framework/confirmation
 import { ToolMemo } from '../../src/tools/framework/memo.js';
 import type { AnyToolDefinition } from '../../src/tools/framework/types.js';
 import { CATALOG } from '../../src/tools/registry.js';
+import { fakeApi } from '../helpers/fake-api.js';
 
 const practice = { id: 'p1', name: 'Sunset Smiles Dental', timezone: 'America/Los_Angeles' };
 
@@ -90,7 +90,7 @@ describe('createServer with a test-only write tool', () => {
   async function listAndCall(who: Principal) {
     const built = createServer({
       tools: [readTool, bookTool],
-      api: {} as EscapeApi,
+      api: fakeApi(),
       principal: who,
       practices: scopeFor([practice]),
       gatesFor: () => NO_GATES,

@@ -9,7 +9,7 @@ import { type EscapeClient, parseBody } from '../client.js';
 import { EndpointNotConfigured, type EscapeApiError, Forbidden, NotFound } from '../errors.js';
 import { normalizePage } from '../pagination.js';
 import type { OperationName } from '../paths.js';
-import type { CallOptions, EscapeApi, Readable } from '../port.js';
+import type { CallOptions, Readable } from '../port.js';
 import { CatalogEntry, GateRow } from '../schemas.js';
 
 async function readList<S extends z.ZodType>(
@@ -35,7 +35,13 @@ async function readList<S extends z.ZodType>(
   }
 }
 
-export function createAdminResources(client: EscapeClient): EscapeApi['admin'] {
+export interface AdminPort {
+  /** The API's MCP tool catalog; `readable: false` on 403/404 (internal-staff only, C-T19). */
+  mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
+  mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
+}
+
+export function createAdminResources(client: EscapeClient): AdminPort {
   return {
     mcpCatalog: (options) => readList(client, 'admin.mcpCatalog', {}, CatalogEntry, options),
     mcpGates: async (practiceId, options) => {

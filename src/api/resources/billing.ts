@@ -14,7 +14,6 @@ import { dateParamsFor, endpointLabel, type OperationName } from '../paths.js';
 import type {
   CallOptions,
   DateRange,
-  EscapeApi,
   ProductionReport,
   ProductionTrending,
   ProductionTrendingParams,
@@ -103,7 +102,20 @@ export function answeredRange(
   };
 }
 
-export function createBillingResources(client: EscapeClient): EscapeApi['billing'] {
+export interface BillingPort {
+  productionReport(
+    practiceId: string,
+    params: { range: DateRange; providerIds?: readonly string[] },
+    options?: CallOptions,
+  ): Promise<ProductionReport>;
+  productionTrending(
+    practiceId: string,
+    params: ProductionTrendingParams,
+    options?: CallOptions,
+  ): Promise<ProductionTrending>;
+}
+
+export function createBillingResources(client: EscapeClient): BillingPort {
   async function productionReport(
     practiceId: string,
     params: { range: DateRange; providerIds?: readonly string[] },

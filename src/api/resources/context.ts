@@ -10,7 +10,3 @@ export interface ResourceContext {
   /** The practice's IANA zone (cached; resolved by the practice resource). */
   timezone(practiceId: string, options?: CallOptions): Promise<string>;
 }
-
-export function signalOf(options: CallOptions | undefined): AbortSignal | undefined {
-  return options?.signal;
-}

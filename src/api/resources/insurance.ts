@@ -25,7 +25,6 @@ import type {
   ClaimListResult,
   ClaimsSummary,
   DateRange,
-  EscapeApi,
   PatientInsurance,
   SkippedRow,
   StatusTotals,
@@ -188,7 +187,7 @@ export function parseClaimsSummary(body: unknown): Omit<ClaimsSummary, 'source'>
  * amount that is missing or unparseable, a paid or written-off amount, date of service or date
  * sent that is unparseable (the spec's samples send money as the literal "string").
  */
-export function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefined {
+function unusableClaimField(claim: Claim): UnusableUpstreamValue | undefined {
   const thing = `claim ${claim.id}`;
   const context = { operation: 'insurance.claimList' };
   if (!(CLAIM_STATUSES as readonly string[]).includes(claim.status ?? '')) {
@@ -255,7 +254,17 @@ export function aggregateClaims(claims: readonly Claim[]): Omit<ClaimsSummary, '
   };
 }
 
-export function createInsuranceResources(client: EscapeClient): EscapeApi['insurance'] {
+export interface InsurancePort {
+  claimsSummary(practiceId: string, options?: CallOptions): Promise<ClaimsSummary>;
+  listClaims(practiceId: string, params?: ClaimListParams, options?: CallOptions): Promise<ClaimListResult>;
+  patientInsurance(
+    practiceId: string,
+    params?: { patientId?: string },
+    options?: CallOptions,
+  ): Promise<PatientInsurance[]>;
+}
+
+export function createInsuranceResources(client: EscapeClient): InsurancePort {
   async function listClaims(
     practiceId: string,
     params: ClaimListParams = {},

@@ -21,7 +21,6 @@ import { iteratePages, listNoun, rowIdentity, type WalkOutcome } from '../pagina
 import { endpointLabel, sameId } from '../paths.js';
 import {
   type CallOptions,
-  type EscapeApi,
   type Patient,
   type PatientSearchParams,
   type PatientSearchResult,
@@ -60,7 +59,21 @@ function hasPhoneDigits(patient: Patient, digits: string): boolean {
 /** Pages (of 100) read when a name is only found by accent-insensitive matching. */
 const FOLDED_SCAN_PAGES = 30;
 
-export function createPatientResources(ctx: ResourceContext): EscapeApi['patients'] {
+export interface PatientsPort {
+  search(practiceId: string, params: PatientSearchParams, options?: CallOptions): Promise<PatientSearchResult>;
+  retrieve(practiceId: string, patientId: string, options?: CallOptions): Promise<Patient>;
+}
+
+export interface ClinicalPort {
+  timeline(
+    practiceId: string,
+    patientId: string,
+    params?: TimelineParams,
+    options?: CallOptions,
+  ): Promise<TimelineResult>;
+}
+
+export function createPatientResources(ctx: ResourceContext): PatientsPort {
   const { client } = ctx;
 
   async function scan(
@@ -313,7 +326,7 @@ export function readTimelineRow(row: unknown, zone: string): TimelineRowReading 
   };
 }
 
-export function createClinicalResources(ctx: ResourceContext): EscapeApi['clinical'] {
+export function createClinicalResources(ctx: ResourceContext): ClinicalPort {
   const { client } = ctx;
 
   async function timeline(

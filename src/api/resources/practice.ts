@@ -17,15 +17,29 @@ import {
   UnusableUpstreamValue,
 } from '../errors.js';
 import { normalizePage } from '../pagination.js';
-import type { CallOptions, DiscoveredPractice, DiscoveryResult, EscapeApi } from '../port.js';
+import type { CallOptions, DiscoveredPractice, DiscoveryResult } from '../port.js';
 import { AccountMe, Id, Practice } from '../schemas.js';
+
+export interface AccountPort {
+  me(options?: CallOptions): Promise<AccountMe>;
+}
+
+export interface PracticesPort {
+  /** The accessible-practices list merged with the `account/me` memberships (see DiscoveryResult). */
+  discover(options?: CallOptions): Promise<DiscoveryResult>;
+  /** One practice judged as discovery judges it; undefined when this credential cannot reach it. */
+  discoverOne(practiceId: string, options?: CallOptions): Promise<DiscoveredPractice | undefined>;
+  retrieve(practiceId: string, options?: CallOptions): Promise<Practice>;
+  /** The practice's IANA zone (cached). */
+  timezone(practiceId: string, options?: CallOptions): Promise<string>;
+}
 
 export function createPracticeResources(
   client: EscapeClient,
   cache: ReferenceCache,
 ): {
-  account: EscapeApi['account'];
-  practices: EscapeApi['practices'];
+  account: AccountPort;
+  practices: PracticesPort;
 } {
   const me = (options?: CallOptions) =>
     client.requestJson({ operation: 'account.me', signal: options?.signal }, AccountMe);

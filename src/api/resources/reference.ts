@@ -4,14 +4,14 @@
  */
 
 import type { z } from 'zod';
-import type { ReferenceCache } from '../cache.js';
+import type { ReferenceCache, ReferenceKind } from '../cache.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { collectPages, normalizePage } from '../pagination.js';
 import type { OperationName } from '../paths.js';
-import type { CallOptions, CarrierRef, EscapeApi, PatientInsurance as PatientInsuranceT } from '../port.js';
+import type { CallOptions, CarrierRef, PatientInsurance as PatientInsuranceT } from '../port.js';
 import { AppointmentStatusMeta, Carrier, Operatory, PatientInsurance, Provider } from '../schemas.js';
 
-export async function listAll<S extends z.ZodType>(
+async function listAll<S extends z.ZodType>(
   client: EscapeClient,
   operation: OperationName,
   practiceId: string,
@@ -27,7 +27,20 @@ export async function listAll<S extends z.ZodType>(
   return rows.map((row) => parseBody(schema, row, operation));
 }
 
-export function createReferenceResources(client: EscapeClient, cache: ReferenceCache): EscapeApi['reference'] {
+export interface ReferencePort {
+  /** Full roster (page_size up to 2000), cached; includes inactive and hidden providers. */
+  providers(practiceId: string, options?: CallOptions): Promise<Provider[]>;
+  operatories(practiceId: string, options?: CallOptions): Promise<Operatory[]>;
+  /** One operatory by id (not cached): how a chair the list left out is read (L17033). */
+  operatory(practiceId: string, operatoryId: string, options?: CallOptions): Promise<Operatory>;
+  appointmentStatuses(practiceId: string, options?: CallOptions): Promise<AppointmentStatusMeta[]>;
+  carriers(practiceId: string, options?: CallOptions): Promise<Carrier[]>;
+  /** patient-insurance id → carrier, for claim → carrier mapping. */
+  patientInsuranceCarriers(practiceId: string, options?: CallOptions): Promise<Map<string, CarrierRef>>;
+  invalidate(practiceId?: string, kind?: ReferenceKind): void;
+}
+
+export function createReferenceResources(client: EscapeClient, cache: ReferenceCache): ReferencePort {
   const providers = (practiceId: string, options?: CallOptions) =>
     cache.get(practiceId, 'providers', () => listAll(client, 'providers.list', practiceId, Provider), options?.signal);
 

@@ -84,7 +84,7 @@ function groupsOfDateMap(map: Record<string, unknown[]>): SlotGroup[] {
 }
 
 /** The slot groups of a body; undefined when it is none of the shapes above. */
-export function slotGroups(body: unknown): SlotGroup[] | undefined {
+function slotGroups(body: unknown): SlotGroup[] | undefined {
   if (Array.isArray(body)) return groupsOfList(body, undefined);
   if (!isObject(body)) return undefined;
   if (isDateMap(body)) return groupsOfDateMap(body);

@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import type { ToolContext } from './types.js';
 
 /** Reads in flight per call; enough to hide upstream latency without hammering one practice's API. */
-export const FAN_OUT_CONCURRENCY = 4;
+const FAN_OUT_CONCURRENCY = 4;
 
 export async function mapBounded<Item, Result>(
   context: Pick<ToolContext, 'signal' | 'progress'>,

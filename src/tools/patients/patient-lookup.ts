@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { NotFound } from '../../api/errors.js';
 import type { Patient } from '../../api/port.js';
-import { APPOINTMENT_STATUSES } from '../../api/resources/scheduling.js';
+import { APPOINTMENT_STATUSES } from '../../api/resources/appointments.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
 import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../../domain/names.js';
@@ -220,7 +220,7 @@ export function patientNameText(patient: Patient): string {
   return (name && shownName(patientName(patient))) || `patient ${patient.id}`;
 }
 
-export function toCandidate(patient: Patient): Candidate {
+function toCandidate(patient: Patient): Candidate {
   const phone = normalizePhoneDigits(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? '');
   return {
     id: patient.id,

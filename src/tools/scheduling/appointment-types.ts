@@ -29,7 +29,7 @@ export interface AppointmentTypeLengths {
   complete: boolean;
 }
 
-export async function appointmentTypeLengths(context: ToolContext): Promise<AppointmentTypeLengths> {
+async function appointmentTypeLengths(context: ToolContext): Promise<AppointmentTypeLengths> {
   const practiceId = context.practice.id;
   return context.memo.get(`appointment-types:${practiceId}`, MEMO_TTL_MS, async () => {
     const today = todayIn(context.practice.timezone, context.now());

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, InvalidResponse, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
+import { normalizeAppointment, parseValidation, writeBody } from '../../../src/api/resources/appointments.js';
+import { formatAvailabilityWindow, legacyWindowParams } from '../../../src/api/resources/find-spot.js';
 import { aggregateClaims, parseClaimsSummary } from '../../../src/api/resources/insurance.js';
 import { readTimelineRow } from '../../../src/api/resources/patients.js';
 import { buildCarrierMap } from '../../../src/api/resources/reference.js';
-import {
-  formatAvailabilityWindow,
-  legacyWindowParams,
-  normalizeAppointment,
-  parseValidation,
-  writeBody,
-} from '../../../src/api/resources/scheduling.js';
 import { parseSlots, sortAndDedupeSlots } from '../../../src/api/resources/slots.js';
 import { Claim } from '../../../src/api/schemas.js';
 

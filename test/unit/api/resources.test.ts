@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Divergence, describeDivergences, recordDivergences } from '../../../src/api/divergence.js';
-import { ArgumentError, BadRequest, NotFound } from '../../../src/api/errors.js';
+import { ArgumentError, BadRequest, InvalidResponse, NotFound } from '../../../src/api/errors.js';
 import type { EscapeApiHandle } from '../../../src/api/index.js';
 import type { RecordedRequest, Reply, ScriptedServer } from './scripted-server.js';
 import { startScriptedPractice } from './scripted-server.js';
@@ -456,6 +456,24 @@ describe('reads checked against what was asked (issue 14 item 1)', () => {
     await expect(api.patients.retrieve(P, PATIENT)).rejects.toThrow(
       new RegExp(`record of patient ${other} when asked for patient ${PATIENT}`),
     );
+  });
+
+  it('another appointment in answer to an id is refused, never read as the one asked for', async () => {
+    const asked = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
+    const other = 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee';
+    const answer = { id: other, patient: PATIENT, date_time: '2026-05-20T09:00:00-07:00', duration_minutes: 30 };
+    await start((req) => (req.path.endsWith(`/scheduling/appointment/${asked}/`) ? { json: answer } : undefined));
+    await expect(api.scheduling.getAppointment(P, asked)).rejects.toThrow(
+      new RegExp(`appointment ${other} when asked for appointment ${asked}`),
+    );
+    await expect(api.scheduling.getAppointment(P, asked.toUpperCase())).rejects.toBeInstanceOf(InvalidResponse);
+  });
+
+  it('the same appointment is read whatever the case of its id', async () => {
+    const asked = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
+    const answer = { id: asked, patient: PATIENT, date_time: '2026-05-20T09:00:00-07:00', duration_minutes: 30 };
+    await start((req) => (req.path.endsWith(`/scheduling/appointment/${asked}/`) ? { json: answer } : undefined));
+    await expect(api.scheduling.getAppointment(P, asked.toUpperCase())).resolves.toMatchObject({ id: asked });
   });
 
   it('claims outside the dates asked for are left out here (the date field is the date of service) and counted', async () => {

@@ -14,7 +14,7 @@ import {
   UpstreamTimeout,
   UpstreamUnavailable,
 } from '../../../src/api/errors.js';
-import type { Appointment, EscapeApi, Operatory, Provider, ValidationResult } from '../../../src/api/port.js';
+import type { Appointment, Operatory, Provider, ValidationResult } from '../../../src/api/port.js';
 import { createLogger } from '../../../src/logger.js';
 import { createConfirmationTokens } from '../../../src/tools/framework/confirmation.js';
 import { ToolInputError } from '../../../src/tools/framework/errors.js';
@@ -25,12 +25,13 @@ import { readOnlyApi, sealWrites } from '../../../src/tools/framework/writes/por
 import { parseStart } from '../../../src/tools/framework/writes/when.js';
 import { candidateChairs, checkSlot, refusalReasons } from '../../../src/tools/framework/writes/where.js';
 import { WriteOutcomeUnknown, writeOnce } from '../../../src/tools/framework/writes/write-once.js';
+import { fakeApi } from '../../helpers/fake-api.js';
 
 const LA = 'America/Los_Angeles';
 const NOW = Date.parse('2026-11-23T18:00:00Z');
 
 function context(overrides: Partial<ToolContext> = {}): ToolContext {
-  const api = { scheduling: {} } as EscapeApi;
+  const api = fakeApi();
   return {
     practice: { id: 'p1', name: 'Alpha Dental', timezone: LA },
     api: readOnlyApi(api),
@@ -378,12 +379,12 @@ describe('checkSlot and candidate chairs', () => {
   });
 
   function validating(verdicts: Record<string, ValidationResult>): ToolContext {
-    const api = {
+    const api = fakeApi({
       scheduling: {
         validateAppointment: async (_practice: string, input: { operatory?: string | null }) =>
           verdicts[input.operatory ?? ''] as ValidationResult,
       },
-    } as unknown as EscapeApi;
+    });
     return context({ api });
   }
   const start = { ms: NOW + 86_400_000, iso: DateTime.fromMillis(NOW + 86_400_000, { zone: LA }).toISO() as string };

@@ -1,6 +1,5 @@
 /** The invoke wrapper's dependencies for unit tests: an in-memory API fake, no gates, a captured log. */
 import { PassThrough } from 'node:stream';
-import type { EscapeApi } from '../../../src/api/port.js';
 import { NO_GATES } from '../../../src/gates/decision.js';
 import { createLogger } from '../../../src/logger.js';
 import { noMetrics } from '../../../src/telemetry.js';
@@ -8,6 +7,7 @@ import type { PracticeScope } from '../../../src/tenancy/types.js';
 import { createConfirmationTokens } from '../../../src/tools/framework/confirmation.js';
 import type { InvokeDependencies } from '../../../src/tools/framework/invoke.js';
 import { ToolMemo } from '../../../src/tools/framework/memo.js';
+import { fakeApi } from '../../helpers/fake-api.js';
 
 export function invokeDeps(
   practices: PracticeScope,
@@ -17,7 +17,7 @@ export function invokeDeps(
   const sink = new PassThrough();
   sink.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   return {
-    api: {} as EscapeApi,
+    api: fakeApi(),
     principal: { id: 'local', kind: 'local', practiceIds: 'all', scopes: 'all', readOnly: false },
     practices,
     gatesFor: () => NO_GATES,

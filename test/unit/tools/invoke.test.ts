@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ReferenceCache } from '../../../src/api/cache.js';
 import { type Divergence, noteDivergence } from '../../../src/api/divergence.js';
 import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
-import type { EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
+import type { ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
 import { scopeFor } from '../../../src/tenancy/practice.js';
 import type { PracticeRef, Principal } from '../../../src/tenancy/types.js';
@@ -11,6 +11,7 @@ import { ToolInputError } from '../../../src/tools/framework/errors.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
 import type { AnyToolDefinition } from '../../../src/tools/framework/types.js';
 import { productionReport } from '../../../src/tools/reports/production-report.js';
+import { fakeApi } from '../../helpers/fake-api.js';
 import { invokeDeps } from './invoke-deps.js';
 
 const A: PracticeRef = {
@@ -223,7 +224,7 @@ describe('production_report concurrency', () => {
       totals: { production: '100.00' },
       warnings: [],
     };
-    const api = {
+    const api = fakeApi({
       reference: { providers: async () => [] },
       billing: {
         productionReport: async () => {
@@ -235,7 +236,7 @@ describe('production_report concurrency', () => {
           return trending;
         },
       },
-    } as unknown as EscapeApi;
+    });
     const outcome = await invokeTool(
       productionReport,
       { practice: A.id, period: 'last_month', trend: 'week' },

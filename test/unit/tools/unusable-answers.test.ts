@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../../../src/api/errors.js';
-import type { ClaimListResult, EscapeApi, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
+import type { ClaimListResult, ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { scopeFor } from '../../../src/tenancy/practice.js';
 import { type InvokeDependencies, invokeTool } from '../../../src/tools/framework/invoke.js';
 import { claimsSummary } from '../../../src/tools/insurance/claims-summary.js';
 import { productionReport } from '../../../src/tools/reports/production-report.js';
+import { type FakeApiParts, fakeApi } from '../../helpers/fake-api.js';
 import { invokeDeps } from './invoke-deps.js';
 
 const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dental', timezone: 'America/Los_Angeles' };
 
-function setup(api: Partial<EscapeApi>): { deps: InvokeDependencies; logs: () => Record<string, unknown>[] } {
-  const deps = invokeDeps(scopeFor([PRACTICE]), { api: api as EscapeApi });
+function setup(api: FakeApiParts): { deps: InvokeDependencies; logs: () => Record<string, unknown>[] } {
+  const deps = invokeDeps(scopeFor([PRACTICE]), { api: fakeApi(api) });
   return { deps, logs: () => deps.logs().map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -39,7 +40,7 @@ describe('unusable upstream answers in tool text', () => {
             operation: 'billing.production',
           });
         },
-      } as unknown as EscapeApi['billing'],
+      },
     });
     const outcome = await invokeTool(productionReport, { start_date: '2026-11-01', end_date: '2026-11-22' }, deps);
     expect(outcome.kind === 'error' && outcome.text).toMatch(
@@ -75,10 +76,10 @@ describe('unusable upstream answers in tool text', () => {
           : [],
     });
     const { deps } = setup({
-      reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
+      reference: { patientInsuranceCarriers: async () => new Map() },
       insurance: {
         listClaims: async (_p: string, params?: { status?: string }) => list(params?.status ?? ''),
-      } as unknown as EscapeApi['insurance'],
+      },
     });
     const outcome = await invokeTool(claimsSummary, { statuses: ['paid'] }, deps);
     expect(outcome.kind).toBe('ok');
@@ -91,7 +92,7 @@ describe('unusable upstream answers in tool text', () => {
 
   it('one unreadable claim that every status read sent (the filter ignored) is one claim, and fails nothing', async () => {
     const { deps } = setup({
-      reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
+      reference: { patientInsuranceCarriers: async () => new Map() },
       insurance: {
         listClaims: async (_p: string, params?: { status?: string }): Promise<ClaimListResult> => ({
           claims:
@@ -103,7 +104,7 @@ describe('unusable upstream answers in tool text', () => {
           warnings: [],
           skipped: [{ id: 'c9', reason: unusableFee('c9') }],
         }),
-      } as unknown as EscapeApi['insurance'],
+      },
     });
     const outcome = await invokeTool(claimsSummary, { statuses: ['paid', 'appealed', 'denied'] }, deps);
     expect(outcome.kind).toBe('ok');
@@ -117,7 +118,7 @@ describe('unusable upstream answers in tool text', () => {
 
   it('no readable claim in any of the lists: refused naming the field, not "0 claims"', async () => {
     const { deps } = setup({
-      reference: { patientInsuranceCarriers: async () => new Map() } as unknown as EscapeApi['reference'],
+      reference: { patientInsuranceCarriers: async () => new Map() },
       insurance: {
         listClaims: async (): Promise<ClaimListResult> => ({
           claims: [],
@@ -126,7 +127,7 @@ describe('unusable upstream answers in tool text', () => {
           warnings: [],
           skipped: [{ id: 'c9', reason: unusableFee('c9') }],
         }),
-      } as unknown as EscapeApi['insurance'],
+      },
     });
     const outcome = await invokeTool(claimsSummary, { statuses: ['paid', 'appealed'] }, deps);
     expect(outcome.kind === 'error' && outcome.text).toMatch(/^Escape Dental sent an unusable claim_fee for claim c9/);
@@ -145,11 +146,11 @@ describe('unusable upstream answers in tool text', () => {
       warnings: [],
     };
     const { deps } = setup({
-      reference: { providers: async () => [] } as unknown as EscapeApi['reference'],
+      reference: { providers: async () => [] },
       billing: {
         productionReport: async () => report,
         productionTrending: async () => trending,
-      } as unknown as EscapeApi['billing'],
+      },
     });
     const outcome = await invokeTool(
       productionReport,

@@ -14,6 +14,7 @@ import { scopeFor } from '../../../src/tenancy/practice.js';
 import { invokeTool } from '../../../src/tools/framework/invoke.js';
 import type { AnyToolDefinition, ToolContext } from '../../../src/tools/framework/types.js';
 import { openWrites } from '../../../src/tools/framework/writes/port.js';
+import { fakeApi } from '../../helpers/fake-api.js';
 import { invokeDeps } from './invoke-deps.js';
 
 /** Every value reachable from `root` through properties (own, enumerable or not), with its path. */
@@ -98,12 +99,12 @@ describe('the write port', () => {
   });
 
   it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {
-    // paths.ts maps the names to paths; scheduling.ts holds the three write methods the seal guards;
+    // paths.ts maps the names to paths; appointments.ts holds the three write methods the seal guards;
     // the write tools declare the write they make in their `operations` list, and name it nowhere else.
     const mentions = codeMentioning(WRITE_OPERATIONS);
     expect([...mentions.keys()].sort()).toEqual([
       'api/paths.ts',
-      'api/resources/scheduling.ts',
+      'api/resources/appointments.ts',
       'tools/scheduling/book-appointment.ts',
       'tools/scheduling/cancel-appointment.ts',
       'tools/scheduling/reschedule-appointment.ts',
@@ -143,14 +144,14 @@ describe('the write port', () => {
       calls.push(name);
       return { id: 'a1' };
     };
-    const api = {
+    const api = fakeApi({
       scheduling: {
         getAppointment: async () => ({ id: 'a1' }),
         createAppointment: write('create'),
         updateAppointment: write('update'),
         transitionAppointment: write('transition'),
       },
-    } as unknown as EscapeApi;
+    });
     let seen: ToolContext | undefined;
     const practice = PRACTICE;
     const outcome = await invokeTool(

@@ -23,7 +23,7 @@ export const confirmationArguments = {
 // ---------------------------------------------------------------------------------------------
 // What the tools return
 
-export const appointmentViewSchema = z.object({
+const appointmentViewSchema = z.object({
   id: z.string().optional(),
   patient: z.string(),
   patient_id: z.string(),

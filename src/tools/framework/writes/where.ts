@@ -147,7 +147,7 @@ function groupByKind(
  * API's own text, quoted (at most three messages). `provider` and `chairs` are names as a tool's
  * text shows them; `chairs` may be 'every chair' tried.
  */
-export function plainIssue(
+function plainIssue(
   issue: { code: string | null; messages: readonly string[] },
   provider: string,
   chairs: readonly string[] | 'every chair',

@@ -1,0 +1,21 @@
+/** The typed fake of the API port (test/helpers/fake-api.ts): given methods answer, others say what is missing. */
+import { describe, expect, it } from 'vitest';
+import { fakeApi, NotFaked } from '../../helpers/fake-api.js';
+
+describe('fakeApi', () => {
+  it('answers with the methods it was given', async () => {
+    const api = fakeApi({ reference: { providers: async () => [] } });
+    await expect(api.reference.providers('p1')).resolves.toEqual([]);
+  });
+
+  it('names a method the test did not give, in the area given and in any other', () => {
+    const api = fakeApi({ reference: { providers: async () => [] } });
+    expect(() => api.reference.carriers('p1')).toThrow(NotFaked);
+    expect(() => api.reference.carriers('p1')).toThrow(
+      /no reference\.carriers: .*fakeApi\(\{ reference: \{ carriers \} \}\)/,
+    );
+    expect(() => api.billing.productionReport('p1', { range: { from: '2026-01-01', to: '2026-01-31' } })).toThrow(
+      /no billing\.productionReport/,
+    );
+  });
+});
