@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { PracticeScope } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
+import { TaskRegistry } from './tasks/registry.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
 import { createConfirmationTokens } from './tools/framework/confirmation.js';
 import { ToolMemo } from './tools/framework/memo.js';
@@ -151,6 +152,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     }
     const memo = new ToolMemo();
     const confirmationTokens = createConfirmationTokens();
+    const tasks = new TaskRegistry();
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
     const now = () => new Date();
     return {
@@ -184,6 +186,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         toolTimeoutMs: config.toolTimeoutMs,
         memo,
         confirmationTokens,
+        tasks,
       }),
       async close() {
         directory.stop();

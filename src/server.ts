@@ -9,6 +9,7 @@ import { decideTool } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
 import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import type { PracticeScope } from './practice.js';
+import type { TaskRegistry } from './tasks/registry.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from './tools/framework/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -17,6 +18,8 @@ export interface ServerDependencies extends InvokeDependencies {
   tools: readonly AnyToolDefinition[];
   /** Freshness hint for cached tools/list answers (2026-07-28 clients), ms. */
   toolsListTtlMs?: number;
+  /** The process's task runs (MCP tasks extension); without it no tool runs as a task. */
+  tasks?: TaskRegistry;
 }
 
 export interface EscapeMcpServer extends BuiltServer {
@@ -110,6 +113,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     version: PACKAGE_VERSION,
     instructions: INSTRUCTIONS,
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
+    ...(deps.tasks ? { tasks: deps.tasks } : {}),
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,
@@ -124,6 +128,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       // call's authorization (tenancy.ts), never run silently for the pinned practice.
       undeclaredArguments: ['practice'],
       listedSchemas: listedOf(tool),
+      ...(tool.task ? { task: tool.task } : {}),
     })),
   });
 
