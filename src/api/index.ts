@@ -8,6 +8,7 @@ import { ReferenceCache, type ReferenceCacheOptions } from './cache.js';
 import { EscapeClient, type EscapeClientOptions } from './client.js';
 import type { EscapeApi } from './port.js';
 import { createAdminResources } from './resources/admin.js';
+import { createAgingJobResources } from './resources/aging-jobs.js';
 import { createBillingResources } from './resources/billing.js';
 import type { ResourceContext } from './resources/context.js';
 import { createInsuranceResources } from './resources/insurance.js';
@@ -70,6 +71,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     clinical: createClinicalResources(ctx),
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
+    agingJobs: createAgingJobResources(client),
     admin: createAdminResources(client),
     close() {
       closing ??= (async () => {

@@ -16,6 +16,7 @@ import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { ReferenceKind } from './cache.js';
 import type { UnusableUpstreamValue } from './errors.js';
+import type { AgingJobsPort } from './resources/aging-jobs.js';
 import type {
   AccountMe,
   Appointment,
@@ -507,4 +508,6 @@ export interface EscapeApi {
     mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
     mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
   };
+  /** Aging-report jobs: start, read, cancel (issue 18 item 5). */
+  agingJobs: AgingJobsPort;
 }
