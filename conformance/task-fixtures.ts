@@ -69,13 +69,13 @@ export function registerTaskFixtures(server: McpServer): void {
 
   server.registerTool(
     'failing_job',
-    { description: 'A task that ends in a tool error after about a second (task required).', inputSchema: z.object({}) },
+    { description: 'A task that ends in a tool error after half a second (task required).', inputSchema: z.object({}) },
     async () => ({ ...text('failing_job runs only as a task.'), isError: true }),
   );
   registerTaskTool(server, 'failing_job', {
     support: 'required',
     async run(_args, _ctx, run) {
-      await pause(1000, run.signal);
+      await pause(500, run.signal);
       return { ...text('The job failed, as this fixture always does.'), isError: true };
     },
   });
