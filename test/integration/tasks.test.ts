@@ -8,6 +8,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEFAULT_QUIRKS } from '../../src/sandbox/index.js';
+import { mapBounded } from '../../src/tools/framework/fan-out.js';
+import type { ToolDefinition } from '../../src/tools/framework/types.js';
+import { CATALOG } from '../../src/tools/registry.js';
 import { rawGet } from '../helpers/harness.js';
 import { connectTaskClient, type TaskClient } from '../helpers/tasks-client.js';
 import { type Stack, startStack, textOf, waitFor } from './http-harness.js';
@@ -24,7 +27,45 @@ interface RawAging {
 
 let stack: Stack;
 let la: { id: string; name: string };
+let rollupPractices: string[] = [];
 let asOf: string;
+
+const rollupOutput = z.object({ practices: z.array(z.object({ id: z.string(), production: z.string().nullable() })) });
+
+/**
+ * Test-only: the shape of a DSO roll-up (dso_overview opts in at merge) — one upstream read per
+ * practice of the group through mapBounded, one at a time, each settled read reported as progress.
+ */
+const rollupProbe: ToolDefinition<z.ZodObject, typeof rollupOutput> = {
+  name: 'rollup_probe',
+  toolset: 'reports',
+  title: 'Roll-up probe',
+  description: 'Test-only: production of each practice of the group, read one practice at a time.',
+  inputSchema: z.object({}),
+  outputSchema: rollupOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  requiredScopes: ['reports:read'],
+  writes: false,
+  task: 'optional',
+  async handler(context) {
+    const range = { from: asOf, to: asOf };
+    const practices = await mapBounded(
+      context,
+      rollupPractices,
+      async (id) => {
+        try {
+          const report = await context.api.billing.productionReport(id, { range }, { signal: context.signal });
+          return { id, production: report.summary.totalProduction };
+        } catch (error) {
+          if (context.signal.aborted) throw error;
+          return { id, production: null };
+        }
+      },
+      { concurrency: 1, label: 'practices read' },
+    );
+    return { structured: { practices }, summary: `${practices.length} practices read.` };
+  },
+};
 const clients: TaskClient[] = [];
 
 async function taskClient(key = OWNER_KEY): Promise<TaskClient> {
@@ -37,17 +78,21 @@ const jobsPath = () => `/api/v1/practice/${la.id}/billing/reports/aging/jobs/`;
 
 beforeAll(async () => {
   stack = await startStack({
+    http: { tools: [...CATALOG, rollupProbe] },
     keys: (sandbox) => [
       { id: 'owner', key: OWNER_KEY, practices: [sandbox.fixtures.practices.la.id], scopes: READ_SCOPES },
       { id: 'other', key: OTHER_KEY, practices: [sandbox.fixtures.practices.la.id], scopes: READ_SCOPES },
     ],
   });
   la = stack.sandbox.fixtures.practices.la;
+  const { ny, chicago } = stack.sandbox.fixtures.practices;
+  rollupPractices = [la.id, ny.id, chicago.id];
   asOf = (await stack.sandbox.control.clock()).now.slice(0, 10);
 });
 
 afterEach(async () => {
   await stack.sandbox.control.setQuirks(DEFAULT_QUIRKS);
+  await stack.sandbox.control.clearFaults();
 });
 
 afterAll(async () => {
@@ -156,6 +201,55 @@ describe('aging_report as an MCP task', () => {
       plain.request({ method: 'tasks/get', params: { taskId: created.taskId } }, z.looseObject({})),
     ).rejects.toMatchObject({ code: -32021 });
     await owner.settle(created.taskId as string);
+  });
+});
+
+describe('a roll-up over the 3 practices of a group, as a task', () => {
+  const productionPath = (id: string) => `/api/v1/practice/${id}/billing/reports/production/`;
+
+  it('reports each practice read as progress and completes with every practice’s figure', async () => {
+    // Slow enough reads that the task is seen between them.
+    await stack.sandbox.control.setFaults({ path: '/billing/reports/production/$', latencyMs: 300 });
+    const client = await taskClient();
+    const created = await client.callAsTask('rollup_probe', { practice: la.name });
+    const { task, messages } = await client.settle(created.taskId as string);
+    expect(task.status).toBe('completed');
+    expect(messages.some((m) => /^practices read: [12] of 3 done$/.test(m))).toBe(true);
+    expect(messages.at(-1)).toBe('practices read: 3 of 3 done');
+
+    const rows = rollupOutput.parse(task.result?.structuredContent).practices;
+    expect(rows.map((r) => r.id)).toEqual(rollupPractices);
+    for (const row of rows.slice(0, 2)) {
+      const raw = await rawGet<{ summary: { total_production: string } }>(stack.sandbox, productionPath(row.id), {
+        date_from: asOf,
+        date_to: asOf,
+      });
+      expect(row.production).toBe(raw.summary.total_production);
+    }
+  });
+
+  it('cancels between practices: the practices not yet read are never read', async () => {
+    await stack.sandbox.control.setFaults({ path: '/billing/reports/production/$', latencyMs: 1500 });
+    const client = await taskClient();
+    const since = await stack.sandbox.control.lastSeq();
+    const created = await client.callAsTask('rollup_probe', { practice: la.name });
+    const taskId = created.taskId as string;
+    await waitFor(
+      async () => (await client.get(taskId)).statusMessage === 'practices read: 1 of 3 done',
+      'one practice read',
+    );
+    await client.cancel(taskId);
+    expect((await client.get(taskId)).status).toBe('cancelled');
+
+    // Longer than a read's latency passes (a whole aging job, read until done) before looking.
+    await stack.sandbox.control.clearFaults();
+    const after = await client.callAsTask('aging_report', { practice: la.name, as_of_date: asOf });
+    expect((await client.settle(after.taskId as string)).task.status).toBe('completed');
+    const reads = (await stack.sandbox.control.requests(since)).map((r) => r.path);
+    const [first, , third] = rollupPractices.map((id) => reads.filter((p) => p === productionPath(id)).length);
+    expect(first).toBe(1);
+    expect(third).toBe(0);
+    expect((await client.get(taskId)).status).toBe('cancelled');
   });
 });
 
