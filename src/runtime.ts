@@ -191,6 +191,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       async close() {
         directory.stop();
         gates.stop();
+        tasks.close();
         await api.close();
         await sandbox?.close();
         logger.flush();

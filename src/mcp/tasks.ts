@@ -132,15 +132,11 @@ async function callTool(
 
   const started = surface.registry.start(ownerOf(ctx), (run) => tool.run(args, ctx, run));
   if (!started.ok) {
-    return {
-      content: [
-        {
-          type: 'text',
-          text: `You already have ${started.limit} tasks running, the most one caller may have at once. Wait for one to finish (tasks/get) or cancel one (tasks/cancel), then ask again.`,
-        },
-      ],
-      isError: true,
-    } satisfies CallToolResult;
+    const text =
+      started.reason === 'too_many'
+        ? `You already have ${started.limit} tasks running, the most one caller may have at once. Wait for one to finish (tasks/get) or cancel one (tasks/cancel), then ask again.`
+        : 'The server is stopping and starts no new task. Ask again in a moment.';
+    return { content: [{ type: 'text', text }], isError: true } satisfies CallToolResult;
   }
   return { resultType: 'task', ...envelope(started.task) };
 }

@@ -67,7 +67,10 @@ export const DEFAULT_TASK_LIMITS: TaskLimits = {
   runDeadlineMs: 10 * 60_000,
 };
 
-export type StartOutcome = { ok: true; task: TaskSnapshot } | { ok: false; reason: 'too_many'; limit: number };
+export type StartOutcome =
+  | { ok: true; task: TaskSnapshot }
+  | { ok: false; reason: 'too_many'; limit: number }
+  | { ok: false; reason: 'closed' };
 
 interface Entry {
   owner: string;
@@ -87,6 +90,7 @@ export function isTerminal(status: TaskStatus): boolean {
 
 export class TaskRegistry {
   private readonly entries = new Map<string, Entry>();
+  private closed = false;
   readonly limits: TaskLimits;
   private readonly nowMs: () => number;
 
@@ -101,6 +105,7 @@ export class TaskRegistry {
    * fails it, unless the run was cancelled first (then nothing it does changes the status).
    */
   start(owner: string, work: (run: TaskRun) => Promise<unknown>): StartOutcome {
+    if (this.closed) return { ok: false, reason: 'closed' };
     this.sweep();
     const active = [...this.entries.values()].filter((e) => e.owner === owner && !isTerminal(e.snapshot.status));
     if (active.length >= this.limits.activePerPrincipal) {
@@ -157,6 +162,19 @@ export class TaskRegistry {
     if (isTerminal(entry.snapshot.status)) return true;
     this.finish(entry, { status: 'cancelled', statusMessage: 'Cancelled at your request.' });
     return true;
+  }
+
+  /**
+   * Ends every run still working or waiting (the process is stopping): each fails with a message
+   * saying so, and its work is aborted. Nothing can be started afterwards.
+   */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.entries.values()) {
+      if (isTerminal(entry.snapshot.status)) continue;
+      entry.controller.abort(new TaskCancelledError());
+      this.finish(entry, { status: 'failed', error: { code: INTERNAL_ERROR, message: SHUT_DOWN } });
+    }
   }
 
   /**
@@ -256,6 +274,7 @@ export class TaskCancelledError extends Error {
 }
 
 const INTERNAL_ERROR = -32603;
+const SHUT_DOWN = 'The server stopped before the task finished. Ask again.';
 
 function failureOf(error: unknown): TaskFailure {
   if (error !== null && typeof error === 'object') {

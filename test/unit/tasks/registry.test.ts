@@ -121,4 +121,18 @@ describe('TaskRegistry', () => {
     now += 1;
     expect(registry.get('alice', task.taskId)).toBeUndefined();
   });
+
+  it('on close, fails what is still running with a message saying so, aborts its work, and starts nothing more', async () => {
+    const registry = new TaskRegistry();
+    const job = controllable<unknown>();
+    const running = started(registry, 'alice', job.work);
+    const finished = started(registry, 'alice', async () => ({ content: [] }));
+    await settle();
+    registry.close();
+    expect(job.run().signal.aborted).toBe(true);
+    expect(registry.get('alice', running.taskId)?.status).toBe('failed');
+    expect(registry.get('alice', running.taskId)?.error?.message).toContain('stopped before the task finished');
+    expect(registry.get('alice', finished.taskId)?.status).toBe('completed');
+    expect(registry.start('alice', async () => ({})).ok).toBe(false);
+  });
 });
