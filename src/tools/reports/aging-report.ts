@@ -7,7 +7,8 @@
  * is time, not size: the plain call waits as long as a call may (the tool deadline) and otherwise
  * says to ask again from a client with tasks, where the same call runs as a task for minutes
  * with progress. A call that stops early (cancelled, or out of time) cancels the job upstream and
- * reads nothing more.
+ * reads nothing more. Starting and cancelling a job are a POST and a DELETE upstream, but they
+ * change no practice data: the tool is a read (readOnlyHint, kept under --read-only).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import Big from 'big.js';
