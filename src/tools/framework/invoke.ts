@@ -169,6 +169,7 @@ export async function invokeTool(
     const described = describeToolError(error, {
       toolTimeoutMs: round.task?.deadlineMs ?? deps.toolTimeoutMs,
       deadlineExceeded,
+      tasksWouldFit: tool.task !== undefined && round.task === undefined,
     });
     if (described.unexpected) log().error({ err: error }, 'tool call failed unexpectedly');
     if (described.log) log().warn(described.log.fields, described.log.message);

@@ -5,8 +5,8 @@
  *
  * How long the job takes is Escape Dental's business, so the rule for clients without MCP tasks
  * is time, not size: the plain call waits as long as a call may (the tool deadline) and otherwise
- * says to ask again from a client with tasks, where the same call runs as a task for minutes
- * with progress. A call that stops early (cancelled, or out of time) cancels the job upstream and
+ * says to ask again from a client with tasks (as for every tool that opts in to tasks), where the
+ * same call runs as a task for minutes with progress. A call that stops early (cancelled, or out of time) cancels the job upstream and
  * reads nothing more. Starting and cancelling a job are a POST and a DELETE upstream, but they
  * change no practice data: the tool is a read (readOnlyHint, kept under --read-only).
  */
@@ -17,7 +17,7 @@ import type { AgingBuckets, AgingGroup, AgingJob } from '../../api/resources/agi
 import { todayIn } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, percent } from '../../domain/money.js';
-import { ToolRefusedError, UnverifiableAnswerError } from '../framework/errors.js';
+import { UnverifiableAnswerError } from '../framework/errors.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 
@@ -137,12 +137,8 @@ async function runJob(context: ToolContext, asOf: string): Promise<AgingJob> {
     context.progress(100, 100, 'Escape Dental is computing the aging report');
     return job;
   } catch (error) {
+    // Out of time in a plain call, the answer says to use tasks (invoke's deadline message).
     if (job && signal.aborted) await cancelUpstream(context, job.id);
-    if (!context.inTask && signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') {
-      throw new ToolRefusedError(
-        'Escape Dental did not finish the aging report within the time one call may take, so the job was cancelled. Ask again from a client that supports MCP tasks (the report then runs as a task, with progress, for up to 10 minutes), or try again later.',
-      );
-    }
     throw error;
   }
 }
