@@ -1,7 +1,7 @@
 /**
  * The conformance-only profile: our HTTP server (auth off, loopback, the embedded sandbox as
- * upstream) with the suite's fixture tools, resources and prompts added to every server it
- * builds, next to the real catalog. Run by scripts/conformance.sh; never part of the build.
+ * upstream) with the suite's fixture tools, resources and prompts (task-fixtures.ts: those of the
+ * tasks extension) added to every server it builds, next to the real catalog. Run by scripts/conformance.sh; never part of the build.
  *
  *   node --import tsx conformance/server.ts [port]
  */
@@ -10,6 +10,7 @@ import { PrometheusMetrics } from '../src/metrics.js';
 import { startRuntime } from '../src/runtime.js';
 import { type HttpServing, startHttp } from '../src/transports/http.js';
 import { registerFixtures } from './fixtures.js';
+import { registerTaskFixtures } from './task-fixtures.js';
 
 const port = process.argv[2] ?? process.env.PORT ?? '3334';
 const config = parseConfig(
@@ -21,11 +22,13 @@ const runtime = await startRuntime(config, { metrics });
 let serving: HttpServing | undefined;
 serving = await startHttp(runtime, {
   metrics,
-  extendServer: (server) =>
+  extendServer: (server) => {
     registerFixtures(server.server, {
       toolsChanged: () => serving?.broadcast('tools'),
       promptsChanged: () => serving?.broadcast('prompts'),
-    }),
+    });
+    registerTaskFixtures(server.server);
+  },
 });
 process.stderr.write(`conformance profile listening on ${serving.mcpUrl}\n`);
 

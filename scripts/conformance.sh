@@ -2,14 +2,16 @@
 # Runs the official MCP conformance suite against our HTTP server in its conformance profile
 # (auth off on loopback, the embedded sandbox as upstream, the suite's fixture tools added next
 # to the real catalog), for both requirement sets, and compares the failures with
-# conformance/baseline.json. Exits non-zero on a regression (a new failure) or a stale baseline
-# entry (a known failure that now passes).
+# conformance/baseline.json. Exits non-zero on a regression (a new failure), a stale baseline
+# entry (a known failure that now passes), or a failure of a scenario the suite does not score
+# but the baseline's `mustPass` lists (the tasks extension's scenarios).
 #
 #   scripts/conformance.sh            # both revisions
 #   CONFORMANCE_REVISIONS=2026-07-28 scripts/conformance.sh
 #
 # Environment: CONFORMANCE_CACHE (install dir, default ~/.cache/escape-dental-mcp/conformance),
-# CONFORMANCE_PORT (default 3334), CONFORMANCE_TIMEOUT_MS (per scenario, default 5000),
+# CONFORMANCE_PORT (default 3334), CONFORMANCE_TIMEOUT_MS (per scenario, default 15000: the
+# tasks-lifecycle scenario alone waits on fixture jobs of 2 s + 1 s + 1 s, polling every 200 ms),
 # CONFORMANCE_RESULTS (default $CONFORMANCE_CACHE/results/<timestamp>), CONFORMANCE_BASELINE
 # (default conformance/baseline.json).
 set -euo pipefail
@@ -18,7 +20,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SUITE_VERSION=0.2.0-alpha.12   # the first line with frozen requirement sets for both revisions and --timeout
 CACHE=${CONFORMANCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/escape-dental-mcp/conformance}
 PORT=${CONFORMANCE_PORT:-3334}
-TIMEOUT_MS=${CONFORMANCE_TIMEOUT_MS:-5000}
+TIMEOUT_MS=${CONFORMANCE_TIMEOUT_MS:-15000}
 REVISIONS=${CONFORMANCE_REVISIONS:-"2025-11-25 2026-07-28"}
 RESULTS=${CONFORMANCE_RESULTS:-$CACHE/results/$(date -u +%Y%m%dT%H%M%SZ)}
 URL="http://127.0.0.1:${PORT}/mcp"
@@ -106,5 +108,24 @@ node -e '
   }
   fs.writeFileSync(`${dir}/summary.json`, JSON.stringify(summary, null, 2));
 ' "$RESULTS" $REVISIONS
+# Not-scored scenarios never fail the suite's run: the ones this server passes must keep passing.
+if ! node -e '
+  const fs = require("fs");
+  const [dir, file, ...revs] = process.argv.slice(1);
+  const summary = JSON.parse(fs.readFileSync(`${dir}/summary.json`, "utf8"));
+  const mustPass = require(file).mustPass ?? {};
+  let failed = 0;
+  for (const rev of revs) {
+    for (const scenario of mustPass[rev] ?? []) {
+      const got = summary[rev]?.[scenario];
+      if (got?.pass) continue;
+      failed++;
+      console.error(`[conformance] requirements ${rev}: ${scenario} must pass (baseline mustPass) but ${got ? `failed ${got.failed} check(s)` : "did not run"}`);
+    }
+  }
+  process.exit(failed ? 1 : 0);
+' "$RESULTS" "${CONFORMANCE_BASELINE:-$ROOT/conformance/baseline.json}" $REVISIONS; then
+  rc=1
+fi
 log "results in $RESULTS (summary.json, per-scenario checks.json, server.log)"
 exit $rc

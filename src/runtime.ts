@@ -13,6 +13,7 @@ import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
+import { TaskRegistry } from './tasks/registry.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
 import type { PracticeRef, PracticeScope, Principal } from './tenancy/types.js';
 import { createConfirmationTokens } from './tools/framework/confirmation.js';
@@ -151,6 +152,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     }
     const memo = new ToolMemo();
     const confirmationTokens = createConfirmationTokens();
+    const tasks = new TaskRegistry();
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
     const now = () => new Date();
     return {
@@ -184,10 +186,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         toolTimeoutMs: config.toolTimeoutMs,
         memo,
         confirmationTokens,
+        tasks,
       }),
       async close() {
         directory.stop();
         gates.stop();
+        tasks.close();
         await api.close();
         await sandbox?.close();
         logger.flush();

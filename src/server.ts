@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { listedPractice } from './domain/free-text.js';
 import { isListed } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
-import { buildMcpServer, type EscapeMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
 import type { AnyToolDefinition } from './tools/framework/types.js';
@@ -20,6 +21,8 @@ export interface ServerDependencies extends InvokeDependencies {
   tools: readonly AnyToolDefinition[];
   /** Freshness hint for cached tools/list answers (2026-07-28 clients), ms. */
   toolsListTtlMs?: number;
+  /** The process's task runs (MCP tasks extension); without it no tool runs as a task. */
+  tasks?: TaskRegistry;
 }
 
 const INSTRUCTIONS = [
@@ -77,6 +80,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     version: PACKAGE_VERSION,
     instructions: INSTRUCTIONS,
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
+    ...(deps.tasks ? { tasks: deps.tasks } : {}),
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,
@@ -91,6 +95,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
       // call's authorization (tenancy/access.ts), never run silently for the pinned practice.
       undeclaredArguments: ['practice'],
       listedSchemas: listedOf(tool),
+      ...(tool.task ? { task: tool.task } : {}),
     })),
   });
 

@@ -8,6 +8,7 @@ import { EscapeClient, type EscapeClientOptions } from './client.js';
 import { type CredentialConfig, type CredentialProvider, createCredentialProvider } from './credentials.js';
 import type { EscapeApi } from './port.js';
 import { createAdminResources } from './resources/admin.js';
+import { createAgingJobResources } from './resources/aging-jobs.js';
 import { createAppointmentResources } from './resources/appointments.js';
 import { createBillingResources } from './resources/billing.js';
 import type { ResourceContext } from './resources/context.js';
@@ -71,6 +72,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     clinical: createClinicalResources(ctx),
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
+    agingJobs: createAgingJobResources(client),
     admin: createAdminResources(client),
     close() {
       closing ??= (async () => {

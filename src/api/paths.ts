@@ -47,6 +47,10 @@ export const DEFAULT_OPERATIONS = {
   'insurance.patientInsurance': { method: 'GET', path: `${P}/insurance/patient-insurance/` },
   'billing.production': { method: 'GET', path: `${P}/billing/reports/production/` },
   'billing.productionTrending': { method: 'GET', path: `${P}/billing/reports/production/trending/` },
+  // Aging jobs: the kick-off is L4587; reading and cancelling a job are the sandbox's reading (ASSUMPTIONS §16).
+  'billing.agingJobStart': { method: 'POST', path: `${P}/billing/reports/aging/jobs/` },
+  'billing.agingJob': { method: 'GET', path: `${P}/billing/reports/aging/jobs/{job}/` },
+  'billing.agingJobCancel': { method: 'DELETE', path: `${P}/billing/reports/aging/jobs/{job}/` },
   'admin.mcpCatalog': { method: 'GET', path: '/api/v1/admin/mcp/catalog/' },
   'admin.mcpGates': { method: 'GET', path: '/api/v1/admin/practice/{practice}/mcp-gates/' },
 } as const satisfies Record<string, OperationSpec>;

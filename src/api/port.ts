@@ -18,6 +18,7 @@ import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { UnusableUpstreamValue } from './errors.js';
 import type { AdminPort } from './resources/admin.js';
+import type { AgingJobsPort } from './resources/aging-jobs.js';
 import type { AppointmentsPort } from './resources/appointments.js';
 import type { BillingPort } from './resources/billing.js';
 import type { FindSpotPort } from './resources/find-spot.js';
@@ -404,4 +405,6 @@ export interface EscapeApi {
   insurance: InsurancePort;
   billing: BillingPort;
   admin: AdminPort;
+  /** Aging-report jobs: start, read, cancel (issue 18 item 5). */
+  agingJobs: AgingJobsPort;
 }

@@ -19,10 +19,12 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import type { TaskRegistry } from '../tasks/registry.js';
 import type { MessageCredential } from '../tenancy/access.js';
 import type { PracticeScope } from '../tenancy/types.js';
 import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
+import { offerTasks, registerTaskTool, type TaskSupport } from './tasks.js';
 
 export type McpServerInstance = McpServer;
 
@@ -58,6 +60,8 @@ export interface ToolRegistration {
    * schemas here; tests compare the two.
    */
   listedSchemas?: { input?: Record<string, unknown>; output?: Record<string, unknown> };
+  /** Whether the tool runs as an MCP task for clients with the tasks extension (default 'forbidden'). */
+  task?: TaskSupport;
 }
 
 export interface ServerSpec {
@@ -68,6 +72,8 @@ export interface ServerSpec {
   tools: readonly ToolRegistration[];
   /** Freshness hint for a 2026-07-28 client's cached tools/list, in ms (0 = do not cache). */
   toolsListTtlMs: number;
+  /** Where task runs live (one per process); without it the tasks extension is not offered. */
+  tasks?: TaskRegistry;
 }
 
 export interface BuiltServer {
@@ -134,11 +140,15 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // (2025 sessions, stdio) alike.
           promptState: ctx.mcpReq.requestState(),
         };
-        const credential = ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;
-        const outcome = await tool.execute(args, { signal: ctx.mcpReq.signal, confirmation, credential });
+        const outcome = await tool.execute(args, {
+          signal: ctx.mcpReq.signal,
+          confirmation,
+          credential: credentialOf(ctx),
+        });
         switch (outcome.kind) {
           case 'error':
-            return { content: [{ type: 'text', text: outcome.text }], isError: true };
+          case 'ok':
+            return callResult(outcome);
           case 'confirm':
             // 2026-07-28: an input_required result the client fulfils and retries, echoing the
             // sealed state; 2025 era: the SDK's shim sends elicitation/create and re-enters the
@@ -150,8 +160,6 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
               },
               requestState: await mintRequestState(outcome.state, ctx),
             });
-          case 'ok':
-            return { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured };
         }
       },
     );
@@ -173,6 +181,15 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
         annotations: handle.annotations,
       })),
   }));
+  if (spec.tasks) {
+    const registry = spec.tasks;
+    offerTasks(server, registry);
+    for (const tool of spec.tools) {
+      if (tool.task === 'optional' || tool.task === 'required') {
+        registerTaskTool(server, tool.name, taskToolOf(tool, registry.limits.runDeadlineMs));
+      }
+    }
+  }
   return {
     server,
     setEnabled(name, enabled) {
@@ -195,6 +212,47 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       });
     },
   };
+}
+
+function credentialOf(ctx: ServerContext): MessageCredential | undefined {
+  return ctx.http?.authInfo?.extra?.[CALLER_EXTRA_KEY] as MessageCredential | undefined;
+}
+
+function callResult(outcome: Exclude<ToolCallOutcome, { kind: 'confirm' }>): CallToolResult {
+  return outcome.kind === 'ok'
+    ? { content: [{ type: 'text', text: outcome.text }], structuredContent: outcome.structured }
+    : { content: [{ type: 'text', text: outcome.text }], isError: true };
+}
+
+/** A tool's run inside a task: the same `execute` as a call, with the task's signal, progress and deadline. */
+function taskToolOf(tool: ToolRegistration, deadlineMs: number): Parameters<typeof registerTaskTool>[2] {
+  const schema = compactJsonSchema(tool.inputSchema, undefined, undefined, tool.undeclaredArguments);
+  return {
+    support: tool.task === 'required' ? 'required' : 'optional',
+    async parse(args) {
+      const parsed = await schema['~standard'].validate(args);
+      return parsed.issues ? undefined : parsed.value;
+    },
+    async run(args, ctx, run) {
+      const outcome = await tool.execute(args, {
+        signal: run.signal,
+        // A task cannot show a prompt: write tools, which ask, do not opt in.
+        confirmation: { answer: 'none', supported: false },
+        credential: credentialOf(ctx),
+        progress: (done, total, message) => run.report(progressText(done, total, message)),
+        task: { deadlineMs },
+      });
+      if (outcome.kind === 'confirm') {
+        return callResult({ kind: 'error', text: 'This tool needs a confirmation, which a task cannot ask for.' });
+      }
+      return callResult(outcome);
+    },
+  };
+}
+
+function progressText(done: number, total: number | undefined, message: string | undefined): string {
+  const count = total === undefined ? `${done} done` : `${done} of ${total} done`;
+  return message ? `${message}: ${count}` : count;
 }
 
 /** The JSON Schema a registered schema advertises (what the SDK's own tools/list would emit). */

@@ -8,6 +8,7 @@ import type { AnyToolDefinition } from './framework/types.js';
 import { claimsSummary } from './insurance/claims-summary.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
+import { agingReport } from './reports/aging-report.js';
 import { productionReport } from './reports/production-report.js';
 import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
@@ -23,4 +24,5 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   bookAppointment,
   rescheduleAppointment,
   cancelAppointment,
+  agingReport,
 ];

@@ -32,7 +32,12 @@ export interface DescribedError {
 
 export function describeToolError(
   error: unknown,
-  context: { toolTimeoutMs: number; deadlineExceeded?: boolean },
+  context: {
+    toolTimeoutMs: number;
+    deadlineExceeded?: boolean;
+    /** The tool could have run as an MCP task (it opts in) but this call was a plain one. */
+    tasksWouldFit?: boolean;
+  },
 ): DescribedError {
   if (error instanceof ToolInputError) return { message: error.message, label: 'invalid_input', unexpected: false };
   if (error instanceof PracticeSelectionError)
@@ -63,6 +68,13 @@ export function describeToolError(
   }
   if (error instanceof EscapeApiError && !deadlineHit) {
     return { message: apiErrorText(error), label: `upstream_${error.kind}`, unexpected: false };
+  }
+  if (deadlineHit && context.tasksWouldFit) {
+    return {
+      message: `This report took longer than the ${Math.max(1, Math.round(context.toolTimeoutMs / 1000))} s one call may take and was stopped. Ask again from a client that supports MCP tasks: there it runs as a task, with progress, for minutes if it needs them. Or narrow it (a shorter period, fewer practices).`,
+      label: 'timeout',
+      unexpected: false,
+    };
   }
   if (deadlineHit || isAbort(error)) {
     return {

@@ -84,6 +84,8 @@ export interface CallRound {
   credential?: MessageCredential | undefined;
   /** Sends notifications/progress for this call; set only when the client sent a progress token. */
   progress?: ((done: number, total?: number, message?: string) => void) | undefined;
+  /** Set when the call runs as an MCP task: it gets the task's (longer) deadline instead of the tool's. */
+  task?: { deadlineMs: number } | undefined;
 }
 
 export async function invokeTool(
@@ -147,7 +149,7 @@ export async function invokeTool(
       );
     }
 
-    deadline = AbortSignal.timeout(deps.toolTimeoutMs);
+    deadline = AbortSignal.timeout(round.task?.deadlineMs ?? deps.toolTimeoutMs);
     const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
     const resolvedPractice = practice;
     const result = await runInCallScope(scope, () =>
@@ -166,6 +168,7 @@ export async function invokeTool(
             notePatient: (id) => patientIds.add(id),
             noteAppointment: (id) => appointmentIds.add(id),
             progress: round.progress ?? (() => {}),
+            inTask: round.task !== undefined,
             memo: deps.memo,
             confirmation: round.confirmation,
             confirmationTokens: deps.confirmationTokens,
@@ -192,7 +195,11 @@ export async function invokeTool(
     // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our
     // own deadline, the caller must hear "took too long, try again", not "cancelled".
     const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
-    const described = describeToolError(error, { toolTimeoutMs: deps.toolTimeoutMs, deadlineExceeded });
+    const described = describeToolError(error, {
+      toolTimeoutMs: round.task?.deadlineMs ?? deps.toolTimeoutMs,
+      deadlineExceeded,
+      tasksWouldFit: tool.task !== undefined && round.task === undefined,
+    });
     if (described.unexpected) {
       const undeclared = error instanceof UndeclaredOperationError ? { undeclaredOperations: error.operations } : {};
       log().error({ err: error, ...undeclared }, 'tool call failed unexpectedly');

@@ -39,6 +39,11 @@ export interface ToolContext {
    * sent a progress token with this call; `total` may be omitted when it is not known.
    */
   progress: (done: number, total?: number, message?: string) => void;
+  /**
+   * True when the call runs as an MCP task (its deadline is the task's, minutes rather than
+   * seconds): a tool too large for a plain call runs in full here, and otherwise says so.
+   */
+  inTask?: boolean;
   /** Records an appointment id this call read or wrote, for the audit line. */
   noteAppointment: (appointmentId: string) => void;
   /** The person's answer to this call's confirmation prompt, and whether the client can show one. */
@@ -139,6 +144,12 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    * answers sends none, so is not seen there). The catalog test checks each has a sandbox route.
    */
   operations: readonly OperationName[];
+  /**
+   * Whether a client with the MCP tasks extension gets a task for this tool (create, poll,
+   * result, cancel; progress as the task's status): 'optional' runs it as a plain call for other
+   * clients, 'required' refuses them. Absent: never a task. For reads that can outlast a call.
+   */
+  task?: 'optional' | 'required';
   handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;
 }
 

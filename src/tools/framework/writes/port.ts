@@ -37,6 +37,7 @@ const RESOURCES = [
   'clinical',
   'insurance',
   'billing',
+  'agingJobs',
   'admin',
 ] as const satisfies readonly (keyof EscapeApi)[];
 // A resource added to the port must be added above (or it would be missing from the view).
