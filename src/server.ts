@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { listedPractice } from './domain/free-text.js';
 import { isListed } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
-import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import { buildMcpServer, type EscapeMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
