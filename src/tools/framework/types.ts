@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { OperationName } from '../../api/paths.js';
 import type { Logger } from '../../logger.js';
 import type { PracticeRef, Principal, Scope } from '../../tenancy/types.js';
+import type { Toolset } from '../../toolsets.js';
 import type { ToolMemo } from './memo.js';
 import type { SealedWrites, ToolApi } from './writes/port.js';
 
@@ -117,12 +118,8 @@ export interface ToolSuccess<Output> {
   auditOutcome?: string;
 }
 
-/**
- * The groups the catalog is offered in (`--toolsets`, and per practice through the gates). A tool
- * file lives in the folder of its toolset.
- */
-export const TOOLSETS = ['scheduling', 'patients', 'insurance', 'reports', 'worklists'] as const;
-export type Toolset = (typeof TOOLSETS)[number];
+/** The toolsets, declared outside src/tools/ so configuration and gates can name them too. */
+export { TOOLSETS, type Toolset } from '../../toolsets.js';
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   /** snake_case; follows the API's own words where it has them. */

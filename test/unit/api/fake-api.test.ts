@@ -1,5 +1,6 @@
 /** The typed fake of the API port (test/helpers/fake-api.ts): given methods answer, others say what is missing. */
 import { describe, expect, it } from 'vitest';
+import { readOnlyApi } from '../../../src/tools/framework/writes/port.js';
 import { fakeApi, NotFaked } from '../../helpers/fake-api.js';
 
 describe('fakeApi', () => {
@@ -17,5 +18,11 @@ describe('fakeApi', () => {
     expect(() => api.billing.productionReport('p1', { range: { from: '2026-01-01', to: '2026-01-31' } })).toThrow(
       /no billing\.productionReport/,
     );
+  });
+
+  it('names a method left out through the read-only view a tool gets, which copies the area', () => {
+    const view = readOnlyApi(fakeApi({ scheduling: { getAppointment: async () => ({ id: 'a1' }) } }));
+    expect(() => view.scheduling.findSpot('p1', { durationMinutes: 30 })).toThrow(/no scheduling\.findSpot/);
+    expect('createAppointment' in view.scheduling).toBe(false);
   });
 });

@@ -1,0 +1,7 @@
+/**
+ * The groups the catalog is offered in (`--toolsets`, and per practice through the gates). A tool
+ * file lives in the folder of its toolset. Here rather than in src/tools/ so that configuration
+ * and the gates can name toolsets without importing the tools.
+ */
+export const TOOLSETS = ['scheduling', 'patients', 'insurance', 'reports', 'worklists'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
