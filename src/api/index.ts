@@ -11,6 +11,7 @@ import { createAdminResources } from './resources/admin.js';
 import { createBillingResources } from './resources/billing.js';
 import type { ResourceContext } from './resources/context.js';
 import { createInsuranceResources } from './resources/insurance.js';
+import { createOfficeReportResources } from './resources/office-reports.js';
 import { createClinicalResources, createPatientResources } from './resources/patients.js';
 import { createPracticeResources } from './resources/practice.js';
 import { createReferenceResources } from './resources/reference.js';
@@ -71,6 +72,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
     admin: createAdminResources(client),
+    officeReports: createOfficeReportResources(client),
     close() {
       closing ??= (async () => {
         await client.close();

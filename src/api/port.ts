@@ -16,6 +16,7 @@ import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { ReferenceKind } from './cache.js';
 import type { UnusableUpstreamValue } from './errors.js';
+import type { OfficeReportsPort } from './resources/office-reports.js';
 import type {
   AccountMe,
   Appointment,
@@ -399,6 +400,8 @@ export type Readable<T> =
 // ---------------------------------------------------------------------------------------------
 
 export interface EscapeApi {
+  /** Claim logs, balances, aging, utilization, goals and the DSO client reports (issue 18). */
+  officeReports: OfficeReportsPort;
   account: {
     me(options?: CallOptions): Promise<AccountMe>;
   };

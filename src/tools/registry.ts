@@ -6,6 +6,7 @@
 
 import type { AnyToolDefinition } from './framework/types.js';
 import { claimsSummary } from './insurance/claims-summary.js';
+import { claimsWorklist } from './insurance/claims-worklist.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
 import { productionReport } from './reports/production-report.js';
@@ -23,6 +24,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   bookAppointment,
   rescheduleAppointment,
   cancelAppointment,
+  claimsWorklist,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

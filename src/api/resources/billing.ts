@@ -29,7 +29,7 @@ const TREND_BUCKETS = ['day', 'week', 'month'];
  * A report amount as a 2-dp string. Unparseable (the spec's sample sends the literal "string") or
  * missing is UnusableUpstreamValue naming the field: a documented figure is never read as zero.
  */
-function amount(value: unknown, field: string, thing: string, operation: OperationName): string {
+export function amount(value: unknown, field: string, thing: string, operation: OperationName): string {
   let parsed: Big | null = null;
   try {
     parsed = parseMoneyOrNull(value);
@@ -40,7 +40,7 @@ function amount(value: unknown, field: string, thing: string, operation: Operati
   return formatMoney(parsed);
 }
 
-function count(value: unknown, field: string, thing: string, operation: OperationName): number {
+export function count(value: unknown, field: string, thing: string, operation: OperationName): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   throw new UnusableUpstreamValue(field, thing, value, { operation });
 }
