@@ -9,6 +9,7 @@ import { claimsSummary } from './insurance/claims-summary.js';
 import { claimsWorklist } from './insurance/claims-worklist.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
+import { balancesWorklist } from './reports/balances-worklist.js';
 import { productionReport } from './reports/production-report.js';
 import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
@@ -25,6 +26,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   rescheduleAppointment,
   cancelAppointment,
   claimsWorklist,
+  balancesWorklist,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

@@ -203,3 +203,142 @@ describe('claims_worklist', () => {
     );
   });
 });
+
+interface RawBalance {
+  patient_id: string;
+  balance_total: string;
+  bal_0_30: string;
+  bal_31_60: string;
+  bal_61_90: string;
+  bal_over_90: string;
+  last_payment_date: string | null;
+}
+interface BalanceRowOut {
+  rank: number;
+  patient_id: string;
+  balance: string;
+  buckets: Record<string, string>;
+  last_payment?: { date: string };
+  upcoming_visit?: { date: string; appointment_id: string };
+  next_action: string;
+}
+interface BalancesOutput {
+  matched: number;
+  matched_balance: string;
+  rows: BalanceRowOut[];
+  next_cursor?: string;
+}
+
+async function rawBalances(query: Record<string, string>) {
+  const rows = await rawList<RawBalance>(sandbox, path('billing/reports/patient-balance/'), query);
+  const score = (r: RawBalance) =>
+    new Big(r.bal_0_30)
+      .times(15)
+      .plus(new Big(r.bal_31_60).times(45))
+      .plus(new Big(r.bal_61_90).times(75))
+      .plus(new Big(r.bal_over_90).times(120));
+  return rows.sort(
+    (a, b) =>
+      score(b).cmp(score(a)) ||
+      new Big(b.balance_total).cmp(new Big(a.balance_total)) ||
+      a.patient_id.localeCompare(b.patient_id),
+  );
+}
+
+async function nextVisit(patientId: string) {
+  const t = today();
+  const to = DateTime.fromISO(t).plus({ days: 365 }).toISODate() as string;
+  const rows = await rawList<{ id: string; patient: string; status: string; date_time: string }>(
+    sandbox,
+    path('scheduling/appointment/'),
+    { patient: patientId, from: t, to },
+  );
+  return rows
+    .filter((a) => a.patient === patientId && a.status === 'scheduled' && Date.parse(a.date_time) > Date.now())
+    .sort((a, b) => Date.parse(a.date_time) - Date.parse(b.date_time))[0];
+}
+
+describe('balances_worklist', () => {
+  it('ranks the patient-balance report by dollar-days, with last payment and next visit, recomputed raw', async () => {
+    const expected = await rawBalances({ min_balance: '0.01' });
+    const { structured } = await callOk<BalancesOutput>(server.client, 'balances_worklist', {
+      practice: la.name,
+      limit: 6,
+    });
+    expect(structured.matched).toBe(expected.length);
+    expect(structured.matched_balance).toBe(expected.reduce((t, r) => t.plus(r.balance_total), new Big(0)).toFixed(2));
+    const want = await Promise.all(
+      expected.slice(0, 6).map(async (r, i) => {
+        const visit = await nextVisit(r.patient_id);
+        const oldest = ['over_90', '61_90', '31_60', '0_30'].find((b) =>
+          new Big(r[`bal_${b}` as keyof RawBalance] as string).gt(0),
+        );
+        return {
+          rank: i + 1,
+          patient_id: r.patient_id,
+          balance: r.balance_total,
+          upcoming_visit: visit
+            ? {
+                date: DateTime.fromISO(visit.date_time).setZone(la.timezone).toISODate(),
+                appointment_id: visit.id,
+              }
+            : undefined,
+          last_payment: r.last_payment_date ?? undefined,
+          next_action: visit
+            ? 'collect_at_check_in'
+            : oldest === 'over_90' || oldest === '61_90'
+              ? 'call'
+              : 'send_statement',
+        };
+      }),
+    );
+    expect(
+      structured.rows.map((r) => ({
+        rank: r.rank,
+        patient_id: r.patient_id,
+        balance: r.balance,
+        upcoming_visit: r.upcoming_visit,
+        last_payment: r.last_payment?.date,
+        next_action: r.next_action,
+      })),
+    ).toEqual(want);
+    expect(structured.next_cursor).toBe(expected.length > 6 ? '6' : undefined);
+  });
+
+  it('filters by minimum balance and bucket, and gives the seeded balances their next step', async () => {
+    const w = la.worklists;
+    if (!w) throw new Error('the worklist scenarios are seeded at the default scale');
+    const collect = async (args: Record<string, unknown>) => {
+      const rows: BalanceRowOut[] = [];
+      let cursor: string | undefined;
+      do {
+        const { structured } = await callOk<BalancesOutput>(server.client, 'balances_worklist', {
+          practice: la.name,
+          limit: 25,
+          ...args,
+          ...(cursor ? { cursor } : {}),
+        });
+        rows.push(...structured.rows);
+        cursor = structured.next_cursor;
+      } while (cursor);
+      return rows;
+    };
+    const over90 = await collect({ bucket: 'over_90', min_balance: '10' });
+    const raw = await rawBalances({ bucket: 'over_90', min_balance: '10' });
+    expect(over90.map((r) => r.patient_id)).toEqual(raw.map((r) => r.patient_id));
+    expect(over90.every((r) => new Big(r.buckets.over_90 ?? '0').gt(0) && new Big(r.balance).gte(10))).toBe(true);
+    const find = (id: string) => over90.find((r) => r.patient_id === id);
+    expect(find(w.balances.over90WithVisit.patientId)).toMatchObject({
+      next_action: 'collect_at_check_in',
+      upcoming_visit: { appointment_id: w.balances.over90WithVisit.upcomingAppointmentId },
+    });
+    expect(find(w.balances.over90NoPayment.patientId)).toMatchObject({ next_action: 'call' });
+    expect(find(w.balances.over90NoPayment.patientId)?.last_payment).toBeUndefined();
+    expect(find(w.balances.small.patientId)).toBeUndefined();
+    expect(find(w.balances.credit.patientId)).toBeUndefined();
+    const mid = await collect({ bucket: '31_60' });
+    expect(mid.find((r) => r.patient_id === w.balances.days31to60NoVisit.patientId)).toMatchObject({
+      next_action: 'send_statement',
+    });
+  });
+});

@@ -11,7 +11,7 @@ import { OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/ins
 import { diffDays, instantToLocalDate, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoney } from '../../domain/money.js';
-import { ToolInputError } from '../framework/errors.js';
+import { closingLines, pageArguments, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
 import type { ToolDefinition } from '../framework/types.js';
@@ -58,8 +58,7 @@ const inputSchema = z.object({
     .regex(/^\d{1,8}(\.\d{1,2})?$/, { error: 'min_amount is dollars, e.g. "250" or "250.00"' })
     .optional()
     .describe('Only claims still owing at least this many dollars, e.g. "250".'),
-  limit: z.number().int().min(1).max(25).default(10).describe('Rows to show (1-25).'),
-  cursor: z.string().max(20).optional().describe('The next_cursor of a previous answer, for the next rows.'),
+  ...pageArguments,
 });
 
 const rowSchema = z.object({
@@ -80,11 +79,7 @@ const rowSchema = z.object({
 });
 
 const outputSchema = z.object({
-  practice: z.string(),
-  as_of: z.string(),
-  filters: z.string(),
-  ranking: z.string(),
-  matched: z.number(),
+  ...worklistHeaderFields,
   matched_owed: z.string(),
   rows: z.array(rowSchema),
   next_cursor: z.string().optional(),
@@ -228,14 +223,6 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
   },
 };
 
-function readCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  if (!/^\d{1,6}$/.test(cursor)) {
-    throw new ToolInputError(`cursor "${cursor.slice(0, 20)}" is not one this tool gave. Leave it out to start again.`);
-  }
-  return Number(cursor);
-}
-
 function nextStep(
   action: NextAction,
   carrier: string | undefined,
@@ -270,7 +257,6 @@ function summarize(output: Output): string {
     );
   }
   if (output.rows.length === 0) lines.push('Nothing to chase with these filters.');
-  if (output.next_cursor) lines.push(`More: call again with cursor "${output.next_cursor}".`);
-  for (const note of output.notes) lines.push(`Note: ${note}`);
+  lines.push(...closingLines(output.next_cursor, output.notes));
   return lines.join('\n');
 }
