@@ -19,6 +19,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import type { StaticResource } from '../resources/index.js';
 import type { MessageCredential } from '../tenancy.js';
 import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
@@ -66,7 +67,8 @@ export interface ServerSpec {
   /** Registered in this order, which is the order of tools/list. */
   tools: readonly ToolRegistration[];
   /** Freshness hint for a 2026-07-28 client's cached tools/list, in ms (0 = do not cache). */
-  toolsListTtlMs: number;
+  toolsListTtlMs: number /** Fixed documents offered as resources (resources/list, resources/read). */;
+  resources?: readonly StaticResource[];
 }
 
 export interface BuiltServer {
@@ -93,6 +95,14 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
   );
+  for (const resource of spec.resources ?? []) {
+    server.registerResource(
+      resource.name,
+      resource.uri,
+      { title: resource.title, description: resource.description, mimeType: resource.mimeType },
+      (uri) => ({ contents: [{ uri: uri.href, mimeType: resource.mimeType, text: resource.text() }] }),
+    );
+  }
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
   const registrations = new Map(spec.tools.map((tool) => [tool.name, tool]));
   const unlisted = new Set<string>();

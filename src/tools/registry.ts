@@ -10,6 +10,7 @@ import { claimsWorklist } from './insurance/claims-worklist.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
 import { balancesWorklist } from './reports/balances-worklist.js';
+import { kpiScorecard } from './reports/kpi-scorecard.js';
 import { productionReport } from './reports/production-report.js';
 import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
@@ -27,6 +28,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   cancelAppointment,
   claimsWorklist,
   balancesWorklist,
+  kpiScorecard,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

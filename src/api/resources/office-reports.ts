@@ -94,6 +94,8 @@ export interface OfficeReportsPort {
   aging(practiceId: string, asOf: string, options?: CallOptions): Promise<AgingTotals>;
   providerUtilization(practiceId: string, range: DateRange, options?: CallOptions): Promise<UtilizationRow[]>;
   goals(practiceId: string, options?: CallOptions): Promise<PracticeGoals>;
+  /** Patients whose first completed visit falls in the range (practice-local dates). */
+  newPatients(practiceId: string, range: DateRange, options?: CallOptions): Promise<{ patientIds: string[] }>;
   clientReport(
     clientId: string,
     report: ClientReport,
@@ -284,6 +286,36 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
     };
   }
 
+  async function newPatients(
+    practiceId: string,
+    range: DateRange,
+    options?: CallOptions,
+  ): Promise<{ patientIds: string[] }> {
+    const { rows } = await collectPages(client, {
+      operation: 'patients.list',
+      params: { practice: practiceId },
+      query: { first_visit_date_from: range.from, first_visit_date_to: range.to, status: undefined },
+      signal: options?.signal,
+    });
+    const patientIds: string[] = [];
+    const outside: string[] = [];
+    for (const raw of rows) {
+      const r = isObject(raw) ? raw : {};
+      const id = idOf(r.id);
+      if (!id) continue;
+      const first = text(r.first_visit_date).slice(0, 10);
+      // The filter is checked on the answer: a row without a first visit in the range is not new.
+      if (!isLocalDate(first) || first < range.from || first > range.to) outside.push(id);
+      else patientIds.push(id);
+    }
+    noteLeftOut(
+      ['patient', 'patients'],
+      outside,
+      `whose first visit is not within ${range.from} to ${range.to} although only those were asked for`,
+    );
+    return { patientIds };
+  }
+
   async function clientReport(
     clientId: string,
     report: ClientReport,
@@ -344,7 +376,7 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
     return answer;
   }
 
-  return { claimLog, patientBalances, aging, providerUtilization, goals, clientReport };
+  return { claimLog, patientBalances, aging, providerUtilization, goals, newPatients, clientReport };
 }
 
 /** Production and hours summed over a practice's provider rows (decimal strings). */

@@ -1,0 +1,200 @@
+/**
+ * kpi_scorecard (and the kpi-definitions resource) through a real MCP client and server against
+ * the sandbox over HTTP. Every KPI is recomputed here from raw sandbox reads — the production,
+ * utilization, aging and DSO case-acceptance reports, the appointment and patient lists, the
+ * practice's goals — never through the tool's code; periods are practice-local, including a
+ * visit at 23:30 local on the last day of a period (its UTC date is the next day).
+ */
+import Big from 'big.js';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import {
+  callOk,
+  connectInProcess,
+  type InProcessConnection,
+  rawGet,
+  rawList,
+  startTestSandbox,
+} from '../helpers/harness.js';
+
+interface Kpi {
+  key: string;
+  value: string | null;
+  previous: string | null;
+  goal?: { value: string; basis: string };
+  status?: 'on' | 'off';
+  computed_by: string;
+  definition: string;
+}
+interface Scorecard {
+  period: { from: string; to: string; days: number };
+  previous_period: { from: string; to: string };
+  kpis: Kpi[];
+}
+interface RawAppointment {
+  id: string;
+  patient: string;
+  status: string;
+  date_time: string;
+  scheduled_procedures: { proc_code: string }[];
+}
+type Practice = RunningSandbox['fixtures']['practices']['la'];
+
+let sandbox: RunningSandbox;
+let server: InProcessConnection;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  server = await connectInProcess({ sandbox });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+const pct = (part: Big | number, whole: Big | number) => {
+  const w = new Big(whole);
+  return w.eq(0) ? null : new Big(part).times(100).div(w).round(2, Big.roundHalfUp).toFixed(2);
+};
+const addDays = (date: string, n: number) => DateTime.fromISO(date).plus({ days: n }).toISODate() as string;
+const HYGIENE = ['D1110', 'D1120', 'D4341', 'D4342', 'D4910'];
+const STANDING = ['scheduled', 'arrived', 'seated', 'ready_for_doctor', 'ready_for_walkout', 'complete'];
+
+/** Every KPI of one practice-local period, from raw sandbox reads. */
+async function expectedFigures(p: Practice, from: string, to: string, appointments: RawAppointment[]) {
+  const P = (rest: string) => `/api/v1/practice/${p.id}/${rest}`;
+  const production = await rawGet<{
+    summary: { total_production: string; total_collections: string; net_production: string };
+  }>(sandbox, P('billing/reports/production/'), { date_from: from, date_to: to });
+  const util = await rawGet<{ results: { scheduled_hours: string; available_hours: string }[] }>(
+    sandbox,
+    P('scheduling/reports/provider-utilization/'),
+    { from, to },
+  );
+  const scheduled = util.results.reduce((t, r) => t.plus(r.scheduled_hours), new Big(0));
+  const available = util.results.reduce((t, r) => t.plus(r.available_hours), new Big(0));
+  const newPatients = await rawList(sandbox, P('patient/'), { first_visit_date_from: from, first_visit_date_to: to });
+  const aging = await rawGet<{ summary: { total_ar: string; over_90: string } }>(sandbox, P('billing/reports/aging/'), {
+    as_of_date: to,
+  });
+  const practice = await rawGet<{ client: string }>(sandbox, P(''));
+  const acceptance = await rawGet<{ practices: { practice_id: string; acceptance_rate_pct: string }[] }>(
+    sandbox,
+    `/api/v1/clients/${practice.client}/reports/case-acceptance/`,
+    { start_date: from, end_date: to },
+  );
+  const local = (a: RawAppointment) => DateTime.fromISO(a.date_time).setZone(p.timezone).toISODate() as string;
+  const inRange = appointments.filter((a) => local(a) >= from && local(a) <= to);
+  const cancelled = inRange.filter((a) => a.status === 'cancelled').length;
+  const broken = inRange.filter((a) => a.status === 'broken').length;
+  const hygiene = (a: RawAppointment) => a.scheduled_procedures.some((s) => HYGIENE.includes(s.proc_code));
+  const last = new Map<string, number>();
+  for (const a of inRange) {
+    if (!['complete', 'ready_for_walkout'].includes(a.status) || !hygiene(a)) continue;
+    last.set(a.patient, Math.max(last.get(a.patient) ?? 0, Date.parse(a.date_time)));
+  }
+  const reappointed = [...last].filter(([patient, at]) =>
+    appointments.some(
+      (a) => a.patient === patient && Date.parse(a.date_time) > at && STANDING.includes(a.status) && hygiene(a),
+    ),
+  ).length;
+  const s = production.summary;
+  return {
+    production: s.total_production,
+    net_production: s.net_production,
+    collections: s.total_collections,
+    collection_rate: pct(new Big(s.total_collections), new Big(s.net_production)),
+    production_per_hour: scheduled.gt(0) ? new Big(s.total_production).div(scheduled).toFixed(2) : null,
+    schedule_utilization: pct(scheduled, available),
+    no_show_rate: pct(broken, inRange.length - cancelled),
+    cancellation_rate: pct(cancelled, inRange.length),
+    hygiene_reappointment: pct(reappointed, last.size),
+    case_acceptance: acceptance.practices.find((r) => r.practice_id === p.id)?.acceptance_rate_pct ?? null,
+    new_patients: String(newPatients.length),
+    ar_over_90_share: pct(new Big(aging.summary.over_90), new Big(aging.summary.total_ar)),
+  };
+}
+
+async function rawAppointments(p: Practice, from: string, to: string) {
+  return rawList<RawAppointment>(sandbox, `/api/v1/practice/${p.id}/scheduling/appointment/`, { from, to });
+}
+
+function valuesOf(card: Scorecard, field: 'value' | 'previous') {
+  return Object.fromEntries(card.kpis.map((k) => [k.key, k[field]]));
+}
+
+describe('kpi_scorecard', () => {
+  it('recomputes every KPI of the last 30 days and the 30 before from raw sandbox data, and judges the seeded trouble', async () => {
+    const { kpi, practices } = sandbox.fixtures;
+    if (!kpi) throw new Error('the KPI scenario is seeded at the default scale');
+    for (const [p, fixture] of [
+      [practices.la, kpi.twoKpis],
+      [practices.ny, kpi.oneKpiThreePeriods],
+    ] as const) {
+      const { structured: card } = await callOk<Scorecard>(server.client, 'kpi_scorecard', { practice: p.name });
+      const today = DateTime.now().setZone(p.timezone).toISODate() as string;
+      expect(card.period).toEqual({ from: addDays(today, -29), to: today, days: 30 });
+      expect(card.previous_period).toEqual({ from: addDays(today, -59), to: addDays(today, -30) });
+      const appointments = await rawAppointments(p, addDays(today, -61), addDays(today, 367));
+      expect(valuesOf(card, 'value')).toEqual(await expectedFigures(p, card.period.from, card.period.to, appointments));
+      expect(valuesOf(card, 'previous')).toEqual(
+        await expectedFigures(p, card.previous_period.from, card.previous_period.to, appointments),
+      );
+      const production = card.kpis.find((k) => k.key === 'production');
+      expect(production?.goal).toEqual({ value: fixture.goals.monthly, basis: "Escape's monthly production goal" });
+      expect(production?.computed_by).toBe('as reported by Escape');
+      expect(card.kpis.find((k) => k.key === 'collection_rate')?.computed_by).toBe('ours');
+      const off = card.kpis.filter((k) => k.status === 'off').map((k) => k.key);
+      expect(off.sort()).toEqual(fixture === kpi.twoKpis ? ['case_acceptance', 'no_show_rate'] : ['production']);
+    }
+  });
+
+  it('counts a visit at 23:30 local on the last day of the period in that period, not the next', async () => {
+    const la = sandbox.fixtures.practices.la;
+    const late = la.appointments.lateNight;
+    expect(late.utcDate).not.toBe(late.localDate);
+    const from = addDays(late.localDate, -6);
+    const { structured: card } = await callOk<Scorecard>(server.client, 'kpi_scorecard', {
+      practice: la.name,
+      start_date: from,
+      end_date: late.localDate,
+    });
+    expect(card.period).toEqual({ from, to: late.localDate, days: 7 });
+    expect(card.previous_period).toEqual({ from: addDays(from, -7), to: addDays(from, -1) });
+    const appointments = await rawAppointments(la, addDays(from, -9), addDays(late.localDate, 367));
+    const byLocal = await expectedFigures(la, from, late.localDate, appointments);
+    expect(valuesOf(card, 'value')).toEqual(byLocal);
+    // The visit is in the local period, and counting by UTC date would have moved it out.
+    const local = appointments.find((a) => a.id === late.id);
+    expect(local && DateTime.fromISO(local.date_time).setZone(la.timezone).toISODate()).toBe(late.localDate);
+    const byUtc = appointments.filter((a) => a.id !== late.id);
+    expect((await expectedFigures(la, from, late.localDate, byUtc)).cancellation_rate).not.toBe(
+      byLocal.cancellation_rate,
+    );
+  });
+
+  it('serves the kpi-definitions resource with every KPI, who computes it, and the cited sources', async () => {
+    const { resources } = await server.client.listResources();
+    const entry = resources.find((r) => r.name === 'kpi-definitions');
+    expect(entry?.mimeType).toBe('application/json');
+    const read = await server.client.readResource({ uri: entry?.uri as string });
+    const doc = JSON.parse((read.contents[0] as { text: string }).text) as {
+      kpis: { key: string; computed_by: string; definition: string; citations: { name: string; url: string }[] }[];
+      sources: { name: string; url: string }[];
+    };
+    const names = doc.sources.map((s) => s.name).join(' | ');
+    for (const source of ['Dental Intelligence', 'Denticon', 'Curve', 'ACT']) expect(names).toContain(source);
+    const { structured: card } = await callOk<Scorecard>(server.client, 'kpi_scorecard', {
+      practice: sandbox.fixtures.practices.ny.name,
+      period: 'last_month',
+    });
+    for (const k of card.kpis) {
+      const def = doc.kpis.find((d) => d.key === k.key);
+      expect(def?.definition).toBe(k.definition);
+      expect(def?.citations.length).toBeGreaterThan(0);
+      expect(k.computed_by).toBe(def?.computed_by === 'escape' ? 'as reported by Escape' : 'ours');
+    }
+  });
+});
