@@ -10,6 +10,7 @@ import { claimsWorklist } from './insurance/claims-worklist.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
 import { balancesWorklist } from './reports/balances-worklist.js';
+import { dsoOverview } from './reports/dso-overview.js';
 import { kpiScorecard } from './reports/kpi-scorecard.js';
 import { productionReport } from './reports/production-report.js';
 import { bookAppointment } from './scheduling/book-appointment.js';
@@ -29,6 +30,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   claimsWorklist,
   balancesWorklist,
   kpiScorecard,
+  dsoOverview,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

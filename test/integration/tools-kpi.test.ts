@@ -198,3 +198,89 @@ describe('kpi_scorecard', () => {
     }
   });
 });
+
+interface DsoOutput {
+  client_id: string;
+  flagged: number;
+  practice_count: number;
+  practices: {
+    practice_id: string;
+    period: { from: string; to: string };
+    flagged: boolean;
+    reasons: string[];
+    kpis: Record<string, string | null>;
+    off_goal: string[];
+    off_goal_earlier: string[][];
+  }[];
+}
+
+describe('dso_overview', () => {
+  /** One practice's DSO figures for the 30 days ending `to`, from the raw client reports. */
+  async function rawDsoFigures(clientId: string, practiceId: string, from: string, to: string) {
+    const R = (name: string, query: Record<string, string>) =>
+      rawGet<{ practices: Record<string, unknown>[] }>(sandbox, `/api/v1/clients/${clientId}/reports/${name}/`, query);
+    const range = { start_date: from, end_date: to };
+    const row = async (name: string, query: Record<string, string>) =>
+      (await R(name, query)).practices.find((p) => p.practice_id === practiceId) as Record<string, string> & {
+        providers?: { production: string; hours: string }[];
+      };
+    const pvc = await row('production-vs-collections', range);
+    const pbp = await row('production-by-provider', range);
+    const hours = (pbp.providers ?? []).reduce((t, p) => t.plus(p.hours), new Big(0));
+    const production = (pbp.providers ?? []).reduce((t, p) => t.plus(p.production), new Big(0));
+    const aging = await row('ar-aging', { as_of: to });
+    return {
+      production: pvc.production,
+      net_production: pvc.net_production,
+      collections: pvc.collections,
+      collection_rate: pvc.collection_pct,
+      production_per_hour: hours.gt(0) ? production.div(hours).toFixed(2) : null,
+      no_show_rate: (await row('overview', { as_of: to })).no_show_rate_pct,
+      case_acceptance: (await row('case-acceptance', range)).acceptance_rate_pct,
+      hygiene_recare_compliance: (await row('hygiene-recare', { as_of: to })).compliance_rate_pct,
+      ar_over_90_share: pct(new Big(aging.over_90 as string), new Big(aging.total_ar as string)),
+    };
+  }
+
+  it('rolls up every practice of the client from the raw client reports, exceptions first, by the rule', async () => {
+    const { practices, kpi } = sandbox.fixtures;
+    if (!kpi) throw new Error('the KPI scenario is seeded at the default scale');
+    const { structured, text } = await callOk<DsoOutput>(server.client, 'dso_overview', {
+      practice: practices.la.name,
+    });
+    const clientId = (await rawGet<{ client: string }>(sandbox, `/api/v1/practice/${practices.la.id}/`)).client;
+    expect(structured.client_id).toBe(clientId);
+    expect(structured.practice_count).toBe(2);
+    for (const p of [practices.la, practices.ny]) {
+      const row = structured.practices.find((r) => r.practice_id === p.id);
+      const today = DateTime.now().setZone(p.timezone).toISODate() as string;
+      const periods = [0, 1, 2].map((k) => ({ from: addDays(today, -29 - 30 * k), to: addDays(today, -30 * k) }));
+      expect(row?.period).toEqual(periods[0]);
+      const goal = (await rawGet<{ production_goal_monthly: string }>(sandbox, `/api/v1/practice/${p.id}/`))
+        .production_goal_monthly;
+      const off = [];
+      for (const [k, period] of periods.entries()) {
+        const figures = await rawDsoFigures(clientId, p.id, period.from, period.to);
+        if (k === 0) expect(row?.kpis).toEqual(figures);
+        off.push(
+          [
+            new Big(figures.production as string).lt(goal) && 'production',
+            new Big(figures.no_show_rate as string).gt(15) && 'no_show_rate',
+            new Big(figures.case_acceptance as string).lt(40) && 'case_acceptance',
+          ].filter(Boolean),
+        );
+      }
+      expect([row?.off_goal, ...(row?.off_goal_earlier ?? [])].map((o) => [...(o ?? [])].sort())).toEqual(
+        off.map((o) => [...o].sort()),
+      );
+    }
+    const la = structured.practices.find((r) => r.practice_id === practices.la.id);
+    const ny = structured.practices.find((r) => r.practice_id === practices.ny.id);
+    expect(la?.flagged).toBe(true);
+    expect([...(la?.off_goal ?? [])].sort()).toEqual(['case_acceptance', 'no_show_rate']);
+    expect(ny?.flagged).toBe(true);
+    expect(ny?.reasons).toEqual(['production off goal 3 periods running']);
+    expect(structured.flagged).toBe(2);
+    expect(text).toMatch(/FLAGGED/);
+  });
+});

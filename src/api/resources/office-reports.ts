@@ -80,6 +80,8 @@ export interface ClientReportAnswer {
   asOf?: string;
   /** Per practice id: figure name → decimal string. */
   practices: Map<string, Record<string, string>>;
+  /** Per practice id: the practice's name as the report gives it. */
+  names: Map<string, string>;
   warnings: string[];
 }
 
@@ -333,7 +335,7 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
       throw new UnrecognizedShape(endpointLabel(operation), describeShape(body), { operation });
     }
     const warnings: string[] = [];
-    const answer: ClientReportAnswer = { practices: new Map(), warnings };
+    const answer: ClientReportAnswer = { practices: new Map(), names: new Map(), warnings };
     if ('range' in when) {
       const answered = answeredRange(when.range, text(body.date_from), text(body.date_to));
       answer.range = answered.range;
@@ -363,6 +365,7 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
             ? sumProviders(r.providers, thing, operation)
             : Object.fromEntries(fields.map((f) => [f, amount(r[f], f, thing, operation)]));
         answer.practices.set(practiceId, figures);
+        answer.names.set(practiceId, text(r.practice_name));
       } catch (error) {
         if (!(error instanceof UnusableUpstreamValue)) throw error;
         unreadable.push(practiceId);
