@@ -284,3 +284,28 @@ describe('dso_overview', () => {
     expect(text).toMatch(/FLAGGED/);
   });
 });
+
+describe('reports whose dates Escape ignores', () => {
+  it('leave out the figures of a period Escape did not answer for, and say so', async () => {
+    const la = sandbox.fixtures.practices.la;
+    await sandbox.control.setQuirks({ dateParams: 'ignored' });
+    try {
+      const { structured, text } = await callOk<Scorecard & { notes: string[] }>(server.client, 'kpi_scorecard', {
+        practice: la.name,
+        period: 'last_month',
+      });
+      const production = structured.kpis.find((k) => k.key === 'production');
+      expect(production?.value).toBeNull();
+      expect(production?.previous).toBeNull();
+      expect(structured.notes.join('\n')).toMatch(/Production: Escape Dental answered for .* instead of/);
+      expect(text).toMatch(/Production: n\/a/);
+      const dso = await callOk<DsoOutput & { notes: string[] }>(server.client, 'dso_overview', { practice: la.name });
+      // The current period is what Escape answers by default for range reports only when it is
+      // 31 days; ours is 30, so every range report is left out and said, never shown as ours.
+      expect(dso.structured.practices.every((p) => p.kpis.production === null)).toBe(true);
+      expect(dso.structured.notes.join('\n')).toMatch(/report answered for .* instead of/);
+    } finally {
+      await sandbox.control.setQuirks({ dateParams: 'applied' });
+    }
+  });
+});

@@ -121,9 +121,22 @@ export async function dsoRollUp(context: DsoContext, clientId: string, reference
     (call) => api.officeReports.clientReport(clientId, call.report, call.when, { signal }),
     { label: 'DSO reports' },
   );
-  for (const answer of answers) notes.push(...answer.warnings);
+  // A report that answered for another period or date than asked (it ignored them) is not that period's.
+  const usable = answers.map((answer, i) => {
+    const { when } = calls[i] as (typeof calls)[number];
+    const asked = 'range' in when ? `${when.range.from} to ${when.range.to}` : when.asOf;
+    const answered = answer.range ? `${answer.range.from} to ${answer.range.to}` : answer.asOf;
+    if (answered === asked) {
+      notes.push(...answer.warnings);
+      return answer;
+    }
+    notes.push(
+      `The ${calls[i]?.report} report answered for ${answered} instead of ${asked}; its figures are left out of that period.`,
+    );
+    return undefined;
+  });
   const answerOf = (today: string, index: number, report: ClientReport): ClientReportAnswer | undefined =>
-    answers[calls.findIndex((c) => c.today === today && c.index === index && c.report === report)];
+    usable[calls.findIndex((c) => c.today === today && c.index === index && c.report === report)];
 
   const practices = profiles.map((p): DsoPracticeResult => {
     const today = todayIn(p.zone, context.now());

@@ -166,7 +166,7 @@ async function periodFigures(
     notes.push(`${what} for ${range.from} to ${range.to}: not available (${describe(error)}).`);
     return null;
   };
-  const [production, utilization, fresh, aging, acceptance] = await Promise.all([
+  const [produced, utilization, fresh, aging, accepted] = await Promise.all([
     api.billing.productionReport(practice.id, { range }, { signal }).catch(unavailable('Production')),
     api.officeReports.providerUtilization(practice.id, range, { signal }).catch(unavailable('Provider utilization')),
     api.officeReports.newPatients(practice.id, range, { signal }).catch(unavailable('New patients')),
@@ -178,9 +178,9 @@ async function periodFigures(
       : Promise.resolve(null),
   ]);
   if (!clientId) notes.push('Case acceptance: the practice belongs to no DSO client, whose report has it.');
-  if (production && (production.range.from !== range.from || production.range.to !== range.to)) {
-    notes.push(...production.warnings);
-  }
+  // Figures Escape gave for another period than asked (it ignored the dates) are not this period's.
+  const production = answeredFor(produced, produced?.range, range, 'Production', notes);
+  const acceptance = answeredFor(accepted, accepted?.range, range, 'Case acceptance', notes);
   const figures: Figures = {};
   if (production) {
     const s = production.summary;
@@ -241,6 +241,21 @@ function appointmentFigures(appointments: readonly Appointment[], range: DateRan
     cancellation_rate: percent(cancelled, inRange.length, { onZero: null }),
     hygiene_reappointment: percent(reappointed, lastVisit.size, { onZero: null }),
   };
+}
+
+function answeredFor<T>(
+  answer: T | null,
+  answered: DateRange | undefined,
+  asked: DateRange,
+  what: string,
+  notes: string[],
+): T | null {
+  if (answer === null || answered === undefined) return answer;
+  if (answered.from === asked.from && answered.to === asked.to) return answer;
+  notes.push(
+    `${what}: Escape Dental answered for ${answered.from} to ${answered.to} instead of ${asked.from} to ${asked.to}; those figures are left out.`,
+  );
+  return null;
 }
 
 function describe(error: unknown): string {
