@@ -214,34 +214,34 @@ interface DsoOutput {
   }[];
 }
 
-describe('dso_overview', () => {
-  /** One practice's DSO figures for the 30 days ending `to`, from the raw client reports. */
-  async function rawDsoFigures(clientId: string, practiceId: string, from: string, to: string) {
-    const R = (name: string, query: Record<string, string>) =>
-      rawGet<{ practices: Record<string, unknown>[] }>(sandbox, `/api/v1/clients/${clientId}/reports/${name}/`, query);
-    const range = { start_date: from, end_date: to };
-    const row = async (name: string, query: Record<string, string>) =>
-      (await R(name, query)).practices.find((p) => p.practice_id === practiceId) as Record<string, string> & {
-        providers?: { production: string; hours: string }[];
-      };
-    const pvc = await row('production-vs-collections', range);
-    const pbp = await row('production-by-provider', range);
-    const hours = (pbp.providers ?? []).reduce((t, p) => t.plus(p.hours), new Big(0));
-    const production = (pbp.providers ?? []).reduce((t, p) => t.plus(p.production), new Big(0));
-    const aging = await row('ar-aging', { as_of: to });
-    return {
-      production: pvc.production,
-      net_production: pvc.net_production,
-      collections: pvc.collections,
-      collection_rate: pvc.collection_pct,
-      production_per_hour: hours.gt(0) ? production.div(hours).toFixed(2) : null,
-      no_show_rate: (await row('overview', { as_of: to })).no_show_rate_pct,
-      case_acceptance: (await row('case-acceptance', range)).acceptance_rate_pct,
-      hygiene_recare_compliance: (await row('hygiene-recare', { as_of: to })).compliance_rate_pct,
-      ar_over_90_share: pct(new Big(aging.over_90 as string), new Big(aging.total_ar as string)),
+/** One practice's DSO figures for the 30 days ending `to`, from the raw client reports. */
+async function rawDsoFigures(sb: RunningSandbox, clientId: string, practiceId: string, from: string, to: string) {
+  const R = (name: string, query: Record<string, string>) =>
+    rawGet<{ practices: Record<string, unknown>[] }>(sb, `/api/v1/clients/${clientId}/reports/${name}/`, query);
+  const range = { start_date: from, end_date: to };
+  const row = async (name: string, query: Record<string, string>) =>
+    (await R(name, query)).practices.find((p) => p.practice_id === practiceId) as Record<string, string> & {
+      providers?: { production: string; hours: string }[];
     };
-  }
+  const pvc = await row('production-vs-collections', range);
+  const pbp = await row('production-by-provider', range);
+  const hours = (pbp.providers ?? []).reduce((t, p) => t.plus(p.hours), new Big(0));
+  const production = (pbp.providers ?? []).reduce((t, p) => t.plus(p.production), new Big(0));
+  const aging = await row('ar-aging', { as_of: to });
+  return {
+    production: pvc.production,
+    net_production: pvc.net_production,
+    collections: pvc.collections,
+    collection_rate: pvc.collection_pct,
+    production_per_hour: hours.gt(0) ? production.div(hours).toFixed(2) : null,
+    no_show_rate: (await row('overview', { as_of: to })).no_show_rate_pct,
+    case_acceptance: (await row('case-acceptance', range)).acceptance_rate_pct,
+    hygiene_recare_compliance: (await row('hygiene-recare', { as_of: to })).compliance_rate_pct,
+    ar_over_90_share: pct(new Big(aging.over_90 as string), new Big(aging.total_ar as string)),
+  };
+}
 
+describe('dso_overview', () => {
   it('rolls up every practice of the client from the raw client reports, exceptions first, by the rule', async () => {
     const { practices, kpi } = sandbox.fixtures;
     if (!kpi) throw new Error('the KPI scenario is seeded at the default scale');
@@ -260,7 +260,7 @@ describe('dso_overview', () => {
         .production_goal_monthly;
       const off = [];
       for (const [k, period] of periods.entries()) {
-        const figures = await rawDsoFigures(clientId, p.id, period.from, period.to);
+        const figures = await rawDsoFigures(sandbox, clientId, p.id, period.from, period.to);
         if (k === 0) expect(row?.kpis).toEqual(figures);
         off.push(
           [
@@ -308,4 +308,31 @@ describe('reports whose dates Escape ignores', () => {
       await sandbox.control.setQuirks({ dateParams: 'applied' });
     }
   });
+});
+
+describe('dso_overview over three practices', () => {
+  it('rolls up the client with its third practice active, recomputed from the raw client reports', async () => {
+    const three = await startTestSandbox({ activeThirdPractice: true });
+    const connection = await connectInProcess({ sandbox: three });
+    try {
+      const { la, ny, chicago } = three.fixtures.practices;
+      const { structured } = await callOk<DsoOutput>(connection.client, 'dso_overview', { practice: ny.name });
+      expect(structured.practice_count).toBe(3);
+      expect(structured.practices.map((p) => p.practice_id).sort()).toEqual([la.id, ny.id, chicago.id].sort());
+      const clientId = structured.client_id;
+      for (const p of [la, ny, chicago]) {
+        const today = DateTime.now().setZone(p.timezone).toISODate() as string;
+        const row = structured.practices.find((r) => r.practice_id === p.id);
+        expect(row?.kpis).toEqual(await rawDsoFigures(three, clientId, p.id, addDays(today, -29), today));
+      }
+      // The third practice has no production goal in Escape: production is not judged there.
+      expect(structured.practices.find((r) => r.practice_id === chicago.id)?.off_goal).not.toContain('production');
+      // Flagged practices come first.
+      const flags = structured.practices.map((p) => p.flagged);
+      expect(flags).toEqual([...flags].sort((a, b) => Number(b) - Number(a)));
+    } finally {
+      await connection.close();
+      await three.close();
+    }
+  }, 120_000);
 });
