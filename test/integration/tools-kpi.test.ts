@@ -133,7 +133,9 @@ describe('kpi_scorecard', () => {
       [practices.la, kpi.twoKpis],
       [practices.ny, kpi.oneKpiThreePeriods],
     ] as const) {
-      const { structured: card } = await callOk<Scorecard>(server.client, 'kpi_scorecard', { practice: p.name });
+      const { structured: card, text } = await callOk<Scorecard>(server.client, 'kpi_scorecard', { practice: p.name });
+      // Text and structured content together stay under ~4,000 tokens.
+      expect(text.length + JSON.stringify(card).length).toBeLessThan(14_000);
       const today = DateTime.now().setZone(p.timezone).toISODate() as string;
       expect(card.period).toEqual({ from: addDays(today, -29), to: today, days: 30 });
       expect(card.previous_period).toEqual({ from: addDays(today, -59), to: addDays(today, -30) });
@@ -282,6 +284,7 @@ describe('dso_overview', () => {
     expect(ny?.reasons).toEqual(['production off goal 3 periods running']);
     expect(structured.flagged).toBe(2);
     expect(text).toMatch(/FLAGGED/);
+    expect(text.length + JSON.stringify(structured).length).toBeLessThan(14_000);
   });
 });
 

@@ -152,7 +152,10 @@ describe('claims_worklist', () => {
     );
     // Each row ends in one next step; the default answer stays short.
     expect(first.text.split('\n').filter((l) => /^\d+\. /.test(l))).toHaveLength(5);
-    expect(first.text.length).toBeLessThan(16_000);
+    // The default answer (10 rows), text and structured content together, stays under ~4,000 tokens.
+    const byDefault = await callOk<ClaimsOutput>(server.client, 'claims_worklist', { practice: la.name });
+    expect(byDefault.structured.rows).toHaveLength(Math.min(10, expected.length));
+    expect(byDefault.text.length + JSON.stringify(byDefault.structured).length).toBeLessThan(14_000);
   });
 
   it('suggests the documented next action for the seeded claims', async () => {
@@ -303,6 +306,9 @@ describe('balances_worklist', () => {
       })),
     ).toEqual(want);
     expect(structured.next_cursor).toBe(expected.length > 6 ? '6' : undefined);
+    const byDefault = await callOk<BalancesOutput>(server.client, 'balances_worklist', { practice: la.name });
+    expect(byDefault.structured.rows).toHaveLength(Math.min(10, expected.length));
+    expect(byDefault.text.length + JSON.stringify(byDefault.structured).length).toBeLessThan(14_000);
   });
 
   it('filters by minimum balance and bucket, and gives the seeded balances their next step', async () => {
