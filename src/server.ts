@@ -7,6 +7,7 @@ import { listedPractice } from './domain/free-text.js';
 import { isListed } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
 import { buildMcpServer, type EscapeMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import { STATIC_RESOURCES } from './resources/index.js';
 import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
@@ -81,6 +82,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     instructions: INSTRUCTIONS,
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
     ...(deps.tasks ? { tasks: deps.tasks } : {}),
+    resources: STATIC_RESOURCES,
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,

@@ -14,6 +14,7 @@ import { createBillingResources } from './resources/billing.js';
 import type { ResourceContext } from './resources/context.js';
 import { createFindSpotResources } from './resources/find-spot.js';
 import { createInsuranceResources } from './resources/insurance.js';
+import { createOfficeReportResources } from './resources/office-reports.js';
 import { createClinicalResources, createPatientResources } from './resources/patients.js';
 import { createPracticeResources } from './resources/practice.js';
 import { createReferenceResources } from './resources/reference.js';
@@ -74,6 +75,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     billing: createBillingResources(client),
     agingJobs: createAgingJobResources(client),
     admin: createAdminResources(client),
+    officeReports: createOfficeReportResources(client),
     close() {
       closing ??= (async () => {
         await client.close();

@@ -53,6 +53,20 @@ export const DEFAULT_OPERATIONS = {
   'billing.agingJobCancel': { method: 'DELETE', path: `${P}/billing/reports/aging/jobs/{job}/` },
   'admin.mcpCatalog': { method: 'GET', path: '/api/v1/admin/mcp/catalog/' },
   'admin.mcpGates': { method: 'GET', path: '/api/v1/admin/practice/{practice}/mcp-gates/' },
+  'insurance.claimLog': { method: 'GET', path: `${P}/patient/{patient}/insurance/claim/{claim}/log/` },
+  'billing.patientBalance': { method: 'GET', path: `${P}/billing/reports/patient-balance/` },
+  'billing.aging': { method: 'GET', path: `${P}/billing/reports/aging/` },
+  'scheduling.providerUtilization': { method: 'GET', path: `${P}/scheduling/reports/provider-utilization/` },
+  'clients.list': { method: 'GET', path: '/api/v1/client/' },
+  'clients.overview': { method: 'GET', path: '/api/v1/clients/{client}/reports/overview/' },
+  'clients.productionVsCollections': {
+    method: 'GET',
+    path: '/api/v1/clients/{client}/reports/production-vs-collections/',
+  },
+  'clients.productionByProvider': { method: 'GET', path: '/api/v1/clients/{client}/reports/production-by-provider/' },
+  'clients.arAging': { method: 'GET', path: '/api/v1/clients/{client}/reports/ar-aging/' },
+  'clients.caseAcceptance': { method: 'GET', path: '/api/v1/clients/{client}/reports/case-acceptance/' },
+  'clients.hygieneRecare': { method: 'GET', path: '/api/v1/clients/{client}/reports/hygiene-recare/' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof DEFAULT_OPERATIONS;
@@ -184,6 +198,10 @@ const DATE_PARAM_STYLES = {
   'insurance.claimList': 'date_from/date_to',
   'billing.production': 'date_from/date_to',
   'billing.productionTrending': 'from/to',
+  'scheduling.providerUtilization': 'from/to',
+  'clients.productionVsCollections': 'start_date/end_date',
+  'clients.productionByProvider': 'start_date/end_date',
+  'clients.caseAcceptance': 'start_date/end_date',
 } as const satisfies Partial<Record<OperationName, DateParamStyle>>;
 
 export type DateRangedOperation = keyof typeof DATE_PARAM_STYLES;

@@ -23,6 +23,7 @@ import type { AppointmentsPort } from './resources/appointments.js';
 import type { BillingPort } from './resources/billing.js';
 import type { FindSpotPort } from './resources/find-spot.js';
 import type { InsurancePort } from './resources/insurance.js';
+import type { OfficeReportsPort } from './resources/office-reports.js';
 import type { ClinicalPort, PatientsPort } from './resources/patients.js';
 import type { AccountPort, PracticesPort } from './resources/practice.js';
 import type { ReferencePort } from './resources/reference.js';
@@ -407,4 +408,6 @@ export interface EscapeApi {
   admin: AdminPort;
   /** Aging-report jobs: start, read, cancel (issue 18 item 5). */
   agingJobs: AgingJobsPort;
+  /** Claim logs, balances, aging, utilization, goals and the DSO client reports (issue 18). */
+  officeReports: OfficeReportsPort;
 }

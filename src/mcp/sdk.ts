@@ -19,6 +19,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import type { StaticResource } from '../resources/index.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { MessageCredential } from '../tenancy/access.js';
 import type { PracticeScope } from '../tenancy/types.js';
@@ -74,6 +75,8 @@ export interface ServerSpec {
   toolsListTtlMs: number;
   /** Where task runs live (one per process); without it the tasks extension is not offered. */
   tasks?: TaskRegistry;
+  /** Fixed documents offered as resources (resources/list, resources/read). */
+  resources?: readonly StaticResource[];
 }
 
 export interface BuiltServer {
@@ -111,6 +114,14 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
   );
+  for (const resource of spec.resources ?? []) {
+    server.registerResource(
+      resource.name,
+      resource.uri,
+      { title: resource.title, description: resource.description, mimeType: resource.mimeType },
+      (uri) => ({ contents: [{ uri: uri.href, mimeType: resource.mimeType, text: resource.text() }] }),
+    );
+  }
   const handles = new Map<string, ReturnType<McpServer['registerTool']>>();
   const registrations = new Map(spec.tools.map((tool) => [tool.name, tool]));
   const unlisted = new Set<string>();

@@ -40,6 +40,11 @@ export interface StartSandboxOptions {
   fresh?: boolean;
   /** DRF-style throttle per token (429 + Retry-After). Default: off. */
   rateLimitPerMinute?: number;
+  /**
+   * Lakeshore Family Dental (Chicago) active, so the DSO client has three active practices (the
+   * roll-up of issue 18). Default false: it stays disabled, as the tenancy tests expect.
+   */
+  activeThirdPractice?: boolean;
   auth?: {
     /** Access-token lifetime, default 300 s. */
     accessTtlSeconds?: number;
@@ -121,6 +126,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
       ...(options.auth?.chainCapHours !== undefined ? { chainCapHours: options.auth.chainCapHours } : {}),
     },
   });
+  if (options.activeThirdPractice) {
+    const third = store.mutablePracticeData((dataset.fixtures as SandboxFixtures).practices.chicago.id);
+    if (third) third.practice.isActive = true;
+  }
   const router = new SandboxRouter(store);
   router.rateLimitPerMinute = options.rateLimitPerMinute ?? null;
   registerRoutes(router, store);

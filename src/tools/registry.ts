@@ -6,9 +6,13 @@
 
 import type { AnyToolDefinition } from './framework/types.js';
 import { claimsSummary } from './insurance/claims-summary.js';
+import { claimsWorklist } from './insurance/claims-worklist.js';
 import { findPatientTool } from './patients/find-patient.js';
 import { patientTimeline } from './patients/patient-timeline.js';
 import { agingReport } from './reports/aging-report.js';
+import { balancesWorklist } from './reports/balances-worklist.js';
+import { dsoOverview } from './reports/dso-overview.js';
+import { kpiScorecard } from './reports/kpi-scorecard.js';
 import { productionReport } from './reports/production-report.js';
 import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
@@ -25,4 +29,8 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   rescheduleAppointment,
   cancelAppointment,
   agingReport,
+  claimsWorklist,
+  balancesWorklist,
+  kpiScorecard,
+  dsoOverview,
 ];

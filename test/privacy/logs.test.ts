@@ -68,6 +68,10 @@ beforeAll(async () => {
     await call('find_spot', { appointment_type: 'Crown Prep', when: 'mornings' });
     await call('claims_summary', { oldest: 25 });
     await call('production_report', { period: 'last_month', trend: 'week', compare_previous: true });
+    await call('claims_worklist', { limit: 25 });
+    await call('balances_worklist', { limit: 25 });
+    await call('kpi_scorecard', {});
+    await call('dso_overview', {});
     // Upstream failures must not put upstream bodies (which carry patient data) in the log.
     await sandbox.control.setFaults({ rules: [{ errorRate: 1, errorStatuses: [500], path: '/patient/' }] });
     await call('patient_timeline', { name: `${people[0]?.first_name} ${people[0]?.last_name}` });

@@ -121,6 +121,10 @@ async function everyTool(era: Era, answer: Answer, dayOffset: number): Promise<S
       compare_previous: true,
       top_procedures: 10,
     });
+    await call('claims_worklist', 'ranked claims', { limit: 25 });
+    await call('balances_worklist', 'ranked balances', { limit: 25 });
+    await call('kpi_scorecard', 'last 30 days', {});
+    await call('dso_overview', 'the client', {});
 
     // Writes through the confirmation flow, on times the sandbox's own slot finder offers.
     const slots = await rawSlots(sandbox, ny, {
@@ -222,6 +226,10 @@ describe.each([
       'find_spot',
       'claims_summary',
       'production_report',
+      'claims_worklist',
+      'balances_worklist',
+      'kpi_scorecard',
+      'dso_overview',
       'book_appointment',
       'reschedule_appointment',
       'cancel_appointment',

@@ -204,3 +204,25 @@ export async function resolveOperatories(
 function dedupeById<T extends { id: string }>(items: T[]): T[] {
   return [...new Map(items.map((item) => [item.id, item])).values()];
 }
+
+/** Resolves a carrier reference (an id, or its name or part of it) against the carrier list. Never guesses. */
+export async function resolveCarrier(context: ToolContext, reference: string): Promise<{ id: string; name: string }> {
+  const carriers = await context.api.reference.carriers(context.practice.id, { signal: context.signal });
+  const wanted = foldForMatch(reference);
+  const byId = carriers.find((c) => c.id === reference.trim());
+  const matches = byId ? [byId] : carriers.filter((c) => foldForMatch(c.name ?? '').includes(wanted));
+  const exact = matches.filter((c) => foldForMatch(c.name ?? '') === wanted);
+  const chosen = exact.length === 1 ? exact : matches;
+  if (chosen.length === 1 && chosen[0]) return { id: chosen[0].id, name: chosen[0].name ?? chosen[0].id };
+  if (chosen.length === 0) {
+    throw new ToolInputError(
+      `No insurance carrier at ${shownPlace(context.practice.name)} matches "${reference}". Leave the carrier out to see every carrier.`,
+    );
+  }
+  throw new ToolInputError(
+    `"${reference}" matches several carriers: ${chosen
+      .slice(0, 8)
+      .map((c) => `${shownPlace(c.name) ?? 'unnamed'} (${c.id})`)
+      .join(', ')}. Be more specific.`,
+  );
+}

@@ -12,9 +12,8 @@ import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../../a
 import { diffDays, todayIn } from '../../domain/dates.js';
 import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoney } from '../../domain/money.js';
-import { foldForMatch } from '../../domain/names.js';
 import { ToolInputError } from '../framework/errors.js';
-import { checkedDate, localDateArgument, providerName, resolveProviders } from '../framework/shared.js';
+import { checkedDate, localDateArgument, providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 
 const inputSchema = z.object({
@@ -230,27 +229,6 @@ async function listClaims(
   if (claims.length === 0 && skipped[0]) throw skipped[0];
   if (skipped.length > 0) notes.push(skippedClaimsNote(skipped));
   return claims;
-}
-
-async function resolveCarrier(context: ToolContext, reference: string): Promise<{ id: string; name: string }> {
-  const carriers = await context.api.reference.carriers(context.practice.id, { signal: context.signal });
-  const wanted = foldForMatch(reference);
-  const byId = carriers.find((c) => c.id === reference.trim());
-  const matches = byId ? [byId] : carriers.filter((c) => foldForMatch(c.name ?? '').includes(wanted));
-  const exact = matches.filter((c) => foldForMatch(c.name ?? '') === wanted);
-  const chosen = exact.length === 1 ? exact : matches;
-  if (chosen.length === 1 && chosen[0]) return { id: chosen[0].id, name: chosen[0].name ?? chosen[0].id };
-  if (chosen.length === 0) {
-    throw new ToolInputError(
-      `No insurance carrier at ${shownPlace(context.practice.name)} matches "${reference}". Leave the carrier out to see every carrier.`,
-    );
-  }
-  throw new ToolInputError(
-    `"${reference}" matches several carriers: ${chosen
-      .slice(0, 8)
-      .map((c) => `${shownPlace(c.name) ?? 'unnamed'} (${c.id})`)
-      .join(', ')}. Be more specific.`,
-  );
 }
 
 const isOutstanding = (claim: Claim) => (OUTSTANDING_STATUSES as readonly string[]).includes(claim.status ?? '');

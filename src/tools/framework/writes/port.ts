@@ -39,6 +39,7 @@ const RESOURCES = [
   'billing',
   'agingJobs',
   'admin',
+  'officeReports',
 ] as const satisfies readonly (keyof EscapeApi)[];
 // A resource added to the port must be added above (or it would be missing from the view).
 const everyResource: Exclude<keyof EscapeApi, (typeof RESOURCES)[number]> extends never ? true : never = true;

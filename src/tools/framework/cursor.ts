@@ -1,0 +1,34 @@
+/** The position cursor of the worklist tools: the number of rows already shown, as text. */
+import { z } from 'zod';
+import { ToolInputError } from './errors.js';
+
+/** The `limit` and `cursor` arguments every worklist takes. */
+export const pageArguments = {
+  limit: z.number().int().min(1).max(25).default(10).describe('Rows to show (1-25).'),
+  cursor: z.string().max(20).optional().describe('The next_cursor of a previous answer, for the next rows.'),
+};
+
+/** The fields every worklist answer opens with. */
+export const worklistHeaderFields = {
+  practice: z.string(),
+  as_of: z.string(),
+  filters: z.string(),
+  ranking: z.string(),
+  matched: z.number(),
+};
+
+/** The closing lines of a worklist's text: how to get more rows, then the notes. */
+export function closingLines(nextCursor: string | undefined, notes: readonly string[]): string[] {
+  return [
+    ...(nextCursor ? [`More: call again with cursor "${nextCursor}".`] : []),
+    ...notes.map((note) => `Note: ${note}`),
+  ];
+}
+
+export function readCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (!/^\d{1,6}$/.test(cursor)) {
+    throw new ToolInputError(`cursor "${cursor.slice(0, 20)}" is not one this tool gave. Leave it out to start again.`);
+  }
+  return Number(cursor);
+}
