@@ -49,6 +49,12 @@ export const DEFAULT_OPERATIONS = {
   'billing.productionTrending': { method: 'GET', path: `${P}/billing/reports/production/trending/` },
   'admin.mcpCatalog': { method: 'GET', path: '/api/v1/admin/mcp/catalog/' },
   'admin.mcpGates': { method: 'GET', path: '/api/v1/admin/practice/{practice}/mcp-gates/' },
+  'recalls.list': { method: 'GET', path: `${P}/scheduling/recall/` },
+  'recalls.retrieve': { method: 'GET', path: `${P}/scheduling/recall/{recall}/` },
+  'comms.patientCommlogs': { method: 'GET', path: `${P}/patient/{patient}/comms/commlog/` },
+  'comms.commlogCreate': { method: 'POST', path: `${P}/comms/commlog/` },
+  'comms.commlogRetrieve': { method: 'GET', path: `${P}/patient/{patient}/comms/commlog/{commlog}/` },
+  'comms.smsConsents': { method: 'GET', path: `${P}/sms/consents/` },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof DEFAULT_OPERATIONS;
