@@ -27,6 +27,7 @@ export const SCOPES = [
   'scheduling:read',
   'scheduling:write',
   'patients:read',
+  'patients:write',
   'insurance:read',
   'reports:read',
 ] as const;

@@ -13,6 +13,7 @@ import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
+import { logContact } from './worklists/log-contact.js';
 import { recallWorklist } from './worklists/recall-worklist.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
@@ -25,6 +26,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   rescheduleAppointment,
   cancelAppointment,
   recallWorklist,
+  logContact,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {
