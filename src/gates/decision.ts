@@ -8,14 +8,21 @@
  *      read once, write tools stay off — the practice may have switched them off — and reads go on;
  *      while the server's credential cannot read them at all, write tools stay off too, unless the
  *      operator chose --local-gates-only);
- *   2. the operator's local policy (it can only disable);
+ *   2. the toolsets offered (--toolsets) and the operator's local policy (it can only disable:
+ *      tools, or whole toolsets);
  *   3. the scopes the principal holds;
  *   4. read-only (a ceiling: write tools are refused).
  */
 import { shownPlace } from '../domain/free-text.js';
 import type { AnyToolDefinition, Principal } from '../tools/framework/types.js';
 
-export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
+export type GateReason =
+  | 'upstream_gate'
+  | 'gates_unreadable'
+  | 'toolset_off'
+  | 'local_policy'
+  | 'missing_scope'
+  | 'read_only';
 
 export type GateDecision = { allowed: true } | { allowed: false; reason: GateReason; message: string };
 
@@ -25,6 +32,8 @@ export interface PracticeGates {
   upstreamDisabled: ReadonlySet<string>;
   /** Tool names disabled by the operator's local policy (global and per practice, merged). */
   locallyDisabled: ReadonlySet<string>;
+  /** Toolsets not offered here: left out of --toolsets, or disabled by the local policy (global or per practice). */
+  toolsetsOff?: ReadonlySet<string>;
   /** False until Escape's gate rows for the practice have been read (or found unreadable) once. */
   upstreamKnown?: boolean;
   /** True while the server's credential cannot read the practice's gate rows (and --local-gates-only is off). */
@@ -58,6 +67,13 @@ export function decideTool(
       allowed: false,
       reason: 'gates_unreadable',
       message: `${tool.name} is off for ${shownPlace(practice.name) ?? practice.id}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
+    };
+  }
+  if (gates.toolsetsOff?.has(tool.toolset)) {
+    return {
+      allowed: false,
+      reason: 'toolset_off',
+      message: `${tool.name} belongs to the ${tool.toolset} toolset, which this server does not offer for ${shownPlace(practice.name) ?? practice.id} (--toolsets, or the local policy's disabled_toolsets).`,
     };
   }
   if (gates.locallyDisabled.has(tool.name)) {
