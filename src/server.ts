@@ -9,6 +9,7 @@ import { decideTool } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
 import { type BuiltServer, buildMcpServer, listedJsonSchema } from './mcp/sdk.js';
 import type { PracticeScope } from './practice.js';
+import { playbookPrompts } from './prompts/completions.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
 import type { AnyToolDefinition, PracticeRef, Principal } from './tools/framework/types.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -110,6 +111,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     version: PACKAGE_VERSION,
     instructions: INSTRUCTIONS,
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
+    prompts: playbookPrompts({ api: deps.api, practices: () => invokeDeps.practices }),
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,

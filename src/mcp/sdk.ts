@@ -22,6 +22,7 @@ import { z } from 'zod';
 import type { MessageCredential } from '../tenancy.js';
 import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
+import { type PromptRegistration, registerPrompts } from './prompts.js';
 
 export type McpServerInstance = McpServer;
 
@@ -67,6 +68,8 @@ export interface ServerSpec {
   tools: readonly ToolRegistration[];
   /** Freshness hint for a 2026-07-28 client's cached tools/list, in ms (0 = do not cache). */
   toolsListTtlMs: number;
+  /** Prompts (prompts/list, prompts/get) and their argument completions. */
+  prompts?: readonly PromptRegistration[];
 }
 
 export interface BuiltServer {
@@ -161,6 +164,7 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
         annotations: handle.annotations,
       })),
   }));
+  registerPrompts(server, spec.prompts ?? []);
   return {
     server,
     setEnabled(name, enabled) {

@@ -14,6 +14,7 @@ import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
 import { logContact } from './worklists/log-contact.js';
+import { playbookTool } from './worklists/playbook.js';
 import { recallWorklist } from './worklists/recall-worklist.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
@@ -27,6 +28,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   cancelAppointment,
   recallWorklist,
   logContact,
+  playbookTool,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {
