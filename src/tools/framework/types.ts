@@ -149,6 +149,8 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
   requiredScopes: readonly string[];
   /** True for tools that change data upstream: hidden and refused under read-only. */
   writes: boolean;
+  /** A realistic question staff ask and the tool's (abbreviated) answer: printed in the README by `npm run docs`. */
+  example?: { question: string; answer: string };
   handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;
 }
 

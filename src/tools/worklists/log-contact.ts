@@ -63,6 +63,11 @@ export const logContact: ToolDefinition<typeof inputSchema, typeof outputSchema>
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['patients:write', 'scheduling:read'],
   writes: true,
+  example: {
+    question: 'I called David about his cleaning and left a voicemail — log it.',
+    answer:
+      '(asks) Log a phone call to David Valdivia about their prophy recall (due 2026-12-17) at Sunset Smiles Dental: outcome voicemail, now. Note «Left a message about the cleaning». Log it?\nLogged: phone voicemail for David Valdivia at 2026-12-06T16:21:54-08:00 (entry 2300b82c-…), linked to recall 3947418c-….',
+  },
   async handler(context, args) {
     const recallId = args.recall_id.trim();
     if (!UUID.test(recallId)) {

@@ -33,6 +33,11 @@ export const playbookTool: ToolDefinition<typeof inputSchema, typeof outputSchem
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   requiredScopes: ['scheduling:read'],
   writes: false,
+  example: {
+    question: 'How do I work through the recall calls?',
+    answer:
+      'Work the recall calls for Sunset Smiles Dental. Call these tools in order:\n1. recall_worklist { practice: "Sunset Smiles Dental" } — Go through the rows whose action is call, most overdue first; pass next_cursor for more.\n2. log_contact { practice: "Sunset Smiles Dental", recall_id: "<row recall_id>", mode: "phone", outcome: "<success | no_answer | voicemail | bad_number | other>" } — Record every attempt right after the call; the person confirms.\n3. find_spot { … } 4. book_appointment { … }',
+  },
   async handler(context, args) {
     const playbook = playbookNamed(args.name);
     if (!playbook) throw new Error(`No playbook ${args.name}.`);

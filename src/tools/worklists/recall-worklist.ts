@@ -90,6 +90,11 @@ export const recallWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:read', 'patients:read'],
   writes: false,
+  example: {
+    question: "Who's overdue for a recall that we should call today?",
+    answer:
+      "Recalls at Sunset Smiles Dental due by 2026-12-20 with no future visit, as of 2026-12-06: 187 (perio 56, prophy 131). 260 more already have a visit booked and are left out.\nperio:\n- Sofia O'Brien +13235550177 — 233 days overdue (due 2026-04-17); never contacted. Call to book. recall c1d365d7-…\n- 167 days overdue (due 2026-06-22); last contact 2026-11-30 email success (not about this recall); no SMS consent. Wait: contacted 6 days ago; next attempt from 2026-12-07. recall a389516b-…\nMore rows: call again with cursor = next_cursor.\nAfter each call, record it with log_contact.",
+  },
   async handler(context, args) {
     const today = todayIn(context.practice.timezone, context.now());
     const dueBy = addDays(today, args.due_within_days);
