@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { TOOLSETS, type Toolset } from './tools/framework/types.js';
+import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from './tools/framework/types.js';
 
 type OptionKind = 'string' | 'boolean';
 
@@ -533,7 +533,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     pinnedPractice: values.practice,
     readOnly: values.readOnly ?? false,
     policyFile: values.policyFile,
-    toolsets: values.toolsets ?? [...TOOLSETS],
+    toolsets: values.toolsets ?? [...DEFAULT_TOOLSETS],
     localGatesOnly: values.localGatesOnly ?? false,
     pathsFile: values.pathsFile,
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,

@@ -98,7 +98,7 @@ export function decideTool(
     return {
       allowed: false,
       reason: 'read_only',
-      message: `${tool.name} changes the schedule, and this server is read-only for this caller.`,
+      message: `${tool.name} writes to Escape Dental, and this server is read-only for this caller.`,
     };
   }
   return { allowed: true };
