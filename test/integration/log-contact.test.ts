@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLogEntry, RunningSandbox, WorklistFixtures } from '../../src/sandbox/index.js';
 import { rawGet, rawList, startTestSandbox, textOf } from '../helpers/harness.js';
-import { type BookingConnection, connectBooking } from './booking-helpers.js';
+import { ACCEPTED, type BookingConnection, callWithAnswer, connectBooking } from './booking-helpers.js';
 
 interface RawCommlog {
   id: string;
@@ -109,6 +109,22 @@ describe.each([
       `/api/v1/practice/${la.id}/scheduling/recall/${candidate.recallId}/`,
     );
     expect(Date.parse(recall.last_reached_at as string)).toBe(Date.parse(structured.logged_at as string));
+  });
+});
+
+describe('an answer the server did not ask for', () => {
+  it('2026-07-28: a first call already carrying an accepted answer is asked, not logged', async () => {
+    const candidate = worklists(la).fillOpening.noSmsConsentRecall;
+    const since = await sandbox.control.lastSeq();
+    const result = await callWithAnswer(
+      modern.client,
+      'log_contact',
+      { practice: la.name, recall_id: candidate.recallId, outcome: 'no_answer' },
+      { inputResponses: ACCEPTED },
+    );
+    expect(result.resultType, textOf(result)).toBe('input_required');
+    expect(JSON.stringify(result.inputRequests)).toContain('Log it?');
+    expect(await commlogWrites(since)).toEqual([]);
   });
 });
 
