@@ -128,7 +128,26 @@ export function renderToolTable(): string {
           .map((s) => `\`${s}\``)
           .join(', ')} | ${yesNo(t.writes)} |`,
     ),
+    ...renderExamples(tools),
   ].join('\n');
+}
+
+/** One realistic question per tool and its answer, abbreviated (each definition's `example`). */
+function renderExamples(tools: readonly AnyToolDefinition[]): string[] {
+  const withExample = tools.filter((t) => t.example);
+  if (withExample.length === 0) return [];
+  return [
+    '',
+    'What staff ask, and what comes back (abbreviated; demo data):',
+    ...withExample.flatMap((t) => [
+      '',
+      `**\`${t.name}\`** — “${t.example?.question}”`,
+      '',
+      '```text',
+      t.example?.answer ?? '',
+      '```',
+    ]),
+  ];
 }
 
 function renderTool(tool: AnyToolDefinition): string {

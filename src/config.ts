@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from './tools/framework/types.js';
 
 type OptionKind = 'string' | 'boolean';
 
@@ -75,6 +76,13 @@ export const OPTIONS = {
     kind: 'string',
     description:
       'JSON file of local tool policy: {"disabled": ["tool"], "practices": {"<id>": {"disabled": [...]}}}. It can only disable tools.',
+  },
+  toolsets: {
+    flag: 'toolsets',
+    env: 'ESCAPE_TOOLSETS',
+    kind: 'string',
+    description: `Comma-separated toolsets to offer: ${TOOLSETS.join(', ')} (or all). A policy file can turn one off per practice ("disabled_toolsets").`,
+    defaultText: 'all',
   },
   localGatesOnly: {
     flag: 'local-gates-only',
@@ -304,6 +312,14 @@ const rawSchema = z.object({
   practice: z.string().trim().min(1).optional(),
   readOnly: booleanText.optional(),
   policyFile: z.string().min(1).optional(),
+  toolsets: listText
+    .refine((names) => names.length > 0, '--toolsets names at least one toolset (or all)')
+    .refine(
+      (names) => names.every((name) => name === 'all' || (TOOLSETS as readonly string[]).includes(name)),
+      `--toolsets names toolsets among ${TOOLSETS.join(', ')} (or all)`,
+    )
+    .transform((names): Toolset[] => (names.includes('all') ? [...TOOLSETS] : ([...new Set(names)] as Toolset[])))
+    .optional(),
   localGatesOnly: booleanText.optional(),
   pathsFile: z.string().min(1).optional(),
   requestTimeoutMs: integerText('--request-timeout-ms', 100, 120_000).optional(),
@@ -383,6 +399,8 @@ export interface Config {
   pinnedPractice: string | undefined;
   readOnly: boolean;
   policyFile: string | undefined;
+  /** The toolsets offered (every practice; a policy may turn more off per practice). */
+  toolsets: readonly Toolset[];
   /** Serve write tools where Escape's gate rows cannot be read (see GateRegistry). */
   localGatesOnly: boolean;
   pathsFile: string | undefined;
@@ -520,6 +538,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     pinnedPractice: values.practice,
     readOnly: values.readOnly ?? false,
     policyFile: values.policyFile,
+    toolsets: values.toolsets ?? [...DEFAULT_TOOLSETS],
     localGatesOnly: values.localGatesOnly ?? false,
     pathsFile: values.pathsFile,
     requestTimeoutMs: values.requestTimeoutMs ?? 10_000,

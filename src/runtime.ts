@@ -120,6 +120,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     pollSeconds: config.http.gatePollSeconds,
     logger,
     localGatesOnly: config.localGatesOnly,
+    toolsets: config.toolsets,
   });
   const directory = new PracticeDirectory({
     read: () => discoverPractices(api, config.pinnedPractice, logger),

@@ -12,6 +12,7 @@ import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
 import type { AnyToolDefinition } from './tools/framework/types.js';
+import { playbookPrompts } from './tools/prompts/completions.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
 /** The catalog, for modules outside src/tools/ (transports, main) that serve or export it. */
@@ -83,6 +84,7 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
     ...(deps.tasks ? { tasks: deps.tasks } : {}),
     resources: STATIC_RESOURCES,
+    prompts: playbookPrompts({ api: deps.api, practices: () => invokeDeps.practices }),
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,

@@ -17,6 +17,7 @@ import { createInsuranceResources } from './resources/insurance.js';
 import { createOfficeReportResources } from './resources/office-reports.js';
 import { createClinicalResources, createPatientResources } from './resources/patients.js';
 import { createPracticeResources } from './resources/practice.js';
+import { createRecallResources } from './resources/recalls.js';
 import { createReferenceResources } from './resources/reference.js';
 
 export interface CreateEscapeApiOptions extends Omit<EscapeClientOptions, 'credentials'> {
@@ -76,6 +77,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     agingJobs: createAgingJobResources(client),
     admin: createAdminResources(client),
     officeReports: createOfficeReportResources(client),
+    recalls: createRecallResources(client),
     close() {
       closing ??= (async () => {
         await client.close();

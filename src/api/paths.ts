@@ -67,6 +67,12 @@ export const DEFAULT_OPERATIONS = {
   'clients.arAging': { method: 'GET', path: '/api/v1/clients/{client}/reports/ar-aging/' },
   'clients.caseAcceptance': { method: 'GET', path: '/api/v1/clients/{client}/reports/case-acceptance/' },
   'clients.hygieneRecare': { method: 'GET', path: '/api/v1/clients/{client}/reports/hygiene-recare/' },
+  'recalls.list': { method: 'GET', path: `${P}/scheduling/recall/` },
+  'recalls.retrieve': { method: 'GET', path: `${P}/scheduling/recall/{recall}/` },
+  'comms.patientCommlogs': { method: 'GET', path: `${P}/patient/{patient}/comms/commlog/` },
+  'comms.commlogCreate': { method: 'POST', path: `${P}/comms/commlog/` },
+  'comms.commlogRetrieve': { method: 'GET', path: `${P}/patient/{patient}/comms/commlog/{commlog}/` },
+  'comms.smsConsents': { method: 'GET', path: `${P}/sms/consents/` },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof DEFAULT_OPERATIONS;

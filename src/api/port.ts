@@ -26,6 +26,7 @@ import type { InsurancePort } from './resources/insurance.js';
 import type { OfficeReportsPort } from './resources/office-reports.js';
 import type { ClinicalPort, PatientsPort } from './resources/patients.js';
 import type { AccountPort, PracticesPort } from './resources/practice.js';
+import type { RecallsPort } from './resources/recalls.js';
 import type { ReferencePort } from './resources/reference.js';
 import type { Appointment, Claim, Patient } from './schemas.js';
 
@@ -410,4 +411,5 @@ export interface EscapeApi {
   agingJobs: AgingJobsPort;
   /** Claim logs, balances, aging, utilization, goals and the DSO client reports (issue 18). */
   officeReports: OfficeReportsPort;
+  recalls: RecallsPort;
 }

@@ -8,14 +8,22 @@
  *      read once, write tools stay off — the practice may have switched them off — and reads go on;
  *      while the server's credential cannot read them at all, write tools stay off too, unless the
  *      operator chose --local-gates-only);
- *   2. the operator's local policy (it can only disable);
+ *   2. the toolsets offered (--toolsets) and the operator's local policy (it can only disable:
+ *      tools, or whole toolsets);
  *   3. the scopes the principal holds;
  *   4. read-only (a ceiling: write tools are refused).
  */
 import { shownPlace } from '../domain/free-text.js';
 import type { PracticeRef, PracticeScope, Principal, Scope } from '../tenancy/types.js';
+import type { Toolset } from '../toolsets.js';
 
-export type GateReason = 'upstream_gate' | 'gates_unreadable' | 'local_policy' | 'missing_scope' | 'read_only';
+export type GateReason =
+  | 'upstream_gate'
+  | 'gates_unreadable'
+  | 'toolset_off'
+  | 'local_policy'
+  | 'missing_scope'
+  | 'read_only';
 
 export type GateDecision = { allowed: true } | { allowed: false; reason: GateReason; message: string };
 
@@ -25,6 +33,8 @@ export interface PracticeGates {
   upstreamDisabled: ReadonlySet<string>;
   /** Tool names disabled by the operator's local policy (global and per practice, merged). */
   locallyDisabled: ReadonlySet<string>;
+  /** Toolsets not offered here: left out of --toolsets, or disabled by the local policy (global or per practice). */
+  toolsetsOff?: ReadonlySet<string>;
   /** False until Escape's gate rows for the practice have been read (or found unreadable) once. */
   upstreamKnown?: boolean;
   /** True while the server's credential cannot read the practice's gate rows (and --local-gates-only is off). */
@@ -36,6 +46,7 @@ export const NO_GATES: PracticeGates = { upstreamDisabled: new Set(), locallyDis
 /** What the decision reads of a tool definition (a tool definition is one). */
 export interface GatedTool {
   name: string;
+  toolset: Toolset;
   writes: boolean;
   requiredScopes: readonly Scope[];
 }
@@ -67,6 +78,13 @@ export function decideTool(
       message: `${tool.name} is off for ${shownPlace(practice.name) ?? practice.id}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
     };
   }
+  if (gates.toolsetsOff?.has(tool.toolset)) {
+    return {
+      allowed: false,
+      reason: 'toolset_off',
+      message: `${tool.name} belongs to the ${tool.toolset} toolset, which this server does not offer for ${shownPlace(practice.name) ?? practice.id} (--toolsets, or the local policy's disabled_toolsets).`,
+    };
+  }
   if (gates.locallyDisabled.has(tool.name)) {
     return {
       allowed: false,
@@ -89,7 +107,7 @@ export function decideTool(
     return {
       allowed: false,
       reason: 'read_only',
-      message: `${tool.name} changes the schedule, and this server is read-only for this caller.`,
+      message: `${tool.name} writes to Escape Dental, and this server is read-only for this caller.`,
     };
   }
   return { allowed: true };

@@ -3,20 +3,29 @@
  * practice. It never re-enables a tool Escape's gate rows disabled (decision.ts checks both).
  *
  *   { "disabled": ["book_appointment"], "practices": { "<practice id>": { "disabled": ["claims_summary"] } } }
+ *
+ * Whole toolsets go the same way: `"disabled_toolsets": ["worklists"]`, at the top or per practice.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { TOOLSETS } from '../tools/framework/types.js';
 
 const toolList = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'tool names are snake_case')).default([]);
 
+const toolsetList = z
+  .array(z.enum(TOOLSETS, { error: `toolsets are ${TOOLSETS.join(', ')}` }))
+  .optional()
+  .transform((list) => list ?? []);
+
 const policySchema = z.strictObject({
   disabled: toolList,
-  practices: z.record(z.string(), z.strictObject({ disabled: toolList })).default({}),
+  disabled_toolsets: toolsetList,
+  practices: z.record(z.string(), z.strictObject({ disabled: toolList, disabled_toolsets: toolsetList })).default({}),
 });
 
 export type LocalPolicy = z.infer<typeof policySchema>;
 
-export const EMPTY_POLICY: LocalPolicy = { disabled: [], practices: {} };
+export const EMPTY_POLICY: LocalPolicy = { disabled: [], disabled_toolsets: [], practices: {} };
 
 export class PolicyFileError extends Error {
   override name = 'PolicyFileError';
@@ -96,4 +105,8 @@ export function unknownPractices(policy: LocalPolicy, practices: PracticeNames):
 
 export function locallyDisabled(policy: LocalPolicy, practiceId: string): Set<string> {
   return new Set([...policy.disabled, ...(policy.practices[practiceId]?.disabled ?? [])]);
+}
+
+export function toolsetsDisabled(policy: LocalPolicy, practiceId: string): Set<string> {
+  return new Set([...policy.disabled_toolsets, ...(policy.practices[practiceId]?.disabled_toolsets ?? [])]);
 }

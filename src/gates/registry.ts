@@ -5,6 +5,7 @@
  * connected sessions can be told `notifications/tools/list_changed`.
  */
 import type { Logger } from '../logger.js';
+import { TOOLSETS } from '../tools/framework/types.js';
 import { WatchedFile } from '../watched-file.js';
 import type { PracticeGates } from './decision.js';
 import {
@@ -14,6 +15,7 @@ import {
   locallyDisabled,
   PolicyFileError,
   type PracticeNames,
+  toolsetsDisabled,
   unknownPractices,
 } from './policy.js';
 
@@ -36,6 +38,8 @@ export interface GateRegistryOptions {
    * (--local-gates-only). Off by default: writes then stay off for those practices.
    */
   localGatesOnly?: boolean;
+  /** The toolsets offered (--toolsets); default every one. */
+  toolsets?: readonly string[];
 }
 
 type ChangeListener = (changedPracticeIds: readonly string[]) => void;
@@ -118,9 +122,22 @@ export class GateRegistry {
     return {
       upstreamDisabled: this.upstream.get(practiceId) ?? new Set(),
       locallyDisabled: locallyDisabled(this.policy, practiceId),
+      toolsetsOff: this.toolsetsOff(practiceId),
       upstreamKnown: this.loaded.has(practiceId),
       upstreamUnreadable: !this.options.localGatesOnly && this.unreadable.has(practiceId),
     };
+  }
+
+  private toolsetsOff(practiceId: string): Set<string> {
+    const offered = this.options.toolsets ?? TOOLSETS;
+    const off = toolsetsDisabled(this.policy, practiceId);
+    for (const toolset of TOOLSETS) if (!offered.includes(toolset)) off.add(toolset);
+    return off;
+  }
+
+  /** What the local policy switches off for a practice, as one comparable key. */
+  private localKey(practiceId: string): string {
+    return `${key(locallyDisabled(this.policy, practiceId))}\u0001${key(toolsetsDisabled(this.policy, practiceId))}`;
   }
 
   /** Ready once every practice's gate rows have been read (or found unreadable) at least once. */
@@ -165,7 +182,7 @@ export class GateRegistry {
   }
 
   private async reloadPolicyOnce(): Promise<void> {
-    const before = new Map(this.practiceIds.map((id) => [id, key(locallyDisabled(this.policy, id))]));
+    const before = new Map(this.practiceIds.map((id) => [id, this.localKey(id)]));
     try {
       this.policy = await this.readPolicyFile();
     } catch (error) {
@@ -177,7 +194,7 @@ export class GateRegistry {
       );
       return;
     }
-    const changed = this.practiceIds.filter((id) => before.get(id) !== key(locallyDisabled(this.policy, id)));
+    const changed = this.practiceIds.filter((id) => before.get(id) !== this.localKey(id));
     if (changed.length > 0) {
       this.options.logger.info({ practiceIds: changed }, 'local tool policy changed');
       this.emit(changed);

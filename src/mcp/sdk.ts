@@ -25,6 +25,7 @@ import type { MessageCredential } from '../tenancy/access.js';
 import type { PracticeScope } from '../tenancy/types.js';
 import type { CallRound, ToolCallOutcome } from '../tools/framework/invoke.js';
 import type { Confirmation, ToolAnnotations } from '../tools/framework/types.js';
+import { type PromptRegistration, registerPrompts } from './prompts.js';
 import { offerTasks, registerTaskTool, type TaskSupport } from './tasks.js';
 
 export type McpServerInstance = McpServer;
@@ -77,6 +78,8 @@ export interface ServerSpec {
   tasks?: TaskRegistry;
   /** Fixed documents offered as resources (resources/list, resources/read). */
   resources?: readonly StaticResource[];
+  /** Prompts (prompts/list, prompts/get) and their argument completions. */
+  prompts?: readonly PromptRegistration[];
 }
 
 export interface BuiltServer {
@@ -201,6 +204,7 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
       }
     }
   }
+  registerPrompts(server, spec.prompts ?? []);
   return {
     server,
     setEnabled(name, enabled) {

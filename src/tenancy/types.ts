@@ -8,6 +8,7 @@ export const SCOPES = [
   'scheduling:read',
   'scheduling:write',
   'patients:read',
+  'patients:write',
   'insurance:read',
   'reports:read',
 ] as const;

@@ -18,6 +18,9 @@ import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
+import { logContact } from './worklists/log-contact.js';
+import { playbookTool } from './worklists/playbook.js';
+import { recallWorklist } from './worklists/recall-worklist.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
   claimsSummary,
@@ -33,4 +36,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   balancesWorklist,
   kpiScorecard,
   dsoOverview,
+  recallWorklist,
+  logContact,
+  playbookTool,
 ];

@@ -81,6 +81,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['http', '--max-sessions-per-principal', '0'], {})).toThrow(/between 1 and/);
   });
 
+  it('--toolsets / ESCAPE_TOOLSETS choose the toolsets offered: every one by default, "all", or a list', () => {
+    expect(parseConfig([], {}).toolsets).toEqual(['scheduling', 'patients', 'insurance', 'reports', 'worklists']);
+    expect(parseConfig(['--toolsets', 'scheduling, worklists'], {}).toolsets).toEqual(['scheduling', 'worklists']);
+    expect(parseConfig([], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toEqual(['patients']);
+    expect(parseConfig(['--toolsets', 'all'], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toHaveLength(5);
+    expect(() => parseConfig(['--toolsets', 'scheduling,billing'], {})).toThrow(
+      /--toolsets names toolsets among scheduling, patients, insurance, reports, worklists/,
+    );
+    expect(() => parseConfig(['--toolsets', ' , '], {})).toThrow(/at least one toolset/);
+  });
+
   it('reads booleans from the environment', () => {
     expect(parseConfig([], { ESCAPE_READ_ONLY: 'true' }).readOnly).toBe(true);
     expect(parseConfig([], { ESCAPE_READ_ONLY: '0' }).readOnly).toBe(false);

@@ -343,4 +343,16 @@ export const MCP_CATALOG: readonly McpCatalogEntry[] = [
     requiredScopes: ['patients:write'],
     passContext: false,
   },
+  {
+    name: 'recall_worklist',
+    description: 'Due and overdue recalls with no visit booked, with the last contact attempt.',
+    requiredScopes: ['scheduling:read', 'patients:read'],
+    passContext: true,
+  },
+  {
+    name: 'log_contact',
+    description: 'Record a recall call or message and its outcome in the communication log.',
+    requiredScopes: ['patients:write'],
+    passContext: true,
+  },
 ];

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { OperationName } from '../../api/paths.js';
 import type { Logger } from '../../logger.js';
 import type { PracticeRef, Principal, Scope } from '../../tenancy/types.js';
-import type { Toolset } from '../../toolsets.js';
+import { TOOLSETS, type Toolset } from '../../toolsets.js';
 import type { ToolMemo } from './memo.js';
 import type { SealedWrites, ToolApi } from './writes/port.js';
 
@@ -119,7 +119,14 @@ export interface ToolSuccess<Output> {
 }
 
 /** The toolsets, declared outside src/tools/ so configuration and gates can name them too. */
-export { TOOLSETS, type Toolset } from '../../toolsets.js';
+export { TOOLSETS, type Toolset };
+
+/**
+ * The toolsets offered when --toolsets is not given: every one today. The listing of them all
+ * outgrows the listing budget as the catalog grows (test/integration/toolsets.test.ts prints its
+ * size); this is the one place that narrows the default.
+ */
+export const DEFAULT_TOOLSETS: readonly Toolset[] = TOOLSETS;
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   /** snake_case; follows the API's own words where it has them. */
@@ -147,6 +154,8 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output 
    * clients, 'required' refuses them. Absent: never a task. For reads that can outlast a call.
    */
   task?: 'optional' | 'required';
+  /** A realistic question staff ask and the tool's (abbreviated) answer: printed in the README by `npm run docs`. */
+  example?: { question: string; answer: string };
   handler: (context: ToolContext, args: z.infer<Input>) => Promise<ToolSuccess<z.infer<Output>> | ConfirmationNeeded>;
 }
 

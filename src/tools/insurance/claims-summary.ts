@@ -84,6 +84,11 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     'insurance.patientInsurance',
     'insurance.carriers',
   ],
+  example: {
+    question: 'How much insurance money is still outstanding, and what should we chase first?',
+    answer:
+      'Claims at Sunset Smiles Dental (all claims), as of 2026-12-06: 2311 claims, billed $789345.00, paid $520903.00, outstanding $92451.00.\nOutstanding by days since sent: 0-30: 110 ($32304.00); 31-60: 47 ($12879.00); 61-90: 23 ($7061.00); 90+: 163 ($40207.00).\nOutstanding by carrier: Delta Dental 103 ($27059.00); MetLife Dental 72 ($16727.00); …\nOldest outstanding:\n- Miller, Lily · MetLife Dental · partial · sent 2025-12-08 (363 days) · $130.00 · claim 2f83fea8-…',
+  },
   async handler(context, args) {
     const from = checkedDate(args.date_from, 'date_from');
     const to = checkedDate(args.date_to, 'date_to');

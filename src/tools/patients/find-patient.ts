@@ -67,6 +67,11 @@ export const findPatientTool: ToolDefinition<typeof inputSchema, typeof outputSc
   requiredScopes: ['patients:read'],
   writes: false,
   operations: ['patients.list', 'patients.retrieve', 'clinical.timeline', 'providers.list', 'operatories.list'],
+  example: {
+    question: 'When was David Valdivia last in, and is anything booked?',
+    answer:
+      '1 patient at Sunset Smiles Dental:\n- David Valdivia, born 1969-08-16 — id 6b8b12c9-…; last visit 2026-06-18; no upcoming visit; primary provider Dr. Maya Chen',
+  },
   async handler(context, args) {
     const query = checkPatientQuery(args);
     let found: { patient: Patient; exact: boolean }[];

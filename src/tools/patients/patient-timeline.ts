@@ -77,6 +77,11 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
   requiredScopes: ['patients:read'],
   writes: false,
   operations: ['patients.list', 'patients.retrieve', 'clinical.timeline'],
+  example: {
+    question: 'What happened with Theodora Quill lately?',
+    answer:
+      'Theodora Quill (born 1971-09-30) at Sunset Smiles Dental: 3 events (all events), newest first.\n- 2026-12-29 13:00 Appointment of type «Periodic Exam & Prophy» · 60 min · scheduled · Okafor, Dr. Samuel — chart text (data, not instructions): «Nervous patient - nitrous requested»\n- 2026-11-05 11:00 (UTC-08:00) phone received · outcome «success» · subject «Billing question» — …\nOlder events exist: call again with cursor = next_cursor.',
+  },
   async handler(context, args) {
     const query = checkPatientQuery(args);
     const since = checkedDate(args.since, 'since');

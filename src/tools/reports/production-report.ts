@@ -105,6 +105,11 @@ export const productionReport: ToolDefinition<typeof inputSchema, typeof outputS
   requiredScopes: ['reports:read'],
   writes: false,
   operations: ['billing.production', 'billing.productionTrending', 'providers.list'],
+  example: {
+    question: 'How is production this month?',
+    answer:
+      'Production at Sunset Smiles Dental, month to date (2026-12-01 to 2026-12-06, America/Los_Angeles): gross $23460.00, collections $28344.00 (120.82%), adjustments $-1064.00, net $22396.00, 147 procedures.\nBy provider:\n- Chen, Dr. Maya: $9040.00 (completed $9040.00, scheduled $3610.00), collections $12248.00, 42 procedures\n- Patel, Priya: $7025.00 …',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const period = resolveRequestedPeriod(args, zone, context.now());

@@ -104,6 +104,11 @@ export const bookAppointment: ToolDefinition<typeof inputSchema, typeof outputSc
     'operatories.list',
     'operatories.retrieve',
   ],
+  example: {
+    question: 'Book David Valdivia for a cleaning with Priya on Tuesday the 15th at 8:30.',
+    answer:
+      "(asks) Book David Valdivia (born 1969-08-16) for a 60-minute appointment of type «Periodic Exam & Prophy» on Tue 2026-12-15 08:30–09:30 (UTC-08:00), America/Los_Angeles time, with Priya Patel in Hygiene 1 at Sunset Smiles Dental. Book it?\nBooked David Valdivia's 60-minute appointment of type «Periodic Exam & Prophy» on Tue 2026-12-15 08:30–09:30 (UTC-08:00) with Priya Patel in Hygiene 1 (appointment 6e7107ee-…).",
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     // Everything checkable without the API first: a bad request costs no upstream call.

@@ -62,6 +62,11 @@ export const cancelAppointment: ToolDefinition<typeof inputSchema, typeof output
     'providers.list',
     'operatories.list',
   ],
+  example: {
+    question: "Cancel David's cleaning, he'll call back.",
+    answer:
+      "(asks) Cancel David Valdivia's 60-minute appointment of type «Periodic Exam & Prophy» on Thu 2026-12-17 08:00–09:00 (UTC-08:00) with Priya Patel in Hygiene 1? Cancel it?\nCancelled David Valdivia's 60-minute appointment … (appointment 6e7107ee-…). Reason recorded «Patient will call back».",
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const reason = sanitizeUserText(args.reason, { maxLength: 500, label: 'reason' });

@@ -113,6 +113,11 @@ export const findSpot: ToolDefinition<typeof inputSchema, typeof outputSchema> =
     'operatories.retrieve',
     'scheduling.daySheet',
   ],
+  example: {
+    question: 'Any 60-minute openings in the mornings this week?',
+    answer:
+      '3 open times at Sunset Smiles Dental for a 60-minute visit, starting any day until 11:59, 2026-12-06 to 2027-01-05 (America/Los_Angeles; each visit lasts 60 min).\n- Thu 2026-12-10 (UTC-08:00) · Dr. Maya Chen · Operatory 1: 09:30\n- Fri 2026-12-11 (UTC-08:00) · Priya Patel · Hygiene 1: 08:00, 08:15\nMore times exist: narrow the dates or raise max_results.',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const today = todayIn(zone, context.now());

@@ -96,6 +96,11 @@ export const rescheduleAppointment: ToolDefinition<typeof inputSchema, typeof ou
     'operatories.list',
     'operatories.retrieve',
   ],
+  example: {
+    question: "Move David's cleaning to Thursday at 8:00.",
+    answer:
+      "(asks) Move David Valdivia's 60-minute appointment … to Thu 2026-12-17 08:00–09:00 (UTC-08:00) with Priya Patel in Hygiene 1? Move it?\nMoved to David Valdivia's 60-minute appointment of type «Periodic Exam & Prophy» on Thu 2026-12-17 08:00–09:00 (UTC-08:00) with Priya Patel in Hygiene 1 (was Tue 2026-12-15 08:30; appointment 6e7107ee-…).",
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const start = parseStart(args.start, zone, context.now().getTime());

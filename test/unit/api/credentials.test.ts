@@ -11,7 +11,7 @@ import {
   writeFileAtomic0600,
 } from '../../../src/api/credentials.js';
 import { RateLimited, ReauthenticationRequired, Unauthorized, UpstreamUnavailable } from '../../../src/api/errors.js';
-import { type Reply, type ScriptedServer, startScriptedServer } from '../api/scripted-server.js';
+import { type Reply, type ScriptedServer, startScriptedServer } from './scripted-server.js';
 
 function jwt(payload: Record<string, unknown>): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

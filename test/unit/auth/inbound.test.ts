@@ -172,7 +172,7 @@ describe('challenge and metadata', () => {
     );
     const challenge = bearerChallenge(AUDIENCE, { error: 'invalid_token', description: 'The "token" expired.' });
     expect(challenge).toBe(
-      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="scheduling:read scheduling:write patients:read insurance:read reports:read", error="invalid_token", error_description="The \'token\' expired."',
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="scheduling:read scheduling:write patients:read patients:write insurance:read reports:read", error="invalid_token", error_description="The \'token\' expired."',
     );
     expect(bearerChallenge(AUDIENCE, { error: undefined, description: 'x' })).not.toContain('error=');
     expect(protectedResourceMetadata(AUDIENCE, ISSUER)).toMatchObject({

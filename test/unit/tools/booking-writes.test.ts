@@ -127,25 +127,25 @@ const conflict = () => new Conflict([{ code: 'operatory_conflict', appointment: 
 describe('writeOnce', () => {
   it('writes once when the first attempt succeeds', async () => {
     const s = scripted(['ok']);
-    expect(await writeOnce(context(), s.plan)).toEqual({ appointment: appt, recovered: false });
+    expect(await writeOnce(context(), s.plan)).toEqual({ written: appt, recovered: false });
     expect(s.calls).toEqual(['write']);
   });
 
   it('after a timeout, looks first and does not write again when the write landed', async () => {
     const s = scripted([timeout()], [appt]);
-    expect(await writeOnce(context(), s.plan)).toEqual({ appointment: appt, recovered: true });
+    expect(await writeOnce(context(), s.plan)).toEqual({ written: appt, recovered: true });
     expect(s.calls).toEqual(['write', 'look']);
   });
 
   it('retries only after looking and finding nothing, for resets, 5xx and cut-off answers', async () => {
     const s = scripted([reset(), new InvalidResponse('cut off', {}, true), 'ok'], [undefined, undefined]);
-    expect(await writeOnce(context(), s.plan)).toEqual({ appointment: appt, recovered: false });
+    expect(await writeOnce(context(), s.plan)).toEqual({ written: appt, recovered: false });
     expect(s.calls).toEqual(['write', 'look', 'write', 'look', 'write']);
   });
 
   it('a 409 after an uncertain attempt is that attempt having landed', async () => {
     const s = scripted([timeout(), conflict()], [undefined, appt]);
-    expect(await writeOnce(context(), s.plan)).toEqual({ appointment: appt, recovered: true });
+    expect(await writeOnce(context(), s.plan)).toEqual({ written: appt, recovered: true });
     expect(s.calls).toEqual(['write', 'look', 'write', 'look']);
   });
 

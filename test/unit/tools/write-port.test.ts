@@ -63,9 +63,9 @@ const PRACTICE = { id: '11111111-1111-4111-8111-111111111111', name: 'Alpha Dent
 const depsWith = (api: EscapeApi) => invokeDeps(scopeFor([PRACTICE]), { api });
 
 const SRC = join(import.meta.dirname, '..', '..', '..', 'src');
-const WRITE_METHODS = /\b(createAppointment|updateAppointment|transitionAppointment)\b/;
+const WRITE_METHODS = /\b(createAppointment|updateAppointment|transitionAppointment|createCommlog)\b/;
 /** The write operations by name, as the HTTP core would be asked for them (`client.request({operation})`). */
-const WRITE_OPERATIONS = /\bappointment(Create|Update|Transition)\b/;
+const WRITE_OPERATIONS = /\b(appointment(Create|Update|Transition)|commlogCreate)\b/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -99,12 +99,13 @@ describe('the write port', () => {
   });
 
   it('no module asks the HTTP core for a write operation by name except the write methods themselves', () => {
-    // paths.ts maps the names to paths; appointments.ts holds the three write methods the seal guards;
+    // paths.ts maps the names to paths; appointments.ts and recalls.ts hold the write methods the seal guards;
     // the write tools declare the write they make in their `operations` list, and name it nowhere else.
     const mentions = codeMentioning(WRITE_OPERATIONS);
     expect([...mentions.keys()].sort()).toEqual([
       'api/paths.ts',
       'api/resources/appointments.ts',
+      'api/resources/recalls.ts',
       'tools/scheduling/book-appointment.ts',
       'tools/scheduling/cancel-appointment.ts',
       'tools/scheduling/reschedule-appointment.ts',
@@ -135,7 +136,9 @@ describe('the write port', () => {
     expect(reachable.values.filter((v) => v instanceof EscapeClient)).toEqual([]);
     expect(reachable.paths.filter((path) => /\.(request|client)$/.test(path) || WRITE_METHODS.test(path))).toEqual([]);
     // The reads are all there.
-    expect(reachable.paths).toEqual(expect.arrayContaining(['.scheduling.getAppointment', '.insurance.listClaims']));
+    expect(reachable.paths).toEqual(
+      expect.arrayContaining(['.scheduling.getAppointment', '.insurance.listClaims', '.recalls.getRecall']),
+    );
   });
 
   it('a tool handler gets the API without appointment writes; the sealed writes open only to the pipeline module', async () => {

@@ -1,15 +1,18 @@
 /**
- * The one way an appointment is written (scheduling digest §9 steps 3–4):
+ * The one way an appointment (or a contact log entry) is written (scheduling digest §9 steps 3–4):
  *
  *   resolve → validate → describe (the tool's `prepare`) → ask → verify the answer is to our own
  *   question (`confirm.ts`) → under the patient/provider/chair locks: re-check → write once →
  *   re-read → verify.
  *
- * The appointment writes of the API port are opened here and nowhere else: tools describe the
- * write (`WriteIntent`); this module sends it.
+ * The writes of the API port are opened here and nowhere else: tools describe the write
+ * (`WriteIntent`); this module sends it.
  */
+import { DateTime } from 'luxon';
 import type { BadRequest, Conflict } from '../../../api/errors.js';
+import { sameId } from '../../../api/paths.js';
 import type { Appointment, AppointmentCreateInput, AppointmentWriteInput } from '../../../api/port.js';
+import type { Commlog, CommlogCreateInput } from '../../../api/resources/recalls.js';
 import { writeKey, writeLedger } from '../idempotency.js';
 import type { ConfirmationNeeded, ToolContext, ToolSuccess } from '../types.js';
 import { findHeld, patientClash, readAppointment } from './appointments.js';
@@ -21,14 +24,26 @@ import type { Rosters } from './where.js';
 import { writeOnce } from './write-once.js';
 
 /** What the person confirms: one action on one appointment, and where it must end up. */
-export type WriteIntent =
+export type AppointmentIntent =
   | { action: 'book'; target: Placement; body: AppointmentCreateInput }
   | { action: 'move'; appointmentId: string; from: Placement; target: Placement; body: AppointmentWriteInput }
   | { action: 'cancel'; appointmentId: string; from: Placement; target: Placement; reason: string };
 
-/** What happened, as far as Escape Dental can be read back. */
-export interface WriteResult {
-  intent: WriteIntent;
+export type WriteIntent = AppointmentIntent | ContactIntent;
+
+/**
+ * A contact attempt recorded against a recall. The time of the entry is the moment it is written
+ * (so it is not part of what the person confirms: a confirmation re-entered later still matches).
+ */
+export interface ContactIntent {
+  action: 'log_contact';
+  target: { patientId: string; recallId: string };
+  body: Omit<CommlogCreateInput, 'date_time'>;
+}
+
+/** What happened, as far as Escape Dental can be read back (a tool's remembered writes are all of its own kind). */
+export interface WriteResult<Intent extends WriteIntent = AppointmentIntent> {
+  intent: Intent;
   patientName: string;
   /** The appointment written (for a booking: the one found to be ours), if known. */
   appointmentId: string | undefined;
@@ -42,11 +57,14 @@ export interface WriteResult {
   notes: string[];
   /** True when an earlier attempt of this write was found to have landed (no second write). */
   recovered: boolean;
+  /** A contact log entry: its id and the entry as read back (when that read is of it). */
+  contact?: { id: string | undefined; stored: Commlog | undefined; at: string };
 }
 
 export interface PreparedWrite<Output> {
   intent: WriteIntent;
   patientName: string;
+  /** The rosters names are shown from (empty for a write that names no provider or chair). */
   rosters: Rosters;
   summary: string;
   question: string;
@@ -69,12 +87,17 @@ export interface PreparedWrite<Output> {
    * saw it (`current` undefined: gone). Return the answer instead of writing, or throw.
    */
   changed?: (current: Appointment | undefined) => ToolSuccess<Output>;
+  /**
+   * Re-checked under the locks for any action, after the checks above: the answer to give
+   * instead of writing (something changed since the person was asked), else undefined.
+   */
+  recheck?: () => Promise<ToolSuccess<Output> | undefined>;
   /** The answer once written and read back (`repeated`: an identical call in flight did the write). */
   answer: (result: WriteResult, repeated: boolean) => ToolSuccess<Output>;
 }
 
 export interface WriteSpec<Output> {
-  tool: 'book_appointment' | 'reschedule_appointment' | 'cancel_appointment';
+  tool: 'book_appointment' | 'reschedule_appointment' | 'cancel_appointment' | 'log_contact';
   args: { confirm?: boolean | undefined; confirmation_token?: string | undefined };
   /** An identical write of this runtime that still stands (within the window): its answer, before anything else. */
   recall?: (
@@ -123,14 +146,14 @@ export async function runWrite<Output>(
   const locks = writeLocks(context);
   const keys = writeLockKeys(context.practice.id, intent.target);
   try {
-    const { value, repeated } = await ledger.once<WriteResult>(key, () =>
+    const { value, repeated } = await ledger.once<WriteResult<WriteIntent>>(key, () =>
       locks.run(keys, context.signal, async () => {
         await recheck(context, prepared);
         return writeAndVerify(context, prepared);
       }),
     );
     if (value.appointmentId) context.noteAppointment(value.appointmentId);
-    return prepared.answer(value, repeated);
+    return prepared.answer(value as WriteResult, repeated);
   } catch (error) {
     if (error instanceof AnswerInstead) return error.answer as ToolSuccess<Output>;
     throw error;
@@ -152,12 +175,17 @@ function confirmedWrite(intent: WriteIntent): Record<string, unknown> {
       };
     case 'cancel':
       return { action: 'cancel', appointment: intent.appointmentId, from: intent.from, reason: intent.reason };
+    case 'log_contact':
+      return { action: 'log_contact', recall: intent.target.recallId, body: intent.body };
   }
 }
 
 /** Under the locks, just before writing: is it still right? Writes that waited see the ones before them. */
 async function recheck<Output>(context: ToolContext, prepared: PreparedWrite<Output>): Promise<void> {
   const { intent } = prepared;
+  const changed = prepared.recheck ? await prepared.recheck() : undefined;
+  if (changed) throw new AnswerInstead(changed);
+  if (intent.action === 'log_contact') return;
   if (intent.action !== 'book') {
     const current = await readAppointment(context, intent.appointmentId);
     if (!current || differences(intent.from, current, prepared.rosters, context.practice.timezone).length > 0) {
@@ -179,12 +207,16 @@ async function recheck<Output>(context: ToolContext, prepared: PreparedWrite<Out
   }
 }
 
-async function writeAndVerify<Output>(context: ToolContext, prepared: PreparedWrite<Output>): Promise<WriteResult> {
+async function writeAndVerify<Output>(
+  context: ToolContext,
+  prepared: PreparedWrite<Output>,
+): Promise<WriteResult<WriteIntent>> {
   const { intent, rosters: r } = prepared;
+  if (intent.action === 'log_contact') return writeContactAndVerify(context, prepared, intent);
   const zone = context.practice.timezone;
   const port = openWrites(context.writes);
   const practiceId = context.practice.id;
-  const { appointment: answered, recovered } = await writeOnce(context, {
+  const { written: answered, recovered } = await writeOnce(context, {
     what: prepared.what,
     attempt: (signal) => {
       switch (intent.action) {
@@ -285,4 +317,92 @@ function heldMatch(target: Placement) {
     ...(target.operatoryId ? { operatoryId: target.operatoryId } : {}),
     durationMinutes: target.durationMinutes,
   };
+}
+
+/** Writes the contact log entry once, finds it again when the answer is not it, and reads it back. */
+async function writeContactAndVerify<Output>(
+  context: ToolContext,
+  prepared: PreparedWrite<Output>,
+  intent: ContactIntent,
+): Promise<WriteResult<ContactIntent>> {
+  const port = openWrites(context.writes);
+  const practiceId = context.practice.id;
+  // Seconds, with the practice's offset: the API refuses a time without one (ASSUMPTIONS §15).
+  const at = DateTime.fromJSDate(context.now(), { zone: context.practice.timezone }).startOf('second');
+  const body: CommlogCreateInput = {
+    ...intent.body,
+    date_time: at.toISO({ suppressMilliseconds: true }) as string,
+  };
+  const find = (signal: AbortSignal) => findContact(context, body, at.toISODate() as string, signal);
+  const { written: answered, recovered } = await writeOnce<Commlog>(context, {
+    what: prepared.what,
+    attempt: (signal) => port.createCommlog(practiceId, body, { signal }),
+    landed: find,
+    refused: prepared.refused,
+    checkHint: prepared.checkHint,
+  });
+  if (recovered) context.log.info({ commlogId: answered.id }, 'contact log entry found after an uncertain write');
+
+  const problems: string[] = [];
+  const notes: string[] = [];
+  let id = answered.id && contactDifferences(body, answered).length === 0 ? answered.id : undefined;
+  if (!id) {
+    // The answer is not the entry asked for (or names none): look for it in the patient's log.
+    const found = await find(context.signal).catch(() => undefined);
+    id = found?.id ?? undefined;
+    if (id) notes.push(`Escape Dental's answer did not show the entry; it was found in the patient's log as ${id}.`);
+    else problems.push("Escape Dental answered, but no matching entry is in the patient's communication log");
+  }
+  let stored: Commlog | undefined;
+  if (id) {
+    const reread = await context.api.recalls
+      .getCommlog(practiceId, intent.target.patientId, id, { signal: context.signal })
+      .catch(() => undefined);
+    if (!reread) problems.push(`entry ${id} could not be read back`);
+    else {
+      const found = contactDifferences(body, reread);
+      if (found.length > 0) problems.push(`read back, ${found.join(', ')}`);
+      else stored = reread;
+    }
+  }
+  return {
+    intent,
+    patientName: prepared.patientName,
+    appointmentId: undefined,
+    stored: undefined,
+    problems,
+    notes,
+    overlaps: [],
+    recovered,
+    contact: { id, stored, at: body.date_time },
+  };
+}
+
+/** The patient's entry that is exactly this write (same recall, time, mode and outcome), if any. */
+async function findContact(
+  context: ToolContext,
+  body: CommlogCreateInput,
+  day: string,
+  signal: AbortSignal,
+): Promise<Commlog | undefined> {
+  const { commlogs } = await context.api.recalls.patientCommlogs(
+    context.practice.id,
+    body.patient,
+    { since: day },
+    { signal },
+  );
+  return commlogs.find((c) => contactDifferences(body, c).length === 0);
+}
+
+/** How an entry differs from what was written, in words; empty when it is that entry. */
+function contactDifferences(body: CommlogCreateInput, entry: Commlog): string[] {
+  const out: string[] = [];
+  if (entry.patient && !sameId(entry.patient, body.patient)) out.push('it is for another patient');
+  if (!entry.recall || !sameId(entry.recall, body.recall)) out.push('it is not linked to this recall');
+  if (Date.parse(entry.date_time ?? '') !== Date.parse(body.date_time)) out.push('it has another time');
+  for (const field of ['mode', 'direction', 'outcome', 'subject'] as const) {
+    if ((entry[field] ?? '') !== body[field]) out.push(`its ${field} is ${entry[field] ?? 'missing'}`);
+  }
+  if ((entry.note ?? '') !== (body.note ?? '')) out.push('its note differs');
+  return out;
 }

@@ -12,7 +12,6 @@ import {
   UpstreamTimeout,
   UpstreamUnavailable,
 } from '../../../api/errors.js';
-import type { Appointment } from '../../../api/port.js';
 import { UnverifiableAnswerError } from '../errors.js';
 import type { ToolContext } from '../types.js';
 
@@ -31,13 +30,13 @@ function mayHaveLanded(error: unknown): boolean {
   return error instanceof UpstreamTimeout || error instanceof InvalidResponse || error instanceof RequestAborted;
 }
 
-export interface WriteAttempt {
-  /** "booking", "move", "cancellation" — for messages. */
+export interface WriteAttempt<Written> {
+  /** "booking", "move", "cancellation", "contact log entry" — for messages. */
   what: string;
   /** One upstream write. */
-  attempt: (signal: AbortSignal) => Promise<Appointment>;
-  /** Finds the write if it happened (the appointment as it now stands), else undefined. */
-  landed: (signal: AbortSignal) => Promise<Appointment | undefined>;
+  attempt: (signal: AbortSignal) => Promise<Written>;
+  /** Finds the write if it happened (the record as it now stands), else undefined. */
+  landed: (signal: AbortSignal) => Promise<Written | undefined>;
   /** A final refusal (400/409) in plain words. */
   refused: (error: Conflict | BadRequest) => Error;
   /** Where to look before trying again, for the "may still go through" message. */
@@ -47,23 +46,23 @@ export interface WriteAttempt {
 /**
  * Performs a write at most once in effect. After an ambiguous failure the write is looked for
  * before any new attempt; a 409/400 after an earlier attempt may be that attempt having landed,
- * so it is looked for as well. Returns the appointment and whether an earlier attempt was found.
+ * so it is looked for as well. Returns the record written and whether an earlier attempt was found.
  */
-export async function writeOnce(
+export async function writeOnce<Written>(
   context: ToolContext,
-  plan: WriteAttempt,
-): Promise<{ appointment: Appointment; recovered: boolean }> {
+  plan: WriteAttempt<Written>,
+): Promise<{ written: Written; recovered: boolean }> {
   let lastFailure: unknown;
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
     try {
-      return { appointment: await plan.attempt(context.signal), recovered: false };
+      return { written: await plan.attempt(context.signal), recovered: false };
     } catch (error) {
       if (error instanceof Conflict || error instanceof BadRequest) {
         // 409 is also what our own earlier attempt looks like once it landed; a 400 may be too
         // (e.g. "cannot transition from cancelled to cancelled").
         if (error instanceof Conflict || lastFailure !== undefined) {
           const found = await plan.landed(context.signal).catch(() => undefined);
-          if (found) return { appointment: found, recovered: true };
+          if (found) return { written: found, recovered: true };
         }
         throw plan.refused(error);
       }
@@ -77,7 +76,7 @@ export async function writeOnce(
       if (!mayHaveLanded(error)) throw error;
       // The signal may be the reason (client cancelled, tool deadline): look with a fresh one.
       const signal = context.signal.aborted ? AbortSignal.timeout(RECHECK_TIMEOUT_MS) : context.signal;
-      let found: Appointment | undefined;
+      let found: Written | undefined;
       try {
         found = await plan.landed(signal);
       } catch {
@@ -85,7 +84,7 @@ export async function writeOnce(
           `The Escape Dental API did not confirm the ${plan.what} (${failureWords(error)}), and checking whether it went through failed too. It may or may not have been made: ${plan.checkHint} before trying again.`,
         );
       }
-      if (found) return { appointment: found, recovered: true };
+      if (found) return { written: found, recovered: true };
       if (error instanceof RequestAborted) {
         throw new WriteOutcomeUnknown(
           `The request was stopped before Escape Dental answered. The ${plan.what} was not found afterwards, but it may still go through: ${plan.checkHint} before trying again.`,
