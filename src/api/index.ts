@@ -15,6 +15,7 @@ import { createClinicalResources, createPatientResources } from './resources/pat
 import { createPracticeResources } from './resources/practice.js';
 import { createReferenceResources } from './resources/reference.js';
 import { createSchedulingResources } from './resources/scheduling.js';
+import { createWorklistResources } from './resources/worklists.js';
 
 export interface CreateEscapeApiOptions extends Omit<EscapeClientOptions, 'credentials'> {
   /** A provider, or the configuration to build one (static token or SimpleJWT refresh token). */
@@ -71,6 +72,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
     admin: createAdminResources(client),
+    worklists: createWorklistResources(ctx),
     close() {
       closing ??= (async () => {
         await client.close();

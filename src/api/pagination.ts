@@ -51,6 +51,8 @@ const LIST_NOUNS: Partial<Record<OperationName, Noun>> = {
   'scheduling.appointmentList': ['appointment', 'appointments'],
   'patients.list': ['patient', 'patients'],
   'clinical.timeline': ['timeline event', 'timeline events'],
+  'worklists.verifications': ['insurance verification', 'insurance verifications'],
+  'worklists.cancellations': ['cancellation', 'cancellations'],
 };
 
 export function listNoun(operation: OperationName): Noun {

@@ -49,6 +49,9 @@ export const DEFAULT_OPERATIONS = {
   'billing.productionTrending': { method: 'GET', path: `${P}/billing/reports/production/trending/` },
   'admin.mcpCatalog': { method: 'GET', path: '/api/v1/admin/mcp/catalog/' },
   'admin.mcpGates': { method: 'GET', path: '/api/v1/admin/practice/{practice}/mcp-gates/' },
+  'worklists.routeSlip': { method: 'GET', path: `${P}/scheduling/appointment/{appointment}/route-slip/` },
+  'worklists.verifications': { method: 'GET', path: `${P}/insurance/verification/` },
+  'worklists.cancellations': { method: 'GET', path: `${P}/scheduling/reports/cancellations/` },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof DEFAULT_OPERATIONS;

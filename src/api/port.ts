@@ -16,6 +16,7 @@ import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { ReferenceKind } from './cache.js';
 import type { UnusableUpstreamValue } from './errors.js';
+import type { WorklistsPort } from './resources/worklists.js';
 import type {
   AccountMe,
   Appointment,
@@ -507,4 +508,5 @@ export interface EscapeApi {
     mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
     mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
   };
+  worklists: WorklistsPort;
 }

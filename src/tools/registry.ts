@@ -13,6 +13,7 @@ import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
+import { dayBrief } from './worklists/day-brief.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
   claimsSummary,
@@ -23,6 +24,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   bookAppointment,
   rescheduleAppointment,
   cancelAppointment,
+  dayBrief,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {
