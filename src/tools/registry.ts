@@ -14,6 +14,7 @@ import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
 import { dayBrief } from './worklists/day-brief.js';
+import { missedVisits } from './worklists/missed-visits.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
   claimsSummary,
@@ -25,6 +26,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   rescheduleAppointment,
   cancelAppointment,
   dayBrief,
+  missedVisits,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { addDays, instantToLocalDate, parseInstantMs, validateDateRange } from '../../domain/dates.js';
 import { parseBody } from '../client.js';
 import { noteDivergence, noteLeftOut } from '../divergence.js';
-import { collectPages, listNoun, rowIdentity } from '../pagination.js';
+import { collectPages, rowIdentity } from '../pagination.js';
 import type { CallOptions, DateRange } from '../port.js';
 import { Id } from '../schemas.js';
 import type { ResourceContext } from './context.js';
@@ -194,67 +194,76 @@ export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
     return { rows, complete: !walk.truncated };
   }
 
-  async function noShows(practiceId: string, range: DateRange, options?: CallOptions): Promise<ListAnswer<NoShow>> {
+  /**
+   * A period report read with its shortcut (periodReportQuery): rows the API sent for another
+   * status or outside the period are left out here and recorded.
+   */
+  async function periodReport<S extends z.ZodType>(
+    practiceId: string,
+    range: DateRange,
+    report: { kind: 'noShows' | 'cancellations'; operation: 'scheduling.appointmentList' | 'worklists.cancellations' },
+    schema: S,
+    check: (row: z.output<S>) => {
+      day: string | null | undefined;
+      patient: string | null | undefined;
+      status?: boolean;
+    },
+    options?: CallOptions,
+  ): Promise<ListAnswer<z.output<S>>> {
     const checked = validateDateRange(range, { label: 'period' });
     const zone = await ctx.timezone(practiceId, options);
     const walk = await collectPages(client, {
-      operation: 'scheduling.appointmentList',
+      operation: report.operation,
       params: { practice: practiceId },
-      query: periodReportQuery('noShows', checked),
+      query: periodReportQuery(report.kind, checked),
       signal: options?.signal,
     });
-    const rows: NoShow[] = [];
+    const rows: z.output<S>[] = [];
     const otherStatus: string[] = [];
     const outside: string[] = [];
     for (const raw of walk.rows) {
-      const row = parseBody(NoShowRow, raw, 'scheduling.appointmentList');
-      if (row.status !== 'broken' && row.status !== 'no_show') {
+      const row = parseBody(schema, raw, report.operation);
+      const facts = check(row);
+      if (facts.status === false) {
         otherStatus.push(rowIdentity(row));
         continue;
       }
-      const day = localDateOf(row.date_time, zone);
-      if (!day || day < checked.from || day > checked.to || !row.patient) {
+      const day = localDateOf(facts.day, zone);
+      if (!day || day < checked.from || day > checked.to || !facts.patient) {
         outside.push(rowIdentity(row));
         continue;
       }
-      rows.push({ ...row, patient: row.patient, date_time: row.date_time as string });
+      rows.push(row);
     }
-    noteLeftOut(
-      listNoun('scheduling.appointmentList'),
-      otherStatus,
-      'that were not no-shows although only no-shows were asked for',
-    );
-    noteLeftOut(NO_SHOW_NOUN, outside, `dated outside the ${checked.from} to ${checked.to} asked for`);
+    const noun = report.kind === 'noShows' ? NO_SHOW_NOUN : CANCELLATION_NOUN;
+    noteLeftOut(noun, otherStatus, 'of another status than asked');
+    noteLeftOut(noun, outside, `outside the ${checked.from} to ${checked.to} asked for`);
     return { rows, complete: !walk.truncated };
   }
 
-  async function cancellations(
-    practiceId: string,
-    range: DateRange,
-    options?: CallOptions,
-  ): Promise<ListAnswer<Cancellation>> {
-    const checked = validateDateRange(range, { label: 'period' });
-    const zone = await ctx.timezone(practiceId, options);
-    const walk = await collectPages(client, {
-      operation: 'worklists.cancellations',
-      params: { practice: practiceId },
-      query: periodReportQuery('cancellations', checked),
-      signal: options?.signal,
-    });
-    const rows: Cancellation[] = [];
-    const outside: string[] = [];
-    for (const raw of walk.rows) {
-      const row = parseBody(CancellationRow, raw, 'worklists.cancellations');
-      const day = localDateOf(row.cancelled_at, zone);
-      if (!day || day < checked.from || day > checked.to || !row.patient_id) {
-        outside.push(rowIdentity(row));
-        continue;
-      }
-      rows.push({ ...row, patient_id: row.patient_id, cancelled_at: row.cancelled_at as string });
-    }
-    noteLeftOut(CANCELLATION_NOUN, outside, `cancelled outside the ${checked.from} to ${checked.to} asked for`);
-    return { rows, complete: !walk.truncated };
-  }
+  const noShows = (practiceId: string, range: DateRange, options?: CallOptions) =>
+    periodReport(
+      practiceId,
+      range,
+      { kind: 'noShows', operation: 'scheduling.appointmentList' },
+      NoShowRow,
+      (row) => ({
+        day: row.date_time,
+        patient: row.patient,
+        status: row.status === 'broken' || row.status === 'no_show',
+      }),
+      options,
+    ) as Promise<ListAnswer<NoShow>>;
+
+  const cancellations = (practiceId: string, range: DateRange, options?: CallOptions) =>
+    periodReport(
+      practiceId,
+      range,
+      { kind: 'cancellations', operation: 'worklists.cancellations' },
+      CancellationRow,
+      (row) => ({ day: row.cancelled_at, patient: row.patient_id }),
+      options,
+    ) as Promise<ListAnswer<Cancellation>>;
 
   return { routeSlip, verifications, noShows, cancellations };
 }

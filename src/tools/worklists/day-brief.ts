@@ -13,8 +13,8 @@ import type { RouteSlip } from '../../api/resources/worklists.js';
 import { addDays, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoneyOrNull, percent, sumMoney } from '../../domain/money.js';
-import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
+import { pageOf } from '../framework/paging.js';
 import { checkedDate, localDateArgument, operatoryName, providerName } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 
@@ -127,7 +127,6 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
     const zone = context.practice.timezone;
     const practiceId = context.practice.id;
     const date = checkedDate(args.date, 'date') ?? todayIn(zone, context.now());
-    const offset = cursorOffset(args.cursor);
     const yesterday = addDays(date, -1);
     const options = { signal: context.signal };
     const api = context.api;
@@ -222,10 +221,7 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
         `${unreadSlips} visit${unreadSlips === 1 ? '' : 's'}' route slip could not be matched to the visit, so medical-alert flags and phones are missing there.`,
       );
     }
-    if (offset > rows.length)
-      throw new ToolInputError(`cursor ${args.cursor} is past the ${rows.length} rows of ${date}.`);
-    const page = rows.slice(offset, offset + args.limit);
-    const nextOffset = offset + page.length;
+    const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
 
     const schedule = scheduleByProvider(sheet.blocks ?? [], visits, zone, date, context.now().getTime()).map((s) => ({
       provider: providerLabel(s.providerId),
@@ -254,7 +250,7 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       schedule,
       counts,
       rows: page,
-      ...(nextOffset < rows.length ? { next_cursor: String(nextOffset) } : {}),
+      ...(nextCursor ? { next_cursor: nextCursor } : {}),
       production: {
         scheduled: formatMoney(scheduled),
         daily_goal: goal === null ? null : formatMoney(goal),
@@ -395,16 +391,6 @@ function scheduleByProvider(
   }
   for (const entry of byProvider.values()) entry.gaps.sort((x, y) => x.startMs - y.startMs);
   return [...byProvider.values()].sort((x, y) => x.providerId.localeCompare(y.providerId));
-}
-
-function cursorOffset(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  if (!/^\d{1,6}$/.test(cursor)) {
-    throw new ToolInputError(
-      `cursor "${cursor.slice(0, 10)}" is not one this tool gave. Pass next_cursor as it came, or leave it out.`,
-    );
-  }
-  return Number(cursor);
 }
 
 function clock(ms: number, zone: string): string {
