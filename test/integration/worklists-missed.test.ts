@@ -64,8 +64,14 @@ afterAll(async () => {
 });
 
 async function whole(from: string, to: string): Promise<{ rows: MissedRow[]; answer: Missed }> {
-  const answer = (await callOk<Missed>(server.client, 'missed_visits', { practice: la.id, start_date: from, end_date: to, limit: 100 }))
-    .structured;
+  const answer = (
+    await callOk<Missed>(server.client, 'missed_visits', {
+      practice: la.id,
+      start_date: from,
+      end_date: to,
+      limit: 100,
+    })
+  ).structured;
   const rows = [...answer.rows];
   let cursor = answer.next_cursor;
   while (cursor) {
@@ -165,10 +171,18 @@ describe('missed_visits', () => {
     console.log(`[figures] missed_visits default answer: ${JSON.stringify(result).length} chars ≈ ${tokens} tokens`);
     expect(tokens).toBeLessThan(4000);
     expect(
-      await callError(server.client, 'missed_visits', { practice: la.id, start_date: '2026-03-10', end_date: '2026-03-01' }),
+      await callError(server.client, 'missed_visits', {
+        practice: la.id,
+        start_date: '2026-03-10',
+        end_date: '2026-03-01',
+      }),
     ).toMatch(/before start_date/);
     expect(
-      await callError(server.client, 'missed_visits', { practice: la.id, start_date: '2024-01-01', end_date: '2026-03-01' }),
+      await callError(server.client, 'missed_visits', {
+        practice: la.id,
+        start_date: '2024-01-01',
+        end_date: '2026-03-01',
+      }),
     ).toMatch(/at most 366/);
   }, 180_000);
 });
