@@ -13,6 +13,7 @@ import type { ResourceContext } from './resources/context.js';
 import { createInsuranceResources } from './resources/insurance.js';
 import { createClinicalResources, createPatientResources } from './resources/patients.js';
 import { createPracticeResources } from './resources/practice.js';
+import { createRecallResources } from './resources/recalls.js';
 import { createReferenceResources } from './resources/reference.js';
 import { createSchedulingResources } from './resources/scheduling.js';
 import { createWorklistResources } from './resources/worklists.js';
@@ -72,6 +73,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     insurance: createInsuranceResources(client),
     billing: createBillingResources(client),
     admin: createAdminResources(client),
+    recalls: createRecallResources(client),
     worklists: createWorklistResources(ctx),
     close() {
       closing ??= (async () => {

@@ -51,6 +51,9 @@ const LIST_NOUNS: Partial<Record<OperationName, Noun>> = {
   'scheduling.appointmentList': ['appointment', 'appointments'],
   'patients.list': ['patient', 'patients'],
   'clinical.timeline': ['timeline event', 'timeline events'],
+  'recalls.list': ['recall', 'recalls'],
+  'comms.patientCommlogs': ['communication log entry', 'communication log entries'],
+  'comms.smsConsents': ['SMS consent row', 'SMS consent rows'],
   'worklists.verifications': ['insurance verification', 'insurance verifications'],
   'worklists.cancellations': ['cancellation', 'cancellations'],
 };

@@ -16,6 +16,7 @@ import type { LocalDate } from '../domain/dates.js';
 import type { StartWindow } from '../domain/time-of-day.js';
 import type { ReferenceKind } from './cache.js';
 import type { UnusableUpstreamValue } from './errors.js';
+import type { RecallsPort } from './resources/recalls.js';
 import type { WorklistsPort } from './resources/worklists.js';
 import type {
   AccountMe,
@@ -508,5 +509,6 @@ export interface EscapeApi {
     mcpCatalog(options?: CallOptions): Promise<Readable<CatalogEntry[]>>;
     mcpGates(practiceId: string, options?: CallOptions): Promise<Readable<GateRow[]>>;
   };
+  recalls: RecallsPort;
   worklists: WorklistsPort;
 }

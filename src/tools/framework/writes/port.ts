@@ -1,6 +1,6 @@
 /**
- * The API port split in two. Tools get `ToolApi`: every read, and no appointment write. The
- * writes (create, update, transition) travel sealed in the tool context and only the write
+ * The API port split in two. Tools get `ToolApi`: every read, and no write. The writes
+ * (appointment create, update, transition; communication-log create) travel sealed in the tool context and only the write
  * pipeline (`pipeline.ts`) opens them, after the person confirmed exactly that write; a test
  * checks no other module calls them and that nothing reachable from a tool's view leads to one.
  */
@@ -9,11 +9,13 @@ import type { EscapeApi } from '../../../api/port.js';
 export type AppointmentWrites = Pick<
   EscapeApi['scheduling'],
   'createAppointment' | 'updateAppointment' | 'transitionAppointment'
->;
+> &
+  Pick<EscapeApi['recalls'], 'createCommlog'>;
 
 /** The API as tools see it: reads only. */
-export type ToolApi = Omit<EscapeApi, 'scheduling'> & {
+export type ToolApi = Omit<EscapeApi, 'scheduling' | 'recalls'> & {
   scheduling: Omit<EscapeApi['scheduling'], keyof AppointmentWrites>;
+  recalls: Omit<EscapeApi['recalls'], 'createCommlog'>;
 };
 
 /** The sealed write port: opaque outside this module. */
@@ -38,6 +40,7 @@ const RESOURCES = [
   'insurance',
   'billing',
   'admin',
+  'recalls',
   'worklists',
 ] as const satisfies readonly (keyof EscapeApi)[];
 // A resource added to the port must be added above (or it would be missing from the view).
@@ -54,9 +57,9 @@ export function readOnlyApi(api: EscapeApi): ToolApi {
       transitionAppointment: _transition,
       ...reads
     } = api.scheduling ?? {};
-    view = Object.fromEntries(
-      RESOURCES.map((name) => [name, name === 'scheduling' ? reads : api[name]]),
-    ) as unknown as ToolApi;
+    const { createCommlog: _commlog, ...recallReads } = api.recalls ?? {};
+    const views: Partial<Record<(typeof RESOURCES)[number], unknown>> = { scheduling: reads, recalls: recallReads };
+    view = Object.fromEntries(RESOURCES.map((name) => [name, views[name] ?? api[name]])) as unknown as ToolApi;
     READ_VIEWS.set(api, view);
   }
   return view;
@@ -69,11 +72,12 @@ export function sealWrites(api: EscapeApi): SealedWrites {
   let sealed = SEALS.get(api);
   if (!sealed) {
     sealed = Object.freeze({ sealed: true as const });
-    const scheduling = api.scheduling;
+    const { scheduling, recalls } = api;
     PORTS.set(sealed, {
       createAppointment: (...args) => scheduling.createAppointment(...args),
       updateAppointment: (...args) => scheduling.updateAppointment(...args),
       transitionAppointment: (...args) => scheduling.transitionAppointment(...args),
+      createCommlog: (...args) => recalls.createCommlog(...args),
     });
     SEALS.set(api, sealed);
   }
