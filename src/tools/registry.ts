@@ -14,6 +14,7 @@ import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
 import { dayBrief } from './worklists/day-brief.js';
+import { fillOpening } from './worklists/fill-opening.js';
 import { missedVisits } from './worklists/missed-visits.js';
 
 export const CATALOG: readonly AnyToolDefinition[] = [
@@ -27,6 +28,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   cancelAppointment,
   dayBrief,
   missedVisits,
+  fillOpening,
 ];
 
 export function catalogByName(): ReadonlyMap<string, AnyToolDefinition> {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { addDays, instantToLocalDate, parseInstantMs, validateDateRange } from '../../domain/dates.js';
 import { parseBody } from '../client.js';
 import { noteDivergence, noteLeftOut } from '../divergence.js';
-import { collectPages, rowIdentity } from '../pagination.js';
+import { collectPages, normalizePage, rowIdentity } from '../pagination.js';
 import type { CallOptions, DateRange } from '../port.js';
 import { Id } from '../schemas.js';
 import type { ResourceContext } from './context.js';
@@ -212,12 +212,18 @@ export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
   ): Promise<ListAnswer<z.output<S>>> {
     const checked = validateDateRange(range, { label: 'period' });
     const zone = await ctx.timezone(practiceId, options);
-    const walk = await collectPages(client, {
+    const request = {
       operation: report.operation,
       params: { practice: practiceId },
       query: periodReportQuery(report.kind, checked),
       signal: options?.signal,
-    });
+    };
+    // The cancellations report is one answer (L980 documents no page parameters): asking it for
+    // page 2 would only bring the same rows again.
+    const walk =
+      report.kind === 'cancellations'
+        ? { rows: normalizePage((await client.request(request)).body, report.operation).rows, truncated: false }
+        : await collectPages(client, request);
     const rows: z.output<S>[] = [];
     const otherStatus: string[] = [];
     const outside: string[] = [];

@@ -343,4 +343,22 @@ export const MCP_CATALOG: readonly McpCatalogEntry[] = [
     requiredScopes: ['patients:write'],
     passContext: false,
   },
+  {
+    name: 'day_brief',
+    description: "The morning huddle: the day's gaps, visits needing action, production against goal.",
+    requiredScopes: ['scheduling:read', 'patients:read', 'insurance:read', 'reports:read'],
+    passContext: true,
+  },
+  {
+    name: 'fill_opening',
+    description: 'Ranked patients to offer an open time.',
+    requiredScopes: ['scheduling:read', 'patients:read'],
+    passContext: true,
+  },
+  {
+    name: 'missed_visits',
+    description: 'No-shows and cancellations not rebooked, and the recapture rate.',
+    requiredScopes: ['scheduling:read', 'patients:read'],
+    passContext: true,
+  },
 ];
