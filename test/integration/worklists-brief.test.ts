@@ -7,7 +7,7 @@
 import Big from 'big.js';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSandbox, WorklistFixtures } from '../../src/sandbox/index.js';
+import { DEFAULT_QUIRKS, type RunningSandbox, type WorklistFixtures } from '../../src/sandbox/index.js';
 import {
   callError,
   callOk,
@@ -282,4 +282,25 @@ describe('day_brief', () => {
     const visits = (result.structuredContent as unknown as Brief).visits;
     expect(seen).toEqual(Array.from({ length: visits }, (_, i) => i + 1));
   }, 120_000);
+
+  it('flags the same visits when Escape Dental ignores the patient and date filters, and says what it left out', async () => {
+    const date = w.huddleDate;
+    const expected = await expectedFlags(date);
+    await sandbox.control.setQuirks({ ...DEFAULT_QUIRKS, listFilters: 'ignored', dateParams: 'ignored' });
+    try {
+      const { structured, text } = await callOk<Brief>(server.client, 'day_brief', {
+        practice: la.id,
+        date,
+        limit: 60,
+      });
+      const got = new Map(structured.rows.map((r) => [r.appointment_id, r.flags]));
+      for (const [id, flags] of expected) {
+        if (flags.length === 0) expect(got.has(id), `visit ${id}`).toBe(false);
+        else expect(got.get(id), `visit ${id}`).toEqual(flags);
+      }
+      expect(text).toMatch(/insurance verifications? of another patient than asked; (it was|they were) left out here/);
+    } finally {
+      await sandbox.control.setQuirks(DEFAULT_QUIRKS);
+    }
+  }, 240_000);
 });
