@@ -244,7 +244,7 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       notes.push('Escape Dental answered the production report for another day than asked; figures are as sent.');
     }
     const structured: Output = {
-      practice: context.practice.name,
+      practice: shownPlace(context.practice.name) ?? context.practice.id,
       date,
       visits: visits.length,
       schedule,

@@ -276,7 +276,7 @@ export const fillOpening: ToolDefinition<typeof inputSchema, typeof outputSchema
       );
     }
     const structured: Output = {
-      practice: context.practice.name,
+      practice: shownPlace(context.practice.name) ?? context.practice.id,
       opening: {
         start: opening.startText,
         minutes: opening.minutes,

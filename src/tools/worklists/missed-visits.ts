@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Appointment } from '../../api/port.js';
 import type { Cancellation, NoShow } from '../../api/resources/worklists.js';
 import { addDays, diffDays, instantToLocalDate, parseInstantMs, todayIn } from '../../domain/dates.js';
-import { quoted, shownName } from '../../domain/free-text.js';
+import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { percent } from '../../domain/money.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
@@ -155,7 +155,7 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
 
     const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
     const structured: Output = {
-      practice: context.practice.name,
+      practice: shownPlace(context.practice.name) ?? context.practice.id,
       period: range,
       rows: page,
       ...(nextCursor ? { next_cursor: nextCursor } : {}),
