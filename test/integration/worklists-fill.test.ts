@@ -85,6 +85,31 @@ async function expectedScore(
   return Math.round(score * 10) / 10;
 }
 
+/** A missed visit's length and kind are its own (the cancellations report carries neither). */
+async function expectMissedVisitsOwnLengthAndKind(answer: Fill, kind: 'hygiene' | 'doctor'): Promise<number> {
+  let checked = 0;
+  for (const c of answer.candidates.filter((x) => x.source === 'cancelled' || x.source === 'broken')) {
+    const missed = await rawList<{ duration_minutes: number; is_hygiene: boolean }>(
+      sandbox,
+      path('scheduling/appointment/'),
+      {
+        patient: c.patient_id,
+        status: c.source,
+        from: DateTime.now().minus({ days: 400 }).toISODate() as string,
+        to: DateTime.now().plus({ days: 400 }).toISODate() as string,
+      },
+    );
+    expect(
+      missed.map((m) => m.duration_minutes),
+      `patient ${c.patient_id}`,
+    ).toContain(c.minutes);
+    const kinds = new Set(missed.filter((m) => m.duration_minutes === c.minutes).map((m) => m.is_hygiene));
+    if (kinds.size === 1) expect(c.reason.includes(`not a ${kind} visit`)).toBe(kinds.has(kind !== 'hygiene'));
+    checked += 1;
+  }
+  return checked;
+}
+
 describe('fill_opening', () => {
   it('ranks the fitting hygiene candidates by the documented score; the too-long top recall is left out', async () => {
     const opening = w.fillOpening.hygieneOpening;
@@ -133,6 +158,7 @@ describe('fill_opening', () => {
     expect(byPatient.get(f.noSmsConsentRecall.patientId)?.can_text).toBe(false);
     expect(byPatient.get(f.recentlyContactedRecall.patientId)?.reason).toMatch(/contacted within a week/);
 
+    await expectMissedVisitsOwnLengthAndKind(structured, 'hygiene');
     for (const c of structured.candidates) {
       expect(c.minutes).toBeLessThanOrEqual(opening.minutes);
       expect(c.book_appointment).toEqual({
@@ -161,6 +187,7 @@ describe('fill_opening', () => {
     expect(byPatient.get(w.fillOpening.plannedFits.patientId)?.source).toBe('planned');
     expect(byPatient.has(w.fillOpening.plannedTooLong.patientId)).toBe(false);
     expect(byPatient.get(w.missedVisits.brokenNotRebooked.patientId)?.source).toBe('broken');
+    expect(await expectMissedVisitsOwnLengthAndKind(structured, 'doctor')).toBeGreaterThan(0);
   }, 180_000);
 
   it('never offers a patient who already has a visit booked ahead', async () => {

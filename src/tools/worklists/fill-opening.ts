@@ -235,12 +235,12 @@ export const fillOpening: ToolDefinition<typeof inputSchema, typeof outputSchema
         alreadyBooked += 1;
         return;
       }
-      const minutes = lead.minutes ?? result.minutes;
+      const minutes = result.minutes;
       if (minutes > opening.minutes) {
         tooLong += 1;
         return;
       }
-      const kindMatch = lead.hygiene === (opening.kind === 'hygiene');
+      const kindMatch = result.hygiene === (opening.kind === 'hygiene');
       const contactedRecently =
         result.lastContactMs !== null &&
         result.lastContactMs > context.now().getTime() - CONTACT_QUIET_DAYS * 86_400_000;
@@ -320,6 +320,8 @@ function preScore(lead: Lead, opening: Opening): number {
 
 interface Examined {
   booked: boolean;
+  /** The visit's kind: the lead's, or the missed appointment's own when the lead did not carry it. */
+  hygiene: boolean;
   minutes: number;
   assumedLength: boolean;
   canText: boolean;
@@ -344,7 +346,10 @@ async function examine(context: ToolContext, lead: Lead, today: string): Promise
   const booked = history.appointments.some(
     (a) => a.id !== lead.appointmentId && BOOKED.has(a.status ?? '') && parseInstantMs(a.date_time ?? '', zone) > nowMs,
   );
-  let minutes = lead.minutes;
+  // A cancellation report row carries neither length nor kind: the appointment itself does.
+  const own = lead.appointmentId ? history.appointments.find((a) => a.id === lead.appointmentId) : undefined;
+  const hygiene = own ? (own as { is_hygiene?: unknown }).is_hygiene === true : lead.hygiene;
+  let minutes = lead.minutes ?? own?.duration_minutes ?? undefined;
   let assumedLength = false;
   if (minutes === undefined) {
     const done = history.appointments
@@ -362,6 +367,7 @@ async function examine(context: ToolContext, lead: Lead, today: string): Promise
   const latest = contacts.commlogs.find((c) => typeof c.date_time === 'string');
   return {
     booked,
+    hygiene,
     minutes: Math.min(minutes, 480),
     assumedLength,
     canText: consent?.state !== 'opted_out',
