@@ -19,6 +19,7 @@ import { createClinicalResources, createPatientResources } from './resources/pat
 import { createPracticeResources } from './resources/practice.js';
 import { createRecallResources } from './resources/recalls.js';
 import { createReferenceResources } from './resources/reference.js';
+import { createWorklistResources } from './resources/worklists.js';
 
 export interface CreateEscapeApiOptions extends Omit<EscapeClientOptions, 'credentials'> {
   /** A provider, or the configuration to build one (static token or SimpleJWT refresh token). */
@@ -78,6 +79,7 @@ export function createEscapeApi(options: CreateEscapeApiOptions): EscapeApiHandl
     admin: createAdminResources(client),
     officeReports: createOfficeReportResources(client),
     recalls: createRecallResources(client),
+    worklists: createWorklistResources(ctx),
     close() {
       closing ??= (async () => {
         await client.close();

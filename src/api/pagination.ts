@@ -54,6 +54,8 @@ const LIST_NOUNS: Partial<Record<OperationName, Noun>> = {
   'recalls.list': ['recall', 'recalls'],
   'comms.patientCommlogs': ['communication log entry', 'communication log entries'],
   'comms.smsConsents': ['SMS consent row', 'SMS consent rows'],
+  'worklists.verifications': ['insurance verification', 'insurance verifications'],
+  'worklists.cancellations': ['cancellation', 'cancellations'],
 };
 
 export function listNoun(operation: OperationName): Noun {

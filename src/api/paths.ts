@@ -73,6 +73,9 @@ export const DEFAULT_OPERATIONS = {
   'comms.commlogCreate': { method: 'POST', path: `${P}/comms/commlog/` },
   'comms.commlogRetrieve': { method: 'GET', path: `${P}/patient/{patient}/comms/commlog/{commlog}/` },
   'comms.smsConsents': { method: 'GET', path: `${P}/sms/consents/` },
+  'worklists.routeSlip': { method: 'GET', path: `${P}/scheduling/appointment/{appointment}/route-slip/` },
+  'worklists.verifications': { method: 'GET', path: `${P}/insurance/verification/` },
+  'worklists.cancellations': { method: 'GET', path: `${P}/scheduling/reports/cancellations/` },
 } as const satisfies Record<string, OperationSpec>;
 
 export type OperationName = keyof typeof DEFAULT_OPERATIONS;

@@ -28,6 +28,7 @@ import type { ClinicalPort, PatientsPort } from './resources/patients.js';
 import type { AccountPort, PracticesPort } from './resources/practice.js';
 import type { RecallsPort } from './resources/recalls.js';
 import type { ReferencePort } from './resources/reference.js';
+import type { WorklistsPort } from './resources/worklists.js';
 import type { Appointment, Claim, Patient } from './schemas.js';
 
 export type { StartWindow } from '../domain/time-of-day.js';
@@ -412,4 +413,5 @@ export interface EscapeApi {
   /** Claim logs, balances, aging, utilization, goals and the DSO client reports (issue 18). */
   officeReports: OfficeReportsPort;
   recalls: RecallsPort;
+  worklists: WorklistsPort;
 }

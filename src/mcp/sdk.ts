@@ -154,11 +154,14 @@ export function buildMcpServer(spec: ServerSpec): BuiltServer {
           // (2025 sessions, stdio) alike.
           promptState: ctx.mcpReq.requestState(),
         };
+        const progress = progressReporter(ctx);
         const outcome = await tool.execute(args, {
           signal: ctx.mcpReq.signal,
           confirmation,
           credential: credentialOf(ctx),
+          progress: progress.report,
         });
+        await progress.settled();
         switch (outcome.kind) {
           case 'error':
           case 'ok':
@@ -268,6 +271,38 @@ function taskToolOf(tool: ToolRegistration, deadlineMs: number): Parameters<type
 function progressText(done: number, total: number | undefined, message: string | undefined): string {
   const count = total === undefined ? `${done} done` : `${done} of ${total} done`;
   return message ? `${message}: ${count}` : count;
+}
+
+/**
+ * notifications/progress for this request when the client sent a progress token, else undefined.
+ * The spec wants progress to increase with each notification, so a report that does not move it
+ * forward is dropped. `settled` resolves once every notification sent so far has been handed to
+ * the transport: the result must not overtake them (a client stops listening for a request's
+ * progress once its answer arrives). One that cannot be delivered (client gone) is not the call's failure.
+ */
+function progressReporter(ctx: ServerContext): {
+  report: ((done: number, total?: number, message?: string) => void) | undefined;
+  settled: () => Promise<void>;
+} {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  if (progressToken === undefined) return { report: undefined, settled: async () => {} };
+  let last = Number.NEGATIVE_INFINITY;
+  let sent: Promise<void> = Promise.resolve();
+  const report = (done: number, total?: number, message?: string) => {
+    if (!(done > last)) return;
+    last = done;
+    const notification = ctx.mcpReq.notify({
+      method: 'notifications/progress',
+      params: {
+        progressToken,
+        progress: done,
+        ...(total === undefined ? {} : { total }),
+        ...(message === undefined ? {} : { message }),
+      },
+    });
+    sent = Promise.all([sent, notification.catch(() => {})]).then(() => {});
+  };
+  return { report, settled: () => sent };
 }
 
 /** The JSON Schema a registered schema advertises (what the SDK's own tools/list would emit). */

@@ -18,7 +18,10 @@ import { bookAppointment } from './scheduling/book-appointment.js';
 import { cancelAppointment } from './scheduling/cancel-appointment.js';
 import { findSpot } from './scheduling/find-spot.js';
 import { rescheduleAppointment } from './scheduling/reschedule-appointment.js';
+import { dayBrief } from './worklists/day-brief.js';
+import { fillOpening } from './worklists/fill-opening.js';
 import { logContact } from './worklists/log-contact.js';
+import { missedVisits } from './worklists/missed-visits.js';
 import { playbookTool } from './worklists/playbook.js';
 import { recallWorklist } from './worklists/recall-worklist.js';
 
@@ -39,4 +42,7 @@ export const CATALOG: readonly AnyToolDefinition[] = [
   recallWorklist,
   logContact,
   playbookTool,
+  dayBrief,
+  missedVisits,
+  fillOpening,
 ];

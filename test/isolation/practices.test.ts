@@ -120,6 +120,12 @@ describe("a principal of A and B, acting on A with B's ids", () => {
       ],
       ['reschedule_appointment', { appointment_id: bAppointment?.id, start: `${start} 11:00` }],
       ['cancel_appointment', { appointment_id: bAppointment?.id, reason: 'isolation test' }],
+      ['fill_opening', { provider: b.providers.dentists[0], start: `${start} 10:00`, minutes: 30 }],
+      ['fill_opening', { operatory: b.operatories.bookable[0], start: `${start} 10:00`, minutes: 30 }],
+      [
+        'fill_opening',
+        { opening: { start: `${start} 10:00`, end: `${start} 10:30`, provider_id: b.providers.dentists[0] } },
+      ],
     ];
     for (const [name, args] of calls) {
       const since = await stack.sandbox.control.lastSeq();

@@ -13,7 +13,7 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLANTED_MARKER } from '../../src/sandbox/http/planted.js';
-import type { RunningSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox, WorklistFixtures } from '../../src/sandbox/index.js';
 import { type Era, rawGet, rawList, startTestSandbox, textOf } from '../helpers/harness.js';
 import { quotedFields, type UnquotedPlant, unquotedPlants } from '../helpers/planted-scan.js';
 import {
@@ -125,6 +125,24 @@ async function everyTool(era: Era, answer: Answer, dayOffset: number): Promise<S
     await call('balances_worklist', 'ranked balances', { limit: 25 });
     await call('kpi_scorecard', 'last 30 days', {});
     await call('dso_overview', 'the client', {});
+    const worklists = ny.worklists as WorklistFixtures;
+    await call('day_brief', 'huddle day', { date: worklists.huddleDate, limit: 60 });
+    await call('missed_visits', 'last 30 days', {
+      start_date: worklists.missedVisits.from,
+      end_date: worklists.missedVisits.to,
+    });
+    const opening = worklists.fillOpening.hygieneOpening ?? worklists.fillOpening.doctorOpening;
+    if (opening) {
+      await call('fill_opening', 'seeded opening', {
+        opening: {
+          start: opening.start,
+          end: opening.end,
+          provider_id: opening.providerId,
+          operatory_id: opening.operatoryId,
+        },
+        limit: 30,
+      });
+    }
 
     // Writes through the confirmation flow, on times the sandbox's own slot finder offers.
     const slots = await rawSlots(sandbox, ny, {
@@ -230,6 +248,8 @@ describe.each([
       'balances_worklist',
       'kpi_scorecard',
       'dso_overview',
+      'day_brief',
+      'missed_visits',
       'book_appointment',
       'reschedule_appointment',
       'cancel_appointment',

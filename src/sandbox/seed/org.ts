@@ -350,9 +350,57 @@ export const MCP_CATALOG: readonly McpCatalogEntry[] = [
     passContext: true,
   },
   {
+    name: 'day_brief',
+    description: "The morning huddle: the day's gaps, visits needing action, production against goal.",
+    requiredScopes: ['scheduling:read', 'patients:read', 'insurance:read', 'reports:read'],
+    passContext: true,
+  },
+  {
+    name: 'fill_opening',
+    description: 'Ranked patients to offer an open time.',
+    requiredScopes: ['scheduling:read', 'patients:read'],
+    passContext: true,
+  },
+  {
     name: 'log_contact',
     description: 'Record a recall call or message and its outcome in the communication log.',
     requiredScopes: ['patients:write'],
+    passContext: true,
+  },
+  {
+    name: 'missed_visits',
+    description: 'No-shows and cancellations not rebooked, and the recapture rate.',
+    requiredScopes: ['scheduling:read', 'patients:read'],
+    passContext: true,
+  },
+  {
+    name: 'claims_worklist',
+    description: 'Outstanding, rejected and denied claims ranked by age and amount, with a next action.',
+    requiredScopes: ['insurance:read'],
+    passContext: true,
+  },
+  {
+    name: 'balances_worklist',
+    description: 'Patient balances to collect by aging bucket, with the last payment and the next visit.',
+    requiredScopes: ['reports:read'],
+    passContext: true,
+  },
+  {
+    name: 'kpi_scorecard',
+    description: 'A practice KPI scorecard for a period, against the previous period and goals.',
+    requiredScopes: ['reports:read'],
+    passContext: true,
+  },
+  {
+    name: 'dso_overview',
+    description: 'One row per practice of the DSO client, exceptions first.',
+    requiredScopes: ['reports:read'],
+    passContext: true,
+  },
+  {
+    name: 'playbook',
+    description: 'The text of a front-desk playbook (the same as its prompt).',
+    requiredScopes: ['scheduling:read'],
     passContext: true,
   },
 ];

@@ -108,7 +108,13 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['insurance:read'],
   writes: false,
-  operations: [],
+  operations: [
+    'insurance.carriers',
+    'insurance.claimList',
+    'insurance.claimLog',
+    'insurance.patientInsurance',
+    'providers.list',
+  ],
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const today = todayIn(context.practice.timezone, context.now());

@@ -69,7 +69,7 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['reports:read'],
   writes: false,
-  operations: [],
+  operations: ['billing.patientBalance', 'scheduling.appointmentList'],
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const zone = context.practice.timezone;

@@ -235,7 +235,14 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['reports:read'],
   writes: false,
-  operations: [],
+  operations: [
+    'clients.arAging',
+    'clients.caseAcceptance',
+    'clients.hygieneRecare',
+    'clients.overview',
+    'clients.productionByProvider',
+    'clients.productionVsCollections',
+  ],
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const { clientId } = await context.api.officeReports.goals(context.practice.id, { signal: context.signal });

@@ -79,7 +79,14 @@ export const kpiScorecard: ToolDefinition<typeof inputSchema, typeof outputSchem
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['reports:read'],
   writes: false,
-  operations: [],
+  operations: [
+    'billing.aging',
+    'billing.production',
+    'clients.caseAcceptance',
+    'patients.list',
+    'scheduling.appointmentList',
+    'scheduling.providerUtilization',
+  ],
   async handler(context, args) {
     const zone = context.practice.timezone;
     const { current, previous } = periodsOf(args, zone, context.now());

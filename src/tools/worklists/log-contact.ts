@@ -63,7 +63,14 @@ export const logContact: ToolDefinition<typeof inputSchema, typeof outputSchema>
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['patients:write', 'scheduling:read'],
   writes: true,
-  operations: [],
+  operations: [
+    'comms.commlogCreate',
+    'comms.commlogRetrieve',
+    'comms.patientCommlogs',
+    'comms.smsConsents',
+    'patients.retrieve',
+    'recalls.retrieve',
+  ],
   example: {
     question: 'I called David about his cleaning and left a voicemail — log it.',
     answer:

@@ -90,7 +90,7 @@ export const recallWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['scheduling:read', 'patients:read'],
   writes: false,
-  operations: [],
+  operations: ['comms.patientCommlogs', 'comms.smsConsents', 'patients.retrieve', 'recalls.list'],
   example: {
     question: "Who's overdue for a recall that we should call today?",
     answer:

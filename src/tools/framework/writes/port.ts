@@ -43,6 +43,7 @@ const RESOURCES = [
   'admin',
   'officeReports',
   'recalls',
+  'worklists',
 ] as const satisfies readonly (keyof EscapeApi)[];
 // A resource added to the port must be added above (or it would be missing from the view).
 const everyResource: Exclude<keyof EscapeApi, (typeof RESOURCES)[number]> extends never ? true : never = true;
