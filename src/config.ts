@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from './tools/framework/types.js';
+import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from './toolsets.js';
 
 type OptionKind = 'string' | 'boolean';
 

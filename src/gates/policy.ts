@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { TOOLSETS } from '../tools/framework/types.js';
+import { TOOLSETS } from '../toolsets.js';
 
 const toolList = z.array(z.string().regex(/^[a-z][a-z0-9_]*$/, 'tool names are snake_case')).default([]);
 

@@ -5,7 +5,7 @@
  * connected sessions can be told `notifications/tools/list_changed`.
  */
 import type { Logger } from '../logger.js';
-import { TOOLSETS } from '../tools/framework/types.js';
+import { TOOLSETS } from '../toolsets.js';
 import { WatchedFile } from '../watched-file.js';
 import type { PracticeGates } from './decision.js';
 import {

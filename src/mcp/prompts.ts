@@ -1,25 +1,13 @@
 /**
  * MCP prompts: each registered with its arguments, those with a completer offered through
  * completion/complete (the SDK's `completable`). What the prompts say and how arguments complete
- * is decided outside (src/prompts/, server.ts); this module only speaks the SDK.
+ * is decided outside (src/tools/prompts/, server.ts); this module only speaks the SDK.
  */
 import { completable, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { PromptRegistration } from '../tools/prompts/registration.js';
 
-export interface PromptArgumentRegistration {
-  name: string;
-  description: string;
-  /** Values for what was typed so far; `given` holds the prompt's other arguments already chosen. */
-  complete?: (typed: string, given: Readonly<Record<string, string>>) => Promise<string[]>;
-}
-
-export interface PromptRegistration {
-  name: string;
-  title: string;
-  description: string;
-  arguments: readonly PromptArgumentRegistration[];
-  render: (args: Readonly<Record<string, string | undefined>>) => string;
-}
+export type { PromptArgumentRegistration, PromptRegistration } from '../tools/prompts/registration.js';
 
 /** MCP caps a completion answer at 100 values. */
 const MAX_COMPLETIONS = 100;

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { OperationName } from '../../api/paths.js';
 import type { Logger } from '../../logger.js';
 import type { PracticeRef, Principal, Scope } from '../../tenancy/types.js';
-import { TOOLSETS, type Toolset } from '../../toolsets.js';
+import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from '../../toolsets.js';
 import type { ToolMemo } from './memo.js';
 import type { SealedWrites, ToolApi } from './writes/port.js';
 
@@ -119,14 +119,7 @@ export interface ToolSuccess<Output> {
 }
 
 /** The toolsets, declared outside src/tools/ so configuration and gates can name them too. */
-export { TOOLSETS, type Toolset };
-
-/**
- * The toolsets offered when --toolsets is not given: every one today. The listing of them all
- * outgrows the listing budget as the catalog grows (test/integration/toolsets.test.ts prints its
- * size); this is the one place that narrows the default.
- */
-export const DEFAULT_TOOLSETS: readonly Toolset[] = TOOLSETS;
+export { DEFAULT_TOOLSETS, TOOLSETS, type Toolset };
 
 export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject, Output extends z.ZodObject = z.ZodObject> {
   /** snake_case; follows the API's own words where it has them. */

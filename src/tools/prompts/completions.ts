@@ -6,11 +6,11 @@
  */
 import type { EscapeApi } from '../../api/port.js';
 import { foldForMatch } from '../../domain/names.js';
-import type { PromptRegistration } from '../../mcp/prompts.js';
 import { resolvePractice } from '../../tenancy/practice.js';
 import type { PracticeScope } from '../../tenancy/types.js';
 import { providerName } from '../framework/shared.js';
 import { PLAYBOOKS, type PlaybookArgumentName, renderPlaybook } from './playbooks.js';
+import type { PromptRegistration } from './registration.js';
 
 export interface CompletionSources {
   api: Pick<EscapeApi, 'reference'>;
