@@ -82,7 +82,7 @@ export const OPTIONS = {
     env: 'ESCAPE_TOOLSETS',
     kind: 'string',
     description: `Comma-separated toolsets to offer: ${TOOLSETS.join(', ')} (or all). A policy file can turn one off per practice ("disabled_toolsets").`,
-    defaultText: 'all',
+    defaultText: DEFAULT_TOOLSETS.join(','),
   },
   localGatesOnly: {
     flag: 'local-gates-only',

@@ -7,8 +7,9 @@ export const TOOLSETS = ['scheduling', 'patients', 'insurance', 'reports', 'work
 export type Toolset = (typeof TOOLSETS)[number];
 
 /**
- * The toolsets offered when --toolsets is not given: every one today. The listing of them all
- * outgrows the listing budget as the catalog grows (test/integration/toolsets.test.ts prints its
- * size); this is the one place that narrows the default.
+ * The toolsets offered when --toolsets is not given: the front desk's (find and book, look a
+ * patient up, the day's worklists). The office manager's insurance and reports toolsets are one
+ * `--toolsets all` (or a list) away; listing every toolset by default would cost a model's
+ * context more than the listing budget allows (test/integration/toolsets.test.ts).
  */
-export const DEFAULT_TOOLSETS: readonly Toolset[] = TOOLSETS;
+export const DEFAULT_TOOLSETS: readonly Toolset[] = ['scheduling', 'patients', 'worklists'];

@@ -380,8 +380,10 @@ const LISTED_TARGET = 'draft-2020-12';
  * The JSON Schema a tool advertises for a zod schema: zod's conversion without the keywords that
  * cost tokens and tell a model nothing — `$schema` on every schema and `additionalProperties:
  * false` on every object (zod objects strip unknown keys instead of rejecting them, so advertising
- * `false` would not even be accurate for inputs) — and, for outputs, without `required` lists
- * (which keys are always present is not worth repeating every property name).
+ * `false` would not even be accurate for inputs), and the length and item-count caps (sanity
+ * limits on ids and names that no real argument nears; the server still enforces them and says
+ * which argument was too long) — and, for outputs, without `required` lists (which keys are
+ * always present is not worth repeating every property name).
  */
 export function listedJsonSchema(
   schema: z.ZodObject,
@@ -398,12 +400,15 @@ export function listedJsonSchema(
   );
 }
 
+const UNLISTED_CAPS = new Set(['minLength', 'maxLength', 'minItems', 'maxItems']);
+
 function withoutNoise(node: unknown, dropRequired: boolean): unknown {
   if (Array.isArray(node)) return node.map((item) => withoutNoise(item, dropRequired));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema' || (key === 'additionalProperties' && value === false)) continue;
+    if (UNLISTED_CAPS.has(key) && typeof value === 'number') continue;
     if (dropRequired && key === 'required' && Array.isArray(value)) continue;
     out[key] = withoutNoise(value, dropRequired);
   }

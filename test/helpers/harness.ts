@@ -76,6 +76,7 @@ export async function connectStdio(options: StdioOptions): Promise<Connection> {
       ESCAPE_API_URL: options.sandbox.url,
       ESCAPE_API_TOKEN: options.token ?? options.sandbox.credentials.oauth.service.token,
       ESCAPE_LOG_LEVEL: 'info',
+      ESCAPE_TOOLSETS: 'all',
       ...options.env,
     },
     stderr: 'pipe',
@@ -104,6 +105,8 @@ export interface InProcessOptions {
   token?: string;
   principal?: Partial<Principal>;
   tools?: readonly AnyToolDefinition[];
+  /** Serve the default toolsets (DEFAULT_TOOLSETS) instead of every toolset, as tests otherwise do. */
+  defaultToolsets?: boolean;
 }
 
 export interface InProcessConnection extends Connection {
@@ -124,6 +127,8 @@ export async function connectInProcess(options: InProcessOptions): Promise<InPro
     ESCAPE_API_URL: options.sandbox.url,
     ESCAPE_API_TOKEN: options.token ?? options.sandbox.credentials.oauth.service.token,
     ESCAPE_LOG_LEVEL: 'info',
+    // Tests reach every tool; the default offers fewer (DEFAULT_TOOLSETS).
+    ...(options.defaultToolsets ? {} : { ESCAPE_TOOLSETS: 'all' }),
   });
   const runtime = await startRuntime(config, { logDestination: sink });
   const principal: Principal = {

@@ -38,6 +38,7 @@ export async function listedTools(era: 'modern' | 'legacy' = 'modern'): Promise<
     const config = parseConfig(['--practice', sandbox.fixtures.practices.ny.id, '--log-level', 'silent'], {
       ESCAPE_API_URL: sandbox.url,
       ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
+      ESCAPE_TOOLSETS: 'all',
     });
     const runtime = await startRuntime(config);
     const handler = createFetchHandler(() => createServer(runtime.serverDependencies(OPERATOR)).server);

@@ -63,6 +63,7 @@ export async function connectBooking(
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
     ESCAPE_LOG_LEVEL: 'info',
+    ESCAPE_TOOLSETS: 'all',
   });
   const ownRuntime = options.runtime === undefined;
   const runtime =

@@ -50,6 +50,7 @@ beforeAll(async () => {
   const config = parseConfig(['--practice', sandbox.fixtures.practices.la.id, '--log-level', 'silent'], {
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
+    ESCAPE_TOOLSETS: 'all',
   });
   runtime = await startRuntime(config);
 });

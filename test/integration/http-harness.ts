@@ -94,6 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const config = parseConfig(['http', '--port', '0', '--gate-poll-seconds', '3600', '--log-level', 'info', ...args], {
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.credentials.oauth.service.token,
+    ESCAPE_TOOLSETS: 'all',
     ...(typeof options.env === 'function' ? options.env(sandbox) : options.env),
   });
   const logStream = new PassThrough();

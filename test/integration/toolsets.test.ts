@@ -1,18 +1,17 @@
 /**
  * Toolsets (issue 17 item 7): --toolsets chooses the toolsets offered, a local policy turns one
  * off per practice, and the listing and the call follow the same decision. Listing sizes are
- * estimated as the listing budget tests do (JSON characters ÷ 4).
+ * counted with the o200k_base tokenizer, as the wire snapshots are.
  * A real MCP client, the server in process, the sandbox over HTTP.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { CATALOG } from '../../src/tools/registry.js';
 import { callError, callOk, connectInProcess, startTestSandbox } from '../helpers/harness.js';
-
-const tokens = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
 
 let sandbox: RunningSandbox;
 
@@ -25,21 +24,36 @@ afterAll(async () => {
 });
 
 describe('listing size', () => {
-  it('the default listing offers every toolset; the front desk profile lists in under 6,000 tokens', async () => {
-    const all = await connectInProcess({ sandbox });
-    const frontDesk = await connectInProcess({ sandbox, argv: ['--toolsets', 'scheduling,patients,worklists'] });
+  it('the default listing is the front desk toolsets, under 6,000 tokens for a one-practice server; --toolsets all lists the whole catalog', async () => {
+    const byDefault = await connectInProcess({
+      sandbox,
+      defaultToolsets: true,
+      argv: ['--practice', sandbox.fixtures.practices.ny.id],
+    });
+    const severalPractices = await connectInProcess({ sandbox, defaultToolsets: true });
+    const all = await connectInProcess({ sandbox, argv: ['--toolsets', 'all'] });
     try {
-      const { tools } = await all.client.listTools();
-      const { tools: desk } = await frontDesk.client.listTools();
+      const { tools } = await byDefault.client.listTools();
+      const { tools: withPracticeArgument } = await severalPractices.client.listTools();
+      const { tools: every } = await all.client.listTools();
+      const size = countTokens(JSON.stringify(tools));
+      // With several practices each tool also takes a `practice` argument naming them.
       console.info(
-        `[figures] tools/list: default (every toolset) ${tools.length} tools ≈ ${tokens(tools)} tokens; --toolsets scheduling,patients,worklists ${desk.length} tools ≈ ${tokens(desk)} tokens`,
+        `[figures] tools/list (o200k_base tokens): default, one practice ${tools.length} tools ${size}; default, several practices ${countTokens(JSON.stringify(withPracticeArgument))}; --toolsets all ${every.length} tools ${countTokens(JSON.stringify(every))}`,
       );
-      expect(tools.map((t) => t.name).sort()).toEqual(CATALOG.map((t) => t.name).sort());
-      expect(desk.length).toBeLessThan(tools.length);
-      expect(tokens(desk)).toBeLessThan(6000);
+      expect(withPracticeArgument.map((t) => t.name).sort()).toEqual(tools.map((t) => t.name).sort());
+      const frontDesk = new Set(['scheduling', 'patients', 'worklists']);
+      expect(tools.map((t) => t.name).sort()).toEqual(
+        CATALOG.filter((t) => frontDesk.has(t.toolset))
+          .map((t) => t.name)
+          .sort(),
+      );
+      expect(every.map((t) => t.name).sort()).toEqual(CATALOG.map((t) => t.name).sort());
+      expect(size).toBeLessThan(6000);
     } finally {
+      await byDefault.close();
+      await severalPractices.close();
       await all.close();
-      await frontDesk.close();
     }
   });
 });

@@ -109,7 +109,7 @@ export async function startFaultStack(options: FaultStackOptions): Promise<Fault
       String(requestTimeoutMs),
       ...(options.argv ?? []),
     ],
-    { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: token, ESCAPE_LOG_LEVEL: 'info' },
+    { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: token, ESCAPE_LOG_LEVEL: 'info', ESCAPE_TOOLSETS: 'all' },
   );
   const runtime = await startRuntime(config, { logDestination: sink.stream });
   const api = createEscapeApi({

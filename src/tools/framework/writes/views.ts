@@ -16,8 +16,8 @@ export const confirmationArguments = {
   confirm: z
     .boolean()
     .optional()
-    .describe('Only for clients that cannot ask the person: true once they saw the summary and said yes.'),
-  confirmation_token: z.string().max(100).optional().describe('The confirmation_token that came with that summary.'),
+    .describe('Only for clients without confirmation forms: true once the person approved the summary.'),
+  confirmation_token: z.string().max(100).optional().describe('The confirmation_token of that summary.'),
 };
 
 // ---------------------------------------------------------------------------------------------
