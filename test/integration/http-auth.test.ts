@@ -155,7 +155,7 @@ describe('a valid JWT', () => {
     for (const kind of ['modern', 'legacy', 'sse'] as const) {
       const client = await stack.connect(kind, bearer(token));
       // Only scheduling:read: the tools needing other scopes are not listed.
-      expect(toolNames(await client.listTools())).toEqual(['find_spot']);
+      expect(toolNames(await client.listTools())).toEqual(['find_spot', 'playbook']);
       const result = await client.callTool({ name: 'find_spot', arguments: { duration_minutes: 30, max_results: 1 } });
       expect(result.isError).toBeFalsy();
       expect(textOf(result)).toContain(a.name);

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { type Launched, launchLikeDesktop, resolveLaunch } from '../../scripts/bundle-launch.js';
 import { OPTIONS, parseConfig } from '../../src/config.js';
 import { CATALOG } from '../../src/tools/registry.js';
+import { DEFAULT_TOOLSETS } from '../../src/toolsets.js';
 import { LOG_DIR, REPO_ROOT } from '../helpers/harness.js';
 
 interface UserConfigEntry {
@@ -37,7 +38,9 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
   bin: Record<string, string>;
 };
 const writing = new Set(CATALOG.filter((t) => t.writes).map((t) => t.name));
-const readTools = CATALOG.map((t) => t.name)
+// A bundle serves the default toolsets (the front desk's), like any server started without --toolsets.
+const readTools = CATALOG.filter((t) => DEFAULT_TOOLSETS.includes(t.toolset))
+  .map((t) => t.name)
   .filter((name) => !writing.has(name))
   .sort();
 
@@ -161,7 +164,7 @@ describe('manifest.json', () => {
       const { tools } = await launched.client.listTools();
       expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining([...writing]));
       expect(tools.filter((t) => t.inputSchema.properties?.practice).map((t) => t.name)).toEqual([]);
-      const report = await launched.client.callTool({ name: 'claims_summary', arguments: {} });
+      const report = await launched.client.callTool({ name: 'day_brief', arguments: {} });
       expect(report.isError).toBeFalsy();
       expect((report.structuredContent as { practice: string }).practice).toBe('Hudson Street Dental');
     } finally {

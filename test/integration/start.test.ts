@@ -126,7 +126,7 @@ describe('npm start', () => {
       try {
         const { tools } = await client.listTools();
         expect(tools.map((t) => t.name)).toEqual(
-          expect.arrayContaining(['find_spot', 'patient_timeline', 'claims_summary', 'production_report']),
+          expect.arrayContaining(['find_spot', 'patient_timeline', 'day_brief', 'recall_worklist']),
         );
 
         const lines = output.split('\n');

@@ -81,8 +81,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['http', '--max-sessions-per-principal', '0'], {})).toThrow(/between 1 and/);
   });
 
-  it('--toolsets / ESCAPE_TOOLSETS choose the toolsets offered: every one by default, "all", or a list', () => {
-    expect(parseConfig([], {}).toolsets).toEqual(['scheduling', 'patients', 'insurance', 'reports', 'worklists']);
+  it('--toolsets / ESCAPE_TOOLSETS choose the toolsets offered: the front desk\'s by default, "all", or a list', () => {
+    expect(parseConfig([], {}).toolsets).toEqual(['scheduling', 'patients', 'worklists']);
+    expect(parseConfig(['--toolsets', 'all'], {}).toolsets).toEqual([
+      'scheduling',
+      'patients',
+      'insurance',
+      'reports',
+      'worklists',
+    ]);
     expect(parseConfig(['--toolsets', 'scheduling, worklists'], {}).toolsets).toEqual(['scheduling', 'worklists']);
     expect(parseConfig([], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toEqual(['patients']);
     expect(parseConfig(['--toolsets', 'all'], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toHaveLength(5);

@@ -109,11 +109,14 @@ describe('the write port', () => {
       'tools/scheduling/book-appointment.ts',
       'tools/scheduling/cancel-appointment.ts',
       'tools/scheduling/reschedule-appointment.ts',
+      'tools/worklists/log-contact.ts',
     ]);
     for (const [file, lines] of mentions) {
       if (!file.startsWith('tools/')) continue;
       for (const line of lines)
-        expect(line.trim(), file).toMatch(/^(operations: \[.*\],|'scheduling\.appointment\w+',)$/);
+        expect(line.trim(), file).toMatch(
+          /^(operations: \[.*\],|'(scheduling\.appointment\w+|comms\.commlogCreate)',)$/,
+        );
     }
   });
 
