@@ -11,9 +11,13 @@ import type { PracticeGates } from './gates/decision.js';
 import { PolicyFileError } from './gates/policy.js';
 import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { useRequestStateKeys } from './mcp/sdk.js';
 import type { PracticeScope } from './practice.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
+import { bindState } from './state/binding.js';
+import { openState } from './state/index.js';
+import type { StateStore } from './state/port.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
 import { createConfirmationTokens } from './tools/framework/confirmation.js';
 import { ToolMemo } from './tools/framework/memo.js';
@@ -42,6 +46,8 @@ export interface Runtime {
   /** Derived data tools reuse across calls. */
   memo: ToolMemo;
   confirmationTokens: ConfirmationTokens;
+  /** Shared state (write ledger, write locks): memory, or Redis with --state. */
+  state: StateStore;
   gatesFor: (practice: PracticeRef) => PracticeGates;
   /** Everything createServer needs for one caller (the catalog, this runtime's shared parts). */
   serverDependencies: (principal: Principal, practices?: PracticeScope) => ServerDependencies;
@@ -150,7 +156,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       );
     }
     const memo = new ToolMemo();
-    const confirmationTokens = createConfirmationTokens();
+    const state = await openState(config, logger);
+    bindState(memo, state.store);
+    if (state.keys) useRequestStateKeys(state.keys.requestState);
+    const confirmationTokens = createConfirmationTokens(state.keys ? { keys: state.keys.confirmation } : {});
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
     const now = () => new Date();
     return {
@@ -170,6 +179,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       now,
       memo,
       confirmationTokens,
+      state: state.store,
       gatesFor,
       serverDependencies: (principal, scope) => ({
         tools: CATALOG,
@@ -189,6 +199,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         directory.stop();
         gates.stop();
         await api.close();
+        await state.store.close();
         await sandbox?.close();
         logger.flush();
       },

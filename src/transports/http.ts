@@ -212,7 +212,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         return;
       case '/readyz': {
         const authenticated = (await authenticateRequest(authenticator, resource, req)).ok;
-        const answer = readinessAnswer(readinessInputs(), authenticated);
+        const state = { kind: runtime.state.kind, ...(await runtime.state.health()) };
+        const answer = readinessAnswer({ ...readinessInputs(), state }, authenticated);
         sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store' });
         return;
       }

@@ -14,6 +14,8 @@
  * earlier attempt that went through before writing (see `writes/write-once.ts`).
  */
 import { createHash } from 'node:crypto';
+import { boundState } from '../../state/binding.js';
+import type { WriteLedgerPort } from '../../state/port.js';
 import type { ToolContext } from './types.js';
 
 /** Ten minutes: long enough for a client's retries and a person re-asking, short enough that a
@@ -126,8 +128,10 @@ export class WriteLedger {
 // and a ledger replaced mid-write would forget writes in flight and confirmations spent.
 const RUNTIME_LEDGERS = new WeakMap<object, WriteLedger>();
 
-/** The runtime's ledger (one per runtime, keyed by its memo; entries expire inside). */
-export function writeLedger(context: Pick<ToolContext, 'memo' | 'now'>): WriteLedger {
+/** The runtime's ledger (its state store's when one is bound, else one per runtime keyed by its memo). */
+export function writeLedger(context: Pick<ToolContext, 'memo' | 'now'>): WriteLedgerPort {
+  const shared = boundState(context.memo);
+  if (shared) return shared.ledger(() => context.now().getTime());
   let ledger = RUNTIME_LEDGERS.get(context.memo);
   if (!ledger) {
     ledger = new WriteLedger(() => context.now().getTime());

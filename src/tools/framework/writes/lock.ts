@@ -10,6 +10,7 @@
  */
 import AsyncLock from 'async-lock';
 import { RequestAborted } from '../../../api/errors.js';
+import { boundState } from '../../../state/binding.js';
 import type { ToolContext } from '../types.js';
 
 export interface WriteLocks {
@@ -60,6 +61,8 @@ const RUNTIME_LOCKS = new WeakMap<object, WriteLocks>();
 
 /** The runtime's locks (one per runtime, keyed by its memo). */
 export function writeLocks(context: Pick<ToolContext, 'memo'>): WriteLocks {
+  const shared = boundState(context.memo);
+  if (shared) return shared.locks;
   let locks = RUNTIME_LOCKS.get(context.memo);
   if (!locks) {
     locks = inProcessWriteLocks();

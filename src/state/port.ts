@@ -1,0 +1,47 @@
+/**
+ * Where the server keeps the state that must be shared when several processes serve one
+ * deployment: the write ledger (exactly-once, spent confirmations), the per-patient/provider/chair
+ * write locks, and the keys that sign confirmation tokens and requestState. In one process it is
+ * memory (memory.ts, the default); behind a load balancer it is Redis (redis.ts, `--state
+ * redis://…`), loaded only then.
+ */
+import { ToolRefusedError } from '../tools/framework/errors.js';
+import type { WriteLocks } from '../tools/framework/writes/lock.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** The write ledger's operations (see tools/framework/idempotency.ts for their meaning). */
+export interface WriteLedgerPort {
+  recall<T>(key: string): MaybePromise<{ value: T; at: number } | undefined>;
+  forget(key: string): MaybePromise<void>;
+  once<T>(key: string, write: () => Promise<T>): Promise<{ value: T; repeated: boolean }>;
+  spend(confirmationId: string, key: string): MaybePromise<boolean>;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Why not, in words an operator can act on (no secrets, no URLs with passwords). */
+  reason?: string;
+}
+
+export interface StateStore {
+  readonly kind: 'memory' | 'redis';
+  ledger(now: () => number): WriteLedgerPort;
+  readonly locks: WriteLocks;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store could not be reached or answered wrongly: a write is refused rather than made
+ * without the cross-replica guards (reads do not use the store and go on).
+ */
+export class StateStoreUnavailable extends ToolRefusedError {
+  override name = 'StateStoreUnavailable';
+  constructor(cause?: unknown) {
+    super(
+      'The shared state store (Redis) cannot be reached, so nothing was written: a write without it could be made twice by two server replicas. Reads still work. Try the write again in a minute; if this persists, the operator should check the Redis named by --state.',
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
