@@ -24,8 +24,22 @@ export interface StoreHealth {
   reason?: string;
 }
 
+/**
+ * Which principal opened each 2025 session (and legacy SSE session) on any replica, so a request
+ * reaching a replica that does not hold its session hears "lives elsewhere" rather than a bare
+ * "not found". The session itself stays in the replica that opened it (sticky routing).
+ */
+export interface SessionDirectory {
+  record(sessionId: string, principalId: string): Promise<void>;
+  drop(sessionId: string): Promise<void>;
+  /** The principal that opened it on some replica, if it is open. */
+  owner(sessionId: string): Promise<string | undefined>;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
+  /** Absent in memory: one process holds every session it knows of. */
+  readonly sessions?: SessionDirectory;
   ledger(now: () => number): WriteLedgerPort;
   readonly locks: WriteLocks;
   health(): Promise<StoreHealth>;

@@ -21,12 +21,14 @@ import { RequestAborted } from '../api/errors.js';
 import { WRITE_WINDOW_MS } from '../tools/framework/idempotency.js';
 import type { WriteLocks } from '../tools/framework/writes/lock.js';
 import { WriteOutcomeUnknown } from '../tools/framework/writes/write-once.js';
-import { type StateStore, StateStoreUnavailable, type WriteLedgerPort } from './port.js';
+import { type SessionDirectory, type StateStore, StateStoreUnavailable, type WriteLedgerPort } from './port.js';
 
 const PREFIX = 'edm:';
 const WAIT_STEP_MS = 25;
 const CONNECT_WAIT_MS = 5_000;
 const PING_TIMEOUT_MS = 2_000;
+/** A session record outlives no replica for long: a crashed replica's sessions are forgotten in a day. */
+const SESSION_RECORD_SECONDS = 24 * 3600;
 
 // Deletes KEYS[1] only while it still holds ARGV[1] (our token).
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -160,10 +162,24 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
     },
   };
 
+  const sessionKey = (id: string) => `${PREFIX}session:${id}`;
+  const sessions: SessionDirectory = {
+    async record(id, principalId) {
+      await client.set(sessionKey(id), principalId, { expiration: { type: 'EX', value: SESSION_RECORD_SECONDS } });
+    },
+    async drop(id) {
+      await client.del(sessionKey(id));
+    },
+    async owner(id) {
+      return (await client.get(sessionKey(id))) ?? undefined;
+    },
+  };
+
   return {
     kind: 'redis',
     ledger: () => ledger,
     locks,
+    sessions,
     async health() {
       if (!client.isReady) return { ok: false, reason: 'the shared state store (Redis) is not connected' };
       try {

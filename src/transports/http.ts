@@ -120,6 +120,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       return isToolListed(tool, caller.principal, caller.practices, runtime.gatesFor);
     },
     served: () => runtime.practices,
+    ...(runtime.state.sessions ? { sessionDirectory: runtime.state.sessions } : {}),
     slots:
       options.slots ??
       new InProcessSlotLedger({

@@ -12,6 +12,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/inbound.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import type { HttpServing } from '../../src/transports/http.js';
 import { newClient, rawGet, startTestSandbox, textOf } from '../helpers/harness.js';
 import { inCi, REDIS_MISSING, type RunningRedis, redisServerInstalled, startRedis } from '../helpers/redis.js';
 import {
@@ -23,7 +24,7 @@ import {
   type RawSlot,
   rawSlots,
 } from '../integration/booking-helpers.js';
-import { writeTempJson } from '../integration/http-harness.js';
+import { postInitialize, writeTempJson } from '../integration/http-harness.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const KEY = 'edm_scale_test_key_0123456789abcdefghijklmnop';
@@ -248,6 +249,39 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     const held = await heldAt(patientId, slot as RawSlot);
     expect(held).toHaveLength(1);
     expect(textOf(done)).toContain((held[0] as RawAppointment).id);
+  });
+
+  it('a 2025 session reached through the other replica gets 404 "lives elsewhere", never its data', async () => {
+    const auth = { authorization: `Bearer ${KEY}` };
+    const opened = await postInitialize({ mcpUrl: a.url } as HttpServing, auth);
+    expect(opened.status).toBe(200);
+    expect(opened.sessionId).toEqual(expect.any(String));
+    const send = (replica: Replica, sessionId: string) =>
+      fetch(replica.url, {
+        method: 'POST',
+        headers: {
+          ...auth,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-11-25',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+      });
+
+    const elsewhere = await send(b, opened.sessionId as string);
+    expect(elsewhere.status).toBe(404);
+    const body = await elsewhere.text();
+    expect(body).toContain('session lives elsewhere');
+    expect(body).not.toContain('book_appointment');
+    // An id no replica opened is simply not found.
+    const unknown = await send(b, '00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).not.toContain('elsewhere');
+    // On the replica that opened it, the session serves.
+    const home = await send(a, opened.sessionId as string);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('book_appointment');
   });
 
   it('a replica killed mid-load loses no confirmed write and duplicates none', async () => {
