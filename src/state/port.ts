@@ -7,6 +7,7 @@
  */
 import { ToolRefusedError } from '../tools/framework/errors.js';
 import type { WriteLocks } from '../tools/framework/writes/lock.js';
+import type { SlotLedger, SlotLimits } from '../transports/slots.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -40,6 +41,8 @@ export interface StateStore {
   readonly kind: 'memory' | 'redis';
   /** Absent in memory: one process holds every session it knows of. */
   readonly sessions?: SessionDirectory;
+  /** The per-principal caps counted across replicas; absent in memory (the transport counts in process). */
+  slots?(limits: SlotLimits): SlotLedger;
   ledger(now: () => number): WriteLedgerPort;
   readonly locks: WriteLocks;
   health(): Promise<StoreHealth>;

@@ -22,6 +22,7 @@ import { WRITE_WINDOW_MS } from '../tools/framework/idempotency.js';
 import type { WriteLocks } from '../tools/framework/writes/lock.js';
 import { WriteOutcomeUnknown } from '../tools/framework/writes/write-once.js';
 import { type SessionDirectory, type StateStore, StateStoreUnavailable, type WriteLedgerPort } from './port.js';
+import { redisSlotLedger } from './redis-slots.js';
 
 const PREFIX = 'edm:';
 const WAIT_STEP_MS = 25;
@@ -180,6 +181,7 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
     ledger: () => ledger,
     locks,
     sessions,
+    slots: (limits) => redisSlotLedger(client, limits, PREFIX),
     async health() {
       if (!client.isReady) return { ok: false, reason: 'the shared state store (Redis) is not connected' };
       try {

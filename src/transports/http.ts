@@ -121,13 +121,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
     },
     served: () => runtime.practices,
     ...(runtime.state.sessions ? { sessionDirectory: runtime.state.sessions } : {}),
-    slots:
-      options.slots ??
-      new InProcessSlotLedger({
-        session: settings.maxSessionsPerPrincipal,
-        sse: settings.maxSseConnectionsPerPrincipal,
-        listen: settings.maxListenStreamsPerPrincipal,
-      }),
+    slots: options.slots ?? slotLedger(runtime, settings),
     onRefused: (principal, reason) => logger.info({ principal, reason }, 'request refused'),
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
@@ -510,4 +504,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     });
     req.on('error', reject);
   });
+}
+
+/** The per-principal caps: counted across replicas with --state redis, else in this process. */
+function slotLedger(runtime: Runtime, settings: Runtime['config']['http']): SlotLedger {
+  const limits = {
+    session: settings.maxSessionsPerPrincipal,
+    sse: settings.maxSseConnectionsPerPrincipal,
+    listen: settings.maxListenStreamsPerPrincipal,
+  };
+  return runtime.state.slots?.(limits) ?? new InProcessSlotLedger(limits);
 }

@@ -28,6 +28,8 @@ import { postInitialize, writeTempJson } from '../integration/http-harness.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const KEY = 'edm_scale_test_key_0123456789abcdefghijklmnop';
+const CAPPED_KEY = 'edm_scale_test_capped_key_0123456789abcdefgh';
+const SESSION_CAP = 3;
 const SECRET = 'scale-test-shared-secret-0123456789abcdef';
 
 if (!redisServerInstalled) console.warn(`\n*** ${REDIS_MISSING}\n`);
@@ -47,7 +49,20 @@ interface Replica {
 async function startReplica(sandbox: RunningSandbox, redis: RunningRedis, keysFile: string): Promise<Replica> {
   const child = spawn(
     process.execPath,
-    [CLI, 'http', '--port', '0', '--api-keys-file', keysFile, '--gate-poll-seconds', '3600', '--state', redis.url],
+    [
+      CLI,
+      'http',
+      '--port',
+      '0',
+      '--api-keys-file',
+      keysFile,
+      '--gate-poll-seconds',
+      '3600',
+      '--max-sessions-per-principal',
+      String(SESSION_CAP),
+      '--state',
+      redis.url,
+    ],
     {
       env: {
         PATH: process.env.PATH ?? '',
@@ -107,6 +122,13 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
           sha256: sha256Hex(KEY),
           practices: 'all',
           scopes: ['scheduling:read', 'scheduling:write', 'patients:read', 'insurance:read', 'reports:read'],
+          readOnly: false,
+        },
+        {
+          id: 'scale-capped',
+          sha256: sha256Hex(CAPPED_KEY),
+          practices: 'all',
+          scopes: ['scheduling:read'],
           readOnly: false,
         },
       ],
@@ -282,6 +304,29 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     const home = await send(a, opened.sessionId as string);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('book_appointment');
+  });
+
+  it('the per-credential session cap holds across replicas, and a session closed on one frees a slot on the other', async () => {
+    const auth = { authorization: `Bearer ${CAPPED_KEY}` };
+    const opened: { replica: Replica; status: number; sessionId: string | null; body: string }[] = [];
+    for (let i = 0; i < SESSION_CAP + 2; i++) {
+      const replica = i % 2 ? b : a;
+      opened.push({ replica, ...(await postInitialize({ mcpUrl: replica.url } as HttpServing, auth)) });
+    }
+    expect(opened.map((o) => o.status)).toEqual([
+      ...Array.from({ length: SESSION_CAP }, () => 200),
+      ...Array.from({ length: 2 }, () => 429),
+    ]);
+    expect(opened.at(-1)?.body).toContain(`already holds ${SESSION_CAP} open sessions`);
+
+    const first = opened[0] as (typeof opened)[number];
+    const closed = await fetch(first.replica.url, {
+      method: 'DELETE',
+      headers: { ...auth, 'mcp-session-id': first.sessionId as string, 'mcp-protocol-version': '2025-11-25' },
+    });
+    expect(closed.status).toBe(200);
+    const after = await postInitialize({ mcpUrl: b.url } as HttpServing, auth);
+    expect(after.status, after.body).toBe(200);
   });
 
   it('a replica killed mid-load loses no confirmed write and duplicates none', async () => {
