@@ -263,7 +263,7 @@ export const OPTIONS = {
     env: 'ESCAPE_STATE',
     kind: 'string',
     description:
-      'Shared state for several replicas behind one load balancer: redis://host:6379 (write ledger, write locks). Needs ESCAPE_STATE_SECRET. Without it, state lives in this process.',
+      'Shared state for several replicas behind one load balancer: redis://host:6379 (write ledger and locks, session directory, per-credential caps, one gate poller). Needs ESCAPE_STATE_SECRET. Without it, state lives in this process.',
     defaultText: 'this process',
     http: true,
   },

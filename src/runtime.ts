@@ -111,16 +111,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ...(config.pathsFile ? { operations: await loadPathOverrides(config.pathsFile) } : {}),
   });
 
+  const state = await openState(config, logger);
+  const readGates = async (practiceId: string) => {
+    const result = await api.admin.mcpGates(practiceId);
+    return result.readable
+      ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
+      : ('unreadable' as const);
+  };
   // Until the practice list is read, no practice is served and the gate registry reads no rows.
   const gates = new GateRegistry({
     practiceIds: [],
     knownTools: CATALOG.map((tool) => tool.name),
-    readUpstream: async (practiceId) => {
-      const result = await api.admin.mcpGates(practiceId);
-      return result.readable
-        ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
-        : 'unreadable';
-    },
+    // With --state redis one replica reads the rows for all (src/state/redis-gates.ts).
+    readUpstream: (practiceId) =>
+      state.store.gates ? state.store.gates.read(practiceId, readGates) : readGates(practiceId),
     policyFile: config.policyFile,
     pollSeconds: config.http.gatePollSeconds,
     logger,
@@ -156,7 +160,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       );
     }
     const memo = new ToolMemo();
-    const state = await openState(config, logger);
+    state.store.gates?.onChange(() => void gates.poll());
     bindState(memo, state.store);
     if (state.keys) useRequestStateKeys(state.keys.requestState);
     const confirmationTokens = createConfirmationTokens(state.keys ? { keys: state.keys.confirmation } : {});
@@ -207,6 +211,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   } catch (error) {
     directory.stop();
     gates.stop();
+    await state.store.close();
     await api.close();
     await sandbox?.close();
     throw error;

@@ -19,13 +19,17 @@ export interface OpenedState {
 /** How long a lock or in-flight mark outlives its holder beyond a tool's own deadline. */
 const LEASE_MARGIN_MS = 30_000;
 
-export async function openState(config: Pick<Config, 'state' | 'toolTimeoutMs'>, logger: Logger): Promise<OpenedState> {
+export async function openState(
+  config: Pick<Config, 'state' | 'toolTimeoutMs' | 'http'>,
+  logger: Logger,
+): Promise<OpenedState> {
   if (!config.state) return { store: memoryStateStore(), keys: undefined };
   const { redisStateStore } = await import('./redis.js');
   let lastLogged = 0;
   const store = await redisStateStore({
     url: config.state.url,
     leaseMs: config.toolTimeoutMs + LEASE_MARGIN_MS,
+    gatePollMs: config.http.gatePollSeconds * 1000,
     onError: (error) => {
       // Reconnection retries emit an error each time: one line every ten seconds is enough.
       if (Date.now() - lastLogged < 10_000) return;

@@ -37,12 +37,24 @@ export interface SessionDirectory {
   owner(sessionId: string): Promise<string | undefined>;
 }
 
+export type GateRows = { toolKey: string; enabled: boolean }[] | 'unreadable';
+
+/** Gate rows read by one elected replica and shared with the others (see redis-gates.ts). */
+export interface GateFeed {
+  read(practiceId: string, upstream: (practiceId: string) => Promise<GateRows>): Promise<GateRows>;
+  /** Another replica saw the rows change: poll now. */
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
   /** Absent in memory: one process holds every session it knows of. */
   readonly sessions?: SessionDirectory;
   /** The per-principal caps counted across replicas; absent in memory (the transport counts in process). */
   slots?(limits: SlotLimits): SlotLedger;
+  /** Absent in memory: this process polls the gates itself. */
+  readonly gates?: GateFeed;
   ledger(now: () => number): WriteLedgerPort;
   readonly locks: WriteLocks;
   health(): Promise<StoreHealth>;

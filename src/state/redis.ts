@@ -22,6 +22,7 @@ import { WRITE_WINDOW_MS } from '../tools/framework/idempotency.js';
 import type { WriteLocks } from '../tools/framework/writes/lock.js';
 import { WriteOutcomeUnknown } from '../tools/framework/writes/write-once.js';
 import { type SessionDirectory, type StateStore, StateStoreUnavailable, type WriteLedgerPort } from './port.js';
+import { redisGateFeed } from './redis-gates.js';
 import { redisSlotLedger } from './redis-slots.js';
 
 const PREFIX = 'edm:';
@@ -49,6 +50,8 @@ export interface RedisStateOptions {
   url: string;
   /** How long a lock or an in-flight mark outlives a process that died holding it. */
   leaseMs: number;
+  /** The gate poll's period: the poller's lease outlives two of them. */
+  gatePollMs: number;
   windowMs?: number;
   onError?: (error: Error) => void;
 }
@@ -176,8 +179,11 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
     },
   };
 
+  const gates = await redisGateFeed(client, PREFIX, Math.max(2 * options.gatePollMs, 5_000));
+
   return {
     kind: 'redis',
+    gates,
     ledger: () => ledger,
     locks,
     sessions,
@@ -194,6 +200,7 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
       }
     },
     async close() {
+      await gates.close();
       await client.close().catch(() => undefined);
     },
   };

@@ -24,12 +24,13 @@ import {
   type RawSlot,
   rawSlots,
 } from '../integration/booking-helpers.js';
-import { postInitialize, writeTempJson } from '../integration/http-harness.js';
+import { postInitialize, setGate, waitFor, writeTempJson } from '../integration/http-harness.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const KEY = 'edm_scale_test_key_0123456789abcdefghijklmnop';
 const CAPPED_KEY = 'edm_scale_test_capped_key_0123456789abcdefgh';
 const SESSION_CAP = 3;
+const NY_KEY = 'edm_scale_test_ny_only_key_0123456789abcdefg';
 const SECRET = 'scale-test-shared-secret-0123456789abcdef';
 
 if (!redisServerInstalled) console.warn(`\n*** ${REDIS_MISSING}\n`);
@@ -57,7 +58,7 @@ async function startReplica(sandbox: RunningSandbox, redis: RunningRedis, keysFi
       '--api-keys-file',
       keysFile,
       '--gate-poll-seconds',
-      '3600',
+      '1',
       '--max-sessions-per-principal',
       String(SESSION_CAP),
       '--state',
@@ -122,6 +123,13 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
           sha256: sha256Hex(KEY),
           practices: 'all',
           scopes: ['scheduling:read', 'scheduling:write', 'patients:read', 'insurance:read', 'reports:read'],
+          readOnly: false,
+        },
+        {
+          id: 'scale-ny',
+          sha256: sha256Hex(NY_KEY),
+          practices: [ny.id],
+          scopes: ['scheduling:read', 'patients:read'],
           readOnly: false,
         },
         {
@@ -327,6 +335,35 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     expect(closed.status).toBe(200);
     const after = await postInitialize({ mcpUrl: b.url } as HttpServing, auth);
     expect(after.status, after.body).toBe(200);
+  });
+
+  it('a gate change reaches tools/list_changed on 2025 sessions of both replicas', async () => {
+    const watch = async (replica: Replica) => {
+      const client = newClient('legacy');
+      let changes = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', () => {
+        changes += 1;
+      });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(replica.url), {
+          requestInit: { headers: { authorization: `Bearer ${NY_KEY}` } },
+        }),
+      );
+      clients.push(client);
+      return { client, changes: () => changes };
+    };
+    const [onAWatch, onBWatch] = await Promise.all([watch(a), watch(b)]);
+    const listed = async (client: Client) => (await client.listTools()).tools.map((tool) => tool.name);
+    expect(await listed(onAWatch.client)).toContain('find_spot');
+    expect(await listed(onBWatch.client)).toContain('find_spot');
+
+    try {
+      expect([200, 201]).toContain(await setGate(sandbox, ny.id, 'find_spot', false));
+      await waitFor(() => onAWatch.changes() > 0 && onBWatch.changes() > 0, 'list_changed on both replicas');
+      for (const watched of [onAWatch, onBWatch]) expect(await listed(watched.client)).not.toContain('find_spot');
+    } finally {
+      await setGate(sandbox, ny.id, 'find_spot', true);
+    }
   });
 
   it('a replica killed mid-load loses no confirmed write and duplicates none', async () => {

@@ -24,8 +24,8 @@ describe.skipIf(!redisServerInstalled)('the Redis state store across two clients
 
   beforeAll(async () => {
     redis = await startRedis();
-    a = await redisStateStore({ url: redis.url, leaseMs: 30_000 });
-    b = await redisStateStore({ url: redis.url, leaseMs: 30_000 });
+    a = await redisStateStore({ url: redis.url, leaseMs: 30_000, gatePollMs: 60_000 });
+    b = await redisStateStore({ url: redis.url, leaseMs: 30_000, gatePollMs: 60_000 });
   }, 30_000);
 
   afterAll(async () => {
