@@ -333,8 +333,13 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
       headers: { ...auth, 'mcp-session-id': first.sessionId as string, 'mcp-protocol-version': '2025-11-25' },
     });
     expect(closed.status).toBe(200);
-    const after = await postInitialize({ mcpUrl: b.url } as HttpServing, auth);
-    expect(after.status, after.body).toBe(200);
+    // The slot comes back once A has closed the session (after its DELETE answer): a refused
+    // initialize opens nothing, so asking again until granted is safe.
+    const after = await waitFor(async () => {
+      const attempt = await postInitialize({ mcpUrl: b.url } as HttpServing, auth);
+      return attempt.status === 200 ? attempt : undefined;
+    }, 'a session slot freed on A granted by B');
+    expect(after.sessionId).toEqual(expect.any(String));
   });
 
   it('a gate change reaches tools/list_changed on 2025 sessions of both replicas', async () => {
@@ -364,6 +369,12 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     } finally {
       await setGate(sandbox, ny.id, 'find_spot', true);
     }
+    // Back on both (later tests read with find_spot).
+    await waitFor(
+      async () =>
+        (await listed(onAWatch.client)).includes('find_spot') && (await listed(onBWatch.client)).includes('find_spot'),
+      'find_spot listed again on both replicas',
+    );
   });
 
   it('a replica killed mid-load loses no confirmed write and duplicates none', async () => {
@@ -420,5 +431,28 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
         }
       }
     }
+  });
+  // Last: it stops Redis.
+  it('with Redis down, a confirmed write is refused in plain words and reads go on', async () => {
+    const [slot] = await slotsFrom(60, ny.providers.dentists[1] as string, 1);
+    const patientId = ny.patients.frequentNoShow;
+    const args = bookingArgs(patientId, slot as RawSlot);
+    const token = await confirmationToken(onB, args);
+    await redis.stop();
+    const since = await sandbox.control.lastSeq();
+
+    const write = await onB.callTool({
+      name: 'book_appointment',
+      arguments: { ...args, confirm: true, confirmation_token: token },
+    });
+    expect(write.isError, textOf(write)).toBe(true);
+    expect(textOf(write)).toMatch(/shared state store \(Redis\) cannot be reached, so nothing was written/);
+    expect((await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST')).toHaveLength(0);
+
+    const read = await onB.callTool({
+      name: 'find_spot',
+      arguments: { practice: ny.name, duration_minutes: 30, max_results: 1 },
+    });
+    expect(read.isError, textOf(read)).toBeFalsy();
   });
 });
