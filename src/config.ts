@@ -266,6 +266,28 @@ export const OPTIONS = {
     defaultText: '30',
     http: true,
   },
+  state: {
+    flag: 'state',
+    env: 'ESCAPE_STATE',
+    kind: 'string',
+    description:
+      'Shared state for several replicas behind one load balancer: redis://host:6379 (write ledger and locks, session directory, per-credential caps, one gate poller). Needs ESCAPE_STATE_SECRET. Without it, state lives in this process.',
+    defaultText: 'this process',
+    http: true,
+  },
+  stateSecret: {
+    env: 'ESCAPE_STATE_SECRET',
+    kind: 'string',
+    description:
+      'With --state: the secret every replica signs confirmation tokens and requestState with (32+ characters, the same on every replica).',
+    http: true,
+  },
+  stateSecretPrevious: {
+    env: 'ESCAPE_STATE_SECRET_PREVIOUS',
+    kind: 'string',
+    description: 'With --state: the secret before the current one, still accepted while it is rotated out.',
+    http: true,
+  },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -349,6 +371,13 @@ const rawSchema = z.object({
   maxSseConnectionsPerPrincipal: integerText('--max-sse-per-principal', 1, 100_000).optional(),
   maxListenStreamsPerPrincipal: integerText('--max-listen-per-principal', 1, 100_000).optional(),
   heapGrowingPercent: integerText('--heap-growing-percent', 0, 1_000).optional(),
+  state: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/\S+$/, '--state must be a Redis URL such as redis://127.0.0.1:6379')
+    .optional(),
+  stateSecret: z.string().min(32, 'ESCAPE_STATE_SECRET must be at least 32 characters').optional(),
+  stateSecretPrevious: z.string().min(32, 'ESCAPE_STATE_SECRET_PREVIOUS must be at least 32 characters').optional(),
 });
 
 export type Upstream =
@@ -410,6 +439,8 @@ export interface Config {
   /** True when --log-level or ESCAPE_LOG_LEVEL chose the level (a demo on a terminal logs less otherwise). */
   logLevelSet: boolean;
   http: HttpSettings;
+  /** Shared state (--state): undefined keeps it in this process; secrets[0] signs, every one verifies. */
+  state: { url: string; secrets: string[] } | undefined;
 }
 
 const LOOPBACK = new BlockList();
@@ -525,6 +556,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     problems.push('--jwks-url needs --jwt-issuer (ESCAPE_MCP_JWT_ISSUER) as well.');
   }
 
+  if (values.state && !values.stateSecret) {
+    problems.push(
+      "--state needs ESCAPE_STATE_SECRET (32+ characters, the same on every replica): replicas must accept each other's confirmations.",
+    );
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
@@ -565,6 +602,13 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       maxListenStreamsPerPrincipal: values.maxListenStreamsPerPrincipal ?? 50,
       heapGrowingPercent: values.heapGrowingPercent ?? DEFAULT_HEAP_GROWING_PERCENT,
     },
+    state:
+      values.state && values.stateSecret
+        ? {
+            url: values.state,
+            secrets: [values.stateSecret, ...(values.stateSecretPrevious ? [values.stateSecretPrevious] : [])],
+          }
+        : undefined,
   };
 }
 

@@ -11,8 +11,12 @@ import type { PracticeGates } from './gates/decision.js';
 import { PolicyFileError } from './gates/policy.js';
 import { GateRegistry } from './gates/registry.js';
 import { createLogger, type Logger } from './logger.js';
+import { useRequestStateKeys } from './mcp/sdk.js';
 import type { RunningSandbox } from './sandbox/index.js';
 import type { ServerDependencies } from './server.js';
+import { bindState } from './state/binding.js';
+import { openState } from './state/index.js';
+import type { StateStore } from './state/port.js';
 import { TaskRegistry } from './tasks/registry.js';
 import { type Metrics, noMetrics, upstreamObserver } from './telemetry.js';
 import type { PracticeRef, PracticeScope, Principal } from './tenancy/types.js';
@@ -43,6 +47,8 @@ export interface Runtime {
   /** Derived data tools reuse across calls. */
   memo: ToolMemo;
   confirmationTokens: ConfirmationTokens;
+  /** Shared state (write ledger, write locks): memory, or Redis with --state. */
+  state: StateStore;
   gatesFor: (practice: PracticeRef) => PracticeGates;
   /** Everything createServer needs for one caller (the catalog, this runtime's shared parts). */
   serverDependencies: (principal: Principal, practices?: PracticeScope) => ServerDependencies;
@@ -106,16 +112,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     ...(config.pathsFile ? { operations: await loadPathOverrides(config.pathsFile) } : {}),
   });
 
+  const state = await openState(config, logger);
+  const readGates = async (practiceId: string) => {
+    const result = await api.admin.mcpGates(practiceId);
+    return result.readable
+      ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
+      : ('unreadable' as const);
+  };
   // Until the practice list is read, no practice is served and the gate registry reads no rows.
   const gates = new GateRegistry({
     practiceIds: [],
     knownTools: CATALOG.map((tool) => tool.name),
-    readUpstream: async (practiceId) => {
-      const result = await api.admin.mcpGates(practiceId);
-      return result.readable
-        ? result.value.map((row) => ({ toolKey: row.tool_key, enabled: row.enabled }))
-        : 'unreadable';
-    },
+    // With --state redis one replica reads the rows for all (src/state/redis-gates.ts).
+    readUpstream: (practiceId) =>
+      state.store.gates ? state.store.gates.read(practiceId, readGates) : readGates(practiceId),
     policyFile: config.policyFile,
     pollSeconds: config.http.gatePollSeconds,
     logger,
@@ -152,7 +162,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       );
     }
     const memo = new ToolMemo();
-    const confirmationTokens = createConfirmationTokens();
+    state.store.gates?.onChange(() => void gates.poll());
+    bindState(memo, state.store);
+    if (state.keys) useRequestStateKeys(state.keys.requestState);
+    const confirmationTokens = createConfirmationTokens(state.keys ? { keys: state.keys.confirmation } : {});
     const tasks = new TaskRegistry();
     const gatesFor = (practice: PracticeRef) => gates.gatesFor(practice.id);
     const now = () => new Date();
@@ -173,6 +186,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       now,
       memo,
       confirmationTokens,
+      state: state.store,
       gatesFor,
       serverDependencies: (principal, scope) => ({
         tools: CATALOG,
@@ -194,6 +208,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         gates.stop();
         tasks.close();
         await api.close();
+        await state.store.close();
         await sandbox?.close();
         logger.flush();
       },
@@ -201,6 +216,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   } catch (error) {
     directory.stop();
     gates.stop();
+    await state.store.close();
     await api.close();
     await sandbox?.close();
     throw error;

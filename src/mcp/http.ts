@@ -35,6 +35,8 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import type { SessionDirectory } from '../state/port.js';
+import { capMessage, type SlotKind, type SlotLedger } from '../state/slots.js';
 import {
   type AccessGrant,
   type AccessRefusal,
@@ -45,7 +47,6 @@ import {
 import type { PracticeScope } from '../tenancy/types.js';
 import { SCOPES } from '../tenancy/types.js';
 import { CALLER_EXTRA_KEY, type EscapeMcpServer, markStatelessLegacy, type ProtocolEra } from './sdk.js';
-import { capMessage, type SlotKind, type SlotLedger } from './slots.js';
 
 /**
  * What transports/http.ts verified about one request: its principal and its X-Escape-Practice
@@ -72,6 +73,8 @@ export interface McpHttpOptions {
   served: () => PracticeScope;
   /** Per-principal caps on sessions, SSE connections and listen streams. */
   slots: SlotLedger;
+  /** Sessions open on every replica (--state redis): an unknown id opened elsewhere gets a 404 saying so. */
+  sessionDirectory?: SessionDirectory;
   /** A message refused by the authorization decision (403) or a principal's cap (429). */
   onRefused?: (principalId: string, reason: AccessRefusal | `cap_${SlotKind}`) => void;
   /** Whether the caller's tools/list shows this tool (the same decision createServer lists by). */
@@ -312,7 +315,7 @@ export class McpHttpEndpoints {
     if (sessionId) {
       // handleMcp authorized this message against this session's grant.
       const session = this.sessionOf(sessionId, 'streamable', caller);
-      if (!session) return jsonRpcError(404, -32001, 'Session not found');
+      if (!session) return jsonRpcError(404, -32001, await this.sessionNotFound(sessionId, caller.principal.id));
       session.lastSeen = Date.now();
       if (request.method === 'POST' && this.callsHiddenTool(caller)) {
         return this.legacyOneShot(request, handlerOptions(authInfo, parsedBody));
@@ -340,7 +343,7 @@ export class McpHttpEndpoints {
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.options.keepAliveMs,
       maxRequestBodySize: this.options.maxBodyBytes,
-      onsessioninitialized: (id) => {
+      onsessioninitialized: async (id) => {
         record = {
           id,
           kind: 'streamable',
@@ -357,6 +360,8 @@ export class McpHttpEndpoints {
         };
         this.sessions.set(id, record);
         this.countSessions();
+        // Awaited (the SDK waits before answering initialize): the next request may reach another replica.
+        await this.options.sessionDirectory?.record(id, caller.principal.id).catch(() => undefined);
       },
     });
     // Set before connect: the protocol layer chains its own close handling after this one.
@@ -421,6 +426,7 @@ export class McpHttpEndpoints {
     };
     this.sessions.set(record.id, record);
     this.countSessions();
+    this.options.sessionDirectory?.record(record.id, caller.principal.id).catch(() => undefined);
     res.setHeader('x-accel-buffering', 'no');
     let connected = false;
     try {
@@ -445,7 +451,9 @@ export class McpHttpEndpoints {
     credential: RequestCredential,
   ): Promise<void> {
     const session = sessionId ? this.sessionOf(sessionId, 'sse', credential) : undefined;
-    if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found');
+    if (!session) {
+      return sendJsonRpcError(res, 404, -32001, await this.sessionNotFound(sessionId, credential.principal.id));
+    }
     const caller = this.authorize(res, credential, session);
     if (!caller) return;
     session.lastSeen = Date.now();
@@ -475,6 +483,19 @@ export class McpHttpEndpoints {
     await near.send(message, { authInfo: toAuthInfo(caller) });
     await answered;
     await near.close();
+  }
+
+  /**
+   * The 404 text for a session this replica does not hold: "lives elsewhere" only when another
+   * replica holds it for this same principal (anyone else learns nothing about it).
+   */
+  private async sessionNotFound(sessionId: string | null, principalId: string): Promise<string> {
+    const directory = this.options.sessionDirectory;
+    if (!sessionId || !directory || this.sessions.has(sessionId)) return 'Session not found';
+    const owner = await directory.owner(sessionId).catch(() => undefined);
+    return owner === principalId
+      ? "Session not found: this session lives elsewhere (another server replica opened it). Route a session's requests to the replica that opened it (sticky sessions on Mcp-Session-Id, or by client address for /sse), or open a new session."
+      : 'Session not found';
   }
 
   /** The session of this id and kind, if the credential's principal opened it (else: as if unknown). */
@@ -523,6 +544,7 @@ export class McpHttpEndpoints {
     if (this.sessions.get(session.id) === session) {
       this.sessions.delete(session.id);
       this.countSessions();
+      this.options.sessionDirectory?.drop(session.id).catch(() => undefined);
     }
   }
 

@@ -312,16 +312,39 @@ function advertisedJson(schema: StandardSchemaWithJSON | undefined, io: 'input' 
   return convert({ target: LISTED_TARGET } as Parameters<typeof convert>[0]) as Record<string, unknown>;
 }
 
-// A per-process key: a state minted for one round of a 2026-07-28 flow is echoed to this process
-// by the next round (stdio, or one HTTP instance; behind a load balancer, flows that mint state
-// would need a shared key). It is bound to the method and the authenticated client.
-const REQUEST_STATE = createRequestStateCodec<unknown>({
-  // Longer than a confirmation lives (CONFIRMATION_TTL_MS): the pipeline's own expiry is the one
-  // the person hears about ("That confirmation is too old").
-  ttlSeconds: 15 * 60,
-  key: randomBytes(32),
-  bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.authInfo?.clientId ?? ''}`,
-});
+// A per-process key by default: a state minted for one round of a 2026-07-28 flow is echoed to
+// this process by the next round (stdio, or one HTTP instance). Replicas behind a load balancer
+// share keys from configuration (useRequestStateKeys): the first seals, any of them opens (a
+// rotated key). It is bound to the method and the authenticated client.
+const requestStateCodec = (key: Uint8Array) =>
+  createRequestStateCodec<unknown>({
+    // Longer than a confirmation lives (CONFIRMATION_TTL_MS): the pipeline's own expiry is the one
+    // the person hears about ("That confirmation is too old").
+    ttlSeconds: 15 * 60,
+    key,
+    bind: (ctx) => `${ctx.mcpReq.method}\u0000${ctx.http?.authInfo?.clientId ?? ''}`,
+  });
+let requestStateCodecs = [requestStateCodec(randomBytes(32))];
+const REQUEST_STATE = {
+  mint: (payload: unknown, ctx: ServerContext) =>
+    (requestStateCodecs[0] as ReturnType<typeof requestStateCodec>).mint(payload, ctx),
+  async verify(state: string, ctx: ServerContext): Promise<unknown> {
+    let failure: unknown;
+    for (const codec of requestStateCodecs) {
+      try {
+        return await codec.verify(state, ctx);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw failure;
+  },
+};
+
+/** Keys shared by every replica (from configuration): the first seals requestState, any opens it. */
+export function useRequestStateKeys(keys: readonly Uint8Array[]): void {
+  if (keys.length > 0) requestStateCodecs = keys.map(requestStateCodec);
+}
 
 /** Seals a multi-round `requestState` that this server's verify hook will accept on the next round. */
 export function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {

@@ -24,6 +24,8 @@ export interface ReadinessInputs {
   gates: ReturnType<GateRegistry['status']>;
   breaker: BreakerState;
   sessions: { streamable: number; sse: number };
+  /** The shared state store's health (--state); absent: not checked. */
+  state?: { kind: 'memory' | 'redis'; ok: boolean; reason?: string };
 }
 
 /** Why the server is not (fully) ready: a blocking reason turns /readyz 503, the others are notes. */
@@ -59,6 +61,15 @@ export function readinessReasons(inputs: ReadinessInputs): ReadinessReason[] {
       practiceIds: gates.unreadablePracticeIds,
     });
   }
+  if (inputs.state && !inputs.state.ok) {
+    // Not blocking: every replica shares the store, so taking them all out of the balancer would
+    // stop the reads that still work.
+    reasons.push({
+      code: 'state_store_unavailable',
+      blocking: false,
+      message: `${inputs.state.reason ?? 'The shared state store is unavailable'}: writes are refused until it is back; reads go on.`,
+    });
+  }
   return reasons;
 }
 
@@ -84,6 +95,7 @@ export function readiness(inputs: ReadinessInputs) {
         lastPollAt: gates.lastPollAt?.toISOString(),
       },
       sessions: inputs.sessions,
+      ...(inputs.state ? { state: inputs.state } : {}),
     },
   };
 }

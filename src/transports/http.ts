@@ -18,10 +18,10 @@ import { isListed } from '../gates/decision.js';
 import { exportRegistry, toolsMissingUpstream } from '../gates/export.js';
 import { McpHttpEndpoints } from '../mcp/http.js';
 import type { ProtocolEra } from '../mcp/sdk.js';
-import { InProcessSlotLedger, type SlotLedger } from '../mcp/slots.js';
 import { PrometheusMetrics } from '../metrics.js';
 import type { Runtime } from '../runtime.js';
 import { CATALOG, createServer, type EscapeMcpServer, type ServerDependencies } from '../server.js';
+import { InProcessSlotLedger, type SlotLedger } from '../state/slots.js';
 import { authorizeAccess } from '../tenancy/access.js';
 import { allowedHostsFor, decideHostOrigin, type HostOriginPolicy } from './http-access.js';
 import {
@@ -119,13 +119,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
       return isListed(tool, caller.principal, caller.practices, runtime.gatesFor);
     },
     served: () => runtime.practices,
-    slots:
-      options.slots ??
-      new InProcessSlotLedger({
-        session: settings.maxSessionsPerPrincipal,
-        sse: settings.maxSseConnectionsPerPrincipal,
-        listen: settings.maxListenStreamsPerPrincipal,
-      }),
+    ...(runtime.state.sessions ? { sessionDirectory: runtime.state.sessions } : {}),
+    slots: options.slots ?? slotLedger(runtime, settings),
     onRefused: (principal, reason) => logger.info({ principal, reason }, 'request refused'),
     keepAliveMs: settings.keepAliveSeconds * 1000,
     maxBodyBytes: settings.maxBodyBytes,
@@ -211,7 +206,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         return;
       case '/readyz': {
         const authenticated = (await authenticateRequest(authenticator, resource, req)).ok;
-        const answer = readinessAnswer(readinessInputs(), authenticated);
+        const state = { kind: runtime.state.kind, ...(await runtime.state.health()) };
+        const answer = readinessAnswer({ ...readinessInputs(), state }, authenticated);
         sendJson(res, answer.status, answer.body, { 'cache-control': 'no-store' });
         return;
       }
@@ -507,4 +503,14 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     });
     req.on('error', reject);
   });
+}
+
+/** The per-principal caps: counted across replicas with --state redis, else in this process. */
+function slotLedger(runtime: Runtime, settings: Runtime['config']['http']): SlotLedger {
+  const limits = {
+    session: settings.maxSessionsPerPrincipal,
+    sse: settings.maxSseConnectionsPerPrincipal,
+    listen: settings.maxListenStreamsPerPrincipal,
+  };
+  return runtime.state.slots?.(limits) ?? new InProcessSlotLedger(limits);
 }

@@ -12,10 +12,16 @@ import type { ConfirmationTokens } from './types.js';
 /** How long a summary the person saw stays good for a yes: prompts and tokens alike. */
 export const CONFIRMATION_TTL_MS = 10 * 60_000;
 
-export function createConfirmationTokens(options: { key?: Buffer; now?: () => number } = {}): ConfirmationTokens {
-  const key = options.key ?? randomBytes(32);
+export function createConfirmationTokens(
+  options: {
+    key?: Buffer /** Signs with the first, accepts any (a rotated key). */;
+    keys?: Buffer[];
+    now?: () => number;
+  } = {},
+): ConfirmationTokens {
+  const keys = options.keys?.length ? options.keys : [options.key ?? randomBytes(32)];
   const now = options.now ?? Date.now;
-  const mac = (expires: number, id: string, payload: unknown) =>
+  const mac = (key: Buffer, expires: number, id: string, payload: unknown) =>
     createHmac('sha256', key)
       .update(`${expires}.${id}.${canonicalJson(payload)}`)
       .digest('base64url')
@@ -24,15 +30,18 @@ export function createConfirmationTokens(options: { key?: Buffer; now?: () => nu
     sign(payload) {
       const expires = now() + CONFIRMATION_TTL_MS;
       const id = randomBytes(12).toString('base64url');
-      return { token: `${expires.toString(36)}.${id}.${mac(expires, id, payload)}`, id };
+      return { token: `${expires.toString(36)}.${id}.${mac(keys[0] as Buffer, expires, id, payload)}`, id };
     },
     verify(token, payload) {
       const [expiresText, id, signature, extra] = token.split('.');
       const expires = Number.parseInt(expiresText ?? '', 36);
       if (!id || !signature || extra !== undefined || !Number.isFinite(expires) || expires < now()) return undefined;
-      const expected = Buffer.from(mac(expires, id, payload));
       const given = Buffer.from(signature);
-      return expected.length === given.length && timingSafeEqual(expected, given) ? { id } : undefined;
+      const matches = keys.some((key) => {
+        const expected = Buffer.from(mac(key, expires, id, payload));
+        return expected.length === given.length && timingSafeEqual(expected, given);
+      });
+      return matches ? { id } : undefined;
     },
   };
 }

@@ -226,14 +226,14 @@ describe('confirmWrite', () => {
   it('asks a client that can, and goes ahead on yes that comes back with that prompt', async () => {
     const shared = context();
     const first = round(shared, { answer: 'none', supported: true });
-    const prompt = asked(confirmWrite(first.context, plan({ at: 9 })));
+    const prompt = asked(await confirmWrite(first.context, plan({ at: 9 })));
     expect(prompt).toMatchObject({
       kind: 'confirmation_needed',
       message: 'Book Jane Example on Thu 2026-12-10 09:00–10:00.\nBook it?',
     });
     expect(first.records).toEqual([{ asked: prompt.state.id, via: 'elicitation' }]);
     const second = round(shared, { answer: 'accepted', supported: true, promptState: prompt.state });
-    expect(confirmWrite(second.context, plan({ at: 9 }))).toBe('confirmed');
+    expect(await confirmWrite(second.context, plan({ at: 9 }))).toBe('confirmed');
     expect(second.records).toEqual([
       { answered: 'accepted', honoured: true, prompt: prompt.state.id, via: 'elicitation' },
     ]);
@@ -241,7 +241,9 @@ describe('confirmWrite', () => {
 
   it('asks again for a yes without a prompt, for another write, from another caller or practice, or too old', async () => {
     const shared = context();
-    const prompt = asked(confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })));
+    const prompt = asked(
+      await confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })),
+    );
     const cases: [string, ToolContext, Record<string, unknown>, string][] = [
       ['not_asked', round(shared, { answer: 'accepted', supported: true }).context, { at: 9 }, ''],
       [
@@ -286,7 +288,7 @@ describe('confirmWrite', () => {
     ];
     for (const [reason, ctx, write, prefix] of cases) {
       const records: ConfirmationRecord[] = [];
-      const again = asked(confirmWrite({ ...ctx, noteConfirmation: (r) => records.push(r) }, plan(write)));
+      const again = asked(await confirmWrite({ ...ctx, noteConfirmation: (r) => records.push(r) }, plan(write)));
       expect(again.kind, reason).toBe('confirmation_needed');
       expect(again.message.startsWith(prefix) || again.message.includes(prefix), again.message).toBe(true);
       expect(again.state.id).not.toBe(prompt.state.id);
@@ -298,50 +300,54 @@ describe('confirmWrite', () => {
 
   it('a yes is spent on one write: the same prompt cannot confirm a second one', async () => {
     const shared = context();
-    const prompt = asked(confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })));
+    const prompt = asked(
+      await confirmWrite(round(shared, { answer: 'none', supported: true }).context, plan({ at: 9 })),
+    );
     const yes = { answer: 'accepted' as const, supported: true, promptState: prompt.state };
-    expect(confirmWrite(round(shared, yes).context, plan({ at: 9 }))).toBe('confirmed');
+    expect(await confirmWrite(round(shared, yes).context, plan({ at: 9 }))).toBe('confirmed');
     // The write it confirmed did not happen (or no longer stands): asked again.
     const replay = round(shared, yes);
-    expect(asked(confirmWrite(replay.context, plan({ at: 9 }))).message).toMatch(/^That confirmation was already used/);
+    expect(asked(await confirmWrite(replay.context, plan({ at: 9 }))).message).toMatch(
+      /^That confirmation was already used/,
+    );
     expect(replay.records[0]).toMatchObject({ reason: 'already_used', prompt: prompt.state.id });
   });
 
   it('a no or a dismissed prompt writes nothing, whatever it answers', async () => {
     for (const answer of ['declined', 'cancelled'] as const) {
-      const result = confirmWrite(context({ confirmation: { answer, supported: true } }), plan({ at: 9 }));
+      const result = await confirmWrite(context({ confirmation: { answer, supported: true } }), plan({ at: 9 }));
       expect(result).toMatchObject({ structured: { declined: answer } });
     }
   });
 
   it('a client that cannot ask gets a single-use token bound to the write, the practice and the caller', async () => {
     const shared = context();
-    const first = confirmWrite(shared, plan({ at: 9 })) as { structured: { token: string } };
+    const first = (await confirmWrite(shared, plan({ at: 9 }))) as { structured: { token: string } };
     const token = first.structured.token;
-    const noToken = confirmWrite(shared, plan({ at: 9 }, { confirm: true }));
+    const noToken = await confirmWrite(shared, plan({ at: 9 }, { confirm: true }));
     expect(noToken).toMatchObject({ structured: { note: expect.stringMatching(/needs the confirmation_token/) } });
     for (const other of [
-      confirmWrite(shared, plan({ at: 10 }, { confirm: true, confirmation_token: token })),
-      confirmWrite(
+      await confirmWrite(shared, plan({ at: 10 }, { confirm: true, confirmation_token: token })),
+      await confirmWrite(
         { ...shared, principal: { ...shared.principal, id: 'someone-else' } },
         plan({ at: 9 }, { confirm: true, confirmation_token: token }),
       ),
-      confirmWrite(
+      await confirmWrite(
         { ...shared, practice: { ...shared.practice, id: 'p2' } },
         plan({ at: 9 }, { confirm: true, confirmation_token: token }),
       ),
     ]) {
       expect(other).toMatchObject({ structured: { note: expect.stringMatching(/does not match/) } });
     }
-    expect(confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toBe('confirmed');
-    expect(confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toMatchObject({
+    expect(await confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toBe('confirmed');
+    expect(await confirmWrite(shared, plan({ at: 9 }, { confirm: true, confirmation_token: token }))).toMatchObject({
       structured: { note: expect.stringMatching(/already used/) },
     });
   });
 
   it('an answer from a client that declared no elicitation is not a yes: it gets the token path', async () => {
     const { context: ctx, records } = round(context(), { answer: 'accepted', supported: false });
-    const result = confirmWrite(ctx, plan({ at: 9 }));
+    const result = await confirmWrite(ctx, plan({ at: 9 }));
     expect(result).toMatchObject({ structured: { token: expect.any(String) } });
     expect(records).toEqual([
       expect.objectContaining({

@@ -70,10 +70,10 @@ const TOKEN_NOTES: Partial<Record<Refusal, string>> = {
  * Returns 'confirmed' when the write may go ahead now; otherwise the answer to return instead
  * (a prompt for the person, a token for a client that cannot prompt, or "nothing changed").
  */
-export function confirmWrite<Output>(
+export async function confirmWrite<Output>(
   context: ToolContext,
   plan: ConfirmationPlan<Output>,
-): 'confirmed' | ToolSuccess<Output> | ConfirmationNeeded {
+): Promise<'confirmed' | ToolSuccess<Output> | ConfirmationNeeded> {
   const ledger = writeLedger(context);
   const bound = { tool: plan.tool, principal: context.principal.id, practice: context.practice.id, ...plan.write };
   const writeDigest = digest(bound);
@@ -111,7 +111,7 @@ export function confirmWrite<Output>(
         ...(prompt ? { prompt: prompt.id } : {}),
       });
     }
-    if (!ledger.spend(prompt.id, plan.key)) {
+    if (!(await ledger.spend(prompt.id, plan.key))) {
       return ask({ answered: answer, honoured: false, reason: 'already_used', prompt: prompt.id });
     }
     context.noteConfirmation({ answered: answer, honoured: true, prompt: prompt.id, via: 'elicitation' });
@@ -130,7 +130,8 @@ export function confirmWrite<Output>(
   if (!plan.args.confirmation_token) return issue('no_token', { answered: 'confirm' });
   const verified = context.confirmationTokens.verify(plan.args.confirmation_token, bound);
   if (!verified) return issue('token_mismatch', { answered: 'confirm' });
-  if (!ledger.spend(verified.id, plan.key)) return issue('already_used', { answered: 'confirm', prompt: verified.id });
+  if (!(await ledger.spend(verified.id, plan.key)))
+    return issue('already_used', { answered: 'confirm', prompt: verified.id });
   context.noteConfirmation({ answered: 'confirm', honoured: true, prompt: verified.id, via: 'token' });
   return 'confirmed';
 }

@@ -8,51 +8,9 @@
  * later; in one process it is async-lock (keyed FIFO locks, well used, no dependencies). Keys are
  * taken in sorted order so two writes wanting the same keys cannot wait on each other.
  */
-import AsyncLock from 'async-lock';
-import { RequestAborted } from '../../../api/errors.js';
+import { boundState } from '../../../state/binding.js';
+import { inProcessWriteLocks, type WriteLocks } from '../../../state/locks.js';
 import type { ToolContext } from '../types.js';
-
-export interface WriteLocks {
-  /**
-   * Runs `work` holding every key. Waiting ends with RequestAborted when `signal` aborts (the
-   * caller went away or the tool's deadline passed); `work` then never runs.
-   */
-  run<T>(keys: readonly string[], signal: AbortSignal, work: () => Promise<T>): Promise<T>;
-}
-
-export function inProcessWriteLocks(): WriteLocks {
-  const lock = new AsyncLock({ Promise });
-  return {
-    run<T>(keys: readonly string[], signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-      const sorted = [...new Set(keys)].sort();
-      return new Promise<T>((resolve, reject) => {
-        if (signal.aborted) return reject(new RequestAborted());
-        let started = false;
-        const onAbort = () => {
-          if (!started) reject(new RequestAborted());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        lock
-          .acquire(sorted, async () => {
-            // Our turn came after the caller gave up: release at once, write nothing.
-            if (signal.aborted) return undefined;
-            started = true;
-            signal.removeEventListener('abort', onAbort);
-            return work();
-          })
-          .then(
-            (value) => {
-              if (started) resolve(value as T);
-            },
-            (error: unknown) => {
-              signal.removeEventListener('abort', onAbort);
-              reject(error);
-            },
-          );
-      });
-    },
-  };
-}
 
 // Held beside the runtime's memo rather than in it: an entry of the memo's LRU can be evicted,
 // and a lock replaced while held would let two writes through.
@@ -60,6 +18,8 @@ const RUNTIME_LOCKS = new WeakMap<object, WriteLocks>();
 
 /** The runtime's locks (one per runtime, keyed by its memo). */
 export function writeLocks(context: Pick<ToolContext, 'memo'>): WriteLocks {
+  const shared = boundState(context.memo);
+  if (shared) return shared.locks;
   let locks = RUNTIME_LOCKS.get(context.memo);
   if (!locks) {
     locks = inProcessWriteLocks();
@@ -79,3 +39,5 @@ export function writeLockKeys(
     ...(parts.operatoryId ? [`chair:${practiceId}:${parts.operatoryId}`] : []),
   ];
 }
+
+export { inProcessWriteLocks, type WriteLocks } from '../../../state/locks.js';

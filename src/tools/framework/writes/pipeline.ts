@@ -122,8 +122,12 @@ export async function runWrite<Output>(
   const ledger = writeLedger(context);
   const key = writeKey(context, spec.tool, spec.args);
   if (spec.recall) {
-    const remembered = ledger.recall<WriteResult>(key);
-    const earlier = await spec.recall(remembered, () => ledger.forget(key));
+    const remembered = await ledger.recall<WriteResult>(key);
+    // A forget that fails (shared store down) leaves a stale result that the recall re-reads anyway.
+    const earlier = await spec.recall(
+      remembered,
+      () => void Promise.resolve(ledger.forget(key)).catch(() => undefined),
+    );
     if (earlier) return earlier;
   }
 
@@ -131,7 +135,7 @@ export async function runWrite<Output>(
   if (!('intent' in prepared)) return prepared;
   const { intent } = prepared;
 
-  const gate = confirmWrite<Output>(context, {
+  const gate = await confirmWrite<Output>(context, {
     tool: spec.tool,
     key,
     write: confirmedWrite(intent),

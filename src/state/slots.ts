@@ -34,22 +34,29 @@ export class InProcessSlotLedger implements SlotLedger {
     const limit = this.limits[kind];
     if (count >= limit) return { granted: false, limit };
     this.counts.set(key, count + 1);
-    let released = false;
-    return {
-      granted: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        const left = (this.counts.get(key) ?? 1) - 1;
-        if (left > 0) this.counts.set(key, left);
-        else this.counts.delete(key);
-      },
-    };
+    return grantedOnce(() => {
+      const left = (this.counts.get(key) ?? 1) - 1;
+      if (left > 0) this.counts.set(key, left);
+      else this.counts.delete(key);
+    });
   }
 
   async held(kind: SlotKind, principalId: string): Promise<number> {
     return this.counts.get(`${kind}\u0000${principalId}`) ?? 0;
   }
+}
+
+/** A granted claim whose `release` gives the slot back the first time it is called only. */
+export function grantedOnce(giveBack: () => void): SlotClaim {
+  let released = false;
+  return {
+    granted: true,
+    release: () => {
+      if (released) return;
+      released = true;
+      giveBack();
+    },
+  };
 }
 
 /** The 429 text for a principal at its cap: what is full and what to do. */
