@@ -235,6 +235,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   requiredScopes: ['reports:read'],
   writes: false,
+  task: 'optional',
   operations: [
     'clients.arAging',
     'clients.caseAcceptance',
