@@ -115,6 +115,11 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
     'insurance.patientInsurance',
     'providers.list',
   ],
+  example: {
+    question: 'Which claims should we chase today?',
+    answer:
+      'Claims to chase at Sunset Smiles Dental as of 2026-12-06: 481 claims owing $146396.00, ranked by days since sent × amount still owed.\n1. Reed, Kenji · Delta Dental · denied · $1560.00 · sent 2025-12-11 (360 d) · last: denied 2026-01-01 · idle 339 d · Next: Review for write-off: sent 180+ days ago and idle 30+ days.\n… More: call again with cursor "3".',
+  },
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const today = todayIn(context.practice.timezone, context.now());

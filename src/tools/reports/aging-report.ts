@@ -63,6 +63,11 @@ export const agingReport: ToolDefinition<typeof inputSchema, typeof outputSchema
   writes: false,
   operations: ['billing.agingJobStart', 'billing.agingJob', 'billing.agingJobCancel'],
   task: 'optional',
+  example: {
+    question: 'How old is our A/R?',
+    answer:
+      'A/R aging at Sunset Smiles Dental as of 2026-12-06 (America/Los_Angeles): $168202.45 across 539 patients — 0–30 $52588.30, 31–60 $31954.03, 61–90 $23294.30, over 90 $60365.82 (35.89% of A/R).\nBy provider: Okafor, Dr. Samuel $86048.69 (over 90 $30768.67); …\nBy carrier: No insurance $61317.15 (over 90 $27969.92); Delta Dental $27730.38 (over 90 $7870.09); …',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const asked = checkedDate(args.as_of_date, 'as_of_date') ?? todayIn(zone, context.now());

@@ -70,6 +70,11 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
   requiredScopes: ['reports:read'],
   writes: false,
   operations: ['billing.patientBalance', 'scheduling.appointmentList'],
+  example: {
+    question: 'Which patient balances should we collect?',
+    answer:
+      'Balances to collect at Sunset Smiles Dental as of 2026-12-06: 502 patients owing $157111.23, ranked by dollar-days.\n1. Miller, Emily · $3323.00 (90+ $673.00) · last paid 2026-12-03 $672.00 · next visit none · Next: Call about $3323.00.\n2. Taylor, Wei · $1689.28 (90+ $1689.28) · next visit 2026-12-15 · Next: Collect $1689.28 at check-in on 2026-12-15. …',
+  },
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const zone = context.practice.timezone;

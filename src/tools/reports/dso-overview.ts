@@ -244,6 +244,11 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
     'clients.productionByProvider',
     'clients.productionVsCollections',
   ],
+  example: {
+    question: 'Which of our practices is in trouble?',
+    answer:
+      'DSO overview: 2 of 3 practices flagged (2+ KPIs off goal now, or one off in each of the last three 30-day periods).\n- FLAGGED · Hudson Street Dental: production off goal 3 periods running. Next: Open kpi_scorecard for Hudson Street Dental and review production.\n- FLAGGED · Sunset Smiles Dental: 2 KPIs off goal now: no_show_rate, case_acceptance. …\n- ok · Lakeshore Family Dental. Next: No action: not an exception.',
+  },
   async handler(context, args) {
     const offset = readCursor(args.cursor);
     const { clientId } = await context.api.officeReports.goals(context.practice.id, { signal: context.signal });

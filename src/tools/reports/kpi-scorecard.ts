@@ -87,6 +87,11 @@ export const kpiScorecard: ToolDefinition<typeof inputSchema, typeof outputSchem
     'scheduling.appointmentList',
     'scheduling.providerUtilization',
   ],
+  example: {
+    question: 'How did we do this month against our goals?',
+    answer:
+      'KPI scorecard for Sunset Smiles Dental, 2026-11-07 to 2026-12-06 (America/Los_Angeles); previous 2026-10-08 to 2026-11-06.\n- Production: $115900.00 (previous $110310.00; goal $95000.00: on) — as reported by Escape.\n- Collection rate: 65.47 % (previous 49.38 %) — ours, formula in kpi-definitions.\n- No-show rate: 17.21 % (previous 5.14 %; goal 15 %: OFF) — ours, formula in kpi-definitions. …',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const { current, previous } = periodsOf(args, zone, context.now());

@@ -133,6 +133,11 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
     'worklists.routeSlip',
     'worklists.verifications',
   ],
+  example: {
+    question: "What's on for today's huddle?",
+    answer:
+      'Day brief for Sunset Smiles Dental, 2026-12-07: 26 visits.\nScheduled production $5490.00 against a daily goal of $4928.00 (111%); yesterday (2026-12-06) $895.00 produced, $10690.00 collected.\nOpen gaps of 30+ minutes: Priya Patel 15:00–15:45 (45 min, Hygiene 1); …\nNeeds attention: 7 unconfirmed, 9 insurance unverified, 6 with a balance due, 2 first visits, 2 medical alerts.\n- 08:00 Ingleby, Harper with Priya Patel: Collect the balance of $645.00.\n- 08:00 Castellano, William with Dr. Maya Chen: Call to confirm. …',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const practiceId = context.practice.id;

@@ -133,6 +133,11 @@ export const fillOpening: ToolDefinition<typeof inputSchema, typeof outputSchema
     'scheduling.daySheet',
     'worklists.cancellations',
   ],
+  example: {
+    question: "Who can fill Priya's 3 pm opening today?",
+    answer:
+      "Candidates for the 45-minute hygiene opening at 2026-12-07 15:00 (Priya Patel, Hygiene 1) at Sunset Smiles Dental:\n1. Rosenthal, Sebastian (broken, score 101.7): broken visit 6 days before the opening, not rebooked; 30 min of 45; text or call.\n2. Okonkwo, Avery (recall, score 96.4): recall 301 days overdue, nothing booked; 30 min of 45; text or call.\nTo book one, call book_appointment with the candidate's book_appointment arguments (it confirms with the person first).",
+  },
   async handler(context, args) {
     const opening = await resolveOpening(context, args);
     const zone = context.practice.timezone;

@@ -87,6 +87,11 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
   requiredScopes: ['scheduling:read', 'patients:read'],
   writes: false,
   operations: ['patients.retrieve', 'scheduling.appointmentList', 'worklists.cancellations'],
+  example: {
+    question: "Which no-shows and cancellations haven't rebooked this month?",
+    answer:
+      'Missed visits at Sunset Smiles Dental, 2026-11-07 to 2026-12-06: 74 no-shows (17 rebooked), 120 cancellations (18 rebooked); 159 patients to call back.\nRecapture rate 23.0% (no-shows in the period whose patient has a later visit booked ÷ all no-shows in the period).\n- Butler, Samuel «CompEx, FMX»: Cancelled 4141.8 h ahead, not rebooked: call to rebook. …',
+  },
   async handler(context, args) {
     const zone = context.practice.timezone;
     const practiceId = context.practice.id;
