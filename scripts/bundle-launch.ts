@@ -119,10 +119,16 @@ async function main(bundleDir: string): Promise<void> {
     tools: { name: string }[];
   };
   const { CATALOG } = await import('../src/tools/registry.js');
+  const { DEFAULT_TOOLSETS } = await import('../src/toolsets.js');
   const writing = new Set(CATALOG.filter((tool) => tool.writes).map((tool) => tool.name));
-  const everything = manifest.tools.map((t) => t.name).sort();
+  // A bundle has no toolsets setting, so it serves the default toolsets of the manifest's tools.
+  const offered = new Set(CATALOG.filter((tool) => DEFAULT_TOOLSETS.includes(tool.toolset)).map((tool) => tool.name));
+  const everything = manifest.tools
+    .map((t) => t.name)
+    .filter((name) => offered.has(name))
+    .sort();
 
-  /** tools/list must be the manifest's list, less the tools that write when read-only. */
+  /** tools/list must be the manifest's default-toolset tools, less the tools that write when read-only. */
   const listed = async (client: Client, readOnly: boolean) => {
     const tools = (await client.listTools()).tools;
     const names = tools.map((t) => t.name).sort();
@@ -158,9 +164,9 @@ async function main(bundleDir: string): Promise<void> {
         tools.every((t) => !t.inputSchema.properties?.practice),
         'with a pinned practice no tool should take a practice argument',
       );
-      const report = await call(client, 'production_report', { period: 'last_month' });
-      check(report.practice === 'Hudson Street Dental', `production_report ran for ${String(report.practice)}`);
-      return `${tools.length} tools; production_report for ${report.practice}`;
+      const brief = await call(client, 'day_brief', {});
+      check(brief.practice === 'Hudson Street Dental', `day_brief ran for ${String(brief.practice)}`);
+      return `${tools.length} tools; day_brief for ${brief.practice}`;
     },
   );
 
@@ -175,8 +181,8 @@ async function main(bundleDir: string): Promise<void> {
       { api_url: sandbox.url, api_token: sandbox.credentials.oauth.service.token, practice: 'Sunset Smiles Dental' },
       async (client) => {
         await listed(client, true);
-        const claims = await call(client, 'claims_summary', {});
-        return `claims_summary for ${claims.practice}`;
+        const brief = await call(client, 'day_brief', {});
+        return `day_brief for ${brief.practice}`;
       },
     );
     const home = mkdtempSync(join(tmpdir(), 'bundle-home-'));

@@ -21,10 +21,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The Inspector does not pass its own environment on to the server: settings go with -e.
-# Demo mode serves two practices, so each call names one (no ESCAPE_PRACTICE pin).
+# Demo mode serves two practices, so each call names one (no ESCAPE_PRACTICE pin). Every toolset,
+# since the smoke test calls the insurance and reports tools too.
 inspect() {
   "$node24" "$inspector" --cli "$@" --format json \
-    -e ESCAPE_DEMO=true -e ESCAPE_LOG_LEVEL=warn \
+    -e ESCAPE_DEMO=true -e ESCAPE_LOG_LEVEL=warn -e ESCAPE_TOOLSETS=all \
     -- "$server_node" "$root/dist/cli.js" </dev/null
 }
 
