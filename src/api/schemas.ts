@@ -8,9 +8,9 @@ import { z } from 'zod';
 
 /** An id: UUID string in practice, int in some samples (T17) — always a string after parsing. */
 export const Id = z.union([z.string().min(1), z.number().int()]).transform((v) => String(v));
-const NullableId = z.union([Id, z.null()]).optional();
-const Str = z.string().nullish();
-const Bool = z.boolean().nullish();
+export const NullableId = z.union([Id, z.null()]).optional();
+export const Str = z.string().nullish();
+export const Bool = z.boolean().nullish();
 const Int = z.number().int().nullish();
 /** Money arrives as a decimal string; tolerate numbers and null (C-T1). */
 export const MoneyValue = z.union([z.string(), z.number(), z.null()]).optional();

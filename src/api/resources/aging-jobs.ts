@@ -111,12 +111,26 @@ export function createAgingJobResources(client: EscapeClient): AgingJobsPort {
   };
 }
 
-function readReport(operation: OperationName, body: unknown): AgingReport {
+/** The summary of an aging report (L4536): the synchronous report's and a completed job's. */
+export function readAgingSummary(operation: OperationName, body: unknown): AgingReport['summary'] {
   if (!isObject(body) || !isObject(body.summary)) {
     throw new UnrecognizedShape(endpointLabel(operation), describeShape(body), { operation });
   }
   const s = body.summary;
   const thing = 'the aging summary';
+  return {
+    total: amount(s.total_ar, 'total_ar', thing, operation),
+    current: amount(s.current, 'current', thing, operation),
+    days31to60: amount(s.days_31_60, 'days_31_60', thing, operation),
+    days61to90: amount(s.days_61_90, 'days_61_90', thing, operation),
+    over90: amount(s.over_90, 'over_90', thing, operation),
+    patientCount: count(s.patient_count, 'patient_count', thing, operation),
+  };
+}
+
+function readReport(operation: OperationName, body: unknown): AgingReport {
+  const summary = readAgingSummary(operation, body);
+  const report = body as Body;
   const groups = (rows: unknown, idKey: string, nameKey: string, what: string): AgingGroup[] => {
     if (!Array.isArray(rows)) throw new UnrecognizedShape(endpointLabel(operation), describeShape(rows), { operation });
     return rows.map((row) => {
@@ -133,15 +147,8 @@ function readReport(operation: OperationName, body: unknown): AgingReport {
     });
   };
   return {
-    summary: {
-      total: amount(s.total_ar, 'total_ar', thing, operation),
-      current: amount(s.current, 'current', thing, operation),
-      days31to60: amount(s.days_31_60, 'days_31_60', thing, operation),
-      days61to90: amount(s.days_61_90, 'days_61_90', thing, operation),
-      over90: amount(s.over_90, 'over_90', thing, operation),
-      patientCount: count(s.patient_count, 'patient_count', thing, operation),
-    },
-    byProvider: groups(body.by_provider, 'provider_id', 'provider_name', 'an aging row by provider'),
-    byInsurance: groups(body.by_insurance, 'carrier_id', 'carrier_name', 'an aging row by carrier'),
+    summary,
+    byProvider: groups(report.by_provider, 'provider_id', 'provider_name', 'an aging row by provider'),
+    byInsurance: groups(report.by_insurance, 'carrier_id', 'carrier_name', 'an aging row by carrier'),
   };
 }

@@ -9,11 +9,12 @@ import { parseMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
-import { collectPages } from '../pagination.js';
-import { dateParamsFor, endpointLabel, type OperationName, sameId } from '../paths.js';
+import { collectPages, listNoun, normalizePage } from '../pagination.js';
+import { asOfParams, dateParamsFor, endpointLabel, type OperationName, sameId } from '../paths.js';
 import type { CallOptions, DateRange } from '../port.js';
 import { Practice as PracticeSchema } from '../schemas.js';
-import { amount, answeredRange, count } from './billing.js';
+import { readAgingSummary } from './aging-jobs.js';
+import { amount, answeredRange } from './billing.js';
 
 export interface ClaimLogEntry {
   fromStatus: string;
@@ -213,23 +214,11 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
     const res = await client.request({
       operation,
       params: { practice: practiceId },
-      query: { as_of_date: asOf },
+      query: asOfParams('as_of_date', asOf),
       signal: options?.signal,
     });
-    const body = res.body;
-    if (!isObject(body) || !isObject(body.summary)) {
-      throw new UnrecognizedShape(endpointLabel(operation), describeShape(body), { operation });
-    }
-    const s = body.summary;
-    const thing = 'the aging summary';
-    return {
-      totalAr: amount(s.total_ar, 'total_ar', thing, operation),
-      current: amount(s.current, 'current', thing, operation),
-      days31to60: amount(s.days_31_60, 'days_31_60', thing, operation),
-      days61to90: amount(s.days_61_90, 'days_61_90', thing, operation),
-      over90: amount(s.over_90, 'over_90', thing, operation),
-      patientCount: count(s.patient_count, 'patient_count', thing, operation),
-    };
+    const { total, ...buckets } = readAgingSummary(operation, res.body);
+    return { totalAr: total, ...buckets };
   }
 
   async function providerUtilization(
@@ -244,12 +233,9 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
       query: dateParamsFor(operation, range),
       signal: options?.signal,
     });
-    const body = res.body;
-    const results = isObject(body) && Array.isArray(body.results) ? body.results : Array.isArray(body) ? body : null;
-    if (!results) throw new UnrecognizedShape(endpointLabel(operation), describeShape(body), { operation });
     const rows: UtilizationRow[] = [];
     const outside: string[] = [];
-    for (const raw of results) {
+    for (const raw of normalizePage(res.body, operation).rows) {
       const r = isObject(raw) ? raw : {};
       const providerId = idOf(r.provider_id);
       const thing = `the utilization of provider ${providerId ?? '(no id)'}`;
@@ -311,7 +297,7 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
       else patientIds.push(id);
     }
     noteLeftOut(
-      ['patient', 'patients'],
+      listNoun('patients.list'),
       outside,
       `whose first visit is not within ${range.from} to ${range.to} although only those were asked for`,
     );
@@ -328,7 +314,7 @@ export function createOfficeReportResources(client: EscapeClient): OfficeReports
     const query =
       'range' in when
         ? dateParamsFor(operation as 'clients.productionVsCollections', when.range)
-        : { as_of: when.asOf };
+        : asOfParams('as_of', when.asOf);
     const res = await client.request({ operation, params: { client: clientId }, query, signal: options?.signal });
     const body = res.body;
     if (!isObject(body) || !Array.isArray(body.practices)) {

@@ -12,11 +12,7 @@ import { UnusableUpstreamValue } from '../errors.js';
 import { collectPages, listNoun } from '../pagination.js';
 import { sameId } from '../paths.js';
 import type { CallOptions } from '../port.js';
-import { Id } from '../schemas.js';
-
-const Str = z.string().nullish();
-const Bool = z.boolean().nullish();
-const NullableId = z.union([Id, z.null()]).optional();
+import { Bool, Id, NullableId, Str } from '../schemas.js';
 
 export const Recall = z.looseObject({
   id: Id,

@@ -8,55 +8,53 @@ import { z } from 'zod';
 import { addDays, instantToLocalDate, parseInstantMs, validateDateRange } from '../../domain/dates.js';
 import { parseBody } from '../client.js';
 import { noteDivergence, noteLeftOut } from '../divergence.js';
-import { collectPages, normalizePage, rowIdentity } from '../pagination.js';
+import { collectPages, listNoun, normalizePage, rowIdentity } from '../pagination.js';
 import type { CallOptions, DateRange } from '../port.js';
-import { Id } from '../schemas.js';
+import { Id, NullableId, Str } from '../schemas.js';
 import type { ResourceContext } from './context.js';
 
-const Text = z.string().nullish();
-const NullableId = z.union([Id, z.null()]).optional();
 const Count = z.number().int().nonnegative().nullish();
 
 const RouteSlipBody = z.looseObject({
   appointment: z.looseObject({ id: Id, patient: NullableId }),
-  patient: z.looseObject({ uid: NullableId, phone: Text, medical_alerts: z.array(z.unknown()).nullish() }).nullish(),
-  insurance: z.looseObject({ primary_carrier: Text }).nullish(),
+  patient: z.looseObject({ uid: NullableId, phone: Str, medical_alerts: z.array(z.unknown()).nullish() }).nullish(),
+  insurance: z.looseObject({ primary_carrier: Str }).nullish(),
 });
 
 const VerificationRow = z.looseObject({
   id: Id,
   patient: NullableId,
   insurance_plan: NullableId,
-  verified_at: Text,
+  verified_at: Str,
 });
 
 const NoShowRow = z.looseObject({
   id: Id,
   patient: NullableId,
-  date_time: Text,
-  status: Text,
+  date_time: Str,
+  status: Str,
   duration_minutes: z.number().int().nullish(),
-  appointment_type: Text,
-  patient_name: Text,
+  appointment_type: Str,
+  patient_name: Str,
   provider: NullableId,
-  provider_name: Text,
+  provider_name: Str,
   operatory: NullableId,
   patient_no_show_count: Count,
-  patient_phone: Text,
+  patient_phone: Str,
 });
 
 const CancellationRow = z.looseObject({
   id: Id,
-  cancelled_at: Text,
-  scheduled_start: Text,
+  cancelled_at: Str,
+  scheduled_start: Str,
   lead_time_hours: z.union([z.string(), z.number()]).nullish(),
   patient_id: NullableId,
-  patient_name: Text,
-  provider_name: Text,
-  procedure_description: Text,
+  patient_name: Str,
+  provider_name: Str,
+  procedure_description: Str,
   rebooked: z.boolean().nullish(),
   rebook_appointment_id: NullableId,
-  rebook_date: Text,
+  rebook_date: Str,
 });
 
 export interface RouteSlip {
@@ -112,8 +110,8 @@ export function periodReportQuery(report: 'noShows' | 'cancellations', range: Da
 }
 
 const NO_SHOW_NOUN = ['no-show', 'no-shows'] as const;
-const CANCELLATION_NOUN = ['cancellation', 'cancellations'] as const;
-const VERIFICATION_NOUN = ['insurance verification', 'insurance verifications'] as const;
+const CANCELLATION_NOUN = listNoun('worklists.cancellations');
+const VERIFICATION_NOUN = listNoun('worklists.verifications');
 
 export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
   const { client } = ctx;
