@@ -8,7 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { type Divergence, recordDivergences, replayDivergences } from './divergence.js';
-import { RequestAborted } from './errors.js';
+import { type ErrorContext, RequestAborted } from './errors.js';
 
 export type ReferenceKind =
   | 'practice'
@@ -113,11 +113,16 @@ export class ReferenceCache {
   }
 }
 
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+/** `promise`, or RequestAborted once `signal` fires (the shared work itself runs on). */
+export function waitFor<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  context: ErrorContext = {},
+): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new RequestAborted());
+  if (signal.aborted) return Promise.reject(new RequestAborted(context));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new RequestAborted());
+    const onAbort = (): void => reject(new RequestAborted(context));
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {

@@ -17,11 +17,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Dispatcher, request as undiciRequest } from 'undici';
+import { waitFor } from './cache.js';
+import type { UpstreamObservation } from './client.js';
 import {
   type EscapeApiError,
   RateLimited,
   ReauthenticationRequired,
-  RequestAborted,
   Unauthorized,
   UpstreamTimeout,
   UpstreamUnavailable,
@@ -77,14 +78,7 @@ export interface SimpleJwtOptions {
   /** Where an operator puts a new refresh token, e.g. "ESCAPE_REFRESH_TOKEN". */
   reauthHint?: string;
   /** Reports the refresh request like any other upstream attempt. */
-  observer?: (o: {
-    operation: string;
-    method: string;
-    status: number | undefined;
-    durationMs: number;
-    attempt: number;
-    outcome: string;
-  }) => void;
+  observer?: (o: UpstreamObservation) => void;
 }
 
 interface PersistedState {
@@ -227,26 +221,7 @@ export class SimpleJwtProvider implements CredentialProvider {
         this.inflight = undefined;
       });
     }
-    const shared = this.inflight;
-    if (!signal) return shared;
-    return new Promise<string>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(new RequestAborted({ operation: 'auth.tokenRefresh' }));
-        return;
-      }
-      const onAbort = (): void => reject(new RequestAborted({ operation: 'auth.tokenRefresh' }));
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
-    });
+    return waitFor(this.inflight, signal, { operation: 'auth.tokenRefresh' });
   }
 
   private async loadRefreshToken(): Promise<string> {
