@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { isLocalDate } from '../../domain/dates.js';
 import { type EscapeClient, parseBody } from '../client.js';
-import { noteLeftOut } from '../divergence.js';
+import { type Noun, noteLeftOut } from '../divergence.js';
 import { UnusableUpstreamValue } from '../errors.js';
 import { collectPages, listNoun } from '../pagination.js';
 import { sameId } from '../paths.js';
@@ -109,6 +109,21 @@ function unusableRecall(recall: Recall): UnusableUpstreamValue | undefined {
   return undefined;
 }
 
+/** The rows of `patientId`; any other patient's (a filter the API ignored) are left out and said. */
+function patientRows<Row extends { id?: string | null; patient?: string | null }>(
+  rows: Row[],
+  patientId: string,
+  noun: Noun,
+): Row[] {
+  const own = rows.filter((row) => row.patient && sameId(row.patient, patientId));
+  noteLeftOut(
+    noun,
+    rows.filter((row) => !own.includes(row)).map((row) => row.id ?? JSON.stringify(row)),
+    'of another patient',
+  );
+  return own;
+}
+
 export function createRecallResources(client: EscapeClient): RecallsPort {
   async function listRecalls(
     practiceId: string,
@@ -167,12 +182,10 @@ export function createRecallResources(client: EscapeClient): RecallsPort {
       limit: COMMLOG_LIMIT,
       signal: options?.signal,
     });
-    const parsed = rows.map((row) => parseBody(Commlog, row, 'comms.patientCommlogs'));
-    const own = parsed.filter((c) => c.patient && sameId(c.patient, patientId));
-    noteLeftOut(
+    const own = patientRows(
+      rows.map((row) => parseBody(Commlog, row, 'comms.patientCommlogs')),
+      patientId,
       COMMLOG_NOUN,
-      parsed.filter((c) => !own.includes(c)).map((c) => c.id ?? JSON.stringify(c)),
-      'of another patient',
     );
     // Newest first whatever order the API used (L18247 does not promise one).
     own.sort((a, b) => Date.parse(b.date_time ?? '') - Date.parse(a.date_time ?? ''));
@@ -206,13 +219,11 @@ export function createRecallResources(client: EscapeClient): RecallsPort {
       query: { patient: patientId },
       signal: options?.signal,
     });
-    const parsed = rows.map((row) => parseBody(SmsConsent, row, 'comms.smsConsents'));
     // An ignored `patient` filter answers every row of the practice (ASSUMPTIONS §15).
-    const own = parsed.filter((c) => c.patient && sameId(c.patient, patientId));
-    noteLeftOut(
+    const own = patientRows(
+      rows.map((row) => parseBody(SmsConsent, row, 'comms.smsConsents')),
+      patientId,
       listNoun('comms.smsConsents'),
-      parsed.filter((c) => !own.includes(c)).map((c) => c.id ?? JSON.stringify(c)),
-      'of another patient',
     );
     return own[0];
   }

@@ -9,6 +9,7 @@ import { addDays, instantToLocalDate, parseInstantMs, validateDateRange } from '
 import { parseBody } from '../client.js';
 import { noteDivergence, noteLeftOut } from '../divergence.js';
 import { collectPages, listNoun, normalizePage, rowIdentity } from '../pagination.js';
+import { sameId } from '../paths.js';
 import type { CallOptions, DateRange } from '../port.js';
 import { Id, NullableId, Str } from '../schemas.js';
 import type { ResourceContext } from './context.js';
@@ -135,7 +136,11 @@ export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
       RouteSlipBody,
     );
     const patientId = slip.appointment.patient ?? undefined;
-    if (slip.appointment.id !== appointmentId || !patientId || (slip.patient?.uid && slip.patient.uid !== patientId)) {
+    if (
+      !sameId(slip.appointment.id, appointmentId) ||
+      !patientId ||
+      (slip.patient?.uid && !sameId(slip.patient.uid, patientId))
+    ) {
       noteDivergence({
         kind: 'note',
         text: 'Escape Dental answered a route slip for another appointment or patient than asked; that slip was not used.',
@@ -171,7 +176,7 @@ export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
     const outside: string[] = [];
     for (const raw of walk.rows) {
       const row = parseBody(VerificationRow, raw, 'worklists.verifications');
-      if (row.patient !== params.patientId) {
+      if (!row.patient || !sameId(row.patient, params.patientId)) {
         otherPatient.push(row.id);
         continue;
       }
