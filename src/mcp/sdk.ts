@@ -347,7 +347,7 @@ export function useRequestStateKeys(keys: readonly Uint8Array[]): void {
 }
 
 /** Seals a multi-round `requestState` that this server's verify hook will accept on the next round. */
-export function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {
+function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {
   return REQUEST_STATE.mint(payload, ctx);
 }
 

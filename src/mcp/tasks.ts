@@ -102,7 +102,7 @@ export function registerTaskTool(server: McpServer, name: string, tool: TaskTool
 }
 
 /** True when this request declared the tasks extension in its client capabilities (2026-07-28 envelope). */
-export function declaresTasks(ctx: ServerContext): boolean {
+function declaresTasks(ctx: ServerContext): boolean {
   const capabilities = ctx.mcpReq.envelope?.[CLIENT_CAPABILITIES_META_KEY as keyof typeof ctx.mcpReq.envelope] as
     | { extensions?: Record<string, unknown> }
     | undefined;

@@ -59,7 +59,7 @@ export interface TaskLimits {
   runDeadlineMs: number;
 }
 
-export const DEFAULT_TASK_LIMITS: TaskLimits = {
+const DEFAULT_TASK_LIMITS: TaskLimits = {
   activePerPrincipal: 4,
   ttlMs: 15 * 60_000,
   pollIntervalMs: 1000,
