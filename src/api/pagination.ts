@@ -70,7 +70,7 @@ export interface NormalizedPage {
   kind: 'array' | 'envelope' | 'results' | 'nested';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

@@ -8,6 +8,7 @@
 import { isLocalDate, type LocalDate } from '../../domain/dates.js';
 import type { EscapeClient } from '../client.js';
 import { describeShape, InvalidResponse, UnrecognizedShape } from '../errors.js';
+import { isObject } from '../pagination.js';
 import { endpointLabel, type OperationName, sameId } from '../paths.js';
 import type { CallOptions } from '../port.js';
 import { amount, count } from './billing.js';
@@ -54,8 +55,6 @@ export interface AgingJobsPort {
 }
 
 type Body = Record<string, unknown>;
-const isObject = (value: unknown): value is Body =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
 
 export function createAgingJobResources(client: EscapeClient): AgingJobsPort {
   function readJob(operation: OperationName, body: unknown, expectedId?: string): AgingJob {

@@ -9,7 +9,7 @@ import { parseMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
 import { noteLeftOut } from '../divergence.js';
 import { describeShape, UnrecognizedShape, UnusableUpstreamValue } from '../errors.js';
-import { collectPages, listNoun, normalizePage } from '../pagination.js';
+import { collectPages, isObject, listNoun, normalizePage } from '../pagination.js';
 import { asOfParams, dateParamsFor, endpointLabel, type OperationName, sameId } from '../paths.js';
 import type { CallOptions, DateRange } from '../port.js';
 import { Practice as PracticeSchema } from '../schemas.js';
@@ -105,10 +105,6 @@ export interface OfficeReportsPort {
     when: { range: DateRange } | { asOf: string },
     options?: CallOptions,
   ): Promise<ClientReportAnswer>;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
