@@ -18,7 +18,7 @@ import type { ToolContext, ToolDefinition } from '../framework/types.js';
 import { patientName } from '../patients/patient-lookup.js';
 
 /** A contact attempt this recent is not repeated yet (the "at least a week ago"). */
-export const RECONTACT_AFTER_DAYS = 7;
+const RECONTACT_AFTER_DAYS = 7;
 
 const inputSchema = z.object({
   due_within_days: z
