@@ -10,7 +10,7 @@ import type { Claim } from '../../api/port.js';
 import { OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/insurance.js';
 import { diffDays, instantToLocalDate, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
-import { formatMoney, parseMoney } from '../../domain/money.js';
+import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
 import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
@@ -224,7 +224,7 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
         .join(', '),
       ranking: 'days since sent × amount still owed (claim fee − insurance paid − write-off), highest first',
       matched: ranked.length,
-      matched_owed: formatMoney(ranked.reduce((t, r) => t.plus(r.owed), parseMoney(0))),
+      matched_owed: sumMoneyString(ranked.map((r) => r.owed)),
       rows,
       ...(nextCursor ? { next_cursor: nextCursor } : {}),
       ...(skipped.length > 0 ? { unreadable_claims: skipped.length } : {}),

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BALANCE_BUCKETS, type BalanceBucket, type BalanceRow } from '../../api/resources/office-reports.js';
 import { addDays, instantToLocalDate, parseInstantMs, todayIn } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
-import { formatMoney, parseMoney } from '../../domain/money.js';
+import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
 import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import type { ToolDefinition } from '../framework/types.js';
@@ -126,7 +126,7 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
         .join(', '),
       ranking: `dollar-days: each bucket's dollars × ${BALANCE_BUCKETS.map((b) => `${BUCKET_WEIGHT_DAYS[b]} (${b})`).join(', ')} days, highest first`,
       matched: ranked.length,
-      matched_balance: formatMoney(ranked.reduce((t, r) => t.plus(parseMoney(r.row.balance)), parseMoney(0))),
+      matched_balance: sumMoneyString(ranked.map((r) => r.row.balance)),
       rows: page.map(({ row }, i) => {
         context.notePatient(row.patientId);
         const visit = visits[i];
