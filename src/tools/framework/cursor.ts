@@ -2,6 +2,7 @@
  * The position cursor of the worklist tools: the number of rows already shown, as text. The
  * worklists are recomputed on each call, so it names a position in today's ranking, not a snapshot.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ToolInputError } from './errors.js';
 
@@ -68,4 +69,24 @@ export function pageOf<Row>(
     }
   }
   return pageFrom(rows, offset, limit);
+}
+
+/**
+ * The fingerprint half of a bound cursor (`<offset>.<fingerprint>`): the arguments of the list it
+ * continues, so it cannot be replayed on another patient, day or filter.
+ */
+export function cursorFingerprint(parts: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 12);
+}
+
+/** Splits a bound cursor; `notOurs` is the refusal when it is not one the tool gave. */
+export function readBoundCursor(
+  cursor: string,
+  maxOffset: number,
+  notOurs: string,
+): { offset: number; fingerprint: string } {
+  const [offsetText, print] = cursor.split('.');
+  const offset = Number(offsetText);
+  if (!Number.isInteger(offset) || offset < 1 || offset > maxOffset || !print) throw new ToolInputError(notOurs);
+  return { offset, fingerprint: print };
 }
