@@ -15,7 +15,7 @@ export interface ProductionGoals {
  * Escape's production goal for a period of `days` dates: the monthly goal for 28-31 days, the
  * weekly for 7, the daily for 1, else the monthly goal × days ÷ 30. Null when Escape has none.
  */
-export function productionGoalFor(days: number, goals: ProductionGoals): { value: string; basis: string } | null {
+function productionGoalFor(days: number, goals: ProductionGoals): { value: string; basis: string } | null {
   if (days === 1 && goals.daily) return { value: goals.daily, basis: "Escape's daily production goal" };
   if (days === 7 && goals.weekly) return { value: goals.weekly, basis: "Escape's weekly production goal" };
   if (!goals.monthly) return null;

@@ -10,8 +10,8 @@ import type { Claim } from '../../api/port.js';
 import { OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/insurance.js';
 import { diffDays, instantToLocalDate, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
-import { formatMoney, parseMoney } from '../../domain/money.js';
-import { closingLines, pageArguments, readCursor, worklistHeaderFields } from '../framework/cursor.js';
+import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
+import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
 import type { ToolDefinition } from '../framework/types.js';
@@ -28,12 +28,12 @@ type WorklistStatus = (typeof WORKLIST_STATUSES)[number];
  * 4. nothing done for 30+ days → call the carrier;
  * 5. otherwise wait until 30 days after the last action.
  */
-export const FOLLOW_UP_DAYS = 30;
-export const WRITE_OFF_REVIEW_DAYS = 180;
-export const NEXT_ACTIONS = ['write_off_review', 'resubmit', 'appeal', 'call_carrier', 'wait'] as const;
+const FOLLOW_UP_DAYS = 30;
+const WRITE_OFF_REVIEW_DAYS = 180;
+const NEXT_ACTIONS = ['write_off_review', 'resubmit', 'appeal', 'call_carrier', 'wait'] as const;
 type NextAction = (typeof NEXT_ACTIONS)[number];
 
-export function nextAction(status: string, daysSinceSent: number | null, daysSinceAction: number): NextAction {
+function nextAction(status: string, daysSinceSent: number | null, daysSinceAction: number): NextAction {
   if (daysSinceSent !== null && daysSinceSent >= WRITE_OFF_REVIEW_DAYS && daysSinceAction >= FOLLOW_UP_DAYS) {
     return 'write_off_review';
   }
@@ -168,7 +168,7 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
       .filter((r) => !minimum || r.owed.gte(minimum))
       .sort((a, b) => b.score.cmp(a.score) || b.owed.cmp(a.owed) || a.claim.id.localeCompare(b.claim.id));
 
-    const page = ranked.slice(offset, offset + args.limit);
+    const { page, nextCursor } = pageFrom(ranked, offset, args.limit);
     const logs = await mapBounded(
       context,
       page,
@@ -211,7 +211,6 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
       };
     });
 
-    const next = offset + page.length;
     const structured: Output = {
       practice: context.practice.name,
       as_of: today,
@@ -225,9 +224,9 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
         .join(', '),
       ranking: 'days since sent × amount still owed (claim fee − insurance paid − write-off), highest first',
       matched: ranked.length,
-      matched_owed: formatMoney(ranked.reduce((t, r) => t.plus(r.owed), parseMoney(0))),
+      matched_owed: sumMoneyString(ranked.map((r) => r.owed)),
       rows,
-      ...(next < ranked.length ? { next_cursor: String(next) } : {}),
+      ...(nextCursor ? { next_cursor: nextCursor } : {}),
       ...(skipped.length > 0 ? { unreadable_claims: skipped.length } : {}),
       notes: [...new Set(notes)],
     };

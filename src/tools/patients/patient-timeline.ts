@@ -3,13 +3,13 @@
  * perio exams, treatment plans, imaging and communications, one compact line of facts each.
  * Free text from the chart is passed on as quoted data.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Patient, TimelineEvent, TimelineEventType } from '../../api/port.js';
 import { TIMELINE_EVENT_TYPES } from '../../api/port.js';
 import { formatRecordedTime, isLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
 import { oneLine, quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoneyOrNull, sumMoneyString } from '../../domain/money.js';
+import { cursorFingerprint, readBoundCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolDefinition } from '../framework/types.js';
@@ -369,17 +369,13 @@ interface CursorFilters {
 }
 
 function fingerprint(patientId: string, filters: CursorFilters): string {
-  return createHash('sha256')
-    .update(JSON.stringify([patientId, filters.since ?? '', filters.until ?? '', filters.types ?? []]))
-    .digest('base64url')
-    .slice(0, 12);
+  return cursorFingerprint([patientId, filters.since ?? '', filters.until ?? '', filters.types ?? []]);
 }
 
 function parseCursor(cursor: string): { offset: number; fingerprint: string } {
-  const [offsetText, print] = cursor.split('.');
-  const offset = Number(offsetText);
-  if (!Number.isInteger(offset) || offset < 1 || offset > 5000 || !print) {
-    throw new ToolInputError('cursor is not one this tool returned. Leave it out to start from the newest event.');
-  }
-  return { offset, fingerprint: print };
+  return readBoundCursor(
+    cursor,
+    5000,
+    'cursor is not one this tool returned. Leave it out to start from the newest event.',
+  );
 }

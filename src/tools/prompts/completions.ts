@@ -25,7 +25,7 @@ const matching = (typed: string, names: readonly string[]): string[] => {
   return [...new Set([...starts, ...contains])];
 };
 
-export function practiceCompletions(sources: CompletionSources) {
+function practiceCompletions(sources: CompletionSources) {
   return async (typed: string): Promise<string[]> => {
     const scope = sources.practices();
     if (scope.pending) return [];
@@ -36,7 +36,7 @@ export function practiceCompletions(sources: CompletionSources) {
   };
 }
 
-export function providerCompletions(sources: CompletionSources) {
+function providerCompletions(sources: CompletionSources) {
   return async (typed: string, given: Readonly<Record<string, string>>): Promise<string[]> => {
     try {
       const practice = resolvePractice(sources.practices(), given.practice);

@@ -11,12 +11,11 @@
  * change no practice data: the tool is a read (readOnlyHint, kept under --read-only).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import Big from 'big.js';
 import { z } from 'zod';
 import type { AgingBuckets, AgingGroup, AgingJob } from '../../api/resources/aging-jobs.js';
 import { todayIn } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
-import { formatMoney, parseMoney, percent } from '../../domain/money.js';
+import { formatMoney, parseMoney, percent, sumMoney } from '../../domain/money.js';
 import { UnverifiableAnswerError } from '../framework/errors.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
@@ -92,10 +91,7 @@ export const agingReport: ToolDefinition<typeof inputSchema, typeof outputSchema
       );
     }
     const s = report.summary;
-    const bucketSum = [s.current, s.days31to60, s.days61to90, s.over90].reduce(
-      (sum, v) => sum.plus(parseMoney(v)),
-      Big(0),
-    );
+    const bucketSum = sumMoney([s.current, s.days31to60, s.days61to90, s.over90]);
     if (!bucketSum.eq(parseMoney(s.total))) {
       notes.push(
         `The buckets add up to $${formatMoney(bucketSum)}, not the total of $${s.total} Escape Dental reported; both are shown as reported.`,

@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { BALANCE_BUCKETS, type BalanceBucket, type BalanceRow } from '../../api/resources/office-reports.js';
 import { addDays, instantToLocalDate, parseInstantMs, todayIn } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
-import { formatMoney, parseMoney } from '../../domain/money.js';
-import { closingLines, pageArguments, readCursor, worklistHeaderFields } from '../framework/cursor.js';
+import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
+import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import type { ToolDefinition } from '../framework/types.js';
 
 /** Days each bucket's dollars count for in the ranking: about the middle of the bucket. */
-export const BUCKET_WEIGHT_DAYS: Record<BalanceBucket, number> = { '0_30': 15, '31_60': 45, '61_90': 75, over_90: 120 };
+const BUCKET_WEIGHT_DAYS: Record<BalanceBucket, number> = { '0_30': 15, '31_60': 45, '61_90': 75, over_90: 120 };
 const BALANCE_LIMIT = 5000;
 /** How far ahead a next visit is looked for. */
 const VISIT_HORIZON_DAYS = 365;
@@ -95,7 +95,7 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
           parseMoney(b.row.balance).cmp(parseMoney(a.row.balance)) ||
           a.row.patientId.localeCompare(b.row.patientId),
       );
-    const page = ranked.slice(offset, offset + args.limit);
+    const { page, nextCursor } = pageFrom(ranked, offset, args.limit);
     const visits = await mapBounded(
       context,
       page,
@@ -126,7 +126,7 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
         .join(', '),
       ranking: `dollar-days: each bucket's dollars × ${BALANCE_BUCKETS.map((b) => `${BUCKET_WEIGHT_DAYS[b]} (${b})`).join(', ')} days, highest first`,
       matched: ranked.length,
-      matched_balance: formatMoney(ranked.reduce((t, r) => t.plus(parseMoney(r.row.balance)), parseMoney(0))),
+      matched_balance: sumMoneyString(ranked.map((r) => r.row.balance)),
       rows: page.map(({ row }, i) => {
         context.notePatient(row.patientId);
         const visit = visits[i];
@@ -162,7 +162,7 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
                 : `Send a statement for $${row.balance}.`,
         };
       }),
-      ...(offset + page.length < ranked.length ? { next_cursor: String(offset + page.length) } : {}),
+      ...(nextCursor ? { next_cursor: nextCursor } : {}),
       notes: [...new Set(notes)],
     };
     return { structured, summary: summarize(structured) };

@@ -13,7 +13,7 @@ import { shownPlace } from '../../domain/free-text.js';
 import { type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
 import { judge, targetFor } from '../../domain/kpi-judging.js';
 import { parseMoney, percent } from '../../domain/money.js';
-import { closingLines, pageArguments, readCursor } from '../framework/cursor.js';
+import { closingLines, pageArguments, pageFrom, readCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
@@ -272,7 +272,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
       (a, b) =>
         Number(b.flagged) - Number(a.flagged) || b.reasons.length - a.reasons.length || a.name.localeCompare(b.name),
     );
-    const page = ordered.slice(offset, offset + args.limit);
+    const { page, nextCursor } = pageFrom(ordered, offset, args.limit);
     const structured: Output = {
       client_id: rollUp.clientId,
       rule: 'flagged when 2+ KPIs are off goal in the current 30 days, or one KPI is off in each of the last three 30-day periods; goals: Escape production goal (monthly), benchmarks of ours for no-show (≤ 15 %) and case acceptance (≥ 40 %)',
@@ -294,7 +294,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
       kpi_sources: Object.fromEntries(
         DSO_KPIS.map((k) => [k, kpiDefinition(k).computedBy === 'escape' ? 'as reported by Escape' : 'ours']),
       ),
-      ...(offset + page.length < ordered.length ? { next_cursor: String(offset + page.length) } : {}),
+      ...(nextCursor ? { next_cursor: nextCursor } : {}),
       notes: rollUp.notes,
     };
     return { structured, summary: summarize(structured) };

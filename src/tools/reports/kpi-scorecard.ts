@@ -19,7 +19,7 @@ import {
 import { shownPlace } from '../../domain/free-text.js';
 import { HYGIENE_CODES, KPI_KEYS, type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
 import { judge, type ProductionGoals, targetFor } from '../../domain/kpi-judging.js';
-import { parseMoney, percent } from '../../domain/money.js';
+import { parseMoney, percent, sumMoney } from '../../domain/money.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
@@ -203,8 +203,8 @@ async function periodFigures(
     figures.collection_rate = percent(s.totalCollections, s.netProduction, { onZero: null });
   }
   if (utilization) {
-    const scheduled = utilization.reduce((t, r) => t.plus(parseMoney(r.scheduledHours)), parseMoney(0));
-    const available = utilization.reduce((t, r) => t.plus(parseMoney(r.availableHours)), parseMoney(0));
+    const scheduled = sumMoney(utilization.map((r) => r.scheduledHours));
+    const available = sumMoney(utilization.map((r) => r.availableHours));
     figures.schedule_utilization = percent(scheduled, available, { onZero: null });
     figures.production_per_hour =
       production && scheduled.gt(0) ? parseMoney(production.summary.totalProduction).div(scheduled).toFixed(2) : null;

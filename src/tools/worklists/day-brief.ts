@@ -10,11 +10,11 @@ import type Big from 'big.js';
 import { z } from 'zod';
 import type { Appointment } from '../../api/port.js';
 import type { RouteSlip } from '../../api/resources/worklists.js';
-import { addDays, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
+import { addDays, parseInstantMs, todayIn, toPracticeInstant } from '../../domain/dates.js';
 import { shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoneyOrNull, percent, sumMoney } from '../../domain/money.js';
+import { pageOf } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
-import { pageOf } from '../framework/paging.js';
 import { checkedDate, localDateArgument, operatoryName, providerName } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 
@@ -218,7 +218,7 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       for (const flag of flags) counts[flag] += 1;
       if (flags.length === 0) return;
       rows.push({
-        time: clock(visit.startMs, zone),
+        time: toPracticeInstant(visit.startMs, zone).localTime,
         appointment_id: a.id,
         patient_id: a.patient ?? '',
         patient: shownName(a.patient_name) ?? 'patient',
@@ -245,8 +245,8 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
       visits: s.visits,
       booked_minutes: s.bookedMinutes,
       open_gaps: s.gaps.map((g) => ({
-        start: clock(g.startMs, zone),
-        end: clock(g.endMs, zone),
+        start: toPracticeInstant(g.startMs, zone).localTime,
+        end: toPracticeInstant(g.endMs, zone).localTime,
         minutes: Math.round((g.endMs - g.startMs) / MINUTE_MS),
         chair: chairLabel(g.operatory),
         operatory_id: g.operatory ?? '',
@@ -406,10 +406,6 @@ function scheduleByProvider(
   }
   for (const entry of byProvider.values()) entry.gaps.sort((x, y) => x.startMs - y.startMs);
   return [...byProvider.values()].sort((x, y) => x.providerId.localeCompare(y.providerId));
-}
-
-function clock(ms: number, zone: string): string {
-  return toPracticeIso(ms, zone).slice(11, 16);
 }
 
 function capitalize(text: string): string {

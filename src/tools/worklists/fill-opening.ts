@@ -9,7 +9,14 @@
  */
 import { z } from 'zod';
 import type { Appointment, Operatory, Provider } from '../../api/port.js';
-import { addDays, diffDays, instantToLocalDate, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
+import {
+  addDays,
+  diffDays,
+  instantToLocalDate,
+  parseInstantMs,
+  todayIn,
+  toPracticeInstant,
+} from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
@@ -276,7 +283,7 @@ export const fillOpening: ToolDefinition<typeof inputSchema, typeof outputSchema
         ...(lead.visit ? { visit: quoted('', lead.visit, 50) as string } : {}),
         days_waiting: lead.daysWaiting,
         can_text: result.canText,
-        last_contact: result.lastContactMs === null ? null : toPracticeIso(result.lastContactMs, zone).slice(0, 10),
+        last_contact: result.lastContactMs === null ? null : toPracticeInstant(result.lastContactMs, zone).localDate,
         reason: reasonOf(lead, minutes, kindMatch, result.canText, contactedRecently, opening, result.assumedLength),
         book_appointment: bookingArguments(lead.patientId, minutes, opening),
       });
@@ -455,11 +462,11 @@ async function resolveOpening(context: ToolContext, args: z.infer<typeof inputSc
     const ownerId = hygiene ? operatory.provider_hygienist : operatory.provider_dentist;
     if (ownerId) [provider] = await resolveProviders(context, [ownerId]);
   }
-  const local = toPracticeIso(start.ms, zone);
+  const local = toPracticeInstant(start.ms, zone);
   return {
     startMs: start.ms,
-    startText: `${local.slice(0, 10)} ${local.slice(11, 16)}`,
-    date: local.slice(0, 10),
+    startText: `${local.localDate} ${local.localTime}`,
+    date: local.localDate,
     minutes,
     kind: hygiene ? 'hygiene' : 'doctor',
     provider,

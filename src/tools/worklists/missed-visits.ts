@@ -12,9 +12,9 @@ import type { Cancellation, NoShow } from '../../api/resources/worklists.js';
 import { addDays, diffDays, instantToLocalDate, parseInstantMs, todayIn } from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { percent } from '../../domain/money.js';
+import { pageOf } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
-import { pageOf } from '../framework/paging.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 

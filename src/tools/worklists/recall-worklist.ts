@@ -4,7 +4,6 @@
  * do-not-contact or no-SMS-consent marker and one next action. Contact details only on rows whose
  * action is a call.
  */
-import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { sameId } from '../../api/paths.js';
@@ -12,13 +11,14 @@ import type { Commlog, Recall } from '../../api/resources/recalls.js';
 import { addDays, diffDays, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { sanitizeUserText } from '../../domain/names.js';
+import { cursorFingerprint, readBoundCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
 import { patientName } from '../patients/patient-lookup.js';
 
 /** A contact attempt this recent is not repeated yet (the "at least a week ago"). */
-export const RECONTACT_AFTER_DAYS = 7;
+const RECONTACT_AFTER_DAYS = 7;
 
 const inputSchema = z.object({
   due_within_days: z
@@ -283,18 +283,15 @@ function summarize(output: Output, offset: number): string {
 // The cursor is an offset bound to the day and filters it continues, so it cannot be replayed on
 // another list.
 function fingerprint(today: string, dueBy: string, recallType: string | undefined): string {
-  return createHash('sha256')
-    .update(JSON.stringify([today, dueBy, recallType ?? '']))
-    .digest('base64url')
-    .slice(0, 12);
+  return cursorFingerprint([today, dueBy, recallType ?? '']);
 }
 
 function parseCursor(cursor: string, expected: string): number {
-  const [offsetText, print] = cursor.split('.');
-  const offset = Number(offsetText);
-  if (!Number.isInteger(offset) || offset < 1 || offset > 100_000 || !print) {
-    throw new ToolInputError('cursor is not one this tool returned. Leave it out to start from the first row.');
-  }
+  const { offset, fingerprint: print } = readBoundCursor(
+    cursor,
+    100_000,
+    'cursor is not one this tool returned. Leave it out to start from the first row.',
+  );
   if (print !== expected) {
     throw new ToolInputError(
       'cursor belongs to another day or filter. Repeat the same arguments with it, or leave it out.',
