@@ -203,6 +203,7 @@ describe('recall_worklist answers', () => {
     const text = (result.content as { text: string }[])[0]?.text ?? '';
     const rows = (result.structuredContent as unknown as Output).rows;
     const rowLines = text.split('\n').filter((line) => line.startsWith('- '));
+    expect(rows.length).toBeGreaterThan(0);
     expect(rowLines).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) expect(rowLines[i]).toContain(row.recall_id);
   });
@@ -216,7 +217,9 @@ describe('recall_worklist answers', () => {
       recall_type: type,
       limit: 1,
     });
+    expect(structured.rows).toHaveLength(1);
     expect(structured.rows.every((r) => r.recall_type === type)).toBe(true);
+    expect(structured.next_cursor, 'more than one seeded recall of this type').toBeDefined();
     if (structured.next_cursor) {
       const error = await callError(connection.client, 'recall_worklist', {
         practice: la.name,
