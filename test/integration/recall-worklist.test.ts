@@ -14,6 +14,7 @@ import {
   rawGet,
   rawList,
   startTestSandbox,
+  textOf,
 } from '../helpers/harness.js';
 
 interface RawRecall {
@@ -200,9 +201,10 @@ describe('recall_worklist answers', () => {
     const size = tokens(result.content) + tokens(result.structuredContent);
     console.info(`[figures] recall_worklist default answer ≈ ${size} tokens`);
     expect(size).toBeLessThan(4000);
-    const text = (result.content as { text: string }[])[0]?.text ?? '';
+    const text = textOf(result);
     const rows = (result.structuredContent as unknown as Output).rows;
     const rowLines = text.split('\n').filter((line) => line.startsWith('- '));
+    expect(rows.length).toBeGreaterThan(0);
     expect(rowLines).toHaveLength(rows.length);
     for (const [i, row] of rows.entries()) expect(rowLines[i]).toContain(row.recall_id);
   });
@@ -216,7 +218,9 @@ describe('recall_worklist answers', () => {
       recall_type: type,
       limit: 1,
     });
+    expect(structured.rows).toHaveLength(1);
     expect(structured.rows.every((r) => r.recall_type === type)).toBe(true);
+    expect(structured.next_cursor, 'more than one seeded recall of this type').toBeDefined();
     if (structured.next_cursor) {
       const error = await callError(connection.client, 'recall_worklist', {
         practice: la.name,
@@ -245,7 +249,7 @@ describe('recall_worklist when Escape Dental ignores filters', () => {
       expect(rows.find((r) => r.recall_id === w.fillOpening.noSmsConsentRecall.recallId)?.sms_consent).toBe(false);
       expect(rows.find((r) => r.recall_id === w.recalls.perioOverdueNeverContacted.recallId)?.sms_consent).toBe(true);
       const result = await connection.client.callTool({ name: 'recall_worklist', arguments: { practice: ny.name } });
-      const text = (result.content as { text: string }[])[0]?.text ?? '';
+      const text = textOf(result);
       expect(text).toMatch(/returned \d+ recalls due after/);
     } finally {
       await sandbox.control.setQuirks(DEFAULT_QUIRKS);

@@ -180,6 +180,7 @@ describe('day_brief', () => {
       path(`scheduling/appointment/${w.huddle.medicalAlert.appointmentId}/route-slip/`),
     );
     const everything = JSON.stringify(result);
+    expect(slip.patient.medical_alerts.length, 'the seeded medical-alert visit has an alert').toBeGreaterThan(0);
     for (const alert of slip.patient.medical_alerts) expect(everything).not.toContain(alert);
   }, 120_000);
 
@@ -196,7 +197,7 @@ describe('day_brief', () => {
     }>(sandbox, path('scheduling/day-sheet/'), { date });
     const local = (iso: string) => DateTime.fromISO(iso).setZone(la.timezone).toFormat('HH:mm');
     for (const opening of [w.fillOpening.hygieneOpening, w.fillOpening.doctorOpening]) {
-      if (!opening) continue;
+      if (!opening) throw new Error('the sandbox seeded no hygiene or no doctor opening');
       const provider = first.schedule.find((s) => s.provider_id === opening.providerId);
       const gap = provider?.open_gaps.find((g) => g.start === local(opening.start));
       expect(gap, `opening ${opening.start}`).toBeDefined();
@@ -254,6 +255,8 @@ describe('day_brief', () => {
     );
     expect(tokens).toBeLessThan(4000);
     const { rows } = await allRows(date);
+    // More rows than one page of 4, so the cursor is followed at least once.
+    expect(rows.length).toBeGreaterThan(4);
     const paged: BriefRow[] = [];
     let cursor: string | undefined;
     do {
@@ -280,12 +283,14 @@ describe('day_brief', () => {
     );
     expect(result.isError).toBeFalsy();
     const visits = (result.structuredContent as unknown as Brief).visits;
+    expect(visits).toBeGreaterThan(0);
     expect(seen).toEqual(Array.from({ length: visits }, (_, i) => i + 1));
   }, 120_000);
 
   it('flags the same visits when Escape Dental ignores the patient and date filters, and says what it left out', async () => {
     const date = w.huddleDate;
     const expected = await expectedFlags(date);
+    expect([...expected.values()].filter((flags) => flags.length > 0).length).toBeGreaterThan(0);
     await sandbox.control.setQuirks({ ...DEFAULT_QUIRKS, listFilters: 'ignored', dateParams: 'ignored' });
     try {
       const { structured, text } = await callOk<Brief>(server.client, 'day_brief', {

@@ -119,6 +119,12 @@ describe('missed_visits', () => {
       ...cancelled.filter((c) => !c.rebooked).map((c) => c.id),
     ]);
 
+    // The seeded scenarios make every part of the expectation non-empty: a no-show not rebooked, one
+    // rebooked the next day, a cancellation not rebooked.
+    expect(broken.length - rebooked.size).toBeGreaterThan(0);
+    expect(rebooked.size).toBeGreaterThan(0);
+    expect(cancelled.some((c) => !c.rebooked)).toBe(true);
+
     const { rows, answer, text } = await whole(from, to);
     // The cancellations report is one answer: read whole, not flagged partial (it was, when paged).
     expect(text).not.toMatch(/Partial result/);

@@ -12,6 +12,7 @@ import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { rawGet, startTestSandbox, textOf } from '../helpers/harness.js';
 import {
   appointmentWrites,
+  bookingArguments,
   connectBooking,
   instant,
   type RawAppointment,
@@ -75,6 +76,11 @@ async function listed(patientId: string, slot: RawSlot): Promise<RawAppointment[
   return body.results.filter((a) => a.patient === patientId && a.status === 'scheduled');
 }
 
+/** The patient's scheduled appointments at exactly the slot's time. */
+async function listedAt(patientId: string, slot: RawSlot): Promise<RawAppointment[]> {
+  return (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+}
+
 describe('a cancellation answered with another status', () => {
   it('is not reported as cancelled: "not confirmed; check in Escape Dental", naming the status it still has', async () => {
     const slot = await openTime(4, {}, ny);
@@ -115,20 +121,13 @@ describe('a write answered as another appointment', () => {
       const since = await sandbox.control.lastSeq();
       const result = await connection.client.callTool({
         name: 'book_appointment',
-        arguments: {
-          practice: la.name,
-          patient_id: patientId,
-          start: slot.date_time,
-          provider: slot.provider,
-          operatory: slot.operatory,
-          duration_minutes: 30,
-        },
+        arguments: bookingArguments(la, patientId, slot, 30),
       });
       const text = textOf(result);
       // Written once, and it is there (the list is the truth; the detail route is quirked).
       const posts = (await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST');
       expect(posts).toHaveLength(1);
-      const ours = (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+      const ours = await listedAt(patientId, slot);
       expect(ours).toHaveLength(1);
       // What Escape Dental answers for it (the quirked detail route): another appointment of another patient.
       const answered = await rawAppointment((ours[0] as RawAppointment).id);
@@ -153,16 +152,9 @@ describe('an appointment read answered as another appointment', () => {
       const patientId = la.patients.sameLastNameAndDob[0];
       await connection.client.callTool({
         name: 'book_appointment',
-        arguments: {
-          practice: la.name,
-          patient_id: patientId,
-          start: slot.date_time,
-          provider: slot.provider,
-          operatory: slot.operatory,
-          duration_minutes: 30,
-        },
+        arguments: bookingArguments(la, patientId, slot, 30),
       });
-      const [ours] = (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+      const [ours] = await listedAt(patientId, slot);
       const id = (ours as RawAppointment).id;
       // What the detail route now answers for it, read raw: another appointment.
       const answered = await rawAppointment(id);
@@ -205,7 +197,7 @@ describe('a chair roster that leaves chairs out', () => {
       const text = textOf(result);
       expect(result.isError, text).toBeFalsy();
       expect(text).not.toMatch(/no bookable chair/);
-      const [stored] = (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+      const [stored] = await listedAt(patientId, slot);
       expect(stored?.provider).toBe(slot.provider);
       expect(la.operatories.bookable).toContain(stored?.operatory);
       expect(text).toContain(stored?.id as string);
@@ -235,7 +227,7 @@ describe('a chair roster that leaves chairs out', () => {
       });
       const text = textOf(result);
       expect(result.isError, text).toBeFalsy();
-      const [stored] = (await listed(patientId, slot)).filter((a) => instant(a.date_time) === instant(slot.date_time));
+      const [stored] = await listedAt(patientId, slot);
       expect(stored?.operatory).toBe(chair);
     } finally {
       await connection.close();
@@ -299,14 +291,7 @@ describe('chairs and clashes when Escape Dental lists only part of what it holds
       const since = await sandbox.control.lastSeq();
       const result = await connection.client.callTool({
         name: 'book_appointment',
-        arguments: {
-          practice: la.name,
-          patient_id: patientId,
-          start: second.date_time,
-          provider: second.provider,
-          operatory: second.operatory,
-          duration_minutes: 30,
-        },
+        arguments: bookingArguments(la, patientId, second, 30),
       });
       const text = textOf(result);
       expect((await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST')).toEqual([]);

@@ -28,6 +28,13 @@ async function start(route: (req: RecordedRequest) => Reply | undefined, timezon
   }));
 }
 
+/** One list route (the request path ends with `path`) answering `results` whole, in one page. */
+async function startList(path: string, results: unknown[]) {
+  await start((req) =>
+    req.path.endsWith(path) ? { json: { count: results.length, next: null, results } } : undefined,
+  );
+}
+
 afterEach(async () => {
   await api?.close();
   await server?.close();
@@ -156,23 +163,13 @@ const claim = (id: string, patch: Record<string, unknown> = {}) => ({
 
 describe('claim list', () => {
   it('a claim with an unusable amount, date or status is left out and handed back by id; the rest are kept', async () => {
-    await start((req) =>
-      req.path.endsWith('/insurance/claim/')
-        ? {
-            json: {
-              count: 5,
-              next: null,
-              results: [
-                claim('c1'),
-                claim('c2', { claim_fee: 'string' }),
-                claim('c3', { status: 'string' }),
-                claim('c4', { date_sent: 'string' }),
-                claim('c5', { ins_pay_amt: null }),
-              ],
-            },
-          }
-        : undefined,
-    );
+    await startList('/insurance/claim/', [
+      claim('c1'),
+      claim('c2', { claim_fee: 'string' }),
+      claim('c3', { status: 'string' }),
+      claim('c4', { date_sent: 'string' }),
+      claim('c5', { ins_pay_amt: null }),
+    ]);
     const result = await api.insurance.listClaims(P, {});
     expect(result.claims.map((c) => c.id)).toEqual(['c1', 'c5']);
     expect(result.skipped.map((s) => [s.id, s.reason.field])).toEqual([
@@ -183,11 +180,7 @@ describe('claim list', () => {
   });
 
   it('every claim unusable: an empty list with the unusable ones, for the caller to weigh across its reads', async () => {
-    await start((req) =>
-      req.path.endsWith('/insurance/claim/')
-        ? { json: { count: 1, next: null, results: [claim('c9', { claim_fee: 'string' })] } }
-        : undefined,
-    );
+    await startList('/insurance/claim/', [claim('c9', { claim_fee: 'string' })]);
     const result = await api.insurance.listClaims(P, {});
     expect(result.claims).toEqual([]);
     expect(result.skipped.map((s) => s.reason.message)).toEqual([
@@ -196,23 +189,13 @@ describe('claim list', () => {
   });
 
   it('an unusable claim the filters exclude (status, provider, dates) is left out as such, not unreadable', async () => {
-    await start((req) =>
-      req.path.endsWith('/insurance/claim/')
-        ? {
-            json: {
-              count: 5,
-              next: null,
-              results: [
-                claim('c1', { status: 'paid', provider: 'dr-a' }),
-                claim('c2', { status: 'appealed', claim_fee: 'string', provider: 'dr-a' }),
-                claim('c3', { status: 'paid', claim_fee: 'string', provider: 'dr-b' }),
-                claim('c4', { status: 'paid', claim_fee: 'string', provider: 'dr-a', date_service: '2019-01-02' }),
-                claim('c5', { status: 'paid', provider: 'dr-a', date_service: 'string' }),
-              ],
-            },
-          }
-        : undefined,
-    );
+    await startList('/insurance/claim/', [
+      claim('c1', { status: 'paid', provider: 'dr-a' }),
+      claim('c2', { status: 'appealed', claim_fee: 'string', provider: 'dr-a' }),
+      claim('c3', { status: 'paid', claim_fee: 'string', provider: 'dr-b' }),
+      claim('c4', { status: 'paid', claim_fee: 'string', provider: 'dr-a', date_service: '2019-01-02' }),
+      claim('c5', { status: 'paid', provider: 'dr-a', date_service: 'string' }),
+    ]);
     const records: Divergence[] = [];
     const result = await recordDivergences(records, () =>
       api.insurance.listClaims(P, {
@@ -243,20 +226,14 @@ describe('timeline', () => {
   });
 
   it('an entry with an unusable date is left out and said so; all unusable refuses', async () => {
-    await start((req) =>
-      req.path === timelinePath
-        ? { json: { count: 2, next: null, results: [event('a1', '2026-05-01T09:00:00-07:00'), event('a2', 'string')] } }
-        : undefined,
-    );
+    await startList(timelinePath, [event('a1', '2026-05-01T09:00:00-07:00'), event('a2', 'string')]);
     const result = await api.clinical.timeline(P, PATIENT, {});
     expect(result.events.map((e) => e.id)).toEqual(['a1']);
     expect(result.skipped.map((s) => s.id)).toEqual(['a2']);
     expect(result.warnings).toContain('1 timeline entry was left out: Escape Dental sent an unusable date for it.');
     await api.close();
     await server.close();
-    await start((req) =>
-      req.path === timelinePath ? { json: { count: 1, next: null, results: [event('a2', 'string')] } } : undefined,
-    );
+    await startList(timelinePath, [event('a2', 'string')]);
     const error = await rejection(api.clinical.timeline(P, PATIENT, {}));
     expect(error).toBeInstanceOf(UnusableUpstreamValue);
     expect(error.message).toMatch(/^Escape Dental sent an unusable date for the patient's timeline entries/);
@@ -274,21 +251,11 @@ describe('timeline: types filtered before the unusable check', () => {
   };
 
   it('a note with an unusable date or an unknown event type is of another type than asked, not unreadable', async () => {
-    await start((req) =>
-      req.path === timelinePath
-        ? {
-            json: {
-              count: 3,
-              next: null,
-              results: [
-                visit,
-                { event_type: 'note', id: 'n1', date: 'string', title: 'Note', data: { id: 'n1' } },
-                { event_type: 'xray_v2', id: 'x1', date: '2026-04-01', title: 'X-ray', data: { id: 'x1' } },
-              ],
-            },
-          }
-        : undefined,
-    );
+    await startList(timelinePath, [
+      visit,
+      { event_type: 'note', id: 'n1', date: 'string', title: 'Note', data: { id: 'n1' } },
+      { event_type: 'xray_v2', id: 'x1', date: '2026-04-01', title: 'X-ray', data: { id: 'x1' } },
+    ]);
     const records: Divergence[] = [];
     const result = await recordDivergences(records, () =>
       api.clinical.timeline(P, PATIENT, { eventTypes: ['appointment'] }),
@@ -302,17 +269,10 @@ describe('timeline: types filtered before the unusable check', () => {
   });
 
   it('an unusable entry of a type asked for is handed back by id with its reason', async () => {
-    await start((req) =>
-      req.path === timelinePath
-        ? {
-            json: {
-              count: 2,
-              next: null,
-              results: [visit, { ...visit, id: 'a2', date: 'string', data: { id: 'a2', date_time: 'string' } }],
-            },
-          }
-        : undefined,
-    );
+    await startList(timelinePath, [
+      visit,
+      { ...visit, id: 'a2', date: 'string', data: { id: 'a2', date_time: 'string' } },
+    ]);
     const result = await api.clinical.timeline(P, PATIENT, { eventTypes: ['appointment'] });
     expect(result.events.map((e) => e.id)).toEqual(['a1']);
     expect(result.skipped.map((s) => [s.id, s.reason.summary])).toEqual([
