@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Pool } from 'undici';
 import { generateApiKey } from '../../src/auth/inbound.js';
-import { CLI, cpuMs, distribution, round, rssMb } from './stats.js';
+import type { FloorOptions } from './floor-server.js';
+import { BENCH_DIR, CLI, cpuMs, distribution, round, rssMb } from './stats.js';
+
+const FLOOR_HTTP = join(BENCH_DIR, 'lib', 'floor-http-process.ts');
 
 export interface HttpServerProcess {
   url: string;
@@ -20,13 +23,24 @@ export interface HttpServerProcess {
   close: () => Promise<void>;
 }
 
+export interface ServerProcessOptions {
+  /** The API key the load sends (one for several replicas); a fresh one when absent. */
+  apiKey?: { key: string; sha256: string };
+  /** More environment for the server (ESCAPE_STATE_SECRET for replicas). */
+  env?: Record<string, string>;
+}
+
 export async function startHttpServerProcess(
   upstream: { url: string; token: string },
   nodeFlags: string[] = [],
   serverArgs: string[] = [],
+  options: ServerProcessOptions = {},
 ): Promise<HttpServerProcess> {
-  const { key, sha256 } = generateApiKey();
-  const keysFile = join(tmpdir(), `bench-keys-${process.pid}-${Date.now()}.json`);
+  const { key, sha256 } = options.apiKey ?? generateApiKey();
+  const keysFile = join(
+    tmpdir(),
+    `bench-keys-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`,
+  );
   writeFileSync(
     keysFile,
     JSON.stringify({
@@ -41,14 +55,38 @@ export async function startHttpServerProcess(
       ],
     }),
   );
-  const child = spawn(
+  const served = await spawnServing(
     process.execPath,
     [...nodeFlags, CLI, 'http', '--port', '0', '--api-keys-file', keysFile, '--log-level', 'info', ...serverArgs],
-    {
-      env: { PATH: process.env.PATH ?? '', ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token, ...options.env },
   );
+  return {
+    ...served,
+    key,
+    close: async () => {
+      rmSync(keysFile, { force: true });
+      await served.close();
+    },
+  };
+}
+
+/** The floor over HTTP in its own process (floor-http-process.ts); it takes no key. */
+export function startFloorHttpProcess(floor: FloorOptions): Promise<HttpServerProcess> {
+  return spawnServing(process.execPath, ['--import', 'tsx', FLOOR_HTTP], { BENCH_FLOOR: JSON.stringify(floor) }).then(
+    (served) => ({ ...served, key: '' }),
+  );
+}
+
+/** Spawns a server that prints `serving at <url>` on stdout once listening; its logs are read and dropped. */
+async function spawnServing(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<Omit<HttpServerProcess, 'key'>> {
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // Logs (audit lines included) are read and dropped, as a log shipper would.
   child.stderr?.resume();
   let out = '';
@@ -67,11 +105,9 @@ export async function startHttpServerProcess(
   return {
     url: new URL(mcpUrl).origin,
     mcpUrl,
-    key,
     child,
     close: () =>
       new Promise<void>((resolve) => {
-        rmSync(keysFile, { force: true });
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
@@ -140,14 +176,17 @@ export const mcpOk = (status: number, body: string): boolean =>
 
 /**
  * `concurrency` clients over keep-alive connections, each sending `pick(i)` back to back for
- * `seconds`; `onTick` runs every second (memory sampling).
+ * `seconds`; `onTick` runs every second (memory sampling). With several origins (replicas behind
+ * a round-robin balancer) the i-th unit goes to origin i mod their number.
  */
 export async function runLoad(
-  origin: string,
+  origin: string | string[],
   pick: (i: number) => LoadRequest | LoadRequest[],
   options: { concurrency: number; seconds: number; onTick?: () => void },
 ): Promise<LoadResult> {
-  const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
+  const pools = (Array.isArray(origin) ? origin : [origin]).map(
+    (o) => new Pool(o, { connections: options.concurrency, pipelining: 1 }),
+  );
   const times: number[] = [];
   let errors = 0;
   let next = 0;
@@ -157,7 +196,9 @@ export async function runLoad(
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (performance.now() < deadline) {
-        const unit = pick(next++);
+        const i = next++;
+        const unit = pick(i);
+        const pool = pools[i % pools.length] as Pool;
         const t0 = performance.now();
         try {
           for (const req of Array.isArray(unit) ? unit : [unit]) {
@@ -179,7 +220,7 @@ export async function runLoad(
   );
   const wall = (performance.now() - started) / 1000;
   if (ticker) clearInterval(ticker);
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   const d = distribution(times);
   return {
     concurrency: options.concurrency,
@@ -202,20 +243,22 @@ export const replayOf = (call: CapturedCall): LoadRequest => ({
 });
 
 /**
- * `concurrency` clients on one request against a server process, after a 3 s warm-up: the load's
- * figures, the process's largest RSS (sampled every second) and its CPU time per answered call.
+ * `concurrency` clients on one request against a server process, after a warm-up (3 s unless
+ * told): the load's figures, the process's largest RSS (sampled every second) and its CPU time
+ * per answered call.
  */
 export async function loadServerProcess(
-  server: HttpServerProcess,
+  server: Pick<HttpServerProcess, 'url' | 'child'>,
   request: LoadRequest,
-  options: { concurrency: number; seconds: number },
+  options: { concurrency: number; seconds: number; warmupSeconds?: number },
 ): Promise<{ load: LoadResult; maxRssMb: number; serverCpuMsPerCall: number }> {
   const pid = server.child.pid as number;
-  await runLoad(server.url, () => request, { concurrency: options.concurrency, seconds: 3 });
+  await runLoad(server.url, () => request, { concurrency: options.concurrency, seconds: options.warmupSeconds ?? 3 });
   let maxRssMb = 0;
   const cpuBefore = cpuMs(pid);
   const load = await runLoad(server.url, () => request, {
-    ...options,
+    concurrency: options.concurrency,
+    seconds: options.seconds,
     onTick: () => {
       maxRssMb = Math.max(maxRssMb, rssMb(pid));
     },
