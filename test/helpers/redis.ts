@@ -17,6 +17,8 @@ export const REDIS_MISSING =
 export interface RunningRedis {
   url: string;
   port: number;
+  /** The redis-server process (the bench reads its CPU time). */
+  pid: number | undefined;
   stop: () => Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startRedis(port?: number): Promise<RunningRedis> {
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
