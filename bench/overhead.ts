@@ -14,7 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchCall, benchCalls, type PracticeFixture } from './lib/cases.js';
 import type { FloorOptions } from './lib/floor-server.js';
-import { BENCH_DIR, CLI, type Distribution, distribution, machine, round, startSandboxProcess } from './lib/stats.js';
+import {
+  BENCH_DIR,
+  CLI,
+  type Distribution,
+  distribution,
+  EVERY_TOOLSET,
+  machine,
+  round,
+  startSandboxProcess,
+} from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
 import { captureWaves, directSender } from './lib/upstream.js';
 
@@ -59,6 +68,7 @@ export async function runOverhead(
   const server = spawnStdio(process.execPath, [CLI], {
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.token,
+    ...EVERY_TOOLSET,
     ESCAPE_LOG_LEVEL: 'info', // audit lines are written, as in production
   });
   const direct = directSender(sandbox.url, sandbox.token);

@@ -8,7 +8,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
-import { CLI, type Distribution, distribution, machine, round, startSandboxProcess } from './lib/stats.js';
+import {
+  CLI,
+  type Distribution,
+  distribution,
+  EVERY_TOOLSET,
+  machine,
+  round,
+  startSandboxProcess,
+} from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
 import { captureWaves, directSender } from './lib/upstream.js';
 
@@ -43,6 +51,7 @@ async function measureScale(
   const server = spawnStdio(process.execPath, [CLI], {
     ESCAPE_API_URL: sandbox.url,
     ESCAPE_API_TOKEN: sandbox.token,
+    ...EVERY_TOOLSET,
     ESCAPE_LOG_LEVEL: 'info',
     ESCAPE_TOOL_TIMEOUT_MS: '120000',
     ESCAPE_REQUEST_TIMEOUT_MS: '60000',

@@ -11,7 +11,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Pool } from 'undici';
 import { generateApiKey } from '../../src/auth/inbound.js';
 import type { FloorOptions } from './floor-server.js';
-import { BENCH_DIR, CLI, cpuMs, distribution, round, rssMb } from './stats.js';
+import { BENCH_DIR, CLI, cpuMs, distribution, EVERY_TOOLSET, round, rssMb } from './stats.js';
 
 const FLOOR_HTTP = join(BENCH_DIR, 'lib', 'floor-http-process.ts');
 
@@ -58,7 +58,7 @@ export async function startHttpServerProcess(
   const served = await spawnServing(
     process.execPath,
     [...nodeFlags, CLI, 'http', '--port', '0', '--api-keys-file', keysFile, '--log-level', 'info', ...serverArgs],
-    { ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token, ...options.env },
+    { ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token, ...EVERY_TOOLSET, ...options.env },
   );
   return {
     ...served,

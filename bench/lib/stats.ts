@@ -10,6 +10,8 @@ export const REPO_ROOT = join(BENCH_DIR, '..');
 export const RESULTS_DIR = join(BENCH_DIR, 'results');
 export const CLI = join(REPO_ROOT, 'dist', 'cli.js');
 export const SANDBOX_CLI = join(REPO_ROOT, 'dist', 'sandbox', 'cli.js');
+/** The benchmarks call claims_summary and production_report, whose toolsets are not offered by default. */
+export const EVERY_TOOLSET = { ESCAPE_TOOLSETS: 'all' } as const;
 
 export const round = (n: number, digits = 2): number => {
   const f = 10 ** digits;

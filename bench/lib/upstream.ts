@@ -14,6 +14,7 @@ import { SandboxControl } from '../../src/sandbox/control.js';
 import { createServer } from '../../src/server.js';
 import { type Metrics, noMetrics, type UpstreamObservation } from '../../src/telemetry.js';
 import type { Principal } from '../../src/tenancy/types.js';
+import { EVERY_TOOLSET } from './stats.js';
 
 export interface UpstreamRequest {
   method: string;
@@ -43,7 +44,11 @@ export async function captureWaves(
     ...noMetrics,
     upstreamRequest: (observation) => observed.push({ observation, end: performance.now() }),
   };
-  const config = parseConfig([], { ESCAPE_API_URL: upstream.url, ESCAPE_API_TOKEN: upstream.token });
+  const config = parseConfig([], {
+    ESCAPE_API_URL: upstream.url,
+    ESCAPE_API_TOKEN: upstream.token,
+    ...EVERY_TOOLSET,
+  });
   const runtime = await startRuntime(config, { metrics, logDestination: discard() });
   const handler = createFetchHandler(() => createServer(runtime.serverDependencies(LOCAL)).server);
   const client = new Client({ name: 'capture', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
