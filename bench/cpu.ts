@@ -26,7 +26,7 @@ import {
   startFloorHttpProcess,
   startHttpServerProcess,
 } from './lib/http-server.js';
-import { BENCH_DIR, CLI, cpuMs, machine, round, startSandboxProcess } from './lib/stats.js';
+import { BENCH_DIR, CLI, cpuMs, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
 import { captureWaves } from './lib/upstream.js';
 
@@ -134,11 +134,7 @@ export async function runCpu(options: { seconds?: number; rounds?: number } = {}
     if (!captured) throw new Error('no call captured');
     const request = replayOf(captured);
     const floorRequest = { ...request, path: new URL(floorHttp.mcpUrl).pathname };
-    const oursStdio = spawnStdio(process.execPath, [CLI], {
-      ESCAPE_API_URL: sandbox.url,
-      ESCAPE_API_TOKEN: sandbox.token,
-      ESCAPE_LOG_LEVEL: 'info', // audit lines are written, as in production
-    });
+    const oursStdio = spawnStdio(process.execPath, [CLI], serverEnv(sandbox));
     started.push(oursStdio);
     const floorStdio = spawnStdio(process.execPath, ['--import', 'tsx', FLOOR_STDIO], {
       BENCH_FLOOR: JSON.stringify(floorOptions),

@@ -19,9 +19,9 @@ import {
   CLI,
   type Distribution,
   distribution,
-  EVERY_TOOLSET,
   machine,
   round,
+  serverEnv,
   startSandboxProcess,
 } from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
@@ -65,12 +65,7 @@ export async function runOverhead(
   const sandbox = await startSandboxProcess();
   const la = sandbox.fixtures.practices.la as PracticeFixture;
   const calls = benchCalls(la);
-  const server = spawnStdio(process.execPath, [CLI], {
-    ESCAPE_API_URL: sandbox.url,
-    ESCAPE_API_TOKEN: sandbox.token,
-    ...EVERY_TOOLSET,
-    ESCAPE_LOG_LEVEL: 'info', // audit lines are written, as in production
-  });
+  const server = spawnStdio(process.execPath, [CLI], serverEnv(sandbox));
   const direct = directSender(sandbox.url, sandbox.token);
   const rows: OverheadRow[] = [];
   let floor: StdioRpc | undefined;

@@ -8,15 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
-import {
-  CLI,
-  type Distribution,
-  distribution,
-  EVERY_TOOLSET,
-  machine,
-  round,
-  startSandboxProcess,
-} from './lib/stats.js';
+import { CLI, type Distribution, distribution, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
 import { captureWaves, directSender } from './lib/upstream.js';
 
@@ -48,14 +40,11 @@ async function measureScale(
   const sandbox = await startSandboxProcess(['--scale', scale]);
   const la = sandbox.fixtures.practices.la as PracticeFixture;
   const calls = benchCalls(la).filter((c) => (TOOLS as readonly string[]).includes(c.name));
-  const server = spawnStdio(process.execPath, [CLI], {
-    ESCAPE_API_URL: sandbox.url,
-    ESCAPE_API_TOKEN: sandbox.token,
-    ...EVERY_TOOLSET,
-    ESCAPE_LOG_LEVEL: 'info',
-    ESCAPE_TOOL_TIMEOUT_MS: '120000',
-    ESCAPE_REQUEST_TIMEOUT_MS: '60000',
-  });
+  const server = spawnStdio(
+    process.execPath,
+    [CLI],
+    serverEnv(sandbox, { ESCAPE_TOOL_TIMEOUT_MS: '120000', ESCAPE_REQUEST_TIMEOUT_MS: '60000' }),
+  );
   const direct = directSender(sandbox.url, sandbox.token);
   const rows: ScaleRow[] = [];
   try {

@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { SandboxControl } from '../src/sandbox/control.js';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
-import { CLI, EVERY_TOOLSET, startSandboxProcess } from './lib/stats.js';
+import { CLI, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
 import { countWaves, epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
 
@@ -23,12 +23,7 @@ export async function runWaves(): Promise<WavesResult> {
   const latencyMs = 25;
   const sandbox = await startSandboxProcess();
   const proxy = await startUpstreamProxy(sandbox.url);
-  const server = spawnStdio(process.execPath, [CLI], {
-    ESCAPE_API_URL: proxy.url,
-    ESCAPE_API_TOKEN: sandbox.token,
-    ...EVERY_TOOLSET,
-    ESCAPE_LOG_LEVEL: 'warn',
-  });
+  const server = spawnStdio(process.execPath, [CLI], serverEnv({ url: proxy.url, token: sandbox.token }));
   const control = new SandboxControl(sandbox.url);
   const rows: WavesResult['rows'] = [];
   try {

@@ -13,6 +13,15 @@ export const SANDBOX_CLI = join(REPO_ROOT, 'dist', 'sandbox', 'cli.js');
 /** The benchmarks call claims_summary and production_report, whose toolsets are not offered by default. */
 export const EVERY_TOOLSET = { ESCAPE_TOOLSETS: 'all' } as const;
 
+/** The environment of our server against a sandbox: every toolset, audit lines written (info), as in production. */
+export const serverEnv = (sandbox: { url: string; token: string }, more: Record<string, string> = {}) => ({
+  ESCAPE_API_URL: sandbox.url,
+  ESCAPE_API_TOKEN: sandbox.token,
+  ESCAPE_LOG_LEVEL: 'info',
+  ...EVERY_TOOLSET,
+  ...more,
+});
+
 export const round = (n: number, digits = 2): number => {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
