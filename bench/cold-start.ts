@@ -4,7 +4,12 @@
  * tools/list answer). Our built server with an upstream configured (the sandbox running in its
  * own process, so start-up includes practice discovery and the roster pre-load over HTTP)
  * versus `@modelcontextprotocol/server-everything` started the same way, runs alternated; and,
- * separately, the demo start (`--demo`: the embedded sandbox generates its dataset first).
+ * separately, the demo start (`--demo`: the embedded sandbox generates its dataset first). Then
+ * what our start does before the first tools/list answer, step by step: a few more starts with
+ * `--startup-timings` (the server prints when it had loaded its modules, parsed its configuration,
+ * started its runtime and connected stdio) through a timestamping proxy in front of the sandbox
+ * (when the start-up's upstream requests were sent and answered), against the moment of spawn and
+ * of each answer here; medians over the starts, in ms since spawn.
  * server-everything is installed into bench/.cache at bench time, not as a project dependency.
  *
  *   node --import tsx bench/cold-start.ts      # after npm run build
@@ -14,8 +19,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, CLI, machine, median, round, startSandboxProcess } from './lib/stats.js';
+import { BENCH_DIR, CLI, machine, median, round, type SandboxProcess, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
+import { epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
 
 export const EVERYTHING_VERSION = '2026.8.31';
 const CACHE = join(BENCH_DIR, '.cache');
@@ -35,6 +41,8 @@ export interface ColdStartResult {
   ratio: number;
   everythingVersion: string;
   toolsListed: { ours: number; everything: number };
+  /** Our start, step by step: ms since spawn at which each step had finished (medians), in order. */
+  phases?: { runs: number; steps: { step: string; atMs: number }[]; upstreamRequests: number };
   /**
    * BENCH_COLD_START_NODE=<a Node 22.8+ binary>: ours started by that node too, with its compile
    * cache (filled by the discarded first start) and without (NODE_DISABLE_COMPILE_CACHE=1), and
@@ -91,8 +99,84 @@ async function timeToToolsList(command: string, args: string[], env: Record<stri
   }
 }
 
+/** The steps `--startup-timings` prints (src/main.ts), named for the report. */
+const SERVER_STEPS: Record<string, string> = {
+  processStart: 'node process started',
+  modulesLoaded: 'modules loaded',
+  configParsed: 'configuration parsed',
+  runtimeStarted: 'runtime started (gates, practice discovery awaited)',
+  listening: 'stdio connected',
+};
+
+/** One start of ours through the proxy: ms since spawn of each step. */
+async function stepsOfOneStart(
+  proxy: Awaited<ReturnType<typeof startUpstreamProxy>>,
+  env: Record<string, string>,
+): Promise<{ steps: Record<string, number>; upstreamRequests: number }> {
+  const rpc = spawnStdio(process.execPath, [CLI, '--startup-timings'], env, true);
+  const spawned = performance.timeOrigin + rpc.spawnedAt;
+  const at: Record<string, number> = {};
+  try {
+    const init = rpc
+      .request('initialize', {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'cold-start', version: '1' },
+      })
+      .then(() => {
+        at['initialize answered'] = epochNow();
+      });
+    rpc.notify('notifications/initialized');
+    await rpc.request('tools/list', {});
+    at['tools/list answered'] = epochNow();
+    await init;
+    for (let waited = 0; !rpc.stderr().includes('"startupTimings"') && waited < 2_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const line = /^\{"startupTimings":.*$/m.exec(rpc.stderr())?.[0];
+    const server = line ? (JSON.parse(line) as { startupTimings: Record<string, number> }).startupTimings : {};
+    for (const [key, name] of Object.entries(SERVER_STEPS)) if (server[key]) at[name] = server[key];
+    const upstream = proxy.log.filter(
+      (x) => x.path.startsWith('/api/') && x.sentAt >= spawned && x.answeredAt <= (at['tools/list answered'] ?? 0),
+    );
+    const ready = server.runtimeStarted ?? at['initialize answered'] ?? 0;
+    const awaited = upstream.filter((x) => x.answeredAt <= ready);
+    if (upstream.length > 0) at['first upstream request sent'] = Math.min(...upstream.map((x) => x.sentAt));
+    if (awaited.length > 0) {
+      at['last upstream answer before the runtime started'] = Math.max(...awaited.map((x) => x.answeredAt));
+    }
+    const steps = Object.fromEntries(Object.entries(at).map(([name, epoch]) => [name, epoch - spawned]));
+    return { steps, upstreamRequests: upstream.length };
+  } finally {
+    await rpc.close();
+  }
+}
+
+async function startupPhases(
+  sandbox: SandboxProcess,
+  env: Record<string, string>,
+  runs: number,
+): Promise<NonNullable<ColdStartResult['phases']>> {
+  const proxy = await startUpstreamProxy(sandbox.url);
+  const samples: Record<string, number[]> = {};
+  let upstreamRequests = 0;
+  try {
+    for (let i = 0; i < runs; i += 1) {
+      const one = await stepsOfOneStart(proxy, { ...env, ESCAPE_API_URL: proxy.url });
+      upstreamRequests = one.upstreamRequests;
+      for (const [name, ms] of Object.entries(one.steps)) samples[name] = [...(samples[name] ?? []), ms];
+    }
+  } finally {
+    await proxy.close();
+  }
+  const steps = Object.entries(samples)
+    .map(([step, values]) => ({ step, atMs: round(median(values), 1) }))
+    .sort((a, b) => a.atMs - b.atMs);
+  return { runs, steps, upstreamRequests };
+}
+
 export async function runColdStart(
-  options: { runs?: number; demoRuns?: number; otherNode?: string } = {},
+  options: { runs?: number; demoRuns?: number; phaseRuns?: number; otherNode?: string } = {},
 ): Promise<ColdStartResult> {
   const runs = options.runs ?? 15;
   const demoRuns = options.demoRuns ?? 3;
@@ -103,6 +187,7 @@ export async function runColdStart(
   const everythingMs: number[] = [];
   const demoMs: number[] = [];
   const toolsListed = { ours: 0, everything: 0 };
+  let phases: ColdStartResult['phases'];
   const ourEnv = { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: sandbox.token, ESCAPE_LOG_LEVEL: 'info' };
   const otherNode = options.otherNode;
   const otherMs = { cached: [] as number[], uncached: [] as number[], everything: [] as number[] };
@@ -115,6 +200,7 @@ export async function runColdStart(
       await timeToToolsList(otherNode, [CLI], ourEnv);
       await timeToToolsList(otherNode, [everything, 'stdio'], {});
     }
+    phases = await startupPhases(sandbox, ourEnv, options.phaseRuns ?? 5);
     for (let i = 0; i < runs; i += 1) {
       if (otherNode) {
         otherMs.cached.push(round((await timeToToolsList(otherNode, [CLI], ourEnv)).ms, 1));
@@ -150,6 +236,7 @@ export async function runColdStart(
     ratio: round(oursMedianMs / everythingMedianMs),
     everythingVersion: EVERYTHING_VERSION,
     toolsListed,
+    ...(phases ? { phases } : {}),
     ...(otherNode
       ? {
           otherNode: {
@@ -168,6 +255,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = await runColdStart(
     process.env.BENCH_COLD_START_NODE ? { otherNode: process.env.BENCH_COLD_START_NODE } : {},
   );
+  for (const { step, atMs } of r.phases?.steps ?? []) process.stdout.write(`${atMs} ms: ${step}\n`);
   process.stdout.write(
     `ours median ${r.oursMedianMs} ms (${r.toolsListed.ours} tools), server-everything ${r.everythingMedianMs} ms (${r.toolsListed.everything} tools): ×${r.ratio}; demo start median ${r.demoMedianMs} ms; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
   );

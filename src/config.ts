@@ -424,6 +424,8 @@ export interface Config {
   version: boolean;
   /** Print the tool catalog in the Escape API's REGISTRY shape and exit. */
   printCatalog: boolean;
+  /** Print when each start-up step finished, one JSON line on stderr (bench/cold-start.ts). */
+  startupTimings: boolean;
   upstream: Upstream;
   pinnedPractice: string | undefined;
   readOnly: boolean;
@@ -481,6 +483,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     help: { type: 'boolean' },
     version: { type: 'boolean' },
     'print-catalog': { type: 'boolean' },
+    'startup-timings': { type: 'boolean' },
   };
   for (const spec of Object.values(OPTIONS) as OptionSpec[]) {
     if (spec.flag) flagOptions[spec.flag] = { type: spec.kind };
@@ -571,6 +574,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     help: parsed.values.help === true,
     version: parsed.values.version === true,
     printCatalog: parsed.values['print-catalog'] === true,
+    startupTimings: parsed.values['startup-timings'] === true,
     upstream,
     pinnedPractice: values.practice,
     readOnly: values.readOnly ?? false,
@@ -637,5 +641,6 @@ export function helpText(): string {
     '  --help                         show this text',
     '  --version                      print the version',
     "  --print-catalog                print the tool catalog in the Escape API's REGISTRY shape (JSON)",
+    '  --startup-timings              print when each start-up step finished (one JSON line on stderr)',
   ].join('\n');
 }

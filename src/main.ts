@@ -13,6 +13,7 @@ import { startStdio } from './transports/stdio.js';
 import { PACKAGE_VERSION } from './version.js';
 
 async function main(): Promise<number> {
+  const startup: Record<string, number> = { modulesLoaded: performance.now() };
   let config: Config;
   try {
     config = processConfig();
@@ -23,6 +24,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  startup.configParsed = performance.now();
   if (config.help) {
     process.stdout.write(`${helpText()}\n`);
     return 0;
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
     throw error;
   }
 
+  startup.runtimeStarted = performance.now();
   const stop = async (code: number) => {
     await runtime.close();
     process.exit(code);
@@ -88,6 +91,7 @@ async function main(): Promise<number> {
     process.once('SIGINT', drainThenStop);
     // Not stdio: stdout is free for the person who started the server.
     process.stdout.write(`${connectionBanner(http, runtime)}\n`);
+    if (config.startupTimings) reportStartupTimings(startup);
     return -1;
   }
 
@@ -106,7 +110,15 @@ async function main(): Promise<number> {
     { practices: runtime.practices.available.map((p) => p.id), pinned: runtime.practices.pinned?.id },
     'serving MCP on stdio',
   );
+  if (config.startupTimings) reportStartupTimings(startup);
   return -1;
+}
+
+/** --startup-timings: when each step finished, as epoch ms (the process started at timeOrigin). */
+function reportStartupTimings(steps: Record<string, number>): void {
+  const at = (ms: number) => Math.round((performance.timeOrigin + ms) * 100) / 100;
+  const timings = { processStart: at(0), ...Object.fromEntries(Object.entries(steps).map(([k, ms]) => [k, at(ms)])) };
+  process.stderr.write(`${JSON.stringify({ startupTimings: { ...timings, listening: at(performance.now()) } })}\n`);
 }
 
 main().then(

@@ -182,6 +182,20 @@ describe('npm start (http --demo)', () => {
   });
 });
 
+describe('--startup-timings', () => {
+  it('prints one JSON line on stderr with when each start-up step finished, in order', async () => {
+    const cli = startCli(['http', '--demo', '--auth', 'off', '--port', '0', '--startup-timings']);
+    const line = await waitFor(() => /^\{"startupTimings":.*$/m.exec(cli.stderr())?.[0], 'the start-up timings line');
+    const timings = (JSON.parse(line) as { startupTimings: Record<string, number> }).startupTimings;
+    const steps = ['processStart', 'modulesLoaded', 'configParsed', 'runtimeStarted', 'listening'];
+    expect(Object.keys(timings)).toEqual(steps);
+    const at = steps.map((step) => timings[step] as number);
+    expect(at.every((t) => Number.isFinite(t) && t > Date.UTC(2020, 0, 1))).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(cli.stdout()).toContain('serving at');
+  });
+});
+
 describe('stdio', () => {
   it('keeps working, and an Escape gate row applies to its pinned practice', async () => {
     let stderr = '';
