@@ -17,7 +17,7 @@
  * taken as the last one while `next` or `count` say otherwise. A hard page cap stops runaway walks.
  */
 import { createHash } from 'node:crypto';
-import type { EscapeClient, QueryInit } from './client.js';
+import type { ApiResponse, EscapeClient, QueryInit } from './client.js';
 import { listIdentity, type Noun, noteDivergence } from './divergence.js';
 import { describeShape, NotFound, UnrecognizedShape } from './errors.js';
 import { DEFAULT_OPERATIONS, endpointLabel, type OperationName } from './paths.js';
@@ -136,6 +136,11 @@ export interface PaginateOptions {
   stopAfterPage?: (rows: readonly unknown[], pageRows: readonly unknown[]) => boolean;
   /** Filled in when the walk ends by itself (not when the caller stops reading). */
   outcome?: WalkOutcome;
+  /**
+   * How many pages to ask for at once before the first answer (an earlier walk of the same list
+   * read that many); each is used only when it is exactly the request the walk makes next.
+   */
+  prefetchPages?: number;
 }
 
 export interface WalkOutcome {
@@ -177,6 +182,13 @@ export function rowIdentity(row: unknown): string {
   return rowKey(row) ?? JSON.stringify(row);
 }
 
+/** A URL with its query in a fixed order: a link and a built page URL that ask the same compare equal. */
+function sameRequestKey(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.sort();
+  return parsed.toString();
+}
+
 /** Async iterator over pages (openai-node style). */
 export async function* iteratePages(client: EscapeClient, options: PaginateOptions): AsyncGenerator<PageResult> {
   const caps = pageCapsFor(options.operation);
@@ -214,27 +226,45 @@ export async function* iteratePages(client: EscapeClient, options: PaginateOptio
     });
   };
 
+  const pageQuery = (n: number): QueryInit => ({ ...options.query, page: n > 1 ? n : undefined, page_size: pageSize });
+  const pageUrl = (n: number) => client.buildUrl(options.operation, options.params, pageQuery(n));
+  // Whether there is a next page is known only from the answer before it: asking at once for the
+  // pages an earlier walk found spares waiting on each answer in turn.
+  const prefetched = new Map<string, Promise<ApiResponse>>();
+  const prefetch = Math.min(options.prefetchPages ?? 1, maxPages);
+  for (let n = 1; prefetch > 1 && n <= prefetch; n++) {
+    const pending = client.request({
+      operation: options.operation,
+      params: options.params ?? {},
+      query: pageQuery(n),
+      signal: options.signal,
+    });
+    // A page the walk does not come to is dropped with its outcome, an error included.
+    pending.catch(() => undefined);
+    prefetched.set(sameRequestKey(pageUrl(n)), pending);
+  }
+
   for (;;) {
     if (pageNumber > maxPages) return end('page-cap');
-    let res: Awaited<ReturnType<EscapeClient['request']>>;
+    const key = sameRequestKey(link ?? pageUrl(pageNumber));
+    const pending = prefetched.get(key);
+    prefetched.delete(key);
+    let res: ApiResponse;
     try {
-      res = await client.request({
-        operation: options.operation,
-        ...(link
-          ? { url: link }
-          : {
-              params: options.params ?? {},
-              query: { ...options.query, page: pageNumber > 1 ? pageNumber : undefined, page_size: pageSize },
-            }),
-        signal: options.signal,
-      });
+      res = await (pending ??
+        client.request({
+          operation: options.operation,
+          ...(link ? { url: link } : { params: options.params ?? {}, query: pageQuery(pageNumber) }),
+          signal: options.signal,
+        }));
     } catch (error) {
       // DRF answers an out-of-range page with 404 "Invalid page." — the end of a list whose
       // length we were guessing (no count, no next).
       if (error instanceof NotFound && pageNumber > 1 && link === undefined) return end();
       throw error;
     }
-    fetchedUrls.add(res.url);
+    // The link as the walk followed it, even when the same page was asked for ahead under its built URL.
+    fetchedUrls.add(link ?? res.url);
     const page = normalizePage(res.body, options.operation);
     count = page.count ?? count;
     const keys = page.rows.map(rowKey);

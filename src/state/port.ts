@@ -14,6 +14,8 @@ type MaybePromise<T> = T | Promise<T>;
 /** The write ledger's operations (see tools/framework/idempotency.ts for their meaning). */
 export interface WriteLedgerPort {
   recall<T>(key: string): MaybePromise<{ value: T; at: number } | undefined>;
+  /** `recall`, once the write for this key in flight anywhere (if any) has finished. */
+  settled<T>(key: string): Promise<{ value: T; at: number } | undefined>;
   forget(key: string): MaybePromise<void>;
   once<T>(key: string, write: () => Promise<T>): Promise<{ value: T; repeated: boolean }>;
   spend(confirmationId: string, key: string): MaybePromise<boolean>;

@@ -112,7 +112,17 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
 
   const doneKey = (key: string) => `${PREFIX}done:${key}`;
   const inflightKey = (key: string) => `${PREFIX}inflight:${key}`;
+  /** Waits while a write for this key is in flight on any replica; the mark waited on, if any. */
+  const waitWhileInflight = async (key: string): Promise<string | undefined> => {
+    const theirs = await store(() => client.get(inflightKey(key)));
+    while (theirs && (await store(() => client.get(inflightKey(key)))) === theirs) await sleep(WAIT_STEP_MS);
+    return theirs ?? undefined;
+  };
   const ledger: WriteLedgerPort = {
+    async settled<T>(key: string) {
+      await waitWhileInflight(key);
+      return ledger.recall<T>(key);
+    },
     async recall<T>(key: string) {
       const text = await store(() => client.get(doneKey(key)));
       return text ? (JSON.parse(text) as { value: T; at: number }) : undefined;
@@ -151,8 +161,7 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
           }
         }
         // The same write is in flight on another replica (or another call here): wait for it.
-        const theirs = await store(() => client.get(inflightKey(key)));
-        while (theirs && (await store(() => client.get(inflightKey(key)))) === theirs) await sleep(WAIT_STEP_MS);
+        const theirs = await waitWhileInflight(key);
         if (theirs && (await store(() => client.get(`${PREFIX}failed:${key}`))) === theirs) {
           throw new IdenticalWriteFailed(
             'An identical write sent at the same moment (through this or another server replica) failed, so this call wrote nothing. Check the schedule before trying again.',

@@ -36,6 +36,12 @@ export class WriteLedger implements WriteLedgerPort {
     return { value: entry.value as T, at: entry.at };
   }
 
+  /** The result of the write for this key once the one in flight, if any, has finished. */
+  async settled<T>(key: string): Promise<{ value: T; at: number } | undefined> {
+    await this.inflight.get(key)?.catch(() => undefined);
+    return this.recall<T>(key);
+  }
+
   /** Drops a remembered result (the write it describes no longer stands). */
   forget(key: string): void {
     this.done.delete(key);

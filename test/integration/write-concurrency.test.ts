@@ -71,6 +71,19 @@ async function twoDentistsFree(fromDay: number): Promise<{ x: RawSlot; y: RawSlo
   return pair as { x: RawSlot; y: RawSlot };
 }
 
+/** A dentist's first open 30-minute slot in the ten days from `fromDay` (raw slot finder). */
+async function firstSlot(provider: string, fromDay: number): Promise<RawSlot> {
+  const [slot] = await rawSlots(sandbox, ny, {
+    duration_minutes: '30',
+    start_date: addDays(ny.today, fromDay),
+    end_date: addDays(ny.today, fromDay + 10),
+    provider,
+    max_results: '1',
+  });
+  expect(slot, 'no open slot').toBeDefined();
+  return slot as RawSlot;
+}
+
 /** A scheduled appointment made directly in the sandbox. */
 async function rawBooking(patientId: string, slot: RawSlot): Promise<RawAppointment> {
   const created = await rawRequest<RawAppointment>(sandbox, 'POST', `${P()}/scheduling/appointment/`, {
@@ -124,6 +137,63 @@ describe('two confirmed bookings of one patient started together', () => {
   });
 });
 
+describe('the same confirmed booking twice at once', () => {
+  it('the copy that checks the place after the first one landed gets that booking, not a refusal', async () => {
+    const slot = await firstSlot(ny.providers.dentists[1] as string, 75);
+    const patientId = ny.patients.ambiguousName[0];
+    let copyChecking: () => void = () => undefined;
+    const copyIsChecking = new Promise<void>((resolve) => {
+      copyChecking = resolve;
+    });
+    let firstLanded: () => void = () => undefined;
+    const landed = new Promise<void>((resolve) => {
+      firstLanded = resolve;
+    });
+    let checks = 0;
+    const proxy = await upstreamProxy(sandbox, {
+      // The copy's check of the place (the first one to reach Escape Dental) goes on only once
+      // the first booking was created: it then sees the chair taken by that very booking.
+      before: async (request) => {
+        if (request.method === 'POST' && request.path.endsWith('/scheduling/validate-appointment/') && checks++ === 0) {
+          copyChecking();
+          await landed;
+        }
+      },
+      after: async (request, status) => {
+        if (request.method === 'POST' && request.path.endsWith('/scheduling/appointment/') && status === 201) {
+          firstLanded();
+        }
+      },
+    });
+    const copy = await connectBooking({ ...sandbox, url: proxy.url }, { era: 'modern', answer: 'accept' });
+    const first = await connectBooking(sandbox, { era: 'legacy', answer: 'accept', runtime: copy.runtime });
+    try {
+      const since = await sandbox.control.lastSeq();
+      const copyCall = book(copy, patientId, slot);
+      await copyIsChecking;
+      const results = await Promise.all([book(first, patientId, slot), copyCall]);
+
+      const posts = (await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST');
+      expect(posts).toHaveLength(1);
+      const held = (await dayAppointments(localDay(slot.date_time))).filter(
+        (a) => a.patient === patientId && instant(a.date_time) === instant(slot.date_time) && a.status === 'scheduled',
+      );
+      expect(held).toHaveLength(1);
+      const texts = results.map(textOf);
+      for (const [i, result] of results.entries()) {
+        expect(result.isError, texts[i]).toBeFalsy();
+        expect(texts[i]).toContain((held[0] as RawAppointment).id);
+      }
+      const statuses = results.map((r) => (r.structuredContent as { status?: string } | undefined)?.status);
+      expect(statuses).toEqual(['booked', 'already_booked']);
+    } finally {
+      await first.close();
+      await copy.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('two moves of one appointment started together', () => {
   it('one moves it where its caller confirmed; the other changes nothing and says where it is now', async () => {
     const [origin, , targetA, , targetB] = await rawSlots(sandbox, ny, {
@@ -133,13 +203,7 @@ describe('two moves of one appointment started together', () => {
       provider: ny.providers.dentists[0] as string,
       max_results: '5',
     });
-    const [otherDentistSlot] = await rawSlots(sandbox, ny, {
-      duration_minutes: '30',
-      start_date: addDays(ny.today, 36),
-      end_date: addDays(ny.today, 46),
-      provider: ny.providers.dentists[1] as string,
-      max_results: '1',
-    });
+    const otherDentistSlot = await firstSlot(ny.providers.dentists[1] as string, 36);
     expect(origin && targetA && targetB && otherDentistSlot).toBeTruthy();
     const appointment = await rawBooking(ny.patients.frequentNoShow, origin as RawSlot);
     const moveTo = (connection: BookingConnection, target: RawSlot) =>
@@ -155,10 +219,7 @@ describe('two moves of one appointment started together', () => {
       });
     const since = await sandbox.control.lastSeq();
 
-    const results = await Promise.all([
-      moveTo(modern, targetA as RawSlot),
-      moveTo(legacy, otherDentistSlot as RawSlot),
-    ]);
+    const results = await Promise.all([moveTo(modern, targetA as RawSlot), moveTo(legacy, otherDentistSlot)]);
 
     const patches = (await appointmentWrites(sandbox, since)).filter((w) => w.method === 'PATCH');
     expect(patches).toHaveLength(1);

@@ -4,10 +4,11 @@
  * claim list (paged), and patient-insurance enrollments.
  */
 import type Big from 'big.js';
+import { LRUCache } from 'lru-cache';
 import { isLocalDate } from '../../domain/dates.js';
 import { formatMoney, parseMoney, parseMoneyOrNull, sumMoney } from '../../domain/money.js';
 import { type EscapeClient, parseBody } from '../client.js';
-import { noteLeftOut } from '../divergence.js';
+import { listIdentity, noteLeftOut } from '../divergence.js';
 import {
   ArgumentError,
   describeShape,
@@ -265,6 +266,9 @@ export interface InsurancePort {
 }
 
 export function createInsuranceResources(client: EscapeClient): InsurancePort {
+  /** Pages the last walk of each claim list read: the next walk asks for them all at once. */
+  const pagesRead = new LRUCache<string, number>({ max: 1000 });
+
   async function listClaims(
     practiceId: string,
     params: ClaimListParams = {},
@@ -287,7 +291,7 @@ export function createInsuranceResources(client: EscapeClient): InsurancePort {
       dates: [] as string[],
       undated: [] as string[],
     };
-    for await (const page of iteratePages(client, {
+    const list = {
       operation: 'insurance.claimList',
       params: { practice: practiceId },
       query: {
@@ -296,6 +300,11 @@ export function createInsuranceResources(client: EscapeClient): InsurancePort {
         search: params.search,
         ...(params.range ? dateParamsFor('insurance.claimList', params.range) : {}),
       },
+    } as const;
+    const identity = listIdentity(list.operation, list.params, list.query);
+    for await (const page of iteratePages(client, {
+      ...list,
+      prefetchPages: pagesRead.get(identity),
       signal: options?.signal,
     })) {
       pages += 1;
@@ -320,6 +329,7 @@ export function createInsuranceResources(client: EscapeClient): InsurancePort {
         break;
       }
     }
+    pagesRead.set(identity, pages);
     if (pages >= client.maxPages) truncated = true;
     // The API may ignore a filter (its date field is not even documented, C-T21): what it sent
     // outside the request is dropped here, and the answer says so.
@@ -337,11 +347,14 @@ export function createInsuranceResources(client: EscapeClient): InsurancePort {
   }
 
   async function aggregateFromList(practiceId: string, options?: CallOptions): Promise<ClaimsSummary> {
-    const { rows, truncated } = await collectPages(client, {
-      operation: 'insurance.claimList',
-      params: { practice: practiceId },
+    const list = { operation: 'insurance.claimList', params: { practice: practiceId } } as const;
+    const identity = listIdentity(list.operation, list.params);
+    const { rows, truncated, pages } = await collectPages(client, {
+      ...list,
+      prefetchPages: pagesRead.get(identity),
       signal: options?.signal,
     });
+    pagesRead.set(identity, pages);
     const parsed = rows.map((r) => parseBody(ClaimSchema, r, 'insurance.claimList'));
     const claims: Claim[] = [];
     const skipped: UnusableUpstreamValue[] = [];

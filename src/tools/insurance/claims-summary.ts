@@ -6,8 +6,9 @@
  */
 import type Big from 'big.js';
 import { z } from 'zod';
+import { type Divergence, recordDivergences, replayDivergences } from '../../api/divergence.js';
 import type { UnusableUpstreamValue } from '../../api/errors.js';
-import type { CarrierRef, Claim } from '../../api/port.js';
+import type { CarrierRef, Claim, ClaimsSummary } from '../../api/port.js';
 import { CLAIM_STATUSES, OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/insurance.js';
 import { diffDays, todayIn } from '../../domain/dates.js';
 import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
@@ -95,17 +96,37 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     if (from && to && to < from) throw new ToolInputError(`date_to ${to} is before date_from ${from}. Swap them.`);
     const today = todayIn(context.practice.timezone, context.now());
 
-    const [provider] = await resolveProviders(context, args.provider ? [args.provider] : undefined);
-    const carrier = args.carrier ? await resolveCarrier(context, args.carrier) : undefined;
-    const filtered = Boolean(args.statuses || from || to || provider || carrier);
+    const filtered = Boolean(args.statuses || from || to || args.provider || args.carrier);
     const sources: string[] = [];
     const notes: string[] = [];
     /** Claims that could not be read, by id: a claim that several status reads sent counts once. */
     const unreadable = new Map<string, UnusableUpstreamValue>();
 
-    const carrierOf = await context.api.reference.patientInsuranceCarriers(context.practice.id, {
-      signal: context.signal,
+    // Every read starts before any answer is awaited; the answers are taken in the order the reads
+    // once ran one after another, so the failure reported and the order of the notes stay the same.
+    const takeCarrier = startRead(async () => (args.carrier ? resolveCarrier(context, args.carrier) : undefined));
+    const takeCarrierOf = startRead(() =>
+      context.api.reference.patientInsuranceCarriers(context.practice.id, { signal: context.signal }),
+    );
+    // The claim list filters by provider id (L3087): a provider named must be resolved first.
+    const [provider] = await resolveProviders(context, args.provider ? [args.provider] : undefined);
+    const takeClaims = startRead(async (): Promise<{ summary?: ClaimsSummary; claims: Claim[] }> => {
+      if (filtered) {
+        const statuses = args.statuses ?? CLAIM_STATUSES;
+        return {
+          claims: await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes, unreadable),
+        };
+      }
+      const [summary, outstanding] = await Promise.all([
+        context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
+        listClaims(context, OUTSTANDING_STATUSES, {}, notes, unreadable),
+      ]);
+      return { summary, claims: outstanding };
     });
+    const carrier = await takeCarrier();
+    const carrierOf = await takeCarrierOf();
+    const { summary, claims } = await takeClaims();
+
     // A claim without an insurance record has no carrier on file; one whose record Escape Dental
     // did not send (a list read in part) has a carrier this answer does not know.
     const carrierName = (claim: Claim): string | undefined => {
@@ -120,21 +141,17 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     let byStatus: Output['by_status'];
     let totals: Output['totals'];
     let outstandingClaims: Claim[];
-    if (!filtered) {
-      const [summary, outstanding] = await Promise.all([
-        context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
-        listClaims(context, OUTSTANDING_STATUSES, {}, notes, unreadable),
-      ]);
+    if (summary) {
       notes.push(...summary.warnings);
       byStatus = Object.entries(summary.byStatus)
         .filter(([, row]) => row.count > 0)
         .map(([status, row]) => ({ status, count: row.count, billed: row.totalFee, paid: row.totalPaid }));
-      outstandingClaims = outstanding;
+      outstandingClaims = claims;
       totals = {
         count: summary.totals.count,
         billed: summary.totals.totalFee,
         paid: summary.totals.totalPaid,
-        outstanding: summary.totals.outstanding ?? formatMoney(sumOutstanding(outstanding)),
+        outstanding: summary.totals.outstanding ?? formatMoney(sumOutstanding(claims)),
       };
       sources.push(
         summary.source === 'summary'
@@ -142,16 +159,13 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
           : 'per-status totals: aggregated from the claim list (the summary endpoint was unavailable)',
       );
     } else {
-      const statuses = args.statuses ?? CLAIM_STATUSES;
-      const claims = (
-        await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes, unreadable)
-      ).filter(keep);
-      byStatus = aggregateByStatus(claims);
-      outstandingClaims = claims.filter(isOutstanding);
+      const kept = claims.filter(keep);
+      byStatus = aggregateByStatus(kept);
+      outstandingClaims = kept.filter(isOutstanding);
       totals = {
-        count: claims.length,
-        billed: formatMoney(sum(claims.map((c) => c.claim_fee))),
-        paid: formatMoney(sum(claims.map((c) => c.ins_pay_amt))),
+        count: kept.length,
+        billed: formatMoney(sum(kept.map((c) => c.claim_fee))),
+        paid: formatMoney(sum(kept.map((c) => c.ins_pay_amt))),
         outstanding: formatMoney(sumOutstanding(outstandingClaims)),
       };
       sources.push('per-status totals: aggregated from the claim list with the filters applied');
@@ -195,6 +209,24 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     return { structured, summary: summarize(structured) };
   },
 };
+
+/**
+ * A read started now and taken later: what it found the API doing differently (divergence.ts)
+ * enters the call's record when it is taken, not when it happens to finish.
+ */
+function startRead<T>(read: () => Promise<T>): () => Promise<T> {
+  const records: Divergence[] = [];
+  const pending = recordDivergences(records, read);
+  // Taken later, or never when an earlier answer failed the call.
+  pending.catch(() => undefined);
+  return async () => {
+    try {
+      return await pending;
+    } finally {
+      replayDivergences(records);
+    }
+  };
+}
 
 async function listClaims(
   context: ToolContext,

@@ -320,3 +320,115 @@ describe('walks that cannot loop or shrink silently', () => {
     expect(chosen.records).toEqual([]);
   });
 });
+
+describe('pages asked for ahead (prefetchPages)', () => {
+  const listPath = `/api/v1/practice/${PRACTICE}/insurance/claim/`;
+  const pageOf = (req: { query: URLSearchParams }) => Number(req.query.get('page') ?? '1');
+  /** The walks above, each of a list the API pages its own way. */
+  const lists: Array<[string, Handler]> = [
+    [
+      'DRF links',
+      (req) => {
+        const page = pageOf(req);
+        const next = page < 3 ? `${server.url}${req.path}?page=${page + 1}&page_size=100` : null;
+        return { json: { count: 250, next, results: rows((page - 1) * 100, page < 3 ? 100 : 50) } };
+      },
+    ],
+    [
+      'cursor links',
+      (req) =>
+        req.query.get('cursor') === 'two'
+          ? { json: { count: 150, next: null, results: rows(100, 50) } }
+          : { json: { count: 150, next: `${server.url}${req.path}?cursor=two`, results: rows(0, 100) } },
+    ],
+    [
+      'page ignored',
+      (req) => ({ json: { count: 450, next: `${server.url}${req.path}?page=2`, results: rows(0, 100) } }),
+    ],
+    ['no count', (req) => ({ json: { results: pageOf(req) === 1 ? rows(0, 100) : rows(100, 7) } })],
+    [
+      'invalid page',
+      (req) =>
+        pageOf(req) > 1 ? { status: 404, json: { detail: 'Invalid page.' } } : { json: { results: rows(0, 100) } },
+    ],
+    [
+      'self links',
+      (req) => {
+        const page = pageOf(req);
+        const self = `${server.url}${req.path}?${req.query.toString()}`;
+        return {
+          json: { count: 230, next: self, results: rows((page - 1) * 100, Math.min(100, 230 - (page - 1) * 100)) },
+        };
+      },
+    ],
+    [
+      'overlapping pages',
+      (req) =>
+        pageOf(req) === 1
+          ? { json: { count: 4, next: `${server.url}${req.path}?page=2`, results: [{ id: 1 }, { id: 2 }] } }
+          : { json: { count: 4, next: null, results: [{ id: 2 }, { id: 3 }] } },
+    ],
+    [
+      'links elsewhere',
+      (req) => ({
+        json: {
+          count: 10,
+          next: `http://198.51.100.7/steal/?page=${pageOf(req) + 1}`,
+          results: rows(pageOf(req) * 5, 5),
+        },
+      }),
+    ],
+    ['a list that ends short', () => ({ json: { count: 123, next: null, results: rows(0, 1) } })],
+    [
+      'a runaway list',
+      (req) => ({
+        json: { next: `${server.url}${req.path}?page=${pageOf(req) + 1}`, results: rows(pageOf(req) * 100, 100) },
+      }),
+    ],
+  ];
+
+  async function walk(prefetchPages: number | undefined) {
+    const records: Divergence[] = [];
+    const outcome: WalkOutcome = {};
+    const result = await recordDivergences(records, () =>
+      collectPages(client, {
+        operation: 'insurance.claimList',
+        params: { practice: PRACTICE },
+        outcome,
+        ...(prefetchPages ? { prefetchPages } : {}),
+      }),
+    );
+    return { result, outcome, said: describeDivergences(records) };
+  }
+
+  it.each(lists)('read the same rows and say the same as the walk page by page: %s', async (_name, handler) => {
+    await start(handler, 4);
+    const byPage = await walk(undefined);
+    for (const ahead of [2, 3, 6]) expect(await walk(ahead)).toEqual(byPage);
+  });
+
+  it('go out together, the first page included, and each is asked once', async () => {
+    let release: () => void = () => undefined;
+    const allAsked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let answered = 0;
+    const answeredBefore: number[] = [];
+    await start(async (req, index) => {
+      answeredBefore.push(answered);
+      if (index === 2) release();
+      // Answers wait for the third request; a walk that does not ask ahead gets them after a while.
+      await Promise.race([allAsked, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      answered += 1;
+      return (lists[0] as [string, Handler])[1](req, index);
+    });
+    const { result } = await walk(3);
+    expect(result.rows).toHaveLength(250);
+    expect(answeredBefore).toEqual([0, 0, 0]);
+    expect(server.requests.map((r) => [r.path, r.query.get('page')])).toEqual([
+      [listPath, null],
+      [listPath, '2'],
+      [listPath, '3'],
+    ]);
+  });
+});

@@ -52,6 +52,18 @@ describe.skipIf(!redisServerInstalled)('the Redis state store across two clients
     expect(await b.ledger(Date.now).recall('book|u|p|same')).toMatchObject({ value: { appointmentId: 'apt-1' } });
   });
 
+  it('settled on one client waits for the identical write in flight on the other and hands back its result', async () => {
+    expect(await b.ledger(Date.now).settled('book|u|p|settled')).toBeUndefined();
+    const writing = a.ledger(Date.now).once('book|u|p|settled', async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return { appointmentId: 'apt-2' };
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const waiting = b.ledger(Date.now).settled('book|u|p|settled');
+    await writing;
+    expect(await waiting).toMatchObject({ value: { appointmentId: 'apt-2' } });
+  });
+
   it('lets one holder of a patient lock work at a time across clients', async () => {
     let inside = 0;
     let most = 0;

@@ -69,6 +69,23 @@ describe('WriteLedger.once', () => {
     expect(await ledger.once('k', async () => `ok-${++writes}`)).toEqual({ value: 'ok-2', repeated: false });
   });
 
+  it('settled waits for the identical write in flight and hands back its result; a failed one, nothing', async () => {
+    const ledger = new WriteLedger();
+    expect(await ledger.settled('k')).toBeUndefined();
+    let release: (value: string) => void = () => {};
+    const writing = ledger.once('k', () => new Promise<string>((resolve) => (release = resolve)));
+    const waiting = ledger.settled('k');
+    release('appointment-1');
+    await writing;
+    expect((await waiting)?.value).toBe('appointment-1');
+    const failing = ledger.once('f', async () => {
+      throw new Error('upstream said no');
+    });
+    const waitingOnFailure = ledger.settled('f');
+    await expect(failing).rejects.toThrow('upstream said no');
+    expect(await waitingOnFailure).toBeUndefined();
+  });
+
   it('forgets a result on request (the write no longer stands)', async () => {
     const ledger = new WriteLedger();
     await ledger.once('k', async () => 'a');

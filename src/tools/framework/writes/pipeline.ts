@@ -13,6 +13,7 @@ import type { BadRequest, Conflict } from '../../../api/errors.js';
 import { sameId } from '../../../api/paths.js';
 import type { Appointment, AppointmentCreateInput, AppointmentWriteInput } from '../../../api/port.js';
 import type { Commlog, CommlogCreateInput } from '../../../api/resources/recalls.js';
+import { ToolInputError } from '../errors.js';
 import { writeKey, writeLedger } from '../idempotency.js';
 import type { ConfirmationNeeded, ToolContext, ToolSuccess } from '../types.js';
 import { findHeld, patientClash, readAppointment } from './appointments.js';
@@ -121,17 +122,28 @@ export async function runWrite<Output>(
 ): Promise<ToolSuccess<Output> | ConfirmationNeeded> {
   const ledger = writeLedger(context);
   const key = writeKey(context, spec.tool, spec.args);
-  if (spec.recall) {
-    const remembered = await ledger.recall<WriteResult>(key);
+  // An identical write in flight (here or on another replica) is waited for and its answer shared:
+  // checking the place first would find that very write there and refuse.
+  const shared = async (): Promise<ToolSuccess<Output> | undefined> => {
+    if (!spec.recall) return undefined;
+    const remembered = await ledger.settled<WriteResult>(key);
     // A forget that fails (shared store down) leaves a stale result that the recall re-reads anyway.
-    const earlier = await spec.recall(
-      remembered,
-      () => void Promise.resolve(ledger.forget(key)).catch(() => undefined),
-    );
-    if (earlier) return earlier;
-  }
+    return spec.recall(remembered, () => void Promise.resolve(ledger.forget(key)).catch(() => undefined));
+  };
+  const earlier = await shared();
+  if (earlier) return earlier;
 
-  const prepared = await spec.prepare();
+  let prepared: Awaited<ReturnType<typeof spec.prepare>>;
+  try {
+    prepared = await spec.prepare();
+  } catch (error) {
+    // An identical write that started after the look above may be what the check ran into: the
+    // ledger marks a write in flight before it is sent, so it is found now.
+    if (!(error instanceof ToolInputError)) throw error;
+    const later = await shared().catch(() => undefined);
+    if (later) return later;
+    throw error;
+  }
   if (!('intent' in prepared)) return prepared;
   const { intent } = prepared;
 
