@@ -115,7 +115,7 @@ export async function invokeTool(
   let practice: PracticeRef | undefined;
   let outcome: ToolCallOutcome;
   let outcomeLabel: string;
-  let deadline: AbortSignal | undefined;
+  let deadline: CallDeadline | undefined;
   const divergences: Divergence[] = [];
 
   const credential =
@@ -149,8 +149,8 @@ export async function invokeTool(
       );
     }
 
-    deadline = AbortSignal.timeout(round.task?.deadlineMs ?? deps.toolTimeoutMs);
-    const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
+    deadline = callDeadline(round.task?.deadlineMs ?? deps.toolTimeoutMs, clientSignal);
+    const { signal } = deadline;
     const resolvedPractice = practice;
     const result = await runInCallScope(scope, () =>
       recordDivergences(divergences, () =>
@@ -194,7 +194,7 @@ export async function invokeTool(
     const error = undeclaredOperations(tool, scope) ?? caught;
     // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our
     // own deadline, the caller must hear "took too long, try again", not "cancelled".
-    const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
+    const deadlineExceeded = deadline?.expired === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, {
       toolTimeoutMs: round.task?.deadlineMs ?? deps.toolTimeoutMs,
       deadlineExceeded,
@@ -211,6 +211,7 @@ export async function invokeTool(
     outcomeLabel = described.label;
   }
 
+  deadline?.release();
   outcome = withFreeTextNotice(outcome);
   const durationMs = Math.round(performance.now() - started);
   deps.metrics.toolCall(tool.name, outcomeLabel, durationMs);
@@ -238,6 +239,43 @@ export async function invokeTool(
     'tool call',
   );
   return outcome;
+}
+
+interface CallDeadline {
+  /** Aborts when the deadline passes or the client cancels, whichever comes first. */
+  signal: AbortSignal;
+  /** Whether the deadline passed (rather than the client cancelling). */
+  readonly expired: boolean;
+  /** Stops the timer and lets go of the client's signal once the call has its answer. */
+  release: () => void;
+}
+
+/**
+ * One controller and one timer for the call, instead of `AbortSignal.timeout` and
+ * `AbortSignal.any`: the composite signals are weakly tracked by Node and cost measurably per
+ * call. It aborts with the reason either of those would have given.
+ */
+function callDeadline(ms: number, clientSignal: AbortSignal | undefined): CallDeadline {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  const cancel = () => controller.abort(clientSignal?.reason);
+  if (clientSignal?.aborted) cancel();
+  else clientSignal?.addEventListener('abort', cancel, { once: true });
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    release() {
+      clearTimeout(timer);
+      clientSignal?.removeEventListener('abort', cancel);
+    },
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ReferenceCache } from '../../../src/api/cache.js';
 import { type Divergence, noteDivergence } from '../../../src/api/divergence.js';
-import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
+import { PracticeInactive, RequestAborted, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
 import { scopeFor } from '../../../src/tenancy/practice.js';
@@ -157,6 +158,32 @@ describe('invokeTool', () => {
     });
     const outcome = await invokeTool(slow, { practice: A.id }, deps({ toolTimeoutMs: 50 }));
     expect(outcome.kind === 'error' && outcome.text).toMatch(/took longer than .* try again/i);
+  });
+
+  it("a client's cancel is no deadline, and a call lets go of the client's signal when it answers", async () => {
+    const client = new AbortController();
+    const waiting = echoTool({
+      handler: (context) =>
+        new Promise((_resolve, reject) => {
+          // As the API client fails a request whose signal aborts.
+          context.signal.addEventListener('abort', () => reject(new RequestAborted()));
+          client.abort();
+        }),
+    });
+    const none = { answer: 'none', supported: false } as const;
+    const cancelled = await invokeTool(waiting, { practice: A.id }, deps(), {
+      signal: client.signal,
+      confirmation: none,
+    });
+    expect(cancelled.kind).toBe('error');
+    expect(cancelled.kind === 'error' && cancelled.text).not.toMatch(/took longer/i);
+    const open = new AbortController();
+    const answered = await invokeTool(echoTool(), { practice: A.id }, deps(), {
+      signal: open.signal,
+      confirmation: none,
+    });
+    expect(answered.kind).toBe('ok');
+    expect(getEventListeners(open.signal, 'abort')).toHaveLength(0);
   });
 });
 
