@@ -4,7 +4,7 @@
  * `src/mcp/sdk.ts` only adapts its outcome to the protocol.
  */
 import { randomUUID } from 'node:crypto';
-import { type Divergence, describeDivergences, recordDivergences } from '../../api/divergence.js';
+import { type Divergence, describeDivergences } from '../../api/divergence.js';
 import type { OperationName } from '../../api/paths.js';
 import type { EscapeApi } from '../../api/port.js';
 import { isValidTimeZone, unusableTimeZoneReason } from '../../domain/dates.js';
@@ -152,32 +152,30 @@ export async function invokeTool(
     deadline = callDeadline(round.task?.deadlineMs ?? deps.toolTimeoutMs, clientSignal);
     const { signal } = deadline;
     const resolvedPractice = practice;
-    const result = await runInCallScope(scope, () =>
-      recordDivergences(divergences, () =>
-        tool.handler(
-          {
-            practice: resolvedPractice,
-            api: readOnlyApi(deps.api),
-            writes: sealWrites(deps.api),
-            principal,
-            now: deps.now,
-            signal,
-            get log() {
-              return log();
-            },
-            notePatient: (id) => patientIds.add(id),
-            noteAppointment: (id) => appointmentIds.add(id),
-            progress: round.progress ?? (() => {}),
-            inTask: round.task !== undefined,
-            memo: deps.memo,
-            confirmation: round.confirmation,
-            confirmationTokens: deps.confirmationTokens,
-            noteConfirmation: (record) => {
-              confirmationRecord = record;
-            },
+    const result = await runInCallScope(scope, divergences, () =>
+      tool.handler(
+        {
+          practice: resolvedPractice,
+          api: readOnlyApi(deps.api),
+          writes: sealWrites(deps.api),
+          principal,
+          now: deps.now,
+          signal,
+          get log() {
+            return log();
           },
-          toolArgs,
-        ),
+          notePatient: (id) => patientIds.add(id),
+          noteAppointment: (id) => appointmentIds.add(id),
+          progress: round.progress ?? (() => {}),
+          inTask: round.task !== undefined,
+          memo: deps.memo,
+          confirmation: round.confirmation,
+          confirmationTokens: deps.confirmationTokens,
+          noteConfirmation: (record) => {
+            confirmationRecord = record;
+          },
+        },
+        toolArgs,
       ),
     );
     const undeclared = undeclaredOperations(tool, scope);
