@@ -1,9 +1,10 @@
 /**
  * Per-call bookkeeping and metrics hooks. A tool call runs inside an AsyncLocalStorage scope so
  * that every upstream request made on its behalf (however deep in the API client) is counted and
- * attributed to it, without threading a counter through every function.
+ * attributed to it, without threading a counter through every function. The scope shares the
+ * divergence records' store (api/divergence.ts): one storage for both.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentCallScope, type Divergence, runCall } from './api/divergence.js';
 
 export interface CallScope {
   tool: string;
@@ -17,10 +18,9 @@ export interface CallScope {
   undeclared?: Set<string>;
 }
 
-const storage = new AsyncLocalStorage<CallScope>();
-
-export function runInCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T> {
-  return storage.run(scope, fn);
+/** Runs a tool call in its scope, its divergence records going to `divergences`. */
+export function runInCallScope<T>(scope: CallScope, divergences: Divergence[], fn: () => Promise<T>): Promise<T> {
+  return runCall(divergences, scope, fn);
 }
 
 export interface UpstreamObservation {
@@ -48,7 +48,7 @@ export const noMetrics: Metrics = {
 /** The API client's observer: counts the request against the current tool call and records metrics. */
 export function upstreamObserver(metrics: Metrics): (observation: UpstreamObservation) => void {
   return (observation) => {
-    const scope = storage.getStore();
+    const scope = currentCallScope() as CallScope | undefined;
     if (scope) {
       scope.upstreamRequests += 1;
       if (observation.outcome !== 'ok') scope.upstreamFailures += 1;

@@ -369,13 +369,19 @@ export class EscapeClient {
   }): Promise<ApiResponse> {
     const started = performance.now();
     const ctx = { operation: args.operation, method: args.method, attempts: args.attempt };
-    const timeout = new AbortController();
+    // One controller per attempt, aborted by its timer or by the caller's signal: cheaper than
+    // composing the two with AbortSignal.any, which Node tracks weakly for every request.
+    const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      timeout.abort(new Error('attempt timeout'));
+      controller.abort(new Error('attempt timeout'));
     }, args.timeoutMs);
-    const signal = args.signal ? AbortSignal.any([args.signal, timeout.signal]) : timeout.signal;
+    const callerSignal = args.signal;
+    const forwardAbort = () => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) forwardAbort();
+    else callerSignal?.addEventListener('abort', forwardAbort, { once: true });
+    const signal = controller.signal;
     let status: number | undefined;
     let outcome = 'ok';
     let phase: 'connect' | 'body' = 'connect';
@@ -415,6 +421,7 @@ export class EscapeClient {
       throw mapped;
     } finally {
       clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', forwardAbort);
       if (this.observer) {
         try {
           this.observer({

@@ -5,9 +5,11 @@
  * tool call that caused the read states it in its text (`src/tools/framework/invoke.ts`), whichever tool
  * it is and however deep the read happened.
  *
- * Records go to the current tool call through AsyncLocalStorage (like the upstream request
- * counter in `src/telemetry.ts`); outside a call (start-up) they are dropped. Cached reference
- * data keeps the records of the read that produced it and replays them on every hit (cache.ts).
+ * Records go to the current tool call through AsyncLocalStorage; outside a call (start-up) they
+ * are dropped. Cached reference data keeps the records of the read that produced it and replays
+ * them on every hit (cache.ts). The same store carries the call's request tally
+ * (`src/telemetry.ts`), so a call enters one AsyncLocalStorage scope rather than one per concern:
+ * Node propagates every enabled storage into every promise the call creates.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -41,10 +43,16 @@ export type Divergence =
   /** Anything else worth stating as it is (an echoed period that differs, …). */
   | { kind: 'note'; text: string };
 
-const storage = new AsyncLocalStorage<Divergence[]>();
+interface CallStore {
+  records: Divergence[];
+  /** The call's other bookkeeping (telemetry.ts), opaque here. */
+  scope: object | undefined;
+}
+
+const storage = new AsyncLocalStorage<CallStore>();
 
 export function noteDivergence(divergence: Divergence): void {
-  storage.getStore()?.push(divergence);
+  storage.getStore()?.records.push(divergence);
 }
 
 /** Notes rows left out here (each by its identity, e.g. its id), when there were any. */
@@ -69,15 +77,25 @@ export function listIdentity(
   return JSON.stringify([operation, defined(params, []), defined(query, ['page', 'page_size'])]);
 }
 
-/** Runs `fn` recording into `records` (a tool call, or a cached load). */
+/** Runs `fn` recording into `records` (a cached load), within the current call's other bookkeeping. */
 export function recordDivergences<T>(records: Divergence[], fn: () => Promise<T>): Promise<T> {
-  return storage.run(records, fn);
+  return storage.run({ records, scope: storage.getStore()?.scope }, fn);
+}
+
+/** Runs a tool call: `fn` records into `records`, and `scope` is what {@link currentCallScope} answers within it. */
+export function runCall<T>(records: Divergence[], scope: object, fn: () => Promise<T>): Promise<T> {
+  return storage.run({ records, scope }, fn);
+}
+
+/** The `scope` of the tool call running now (undefined outside calls). */
+export function currentCallScope(): object | undefined {
+  return storage.getStore()?.scope;
 }
 
 /** Records again, in the current call, what an earlier read recorded (cache hits). */
 export function replayDivergences(records: readonly Divergence[]): void {
   const store = storage.getStore();
-  if (store && store !== records) store.push(...records);
+  if (store && store.records !== records) store.records.push(...records);
 }
 
 const plural = (noun: Noun, n: number): string => (n === 1 ? noun[0] : noun[1]);

@@ -167,14 +167,10 @@ function utcDate(date: LocalDate): DateTime {
   return DateTime.fromISO(parseLocalDate(date), { zone: 'UTC' });
 }
 
-function nowIn(zone: string, now: number | Date | undefined): DateTime {
-  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
-  return DateTime.fromMillis(ms, { zone: practiceZone(zone) });
-}
-
 /** "Today" in the practice's zone (never the server's). */
 export function todayIn(zone: string, now?: number | Date): LocalDate {
-  return nowIn(zone, now).toISODate() as LocalDate;
+  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime();
+  return instantToLocalDate(ms, zone);
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
@@ -367,12 +363,16 @@ export function toPracticeIso(value: string | number | Date, zone: string): stri
  * outside 0–9999 goes to luxon.
  */
 function formatInPracticeZone(ms: number, zone: string): string {
-  const luxonZone = practiceZone(zone);
-  const offset = Number.isFinite(ms) ? luxonZone.offset(ms) : Number.NaN;
+  return (
+    practiceIsoByArithmetic(ms, zone) ?? formatIsoWithOffset(DateTime.fromMillis(ms, { zone: practiceZone(zone) }))
+  );
+}
+
+/** {@link formatInPracticeZone} where arithmetic writes exactly what luxon would; otherwise undefined. */
+function practiceIsoByArithmetic(ms: number, zone: string): string | undefined {
+  const offset = Number.isFinite(ms) ? practiceZone(zone).offset(ms) : Number.NaN;
   const local = new Date(ms + offset * 60_000);
-  if (!Number.isInteger(offset) || !writableYear(local)) {
-    return formatIsoWithOffset(DateTime.fromMillis(ms, { zone: luxonZone }));
-  }
+  if (!Number.isInteger(offset) || !writableYear(local)) return undefined;
   const millis = local.getUTCMilliseconds();
   const abs = Math.abs(offset);
   return (
@@ -478,12 +478,20 @@ function offsetNote(ms: number, zone: string, iso: string, options: ClockOptions
 
 /** The practice-local calendar date of an instant (T8: a 23:30 LA appointment stays on its date). */
 export function instantToLocalDate(value: string | number | Date, zone: string): LocalDate {
-  return toZoned(value, zone).toISODate() as LocalDate;
+  const iso = practiceIsoByArithmetic(instantMs(value, zone), zone);
+  return iso ? (iso.slice(0, 10) as LocalDate) : (toZoned(value, zone).toISODate() as LocalDate);
 }
 
 /** The practice-local wall time `HH:MM` of an instant. */
 export function instantToLocalTime(value: string | number | Date, zone: string): string {
-  return toZoned(value, zone).toFormat('HH:mm');
+  const iso = practiceIsoByArithmetic(instantMs(value, zone), zone);
+  return iso ? iso.slice(11, 16) : toZoned(value, zone).toFormat('HH:mm');
+}
+
+/** The instant of a value `toZoned` accepts, failing as it does (an unusable zone first, then the value). */
+function instantMs(value: string | number | Date, zone: string): number {
+  practiceZone(zone);
+  return typeof value === 'number' ? value : value instanceof Date ? value.getTime() : parseInstantMs(value);
 }
 
 function toZoned(value: string | number | Date, zone: string): DateTime {
@@ -568,7 +576,22 @@ export function resolvePeriod(
   zone: string,
   options: { now?: number | Date; days?: number } = {},
 ): ResolvedPeriod {
-  const today = DateTime.fromISO(todayIn(zone, options.now), { zone: 'UTC' });
+  const today = todayIn(zone, options.now);
+  // A preset's dates depend on today's date alone, which changes once a day: luxon works each out once.
+  const key = `${preset}\u0000${today}\u0000${options.days}`;
+  let resolved = RESOLVED_PERIODS.get(key);
+  if (!resolved) {
+    resolved = resolvePeriodFrom(preset, today, options.days);
+    if (RESOLVED_PERIODS.size >= 1_000) RESOLVED_PERIODS.clear();
+    RESOLVED_PERIODS.set(key, resolved);
+  }
+  return { ...resolved, previous: { ...resolved.previous } };
+}
+
+const RESOLVED_PERIODS = new Map<string, ResolvedPeriod>();
+
+function resolvePeriodFrom(preset: PeriodPreset, todayDate: LocalDate, n: number | undefined): ResolvedPeriod {
+  const today = DateTime.fromISO(todayDate, { zone: 'UTC' });
   const iso = (dt: DateTime): LocalDate => dt.toISODate() as LocalDate;
   let from: DateTime;
   let to: DateTime;
@@ -623,7 +646,6 @@ export function resolvePeriod(
       prevTo = today.minus({ years: 1 });
       break;
     case 'last_n_days': {
-      const n = options.days;
       if (n === undefined || !Number.isInteger(n) || n < 1 || n > 3660) {
         throw new DateInputError('last_n_days needs a whole number of days between 1 and 3660.', 'invalid_period');
       }

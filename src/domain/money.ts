@@ -11,6 +11,12 @@ export class MoneyParseError extends Error {
 }
 
 const DECIMAL_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+// What the API sends and formatMoney writes: big.js reads it and writes it back unchanged.
+const CANONICAL_RE = /^-?(?:0|[1-9]\d*)\.\d\d$/;
+// Canonical amounts this long or shorter are whole cents well inside a double's exact integers,
+// so sums of them can run on numbers until they come near that limit.
+const CENTS_DIGITS = 15;
+const CENTS_FLUSH = 1e15;
 
 /**
  * Parses an upstream amount. Tolerates `"0"`, `"0.0"`, `"1,035.00"`, numbers, `null`, `undefined`
@@ -25,6 +31,7 @@ export function parseMoney(value: unknown): Money {
 export function parseMoneyOrNull(value: unknown): Money | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Big) return value;
+  if (typeof value === 'string' && CANONICAL_RE.test(value)) return new Big(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new MoneyParseError('A money amount is not a finite number.');
     return new Big(String(value));
@@ -39,6 +46,7 @@ export function parseMoneyOrNull(value: unknown): Money | null {
 
 /** Rounds half away from zero to 2 dp (big.js roundHalfUp) and renders `"-20.00"`. */
 export function formatMoney(value: Money | string | number | null | undefined): string {
+  if (typeof value === 'string' && CANONICAL_RE.test(value)) return value === '-0.00' ? '0.00' : value;
   const b = parseMoney(value).round(2, Big.roundHalfUp);
   const text = b.toFixed(2);
   return text === '-0.00' ? '0.00' : text;
@@ -46,8 +54,27 @@ export function formatMoney(value: Money | string | number | null | undefined): 
 
 export function sumMoney(values: Iterable<unknown>): Money {
   let total = new Big(0);
-  for (const v of values) total = total.plus(parseMoney(v));
-  return total;
+  // Canonical amounts are summed as whole cents: a big.js number per row was most of what
+  // summing a long list allocated.
+  let cents = 0;
+  for (const v of values) {
+    if (typeof v === 'string' && v.length <= CENTS_DIGITS && CANONICAL_RE.test(v)) {
+      const whole = Number(v.slice(0, -3));
+      const fraction = Number(v.slice(-2));
+      cents += whole * 100 + (v.charCodeAt(0) === 45 ? -fraction : fraction);
+      if (Math.abs(cents) >= CENTS_FLUSH) {
+        total = total.plus(centsToMoney(cents));
+        cents = 0;
+      }
+    } else {
+      total = total.plus(parseMoney(v));
+    }
+  }
+  return cents === 0 ? total : total.plus(centsToMoney(cents));
+}
+
+function centsToMoney(cents: number): Money {
+  return new Big(cents).div(100);
 }
 
 /** Sum rendered as a 2-dp string. */

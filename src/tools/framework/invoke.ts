@@ -4,7 +4,7 @@
  * `src/mcp/sdk.ts` only adapts its outcome to the protocol.
  */
 import { randomUUID } from 'node:crypto';
-import { type Divergence, describeDivergences, recordDivergences } from '../../api/divergence.js';
+import { type Divergence, describeDivergences } from '../../api/divergence.js';
 import type { OperationName } from '../../api/paths.js';
 import type { EscapeApi } from '../../api/port.js';
 import { isValidTimeZone, unusableTimeZoneReason } from '../../domain/dates.js';
@@ -115,7 +115,7 @@ export async function invokeTool(
   let practice: PracticeRef | undefined;
   let outcome: ToolCallOutcome;
   let outcomeLabel: string;
-  let deadline: AbortSignal | undefined;
+  let deadline: CallDeadline | undefined;
   const divergences: Divergence[] = [];
 
   const credential =
@@ -149,35 +149,33 @@ export async function invokeTool(
       );
     }
 
-    deadline = AbortSignal.timeout(round.task?.deadlineMs ?? deps.toolTimeoutMs);
-    const signal = clientSignal ? AbortSignal.any([clientSignal, deadline]) : deadline;
+    deadline = callDeadline(round.task?.deadlineMs ?? deps.toolTimeoutMs, clientSignal);
+    const { signal } = deadline;
     const resolvedPractice = practice;
-    const result = await runInCallScope(scope, () =>
-      recordDivergences(divergences, () =>
-        tool.handler(
-          {
-            practice: resolvedPractice,
-            api: readOnlyApi(deps.api),
-            writes: sealWrites(deps.api),
-            principal,
-            now: deps.now,
-            signal,
-            get log() {
-              return log();
-            },
-            notePatient: (id) => patientIds.add(id),
-            noteAppointment: (id) => appointmentIds.add(id),
-            progress: round.progress ?? (() => {}),
-            inTask: round.task !== undefined,
-            memo: deps.memo,
-            confirmation: round.confirmation,
-            confirmationTokens: deps.confirmationTokens,
-            noteConfirmation: (record) => {
-              confirmationRecord = record;
-            },
+    const result = await runInCallScope(scope, divergences, () =>
+      tool.handler(
+        {
+          practice: resolvedPractice,
+          api: readOnlyApi(deps.api),
+          writes: sealWrites(deps.api),
+          principal,
+          now: deps.now,
+          signal,
+          get log() {
+            return log();
           },
-          toolArgs,
-        ),
+          notePatient: (id) => patientIds.add(id),
+          noteAppointment: (id) => appointmentIds.add(id),
+          progress: round.progress ?? (() => {}),
+          inTask: round.task !== undefined,
+          memo: deps.memo,
+          confirmation: round.confirmation,
+          confirmationTokens: deps.confirmationTokens,
+          noteConfirmation: (record) => {
+            confirmationRecord = record;
+          },
+        },
+        toolArgs,
       ),
     );
     const undeclared = undeclaredOperations(tool, scope);
@@ -194,7 +192,7 @@ export async function invokeTool(
     const error = undeclaredOperations(tool, scope) ?? caught;
     // The API client turns an aborted signal into RequestAborted ("cancelled"); when it was our
     // own deadline, the caller must hear "took too long, try again", not "cancelled".
-    const deadlineExceeded = deadline?.aborted === true && clientSignal?.aborted !== true;
+    const deadlineExceeded = deadline?.expired === true && clientSignal?.aborted !== true;
     const described = describeToolError(error, {
       toolTimeoutMs: round.task?.deadlineMs ?? deps.toolTimeoutMs,
       deadlineExceeded,
@@ -211,6 +209,7 @@ export async function invokeTool(
     outcomeLabel = described.label;
   }
 
+  deadline?.release();
   outcome = withFreeTextNotice(outcome);
   const durationMs = Math.round(performance.now() - started);
   deps.metrics.toolCall(tool.name, outcomeLabel, durationMs);
@@ -238,6 +237,43 @@ export async function invokeTool(
     'tool call',
   );
   return outcome;
+}
+
+interface CallDeadline {
+  /** Aborts when the deadline passes or the client cancels, whichever comes first. */
+  signal: AbortSignal;
+  /** Whether the deadline passed (rather than the client cancelling). */
+  readonly expired: boolean;
+  /** Stops the timer and lets go of the client's signal once the call has its answer. */
+  release: () => void;
+}
+
+/**
+ * One controller and one timer for the call, instead of `AbortSignal.timeout` and
+ * `AbortSignal.any`: the composite signals are weakly tracked by Node and cost measurably per
+ * call. It aborts with the reason either of those would have given.
+ */
+function callDeadline(ms: number, clientSignal: AbortSignal | undefined): CallDeadline {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  const cancel = () => controller.abort(clientSignal?.reason);
+  if (clientSignal?.aborted) cancel();
+  else clientSignal?.addEventListener('abort', cancel, { once: true });
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    release() {
+      clearTimeout(timer);
+      clientSignal?.removeEventListener('abort', cancel);
+    },
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EscapeClient, type EscapeClientOptions, type UpstreamObservation } from '../../../src/api/client.js';
 import { StaticTokenProvider } from '../../../src/api/credentials.js';
@@ -249,6 +250,17 @@ describe('retries', () => {
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(RequestAborted);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("lets go of the caller's signal after each attempt, and still times an attempt out on its own", async () => {
+    let calls = 0;
+    await start(() => (calls++ === 0 ? { hang: true } : { json: { ok: true } }));
+    client = makeClient({ timeoutMs: 100 });
+    const controller = new AbortController();
+    const response = await client.request({ operation: 'account.me', signal: controller.signal });
+    expect(response.body).toEqual({ ok: true });
+    expect(observations.map((o) => o.outcome)).toEqual(['timeout', 'ok']);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('an already-aborted signal sends nothing', async () => {

@@ -440,3 +440,45 @@ describe('clock times in text (one formatter)', () => {
     expect(formatRecordedTime('last Tuesday', LA, near)).toBe('"last Tuesday" (as Escape Dental wrote it)');
   });
 });
+
+describe('practice-local dates without a DateTime per call', () => {
+  const zones = [LA, NY, 'Australia/Lord_Howe', 'Africa/Monrovia', 'Asia/Kathmandu', 'UTC', 'Pacific/Chatham'];
+  const instants = fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2100, 0, 1) });
+
+  it('today, the local date and the wall time of an instant are what luxon says', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), instants, (zone, ms) => {
+        const luxon = DateTime.fromMillis(ms, { zone });
+        expect(todayIn(zone, ms)).toBe(luxon.toISODate());
+        expect(instantToLocalDate(ms, zone)).toBe(luxon.toISODate());
+        expect(instantToLocalTime(new Date(ms), zone)).toBe(luxon.toFormat('HH:mm'));
+        const iso = luxon.toUTC().toISO() as string;
+        expect(instantToLocalDate(iso, zone)).toBe(luxon.toISODate());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an unusable zone is refused before an unreadable instant, as before', () => {
+    expect(() => instantToLocalDate('not a time', 'Mars/Olympus')).toThrow(/not a valid IANA time zone/);
+    expect(() => instantToLocalDate('not a time', LA)).toThrow(DateInputError);
+  });
+
+  it('a period worked out once for a date is handed out fresh each time', () => {
+    const now = Date.parse('2026-03-31T18:00:00Z');
+    const first = resolvePeriod('month_to_date', LA, { now });
+    first.previous.to = 'changed';
+    first.from = 'changed';
+    const again = resolvePeriod('month_to_date', LA, { now });
+    expect(again).toEqual({
+      preset: 'month_to_date',
+      from: '2026-03-01',
+      to: '2026-03-31',
+      days: 31,
+      previous: { from: '2026-02-01', to: '2026-02-28' },
+    });
+    expect(resolvePeriod('last_n_days', LA, { now, days: 3 })).toMatchObject({ from: '2026-03-29', to: '2026-03-31' });
+    expect(resolvePeriod('last_n_days', LA, { now, days: 4 })).toMatchObject({ from: '2026-03-28', to: '2026-03-31' });
+    expect(() => resolvePeriod('last_n_days', LA, { now, days: 0 })).toThrow(DateInputError);
+  });
+});

@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -77,6 +78,40 @@ describe('money', () => {
         const sum = sumMoney(strings);
         const reversed = sumMoney([...strings].reverse());
         return sum.eq(reversed) && sum.times(100).eq(expected);
+      }),
+    );
+  });
+});
+
+describe('money: canonical amounts read without re-parsing give what big.js gives', () => {
+  const canonical = fc.tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 16n })).map(([negative, cents]) => {
+    const digits = cents.toString().padStart(3, '0');
+    return `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  });
+  const anyAmount = fc.oneof(
+    canonical,
+    fc.constantFrom('-0.00', '0.00', '00.50', ' 2.50', '1,035.00', '7', '0.5', '-.25', '12.345', '', null),
+  );
+  const viaBig = (v: string | null): Big => new Big(v === null ? '0' : v.trim().replace(/,/g, '') || '0');
+
+  it('formats and parses a canonical amount exactly as big.js does', () => {
+    fc.assert(
+      fc.property(canonical, (text) => {
+        const big = new Big(text).round(2, Big.roundHalfUp).toFixed(2);
+        expect(formatMoney(text)).toBe(big === '-0.00' ? '0.00' : big);
+        expect(parseMoney(text).toString()).toBe(new Big(text).toString());
+      }),
+    );
+    expect(formatMoney('-0.00')).toBe('0.00');
+  });
+
+  it('sums any mix of amounts to the very big.js sum', () => {
+    fc.assert(
+      fc.property(fc.array(anyAmount, { maxLength: 60 }), (values) => {
+        const expected = values.reduce((total, v) => total.plus(viaBig(v)), new Big(0));
+        const sum = sumMoney(values);
+        expect(sum.toString()).toBe(expected.toString());
+        expect(sum.toFixed(2)).toBe(expected.toFixed(2));
       }),
     );
   });

@@ -1,10 +1,12 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ReferenceCache } from '../../../src/api/cache.js';
 import { type Divergence, noteDivergence } from '../../../src/api/divergence.js';
-import { PracticeInactive, UpstreamUnavailable } from '../../../src/api/errors.js';
+import { PracticeInactive, RequestAborted, UpstreamUnavailable } from '../../../src/api/errors.js';
 import type { ProductionReport, ProductionTrending } from '../../../src/api/port.js';
 import { decideTool, NO_GATES } from '../../../src/gates/decision.js';
+import { noMetrics, upstreamObserver } from '../../../src/telemetry.js';
 import { scopeFor } from '../../../src/tenancy/practice.js';
 import type { PracticeRef, Principal } from '../../../src/tenancy/types.js';
 import { ToolInputError } from '../../../src/tools/framework/errors.js';
@@ -157,6 +159,32 @@ describe('invokeTool', () => {
     });
     const outcome = await invokeTool(slow, { practice: A.id }, deps({ toolTimeoutMs: 50 }));
     expect(outcome.kind === 'error' && outcome.text).toMatch(/took longer than .* try again/i);
+  });
+
+  it("a client's cancel is no deadline, and a call lets go of the client's signal when it answers", async () => {
+    const client = new AbortController();
+    const waiting = echoTool({
+      handler: (context) =>
+        new Promise((_resolve, reject) => {
+          // As the API client fails a request whose signal aborts.
+          context.signal.addEventListener('abort', () => reject(new RequestAborted()));
+          client.abort();
+        }),
+    });
+    const none = { answer: 'none', supported: false } as const;
+    const cancelled = await invokeTool(waiting, { practice: A.id }, deps(), {
+      signal: client.signal,
+      confirmation: none,
+    });
+    expect(cancelled.kind).toBe('error');
+    expect(cancelled.kind === 'error' && cancelled.text).not.toMatch(/took longer/i);
+    const open = new AbortController();
+    const answered = await invokeTool(echoTool(), { practice: A.id }, deps(), {
+      signal: open.signal,
+      confirmation: none,
+    });
+    expect(answered.kind).toBe('ok');
+    expect(getEventListeners(open.signal, 'abort')).toHaveLength(0);
   });
 });
 
@@ -332,5 +360,53 @@ describe('what the API did differently, in every answer (issue 14 item 1)', () =
       expect((outcome as { text: string }).text).toBe(`${line}\nRoster read.`);
     }
     expect(loads).toBe(1);
+  });
+
+  it('concurrent calls each get their own records and request tally, a shared load counting for the call that ran it', async () => {
+    const cache = new ReferenceCache();
+    const observe = upstreamObserver(noMetrics);
+    const request = (operation: string) =>
+      observe({ operation, method: 'GET', status: 200, durationMs: 1, attempt: 1, outcome: 'ok' });
+    let release!: () => void;
+    const bothStarted = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const interleaved = echoTool({
+      operations: ['providers.list', 'patients.list'],
+      handler: async (context) => {
+        started += 1;
+        if (started === 2) release();
+        await bothStarted;
+        await cache.get('shared', 'providers', async () => {
+          request('providers.list');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          noteDivergence({ kind: 'note', text: 'the roster came back short' });
+          return [];
+        });
+        for (let i = 0; i < (context.practice.id === A.id ? 1 : 3); i++) {
+          request('patients.list');
+          await new Promise((resolve) => setImmediate(resolve));
+          noteDivergence({ kind: 'note', text: `read for ${context.practice.name} #${i}` });
+        }
+        return { structured: { practice: context.practice.id }, summary: 'done' };
+      },
+    });
+    const d = deps();
+    const [forA, forB] = await Promise.all([
+      invokeTool(interleaved, { practice: A.id }, d),
+      invokeTool(interleaved, { practice: B.id }, d),
+    ]);
+    const notes = (outcome: unknown) =>
+      (outcome as { text: string }).text.split('\n').filter((line) => line.startsWith('Note:'));
+    expect(notes(forA).sort()).toEqual([`Note: read for ${A.name} #0`, 'Note: the roster came back short'].sort());
+    expect(notes(forB).sort()).toEqual(
+      [0, 1, 2]
+        .map((i) => `Note: read for ${B.name} #${i}`)
+        .concat('Note: the roster came back short')
+        .sort(),
+    );
+    const lines = audits(d.logs());
+    const requests = (practiceId: string) => lines.find((l) => l.practiceId === practiceId)?.upstreamRequests;
+    // The shared roster load was run by the call that asked first (A); B waited on it.
+    expect([requests(A.id), requests(B.id)]).toEqual([2, 3]);
   });
 });
