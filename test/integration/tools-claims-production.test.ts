@@ -74,7 +74,7 @@ interface ProductionOutput {
     net_production: string;
     appointments: number;
   }[];
-  previous?: { from: string; to: string; gross_production: string };
+  previous?: { from: string; to: string; gross_production: string; change: Record<string, string> };
 }
 
 const OUTSTANDING = ['submitted', 'accepted', 'resubmitted', 'appealed', 'partial'];
@@ -311,6 +311,27 @@ describe('production_report', () => {
     expect(compared.structured.previous).toMatchObject({
       ...previousRange,
       gross_production: rawPrevious.summary.total_production,
+    });
+
+    // Each change is the difference and its share of the previous figure's size: adjustments are
+    // negative, so a smaller write-off is a rise, written "+920.00 (+51.25%)", never "(+-51.25%)".
+    const rawCurrent = await rawGet<RawProduction>(sandbox, path('billing/reports/production/'), {
+      date_from: range.from,
+      date_to: range.to,
+    });
+    const changeOf = (now: string, then: string) => {
+      const delta = new Big(now).minus(then);
+      const sign = delta.gte(0) ? '+' : '-';
+      const share = new Big(then).eq(0) ? '' : ` (${sign}${delta.abs().times(100).div(new Big(then).abs()).toFixed(2)}%)`;
+      return `${sign}${delta.abs().toFixed(2)}${share}`;
+    };
+    expect(new Big(rawPrevious.summary.total_adjustments).lt(0)).toBe(true);
+    expect(compared.structured.previous?.change).toEqual({
+      gross_production: changeOf(rawCurrent.summary.total_production, rawPrevious.summary.total_production),
+      collections: changeOf(rawCurrent.summary.total_collections, rawPrevious.summary.total_collections),
+      adjustments: changeOf(rawCurrent.summary.total_adjustments, rawPrevious.summary.total_adjustments),
+      net_production: changeOf(rawCurrent.summary.net_production, rawPrevious.summary.net_production),
+      procedure_count: `${rawCurrent.summary.procedure_count >= rawPrevious.summary.procedure_count ? '+' : ''}${rawCurrent.summary.procedure_count - rawPrevious.summary.procedure_count}`,
     });
   });
 

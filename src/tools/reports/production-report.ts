@@ -304,7 +304,8 @@ function compare(
   const change: Record<string, string> = {};
   for (const key of ['gross_production', 'collections', 'adjustments', 'net_production'] as const) {
     const delta = parseMoney(current[key]).minus(parseMoney(before[key]));
-    const pct = percent(delta, before[key], { onZero: null });
+    // Against the previous figure's size: adjustments are negative, and a smaller write-off is a rise.
+    const pct = percent(delta, parseMoney(before[key]).abs(), { onZero: null });
     change[key] =
       `${delta.gte(0) ? '+' : ''}${formatMoney(delta)}${pct === null ? '' : ` (${delta.gte(0) ? '+' : ''}${pct}%)`}`;
   }
