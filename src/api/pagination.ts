@@ -244,56 +244,62 @@ export async function* iteratePages(client: EscapeClient, options: PaginateOptio
     prefetched.set(sameRequestKey(pageUrl(n)), pending);
   }
 
-  for (;;) {
-    if (pageNumber > maxPages) return end('page-cap');
-    const key = sameRequestKey(link ?? pageUrl(pageNumber));
-    const pending = prefetched.get(key);
-    prefetched.delete(key);
-    let res: ApiResponse;
-    try {
-      res = await (pending ??
-        client.request({
-          operation: options.operation,
-          ...(link ? { url: link } : { params: options.params ?? {}, query: pageQuery(pageNumber) }),
-          signal: options.signal,
-        }));
-    } catch (error) {
-      // DRF answers an out-of-range page with 404 "Invalid page." — the end of a list whose
-      // length we were guessing (no count, no next).
-      if (error instanceof NotFound && pageNumber > 1 && link === undefined) return end();
-      throw error;
-    }
-    // The link as the walk followed it, even when the same page was asked for ahead under its built URL.
-    fetchedUrls.add(link ?? res.url);
-    const page = normalizePage(res.body, options.operation);
-    count = page.count ?? count;
-    const keys = page.rows.map(rowKey);
-    const fingerprint = keys.every((k) => k !== undefined) ? keys.join('\u0001') : JSON.stringify(page.rows);
-    const repeated =
-      page.rows.length > 0 && (seenPages.has(fingerprint) || keys.every((k) => k !== undefined && seenRows.has(k)));
-    // A server that ignores `page`, or a `next` that leads back: the rows were read already.
-    if (repeated) return end('repeated');
-    seenPages.add(fingerprint);
-    const fresh = page.rows.filter((_row, i) => {
-      const key = keys[i];
-      if (key === undefined) return true;
-      if (seenRows.has(key)) return false;
-      seenRows.add(key);
-      return true;
-    });
-    received += fresh.length;
-    yield { rows: fresh, count: page.count, pageNumber };
+  try {
+    for (;;) {
+      if (pageNumber > maxPages) return end('page-cap');
+      const key = sameRequestKey(link ?? pageUrl(pageNumber));
+      const pending = prefetched.get(key);
+      prefetched.delete(key);
+      let res: ApiResponse;
+      try {
+        res = await (pending ??
+          client.request({
+            operation: options.operation,
+            ...(link ? { url: link } : { params: options.params ?? {}, query: pageQuery(pageNumber) }),
+            signal: options.signal,
+          }));
+      } catch (error) {
+        // DRF answers an out-of-range page with 404 "Invalid page." — the end of a list whose
+        // length we were guessing (no count, no next).
+        if (error instanceof NotFound && pageNumber > 1 && link === undefined) return end();
+        throw error;
+      }
+      // The link as the walk followed it, even when the same page was asked for ahead under its built URL.
+      fetchedUrls.add(link ?? res.url);
+      const page = normalizePage(res.body, options.operation);
+      count = page.count ?? count;
+      const keys = page.rows.map(rowKey);
+      const fingerprint = keys.every((k) => k !== undefined) ? keys.join('\u0001') : JSON.stringify(page.rows);
+      const repeated =
+        page.rows.length > 0 && (seenPages.has(fingerprint) || keys.every((k) => k !== undefined && seenRows.has(k)));
+      // A server that ignores `page`, or a `next` that leads back: the rows were read already.
+      if (repeated) return end('repeated');
+      seenPages.add(fingerprint);
+      const fresh = page.rows.filter((_row, i) => {
+        const key = keys[i];
+        if (key === undefined) return true;
+        if (seenRows.has(key)) return false;
+        seenRows.add(key);
+        return true;
+      });
+      received += fresh.length;
+      yield { rows: fresh, count: page.count, pageNumber };
 
-    if (page.kind === 'array') return end();
-    const next = typeof page.next === 'string' ? client.resolveLink(page.next, res.url) : undefined;
-    link = next !== undefined && !fetchedUrls.has(next) ? next : undefined;
-    if (link === undefined) {
-      // No usable link: the end, unless the count (or, without one, a full page) says there is more.
-      if (page.next === null || page.rows.length === 0) return end();
-      const more = count !== undefined ? received < count : page.rows.length >= pageSize;
-      if (!more) return end();
+      if (page.kind === 'array') return end();
+      const next = typeof page.next === 'string' ? client.resolveLink(page.next, res.url) : undefined;
+      link = next !== undefined && !fetchedUrls.has(next) ? next : undefined;
+      if (link === undefined) {
+        // No usable link: the end, unless the count (or, without one, a full page) says there is more.
+        if (page.next === null || page.rows.length === 0) return end();
+        const more = count !== undefined ? received < count : page.rows.length >= pageSize;
+        if (!more) return end();
+      }
+      pageNumber += 1;
     }
-    pageNumber += 1;
+  } finally {
+    // A page asked for ahead that the walk did not come to is still answered within the call, so
+    // no request of this call outlives it.
+    if (prefetched.size > 0) await Promise.allSettled(prefetched.values());
   }
 }
 

@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
-import { callOk, connectInProcess, type InProcessConnection, rawGet, startTestSandbox } from '../helpers/harness.js';
+import {
+  callError,
+  callOk,
+  connectInProcess,
+  type InProcessConnection,
+  rawGet,
+  startTestSandbox,
+} from '../helpers/harness.js';
 import { type UpstreamProxy, upstreamProxy } from './booking-helpers.js';
 
 const OUTSTANDING = ['submitted', 'accepted', 'resubmitted', 'appealed', 'partial'];
@@ -88,6 +95,19 @@ describe('claims_summary upstream waves', () => {
     expect(claimPages).toHaveLength(pages);
     expect(again.arrivals.filter((a) => a.path === path('insurance/claims/summary/'))).toHaveLength(1);
     expect(again.arrivals.filter((a) => a.answersBefore > 0)).toEqual([]);
+  });
+
+  it('refuses an unknown carrier only after every read the call started was answered', async () => {
+    arrivals = [];
+    answers = 0;
+    const text = await callError(server.client, 'claims_summary', {
+      practice: la.name,
+      carrier: 'Acme Unheard-of Mutual',
+    });
+    expect(text).toContain('Acme Unheard-of Mutual');
+    // The claim reads went out with the carrier look-up; none of them outlives the refusal.
+    expect(arrivals.filter((a) => a.path === path('insurance/claim/')).length).toBeGreaterThan(0);
+    expect(answers).toBe(arrivals.length);
   });
 
   it('does not wait for the insurance records before reading the claims', async () => {

@@ -102,30 +102,41 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
     /** Claims that could not be read, by id: a claim that several status reads sent counts once. */
     const unreadable = new Map<string, UnusableUpstreamValue>();
 
-    // Every read starts before any answer is awaited; the answers are taken in the order the reads
-    // once ran one after another, so the failure reported and the order of the notes stay the same.
-    const takeCarrier = startRead(async () => (args.carrier ? resolveCarrier(context, args.carrier) : undefined));
-    const takeCarrierOf = startRead(() =>
-      context.api.reference.patientInsuranceCarriers(context.practice.id, { signal: context.signal }),
-    );
-    // The claim list filters by provider id (L3087): a provider named must be resolved first.
-    const [provider] = await resolveProviders(context, args.provider ? [args.provider] : undefined);
-    const takeClaims = startRead(async (): Promise<{ summary?: ClaimsSummary; claims: Claim[] }> => {
-      if (filtered) {
-        const statuses = args.statuses ?? CLAIM_STATUSES;
-        return {
-          claims: await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes, unreadable),
-        };
-      }
-      const [summary, outstanding] = await Promise.all([
-        context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
-        listClaims(context, OUTSTANDING_STATUSES, {}, notes, unreadable),
-      ]);
-      return { summary, claims: outstanding };
+    const started: Promise<unknown>[] = [];
+    const reads = (async () => {
+      // Every read starts before any answer is awaited; the answers are taken in the order the reads
+      // once ran one after another, so the failure reported and the order of the notes stay the same.
+      const takeCarrier = startRead(started, async () =>
+        args.carrier ? resolveCarrier(context, args.carrier) : undefined,
+      );
+      const takeCarrierOf = startRead(started, () =>
+        context.api.reference.patientInsuranceCarriers(context.practice.id, { signal: context.signal }),
+      );
+      // The claim list filters by provider id (L3087): a provider named must be resolved first.
+      const [provider] = await resolveProviders(context, args.provider ? [args.provider] : undefined);
+      const takeClaims = startRead(started, async (): Promise<{ summary?: ClaimsSummary; claims: Claim[] }> => {
+        if (filtered) {
+          const statuses = args.statuses ?? CLAIM_STATUSES;
+          return {
+            claims: await listClaims(context, statuses, { from, to, providerId: provider?.id }, notes, unreadable),
+          };
+        }
+        const [summary, outstanding] = await Promise.all([
+          context.api.insurance.claimsSummary(context.practice.id, { signal: context.signal }),
+          listClaims(context, OUTSTANDING_STATUSES, {}, notes, unreadable),
+        ]);
+        return { summary, claims: outstanding };
+      });
+      const carrier = await takeCarrier();
+      const carrierOf = await takeCarrierOf();
+      const { summary, claims } = await takeClaims();
+      return { provider, carrier, carrierOf, summary, claims };
+    })();
+    const { provider, carrier, carrierOf, summary, claims } = await reads.catch(async (error: unknown) => {
+      // A refusal is given once every read the call started has been answered: none outlives the call.
+      await Promise.allSettled(started);
+      throw error;
     });
-    const carrier = await takeCarrier();
-    const carrierOf = await takeCarrierOf();
-    const { summary, claims } = await takeClaims();
 
     // A claim without an insurance record has no carrier on file; one whose record Escape Dental
     // did not send (a list read in part) has a carrier this answer does not know.
@@ -214,9 +225,10 @@ export const claimsSummary: ToolDefinition<typeof inputSchema, typeof outputSche
  * A read started now and taken later: what it found the API doing differently (divergence.ts)
  * enters the call's record when it is taken, not when it happens to finish.
  */
-function startRead<T>(read: () => Promise<T>): () => Promise<T> {
+function startRead<T>(started: Promise<unknown>[], read: () => Promise<T>): () => Promise<T> {
   const records: Divergence[] = [];
   const pending = recordDivergences(records, read);
+  started.push(pending);
   // Taken later, or never when an earlier answer failed the call.
   pending.catch(() => undefined);
   return async () => {

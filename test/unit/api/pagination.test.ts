@@ -407,6 +407,22 @@ describe('pages asked for ahead (prefetchPages)', () => {
     for (const ahead of [2, 3, 6]) expect(await walk(ahead)).toEqual(byPage);
   });
 
+  it('a page asked for ahead that the walk does not come to is answered before the walk returns', async () => {
+    let answered = 0;
+    await start(async (req) => {
+      // The pages past the list's end answer last, as a slow upstream would.
+      if (pageOf(req) > 1) await new Promise((resolve) => setTimeout(resolve, 150));
+      answered += 1;
+      return pageOf(req) > 1
+        ? { status: 404, json: { detail: 'Invalid page.' } }
+        : { json: { count: 3, next: null, results: rows(0, 3) } };
+    });
+    const { result } = await walk(4);
+    expect(result.rows).toHaveLength(3);
+    expect(server.requests).toHaveLength(4);
+    expect(answered).toBe(4);
+  });
+
   it('go out together, the first page included, and each is asked once', async () => {
     let release: () => void = () => undefined;
     const allAsked = new Promise<void>((resolve) => {
