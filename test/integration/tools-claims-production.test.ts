@@ -322,7 +322,9 @@ describe('production_report', () => {
     const changeOf = (now: string, then: string) => {
       const delta = new Big(now).minus(then);
       const sign = delta.gte(0) ? '+' : '-';
-      const share = new Big(then).eq(0) ? '' : ` (${sign}${delta.abs().times(100).div(new Big(then).abs()).toFixed(2)}%)`;
+      const share = new Big(then).eq(0)
+        ? ''
+        : ` (${sign}${delta.abs().times(100).div(new Big(then).abs()).toFixed(2)}%)`;
       return `${sign}${delta.abs().toFixed(2)}${share}`;
     };
     expect(new Big(rawPrevious.summary.total_adjustments).lt(0)).toBe(true);
