@@ -438,6 +438,8 @@ function withoutNoise(node: unknown, dropRequired: boolean): unknown {
   return out;
 }
 
+type CompactSchema = StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>>;
+
 /**
  * The zod schema (its validation), advertised as `listedJsonSchema` or as given ahead of time;
  * `undeclared` arguments are handed on as sent when the schema does not declare them.
@@ -447,18 +449,60 @@ function compactJsonSchema(
   onInvalid?: (value: unknown) => void,
   listed?: Record<string, unknown>,
   undeclared: readonly string[] = [],
-): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
+): CompactSchema {
+  const shared = sharedCompactSchema(schema, listed, undeclared);
+  if (!onInvalid) return shared;
+  const standard = shared['~standard'];
+  const validate: typeof standard.validate = (value, options) => {
+    const result = standard.validate(value, options);
+    const audited = (settled: Awaited<typeof result>) => {
+      if (settled.issues) onInvalid(value);
+      return settled;
+    };
+    return result instanceof Promise ? result.then(audited) : audited(result);
+  };
+  return { '~standard': { ...standard, validate } };
+}
+
+// HTTP builds a server per request: what a schema validates and advertises does not depend on
+// the caller, so it is put together once per schema, listing and undeclared arguments.
+const compactSchemas = new WeakMap<z.ZodObject, Map<Record<string, unknown> | undefined, Map<string, CompactSchema>>>();
+
+function sharedCompactSchema(
+  schema: z.ZodObject,
+  listed: Record<string, unknown> | undefined,
+  undeclared: readonly string[],
+): CompactSchema {
+  let byListed = compactSchemas.get(schema);
+  if (!byListed) {
+    byListed = new Map();
+    compactSchemas.set(schema, byListed);
+  }
+  let byUndeclared = byListed.get(listed);
+  if (!byUndeclared) {
+    byUndeclared = new Map();
+    byListed.set(listed, byUndeclared);
+  }
+  const key = undeclared.join('\u0000');
+  let compact = byUndeclared.get(key);
+  if (!compact) {
+    compact = buildCompactSchema(schema, listed, undeclared);
+    byUndeclared.set(key, compact);
+  }
+  return compact;
+}
+
+function buildCompactSchema(
+  schema: z.ZodObject,
+  listed: Record<string, unknown> | undefined,
+  undeclared: readonly string[],
+): CompactSchema {
   const standard = standardOf(schema);
   const validate: typeof standard.validate =
-    onInvalid || undeclared.length > 0
+    undeclared.length > 0
       ? (value, options) => {
-          const finish = (result: Awaited<ReturnType<typeof standard.validate>>) => {
-            if (result.issues) {
-              onInvalid?.(value);
-              return result;
-            }
-            return { value: withUndeclared(result.value, value, undeclared) };
-          };
+          const finish = (result: Awaited<ReturnType<typeof standard.validate>>) =>
+            result.issues ? result : { value: withUndeclared(result.value, value, undeclared) };
           const result = standard.validate(value, options);
           return result instanceof Promise ? result.then(finish) : finish(result);
         }
