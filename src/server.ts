@@ -72,13 +72,24 @@ function shownPractice(practice: { id: string; name: string }): string {
   return shown;
 }
 
+/**
+ * localeCompare's order for tool names ([a-z0-9_], test/unit/tools/registry.test.ts): `_` before
+ * digits before letters. Compared by code unit with `_` taken as a space, because the first
+ * localeCompare of a process loads ICU's collator, which start-up would pay before its first tools/list.
+ */
+function compareToolNames(a: string, b: string): number {
+  const x = a.replaceAll('_', ' ');
+  const y = b.replaceAll('_', ' ');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** The catalog in listing order, sorted once per catalog rather than per server built. */
 const sortedCatalogs = new WeakMap<readonly AnyToolDefinition[], readonly AnyToolDefinition[]>();
 
 function inListingOrder(tools: readonly AnyToolDefinition[]): readonly AnyToolDefinition[] {
   let sorted = sortedCatalogs.get(tools);
   if (!sorted) {
-    sorted = [...tools].sort((a, b) => a.name.localeCompare(b.name));
+    sorted = [...tools].sort((a, b) => compareToolNames(a.name, b.name));
     sortedCatalogs.set(tools, sorted);
   }
   return sorted;
