@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { listedPractice } from './domain/free-text.js';
 import { isListed } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
-import { buildMcpServer, type EscapeMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import { buildMcpServer, type EscapeMcpServer, listedJsonSchema, type ZodObjectSource } from './mcp/sdk.js';
 import { STATIC_RESOURCES } from './resources/index.js';
 import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
@@ -102,7 +102,7 @@ const argumentKey = (argument: PracticeArgument) =>
 interface ArgumentForms {
   argument: PracticeArgument;
   key: string;
-  inputs: WeakMap<z.ZodObject, z.ZodObject>;
+  inputs: WeakMap<z.ZodObject, () => z.ZodObject>;
   listed: Map<string, ReturnType<typeof preconvertedFor>>;
 }
 
@@ -119,12 +119,16 @@ function formsFor(practices: PracticeScope): ArgumentForms {
   return forms;
 }
 
-function inputSchemaWith(forms: ArgumentForms, tool: AnyToolDefinition): z.ZodObject {
+/**
+ * A tool's input schema with the practice argument. Built on its first use: the listing comes
+ * from the build-time conversion in the bundle, so a start that only lists tools never builds it.
+ */
+function inputSchemaWith(forms: ArgumentForms, tool: AnyToolDefinition): ZodObjectSource {
   const { argument } = forms;
   if (argument.kind === 'none') return tool.inputSchema;
   let schema = forms.inputs.get(tool.inputSchema);
   if (!schema) {
-    schema = extendedWithPractice(tool.inputSchema, argument.description, argument.optional);
+    schema = () => extendedWithPractice(tool.inputSchema, argument.description, argument.optional);
     forms.inputs.set(tool.inputSchema, schema);
   }
   return schema;

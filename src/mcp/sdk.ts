@@ -34,11 +34,17 @@ export type McpServerInstance = McpServer;
 export const CALLER_EXTRA_KEY = 'escapeCaller';
 export type ProtocolEra = 'legacy' | 'modern';
 
+/**
+ * A zod schema, or the function that builds it when it is first needed (to validate, or to list
+ * when no listing was given ahead of time).
+ */
+export type ZodObjectSource = z.ZodObject | (() => z.ZodObject);
+
 export interface ToolRegistration {
   name: string;
   title: string;
   description: string;
-  inputSchema: z.ZodObject;
+  inputSchema: ZodObjectSource;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
   /**
@@ -87,7 +93,7 @@ export interface BuiltServer {
   /** Enables or disables a registered tool; the SDK then sends notifications/tools/list_changed. */
   setEnabled: (name: string, enabled: boolean) => void;
   /** Replaces a registered tool's input schema (its advertised form too); list_changed follows. */
-  setInputSchema: (name: string, schema: z.ZodObject, listed?: Record<string, unknown>) => void;
+  setInputSchema: (name: string, schema: ZodObjectSource, listed?: Record<string, unknown>) => void;
 }
 
 export interface EscapeMcpServer extends BuiltServer {
@@ -445,7 +451,7 @@ type CompactSchema = StandardSchemaWithJSON<Record<string, unknown>, Record<stri
  * `undeclared` arguments are handed on as sent when the schema does not declare them.
  */
 function compactJsonSchema(
-  schema: z.ZodObject,
+  schema: ZodObjectSource,
   onInvalid?: (value: unknown) => void,
   listed?: Record<string, unknown>,
   undeclared: readonly string[] = [],
@@ -466,10 +472,13 @@ function compactJsonSchema(
 
 // HTTP builds a server per request: what a schema validates and advertises does not depend on
 // the caller, so it is put together once per schema, listing and undeclared arguments.
-const compactSchemas = new WeakMap<z.ZodObject, Map<Record<string, unknown> | undefined, Map<string, CompactSchema>>>();
+const compactSchemas = new WeakMap<
+  ZodObjectSource,
+  Map<Record<string, unknown> | undefined, Map<string, CompactSchema>>
+>();
 
 function sharedCompactSchema(
-  schema: z.ZodObject,
+  schema: ZodObjectSource,
   listed: Record<string, unknown> | undefined,
   undeclared: readonly string[],
 ): CompactSchema {
@@ -493,25 +502,32 @@ function sharedCompactSchema(
 }
 
 function buildCompactSchema(
-  schema: z.ZodObject,
+  source: ZodObjectSource,
   listed: Record<string, unknown> | undefined,
   undeclared: readonly string[],
 ): CompactSchema {
-  const standard = standardOf(schema);
-  const validate: typeof standard.validate =
+  let schema: z.ZodObject | undefined;
+  const schemaOf = () => {
+    schema ??= typeof source === 'function' ? source() : source;
+    return schema;
+  };
+  const zodValidate: StandardWithJson['validate'] = (value, options) => standardOf(schemaOf()).validate(value, options);
+  const validate: StandardWithJson['validate'] =
     undeclared.length > 0
       ? (value, options) => {
-          const finish = (result: Awaited<ReturnType<typeof standard.validate>>) =>
+          const finish = (result: Awaited<ReturnType<StandardWithJson['validate']>>) =>
             result.issues ? result : { value: withUndeclared(result.value, value, undeclared) };
-          const result = standard.validate(value, options);
+          const result = zodValidate(value, options);
           return result instanceof Promise ? result.then(finish) : finish(result);
         }
-      : standard.validate;
+      : zodValidate;
   const advertised = (io: 'input' | 'output', target: unknown) =>
-    listed && target === LISTED_TARGET ? listed : listedJsonSchema(schema, io, target);
+    listed && target === LISTED_TARGET ? listed : listedJsonSchema(schemaOf(), io, target);
   return {
     '~standard': {
-      ...standard,
+      // What zod's own `~standard` says of itself (zod/v4/core standardProps).
+      vendor: 'zod',
+      version: 1,
       validate,
       jsonSchema: {
         input: (options) => advertised('input', options.target),
