@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { listedPractice } from './domain/free-text.js';
 import { isListed } from './gates/decision.js';
 import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js';
-import { buildMcpServer, type EscapeMcpServer, listedJsonSchema } from './mcp/sdk.js';
+import { buildMcpServer, type EscapeMcpServer, listedJsonSchema, type ZodObjectSource } from './mcp/sdk.js';
 import { STATIC_RESOURCES } from './resources/index.js';
 import type { TaskRegistry } from './tasks/registry.js';
 import type { PracticeScope } from './tenancy/types.js';
@@ -50,32 +50,108 @@ function practiceArgumentFor(practices: PracticeScope): PracticeArgument {
         };
   }
   if (practices.pinned) return { kind: 'none' };
-  const unusable = [...practices.disabled, ...practices.unavailable].map((p) => listedPractice(p, false));
+  const unusable = [...practices.disabled, ...practices.unavailable].map(shownPractice);
   return {
     kind: 'named',
-    description: `Practice to act on, by name or id: ${practices.available.map((p) => listedPractice(p, false)).join(', ')}.${
+    description: `Practice to act on, by name or id: ${practices.available.map(shownPractice).join(', ')}.${
       unusable.length > 0 ? ` Not usable now (a call says why): ${unusable.join(', ')}.` : ''
     }`,
     optional: false,
   };
 }
 
+// A scope is worked out per HTTP request, but its practices are the directory's own objects:
+// how each is shown is worked out once (a practice renamed upstream is a new object).
+const shownPractices = new WeakMap<{ id: string; name: string }, { id: string; name: string; shown: string }>();
+
+function shownPractice(practice: { id: string; name: string }): string {
+  const known = shownPractices.get(practice);
+  if (known?.name === practice.name && known.id === practice.id) return known.shown;
+  const shown = listedPractice(practice, false);
+  shownPractices.set(practice, { id: practice.id, name: practice.name, shown });
+  return shown;
+}
+
+/**
+ * localeCompare's order for tool names ([a-z0-9_], test/unit/tools/registry.test.ts): `_` before
+ * digits before letters. Compared by code unit with `_` taken as a space, because the first
+ * localeCompare of a process loads ICU's collator, which start-up would pay before its first tools/list.
+ */
+function compareToolNames(a: string, b: string): number {
+  const x = a.replaceAll('_', ' ');
+  const y = b.replaceAll('_', ' ');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The catalog in listing order, sorted once per catalog rather than per server built. */
+const sortedCatalogs = new WeakMap<readonly AnyToolDefinition[], readonly AnyToolDefinition[]>();
+
+function inListingOrder(tools: readonly AnyToolDefinition[]): readonly AnyToolDefinition[] {
+  let sorted = sortedCatalogs.get(tools);
+  if (!sorted) {
+    sorted = [...tools].sort((a, b) => compareToolNames(a.name, b.name));
+    sortedCatalogs.set(tools, sorted);
+  }
+  return sorted;
+}
+
 const argumentKey = (argument: PracticeArgument) =>
   argument.kind === 'none' ? 'none' : `${argument.optional}\u0000${argument.description}`;
 
-export function createServer(deps: ServerDependencies): EscapeMcpServer {
-  let invokeDeps: InvokeDependencies = deps;
-  let argument = practiceArgumentFor(deps.practices);
-  const tools = [...deps.tools].sort((a, b) => a.name.localeCompare(b.name));
-  const listed = (tool: AnyToolDefinition) => isListed(tool, deps.principal, invokeDeps.practices, deps.gatesFor);
-  const inputSchemaOf = (tool: AnyToolDefinition) =>
-    argument.kind === 'none'
-      ? tool.inputSchema
-      : extendedWithPractice(tool.inputSchema, argument.description, argument.optional);
-  const listedOf = (tool: AnyToolDefinition) =>
+/** A practice argument and each tool's schemas with it, worked out once per argument rather than per server built. */
+interface ArgumentForms {
+  argument: PracticeArgument;
+  key: string;
+  inputs: WeakMap<z.ZodObject, () => z.ZodObject>;
+  listed: Map<string, ReturnType<typeof preconvertedFor>>;
+}
+
+const argumentForms = new Map<string, ArgumentForms>();
+
+function formsFor(practices: PracticeScope): ArgumentForms {
+  const argument = practiceArgumentFor(practices);
+  const key = argumentKey(argument);
+  let forms = argumentForms.get(key);
+  if (!forms) {
+    forms = { argument, key, inputs: new WeakMap(), listed: new Map() };
+    argumentForms.set(key, forms);
+  }
+  return forms;
+}
+
+/**
+ * A tool's input schema with the practice argument. Built on its first use: the listing comes
+ * from the build-time conversion in the bundle, so a start that only lists tools never builds it.
+ */
+function inputSchemaWith(forms: ArgumentForms, tool: AnyToolDefinition): ZodObjectSource {
+  const { argument } = forms;
+  if (argument.kind === 'none') return tool.inputSchema;
+  let schema = forms.inputs.get(tool.inputSchema);
+  if (!schema) {
+    schema = () => extendedWithPractice(tool.inputSchema, argument.description, argument.optional);
+    forms.inputs.set(tool.inputSchema, schema);
+  }
+  return schema;
+}
+
+function listedWith(forms: ArgumentForms, tool: AnyToolDefinition): ReturnType<typeof preconvertedFor> {
+  if (forms.listed.has(tool.name)) return forms.listed.get(tool.name);
+  const { argument } = forms;
+  const listed =
     argument.kind === 'none'
       ? preconvertedFor(tool.name, undefined)
       : preconvertedFor(tool.name, argument.description, argument.optional);
+  forms.listed.set(tool.name, listed);
+  return listed;
+}
+
+export function createServer(deps: ServerDependencies): EscapeMcpServer {
+  let invokeDeps: InvokeDependencies = deps;
+  let forms = formsFor(deps.practices);
+  const tools = inListingOrder(deps.tools);
+  const listed = (tool: AnyToolDefinition) => isListed(tool, deps.principal, invokeDeps.practices, deps.gatesFor);
+  const inputSchemaOf = (tool: AnyToolDefinition) => inputSchemaWith(forms, tool);
+  const listedOf = (tool: AnyToolDefinition) => listedWith(forms, tool);
 
   const built = buildMcpServer({
     name: PACKAGE_NAME,
@@ -111,9 +187,9 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     refreshToolAvailability,
     setPractices(practices) {
       invokeDeps = { ...deps, practices };
-      const next = practiceArgumentFor(practices);
-      if (argumentKey(next) !== argumentKey(argument)) {
-        argument = next;
+      const next = formsFor(practices);
+      if (next.key !== forms.key) {
+        forms = next;
         for (const tool of tools) built.setInputSchema(tool.name, inputSchemaOf(tool), listedOf(tool)?.input);
       }
       refreshToolAvailability();

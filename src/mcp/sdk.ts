@@ -34,11 +34,17 @@ export type McpServerInstance = McpServer;
 export const CALLER_EXTRA_KEY = 'escapeCaller';
 export type ProtocolEra = 'legacy' | 'modern';
 
+/**
+ * A zod schema, or the function that builds it when it is first needed (to validate, or to list
+ * when no listing was given ahead of time).
+ */
+export type ZodObjectSource = z.ZodObject | (() => z.ZodObject);
+
 export interface ToolRegistration {
   name: string;
   title: string;
   description: string;
-  inputSchema: z.ZodObject;
+  inputSchema: ZodObjectSource;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
   /**
@@ -87,7 +93,7 @@ export interface BuiltServer {
   /** Enables or disables a registered tool; the SDK then sends notifications/tools/list_changed. */
   setEnabled: (name: string, enabled: boolean) => void;
   /** Replaces a registered tool's input schema (its advertised form too); list_changed follows. */
-  setInputSchema: (name: string, schema: z.ZodObject, listed?: Record<string, unknown>) => void;
+  setInputSchema: (name: string, schema: ZodObjectSource, listed?: Record<string, unknown>) => void;
 }
 
 export interface EscapeMcpServer extends BuiltServer {
@@ -438,36 +444,90 @@ function withoutNoise(node: unknown, dropRequired: boolean): unknown {
   return out;
 }
 
+type CompactSchema = StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>>;
+
 /**
  * The zod schema (its validation), advertised as `listedJsonSchema` or as given ahead of time;
  * `undeclared` arguments are handed on as sent when the schema does not declare them.
  */
 function compactJsonSchema(
-  schema: z.ZodObject,
+  schema: ZodObjectSource,
   onInvalid?: (value: unknown) => void,
   listed?: Record<string, unknown>,
   undeclared: readonly string[] = [],
-): StandardSchemaWithJSON<Record<string, unknown>, Record<string, unknown>> {
-  const standard = standardOf(schema);
-  const validate: typeof standard.validate =
-    onInvalid || undeclared.length > 0
+): CompactSchema {
+  const shared = sharedCompactSchema(schema, listed, undeclared);
+  if (!onInvalid) return shared;
+  const standard = shared['~standard'];
+  const validate: typeof standard.validate = (value, options) => {
+    const result = standard.validate(value, options);
+    const audited = (settled: Awaited<typeof result>) => {
+      if (settled.issues) onInvalid(value);
+      return settled;
+    };
+    return result instanceof Promise ? result.then(audited) : audited(result);
+  };
+  return { '~standard': { ...standard, validate } };
+}
+
+// HTTP builds a server per request: what a schema validates and advertises does not depend on
+// the caller, so it is put together once per schema, listing and undeclared arguments.
+const compactSchemas = new WeakMap<
+  ZodObjectSource,
+  Map<Record<string, unknown> | undefined, Map<string, CompactSchema>>
+>();
+
+function sharedCompactSchema(
+  schema: ZodObjectSource,
+  listed: Record<string, unknown> | undefined,
+  undeclared: readonly string[],
+): CompactSchema {
+  let byListed = compactSchemas.get(schema);
+  if (!byListed) {
+    byListed = new Map();
+    compactSchemas.set(schema, byListed);
+  }
+  let byUndeclared = byListed.get(listed);
+  if (!byUndeclared) {
+    byUndeclared = new Map();
+    byListed.set(listed, byUndeclared);
+  }
+  const key = undeclared.join('\u0000');
+  let compact = byUndeclared.get(key);
+  if (!compact) {
+    compact = buildCompactSchema(schema, listed, undeclared);
+    byUndeclared.set(key, compact);
+  }
+  return compact;
+}
+
+function buildCompactSchema(
+  source: ZodObjectSource,
+  listed: Record<string, unknown> | undefined,
+  undeclared: readonly string[],
+): CompactSchema {
+  let schema: z.ZodObject | undefined;
+  const schemaOf = () => {
+    schema ??= typeof source === 'function' ? source() : source;
+    return schema;
+  };
+  const zodValidate: StandardWithJson['validate'] = (value, options) => standardOf(schemaOf()).validate(value, options);
+  const validate: StandardWithJson['validate'] =
+    undeclared.length > 0
       ? (value, options) => {
-          const finish = (result: Awaited<ReturnType<typeof standard.validate>>) => {
-            if (result.issues) {
-              onInvalid?.(value);
-              return result;
-            }
-            return { value: withUndeclared(result.value, value, undeclared) };
-          };
-          const result = standard.validate(value, options);
+          const finish = (result: Awaited<ReturnType<StandardWithJson['validate']>>) =>
+            result.issues ? result : { value: withUndeclared(result.value, value, undeclared) };
+          const result = zodValidate(value, options);
           return result instanceof Promise ? result.then(finish) : finish(result);
         }
-      : standard.validate;
+      : zodValidate;
   const advertised = (io: 'input' | 'output', target: unknown) =>
-    listed && target === LISTED_TARGET ? listed : listedJsonSchema(schema, io, target);
+    listed && target === LISTED_TARGET ? listed : listedJsonSchema(schemaOf(), io, target);
   return {
     '~standard': {
-      ...standard,
+      // What zod's own `~standard` says of itself (zod/v4/core standardProps).
+      vendor: 'zod',
+      version: 1,
       validate,
       jsonSchema: {
         input: (options) => advertised('input', options.target),

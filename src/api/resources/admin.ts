@@ -46,7 +46,10 @@ export function createAdminResources(client: EscapeClient): AdminPort {
     mcpCatalog: (options) => readList(client, 'admin.mcpCatalog', {}, CatalogEntry, options),
     mcpGates: async (practiceId, options) => {
       const result = await readList(client, 'admin.mcpGates', { practice: practiceId }, GateRow, options);
-      if (result.readable) result.value.sort((a, b) => a.tool_key.localeCompare(b.tool_key));
+      // Code-unit order: the first localeCompare of a process loads ICU's collator, and this
+      // sort runs at start-up, before the first tools/list can be answered.
+      if (result.readable)
+        result.value.sort((a, b) => (a.tool_key < b.tool_key ? -1 : a.tool_key > b.tool_key ? 1 : 0));
       return result;
     },
   };
