@@ -352,8 +352,11 @@ export function useRequestStateKeys(keys: readonly Uint8Array[]): void {
   if (keys.length > 0) requestStateCodecs = keys.map(requestStateCodec);
 }
 
-/** Seals a multi-round `requestState` that this server's verify hook will accept on the next round. */
-function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {
+/**
+ * Seals a multi-round `requestState` that this server's verify hook will accept on the next round.
+ * Exported for the conformance fixtures (conformance/fixtures.ts), which mint state the same way.
+ */
+export function mintRequestState(payload: unknown, ctx: ServerContext): Promise<string> {
   return REQUEST_STATE.mint(payload, ctx);
 }
 
