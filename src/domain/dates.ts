@@ -3,6 +3,7 @@
  * IANA zone (T8, C-T16): "today" around local midnight differs from the server's UTC "today".
  * Pure functions; the current instant is always passed in (or defaults to Date.now()).
  */
+import { LRUCache } from 'lru-cache';
 import { DateTime, FixedOffsetZone, IANAZone } from 'luxon';
 
 /** A calendar date `YYYY-MM-DD` in the practice's timezone. */
@@ -582,13 +583,12 @@ export function resolvePeriod(
   let resolved = RESOLVED_PERIODS.get(key);
   if (!resolved) {
     resolved = resolvePeriodFrom(preset, today, options.days);
-    if (RESOLVED_PERIODS.size >= 1_000) RESOLVED_PERIODS.clear();
     RESOLVED_PERIODS.set(key, resolved);
   }
   return { ...resolved, previous: { ...resolved.previous } };
 }
 
-const RESOLVED_PERIODS = new Map<string, ResolvedPeriod>();
+const RESOLVED_PERIODS = new LRUCache<string, ResolvedPeriod>({ max: 1_000 });
 
 function resolvePeriodFrom(preset: PeriodPreset, todayDate: LocalDate, n: number | undefined): ResolvedPeriod {
   const today = DateTime.fromISO(todayDate, { zone: 'UTC' });
