@@ -3,7 +3,9 @@
  * starts a server (initialize, initialized, tools/list written at once; the clock stops at the
  * tools/list answer). Our built server with an upstream configured (the sandbox running in its
  * own process, so start-up includes practice discovery and the roster pre-load over HTTP)
- * versus `@modelcontextprotocol/server-everything` started the same way, runs alternated; and,
+ * versus `@modelcontextprotocol/server-everything` started the same way, and versus the floor
+ * (bench/lib/floor-stdio.ts: one tool on the same SDK, bundled with the same resolutions as ours,
+ * scripts/bundle-plugins.mjs), runs alternated; and,
  * separately, the demo start (`--demo`: the embedded sandbox generates its dataset first). Then
  * what our start does before the first tools/list answer, step by step: a few more starts with
  * `--startup-timings` (the server prints when it had loaded its modules, parsed its configuration,
@@ -19,6 +21,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { SERVER_BUNDLE_PLUGINS } from '../scripts/bundle-plugins.mjs';
 import { BENCH_DIR, CLI, machine, median, round, type SandboxProcess, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
 import { epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
@@ -26,6 +30,16 @@ import { epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
 export const EVERYTHING_VERSION = '2026.8.31';
 const CACHE = join(BENCH_DIR, '.cache');
 const EVERYTHING = join(CACHE, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
+const FLOOR_STDIO = join(BENCH_DIR, 'lib', 'floor-stdio.ts');
+const FLOOR_BUNDLE = join(CACHE, 'floor-stdio.mjs');
+/** The floor needs an upstream only for a call; cold start lists its one tool. */
+const FLOOR_ENV = {
+  BENCH_FLOOR: JSON.stringify({
+    upstreamOrigin: 'http://127.0.0.1:9',
+    token: '-',
+    tools: [{ name: 'find_spot', waves: [] }],
+  }),
+};
 
 export interface ColdStartResult {
   machineBefore: ReturnType<typeof machine>;
@@ -33,14 +47,18 @@ export interface ColdStartResult {
   runs: number;
   oursMs: number[];
   everythingMs: number[];
+  floorMs: number[];
   demoMs: number[];
   oursMedianMs: number;
   everythingMedianMs: number;
+  floorMedianMs: number;
   demoMedianMs: number;
   /** ours ÷ server-everything, medians. */
   ratio: number;
+  /** the floor ÷ server-everything, medians: what any server on this SDK, bundled like ours, starts in. */
+  floorRatio: number;
   everythingVersion: string;
-  toolsListed: { ours: number; everything: number };
+  toolsListed: { ours: number; everything: number; floor: number };
   /** Our start, step by step: ms since spawn at which each step had finished (medians), in order. */
   phases?: { runs: number; steps: { step: string; atMs: number }[]; upstreamRequests: number };
   /**
@@ -75,6 +93,27 @@ export function ensureEverything(): string {
     );
   }
   return EVERYTHING;
+}
+
+/** bench/lib/floor-stdio.ts as one file, bundled with the server's own options and resolutions (scripts/build-cli.mjs). */
+async function bundleFloor(): Promise<string> {
+  await build({
+    entryPoints: [FLOOR_STDIO],
+    outfile: FLOOR_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.18',
+    banner: {
+      js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);",
+    },
+    plugins: SERVER_BUNDLE_PLUGINS,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'external',
+    logLevel: 'warning',
+  });
+  return FLOOR_BUNDLE;
 }
 
 /** Spawn → initialize → initialized → tools/list, all written at once; ms to the tools/list answer. */
@@ -181,12 +220,14 @@ export async function runColdStart(
   const runs = options.runs ?? 15;
   const demoRuns = options.demoRuns ?? 3;
   const everything = ensureEverything();
+  const floor = await bundleFloor();
   const machineBefore = machine();
   const sandbox = await startSandboxProcess();
   const oursMs: number[] = [];
   const everythingMs: number[] = [];
+  const floorMs: number[] = [];
   const demoMs: number[] = [];
-  const toolsListed = { ours: 0, everything: 0 };
+  const toolsListed = { ours: 0, everything: 0, floor: 0 };
   let phases: ColdStartResult['phases'];
   const ourEnv = { ESCAPE_API_URL: sandbox.url, ESCAPE_API_TOKEN: sandbox.token, ESCAPE_LOG_LEVEL: 'info' };
   const otherNode = options.otherNode;
@@ -196,6 +237,7 @@ export async function runColdStart(
     // One discarded run each: the first spawn pays for the OS file cache (and fills the compile cache).
     await timeToToolsList(process.execPath, [CLI], ourEnv);
     await timeToToolsList(process.execPath, [everything, 'stdio'], {});
+    await timeToToolsList(process.execPath, [floor], FLOOR_ENV);
     if (otherNode) {
       await timeToToolsList(otherNode, [CLI], ourEnv);
       await timeToToolsList(otherNode, [everything, 'stdio'], {});
@@ -213,6 +255,9 @@ export async function runColdStart(
       const other = await timeToToolsList(process.execPath, [everything, 'stdio'], {});
       everythingMs.push(round(other.ms, 1));
       toolsListed.everything = other.tools;
+      const thinnest = await timeToToolsList(process.execPath, [floor], FLOOR_ENV);
+      floorMs.push(round(thinnest.ms, 1));
+      toolsListed.floor = thinnest.tools;
     }
   } finally {
     await sandbox.close();
@@ -223,17 +268,21 @@ export async function runColdStart(
   }
   const oursMedianMs = round(median(oursMs), 1);
   const everythingMedianMs = round(median(everythingMs), 1);
+  const floorMedianMs = round(median(floorMs), 1);
   return {
     machineBefore,
     machineAfter: machine(),
     runs,
     oursMs,
     everythingMs,
+    floorMs,
     demoMs,
     oursMedianMs,
     everythingMedianMs,
+    floorMedianMs,
     demoMedianMs: round(median(demoMs), 1),
     ratio: round(oursMedianMs / everythingMedianMs),
+    floorRatio: round(floorMedianMs / everythingMedianMs),
     everythingVersion: EVERYTHING_VERSION,
     toolsListed,
     ...(phases ? { phases } : {}),
@@ -257,6 +306,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   );
   for (const { step, atMs } of r.phases?.steps ?? []) process.stdout.write(`${atMs} ms: ${step}\n`);
   process.stdout.write(
-    `ours median ${r.oursMedianMs} ms (${r.toolsListed.ours} tools), server-everything ${r.everythingMedianMs} ms (${r.toolsListed.everything} tools): ×${r.ratio}; demo start median ${r.demoMedianMs} ms; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
+    `ours median ${r.oursMedianMs} ms (${r.toolsListed.ours} tools), server-everything ${r.everythingMedianMs} ms (${r.toolsListed.everything} tools): ×${r.ratio}; the floor ${r.floorMedianMs} ms: ×${r.floorRatio}; demo start median ${r.demoMedianMs} ms; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
   );
 }

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchCall, benchCalls, type PracticeFixture } from './lib/cases.js';
+import { directSender } from './lib/direct.js';
 import type { FloorOptions } from './lib/floor-server.js';
 import {
   BENCH_DIR,
@@ -25,7 +26,7 @@ import {
   startSandboxProcess,
 } from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
-import { captureWaves, directSender } from './lib/upstream.js';
+import { captureWaves } from './lib/upstream.js';
 
 const FLOOR_STDIO = join(BENCH_DIR, 'lib', 'floor-stdio.ts');
 

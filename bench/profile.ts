@@ -72,10 +72,20 @@ for (const [id, time] of selfTime) {
     inclusive.set(name, (inclusive.get(name) ?? 0) + time);
   }
 }
-const rows = [...inclusive.entries()]
-  .sort((a, b) => b[1] - a[1])
-  .slice(0, 60)
-  .map(([name, time]) => `| \`${name}\` | ${round((time / busy) * 100, 1)} % |`);
+const selfByFunction = new Map<string, number>();
+for (const [id, time] of selfTime) {
+  const frame = byId.get(id)?.callFrame;
+  if (!frame || frame.functionName === '(idle)') continue;
+  const file = frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
+  const name = `${frame.functionName || '(anonymous)'}${file ? ` (${file})` : ''}`;
+  selfByFunction.set(name, (selfByFunction.get(name) ?? 0) + time);
+}
+const shareRows = (times: Map<string, number>, count: number) =>
+  [...times.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, time]) => `| \`${name}\` | ${round((time / busy) * 100, 1)} % |`);
+const rows = shareRows(inclusive, 60);
 const markdown = `# Where the server's CPU goes (bench/profile.ts)
 
 ${new Date().toISOString()}; Node ${process.version}; 50 HTTP clients on find_spot (2026-07-28), ${seconds} s after a 3 s warm-up, load average at the start ${before.load1}. Under the profiler: ${figures.cpuMsPerCall} ms of server CPU a call, ${figures.callsPerSec} calls/s (bench/cpu.ts gives the figures without it).
@@ -85,6 +95,13 @@ Each function's share of the busy time, inclusive of what it calls (the built se
 | function | share |
 |---|---|
 ${rows.join('\n')}
+
+Self time (the function's own work, not what it calls), by function and file:
+
+| function | share |
+|---|---|
+${shareRows(selfByFunction, 40).join('\n')}
 `;
 writeFileSync(join(RESULTS_DIR, 'cpu-profile.md'), markdown);
 process.stdout.write(markdown);
+process.stderr.write(`the profile itself: ${join(profileDir, file)}\n`);

@@ -7,7 +7,9 @@
  * replicas" leg round-robins calls across A and B; legs alternate over BENCH_REPLICAS_ROUNDS
  * rounds (default 3) of BENCH_REPLICAS_SECONDS (default 10). Every process's CPU time over each
  * leg is recorded too (replicas, sandbox, redis, the load generator): on 2 cores they compete,
- * and that is what bounds the gain.
+ * and that is what bounds the gain. The same two legs with the floor (bench/lib/floor-server.ts,
+ * two processes on the same sandbox, no state to share) show how far any server on this SDK
+ * scales here.
  *
  *   node --import tsx bench/replicas.ts      # after npm run build; needs redis-server
  */
@@ -15,18 +17,21 @@ import { fileURLToPath } from 'node:url';
 import { generateApiKey } from '../src/auth/inbound.js';
 import { startRedis } from '../test/helpers/redis.js';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
+import type { FloorOptions } from './lib/floor-server.js';
 import {
   captureCalls,
   type HttpServerProcess,
   type LoadResult,
   replayOf,
   runLoad,
+  startFloorHttpProcess,
   startHttpServerProcess,
 } from './lib/http-server.js';
 import { cpuMs, machine, round, startSandboxProcess } from './lib/stats.js';
+import { captureWaves } from './lib/upstream.js';
 
 const CLIENTS = 50;
-const LEGS = ['one replica', 'two replicas'] as const;
+const LEGS = ['one replica', 'two replicas', 'floor: one process', 'floor: two processes'] as const;
 type LegName = (typeof LEGS)[number];
 
 export interface ReplicaLegRun {
@@ -49,6 +54,8 @@ export interface ReplicasResult {
   >;
   /** two replicas ÷ one, calls a second over every round. */
   ratio: number;
+  /** the same for the floor: two processes ÷ one. */
+  floorRatio: number;
 }
 
 export async function runReplicas(options: { seconds?: number; rounds?: number } = {}): Promise<ReplicasResult> {
@@ -70,25 +77,51 @@ export async function runReplicas(options: { seconds?: number; rounds?: number }
     const [captured] = await captureCalls(a, [call]);
     if (!captured) throw new Error('no call captured');
     const request = replayOf(captured);
+    const [waves = []] = await captureWaves({ url: sandbox.url, token: sandbox.token }, [call]);
+    const floorOptions: FloorOptions = {
+      upstreamOrigin: sandbox.url,
+      token: sandbox.token,
+      tools: [{ name: call.name, waves }],
+    };
+    for (let i = 0; i < 2; i += 1) replicas.push(await startFloorHttpProcess(floorOptions));
+    const [, , floorA, floorB] = replicas as HttpServerProcess[] as [
+      HttpServerProcess,
+      HttpServerProcess,
+      HttpServerProcess,
+      HttpServerProcess,
+    ];
+    const floorRequest = { ...request, path: new URL(floorA.mcpUrl).pathname };
     const processes: Record<string, number | undefined> = {
       'replica A': a.child.pid,
       'replica B': b.child.pid,
+      'floor A': floorA.child.pid,
+      'floor B': floorB.child.pid,
       sandbox: sandbox.child.pid,
       redis: redis.pid,
     };
-    const origins: Record<LegName, string[]> = { 'one replica': [a.url], 'two replicas': [a.url, b.url] };
-    // Both replicas warm (JIT, pools) before anything is measured.
+    const origins: Record<LegName, string[]> = {
+      'one replica': [a.url],
+      'two replicas': [a.url, b.url],
+      'floor: one process': [floorA.url],
+      'floor: two processes': [floorA.url, floorB.url],
+    };
+    const requestOf = (leg: LegName) => (leg.startsWith('floor') ? floorRequest : request);
+    // Every process warm (JIT, pools) before anything is measured.
     await runLoad([a.url, b.url], () => request, { concurrency: CLIENTS, seconds: 3 });
+    await runLoad([floorA.url, floorB.url], () => floorRequest, { concurrency: CLIENTS, seconds: 3 });
 
-    const runs: Record<LegName, ReplicaLegRun[]> = { 'one replica': [], 'two replicas': [] };
+    const runs = Object.fromEntries(LEGS.map((leg) => [leg, [] as ReplicaLegRun[]])) as Record<
+      LegName,
+      ReplicaLegRun[]
+    >;
     for (let r = 0; r < rounds; r += 1) {
       for (const leg of r % 2 === 0 ? LEGS : [...LEGS].reverse()) {
         const load1 = machine().load1;
-        await runLoad(origins[leg], () => request, { concurrency: CLIENTS, seconds: 1 });
+        await runLoad(origins[leg], () => requestOf(leg), { concurrency: CLIENTS, seconds: 1 });
         const before = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, pid ? cpuMs(pid) : 0]));
         const self = process.cpuUsage();
         const wallStart = performance.now();
-        const load = await runLoad(origins[leg], () => request, { concurrency: CLIENTS, seconds });
+        const load = await runLoad(origins[leg], () => requestOf(leg), { concurrency: CLIENTS, seconds });
         const wallMs = performance.now() - wallStart;
         const selfUsed = process.cpuUsage(self);
         const coresUsed: Record<string, number> = {};
@@ -117,7 +150,7 @@ export async function runReplicas(options: { seconds?: number; rounds?: number }
         coresUsed,
       };
     };
-    const legs = { 'one replica': summarize(runs['one replica']), 'two replicas': summarize(runs['two replicas']) };
+    const legs = Object.fromEntries(LEGS.map((leg) => [leg, summarize(runs[leg])])) as ReplicasResult['legs'];
     return {
       machineBefore,
       machineAfter: machine(),
@@ -126,6 +159,7 @@ export async function runReplicas(options: { seconds?: number; rounds?: number }
       rounds,
       legs,
       ratio: round(legs['two replicas'].callsPerSec / legs['one replica'].callsPerSec),
+      floorRatio: round(legs['floor: two processes'].callsPerSec / legs['floor: one process'].callsPerSec),
     };
   } finally {
     for (const replica of replicas) await replica.close();
@@ -144,5 +178,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       `${leg}: ${x.callsPerSec} calls/s, ${x.errors} errors, cores ${JSON.stringify(x.coresUsed)}\n`,
     );
   }
-  process.stdout.write(`two ÷ one: ×${r.ratio}; load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`);
+  process.stdout.write(
+    `two ÷ one: ×${r.ratio} (the floor ×${r.floorRatio}); load ${r.machineBefore.load1} → ${r.machineAfter.load1}\n`,
+  );
 }

@@ -169,7 +169,7 @@ if (report.cpu) {
   target(
     `RSS of ours under ${httpClients} HTTP clients, no node flags`,
     '< 150 MB',
-    `${rss} MB max (sampled every second, every round)`,
+    `${rss} MB max (sampled every second, every round; the floor ${http.floor.maxRssMb ?? '—'} MB)`,
     rss < 150,
   );
 }
@@ -182,7 +182,7 @@ if (report.replicas) {
   target(
     `Two replicas ÷ one, ${r.clients} clients on find_spot (Redis state; sandbox, Redis and load in their own processes)`,
     '≥ 1.6×',
-    `×${r.ratio} (${r.legs['two replicas'].callsPerSec} vs ${r.legs['one replica'].callsPerSec} calls/s; cores used with two: ${cores('two replicas')}; with one: ${cores('one replica')})`,
+    `×${r.ratio} (${r.legs['two replicas'].callsPerSec} vs ${r.legs['one replica'].callsPerSec} calls/s; cores used with two: ${cores('two replicas')}; with one: ${cores('one replica')}); the floor, two processes ÷ one: ×${r.floorRatio}`,
     r.ratio >= 1.6,
   );
 }
@@ -190,7 +190,7 @@ if (report.coldStart) {
   target(
     'Cold start vs server-everything (spawn → first tools/list answer, stdio)',
     '≤ 0.5×',
-    `×${report.coldStart.ratio} (${report.coldStart.oursMedianMs} vs ${report.coldStart.everythingMedianMs} ms)`,
+    `×${report.coldStart.ratio} (${report.coldStart.oursMedianMs} vs ${report.coldStart.everythingMedianMs} ms); the floor, bundled like ours, ×${report.coldStart.floorRatio} (${report.coldStart.floorMedianMs} ms)`,
     report.coldStart.ratio <= 0.5,
   );
   const other = report.coldStart.otherNode;
@@ -370,14 +370,15 @@ function markdown(r: Report): string {
   if (r.replicas) {
     const x = r.replicas;
     const names = Object.keys(x.legs['one replica'].coresUsed);
+    const legNames = Object.keys(x.legs) as (keyof ReplicasResult['legs'])[];
     out.push(
       '## Replicas: two vs one on this machine (bench/replicas.ts)',
       '',
-      `Two \`dist/cli.js http --state redis://…\` replicas sharing a redis-server started by the bench, one sandbox process, ${x.clients} clients on find_spot from the bench process (round-robin across the replicas in the two-replica leg; everything to replica A in the other), ${x.seconds} s a leg, ${x.rounds} rounds alternated. CPU of each process over the legs, in cores (1 = one whole core; the machine has ${r.machine.cpus}). Load ${x.machineBefore.load1} → ${x.machineAfter.load1}.`,
+      `Two \`dist/cli.js http --state redis://…\` replicas sharing a redis-server started by the bench, one sandbox process, ${x.clients} clients on find_spot from the bench process (round-robin across the replicas in the two-replica leg; everything to replica A in the other; the floor legs likewise across two floor processes), ${x.seconds} s a leg, ${x.rounds} rounds alternated. CPU of each process over the legs, in cores (1 = one whole core; the machine has ${r.machine.cpus}). Load ${x.machineBefore.load1} → ${x.machineAfter.load1}.`,
       '',
       markdownTable(
         ['leg', 'calls/s', 'errors', ...names.map((n) => `${n} (cores)`)],
-        (['one replica', 'two replicas'] as const).map((leg) => [
+        legNames.map((leg) => [
           leg,
           x.legs[leg].callsPerSec,
           x.legs[leg].errors,
@@ -385,7 +386,7 @@ function markdown(r: Report): string {
         ]),
       ),
       '',
-      `Two ÷ one: ×${x.ratio}.`,
+      `Two ÷ one: ×${x.ratio}; the floor (bench/lib/floor-server.ts, two processes, no shared state) ×${x.floorRatio}.`,
       '',
     );
   }
@@ -453,6 +454,12 @@ function markdown(r: Report): string {
             c.everythingMedianMs,
             c.runs,
             c.toolsListed.everything,
+          ],
+          [
+            'the floor: bench/lib/floor-stdio.ts bundled like ours',
+            c.floorMedianMs,
+            c.floorMs.length,
+            c.toolsListed.floor,
           ],
           ['escape-dental-mcp --demo (embedded sandbox)', c.demoMedianMs, c.demoMs.length, c.toolsListed.ours],
           ...(c.otherNode

@@ -8,9 +8,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
+import { directSender } from './lib/direct.js';
 import { CLI, type Distribution, distribution, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
-import { captureWaves, directSender } from './lib/upstream.js';
+import { captureWaves } from './lib/upstream.js';
 
 const TOOLS = ['find_spot', 'patient_timeline', 'production_report'] as const;
 

@@ -9,44 +9,14 @@
 // import.meta.url (src/version.ts reads ../package.json) still resolve.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-
-const undiciSlim = fileURLToPath(new URL('./undici-slim.cjs', import.meta.url));
-const zodLocalesEn = fileURLToPath(new URL('./zod-locales-en.mjs', import.meta.url));
-const sdkShimsNode = fileURLToPath(new URL('./sdk-shims-node.mjs', import.meta.url));
-
-/** `from 'undici'` in src/ resolves to scripts/undici-slim.cjs (only what the server uses). */
-const slimUndici = {
-  name: 'undici-slim',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^undici$/ }, (args) => (args.importer === undiciSlim ? undefined : { path: undiciSlim }));
-  },
-};
-
-/** zod's `export * as locales from '../locales/index.js'` resolves to English only (scripts/zod-locales-en.mjs). */
-const englishZodLocales = {
-  name: 'zod-locales-en',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: zodLocalesEn } : undefined,
-    );
-  },
-};
+import { SERVER_BUNDLE_PLUGINS } from './bundle-plugins.mjs';
 
 // The catalog's JSON Schemas, converted now from tsc's output rather than at every start
 // (src/mcp/preconverted.ts).
 const { CATALOG } = await import('../dist/tools/registry.js');
 const { preconvertSchemas } = await import('../dist/server.js');
 const preconverted = JSON.stringify(preconvertSchemas(CATALOG));
-
-/** The SDK's `_shims` resolve to scripts/sdk-shims-node.mjs: its @cfworker validator instead of Ajv. */
-const lightSchemaValidator = {
-  name: 'sdk-shims-cfworker',
-  setup(bundle) {
-    bundle.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({ path: sdkShimsNode }));
-  },
-};
 
 const result = await build({
   entryPoints: ['src/cli.ts'],
@@ -61,7 +31,7 @@ const result = await build({
   target: 'node20.18',
   // CommonJS dependencies call require(); an ES module has none, so give the bundle one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);" },
-  plugins: [slimUndici, englishZodLocales, lightSchemaValidator],
+  plugins: SERVER_BUNDLE_PLUGINS,
   define: { __ESCAPE_PRECONVERTED_SCHEMAS__: preconverted },
   // Whitespace and syntax only (identifiers keep their names for stack traces). Without comments,
   // with strings escaped (esbuild's default charset) and the licence texts in .LEGAL.txt files, the

@@ -5,7 +5,7 @@
  * tsx only loads the modules; once a call is being served it costs nothing.
  */
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { type FloorOptions, floorFactory } from './floor-server.js';
+import { type FloorOptions, floorFactory } from './floor-tools.js';
 
 const floor = floorFactory(JSON.parse(process.env.BENCH_FLOOR ?? '') as FloorOptions);
 serveStdio(() => floor.build());

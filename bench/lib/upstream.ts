@@ -6,7 +6,6 @@
  */
 import { Writable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { Pool } from 'undici';
 import { parseConfig } from '../../src/config.js';
 import { createFetchHandler } from '../../src/mcp/sdk.js';
 import { startRuntime } from '../../src/runtime.js';
@@ -14,16 +13,8 @@ import { SandboxControl } from '../../src/sandbox/control.js';
 import { createServer } from '../../src/server.js';
 import { type Metrics, noMetrics, type UpstreamObservation } from '../../src/telemetry.js';
 import type { Principal } from '../../src/tenancy/types.js';
+import type { Waves } from './direct.js';
 import { EVERY_TOOLSET } from './stats.js';
-
-export interface UpstreamRequest {
-  method: string;
-  /** Path and query, as the server sent it. */
-  path: string;
-}
-
-/** Requests sent together (a wave starts when the previous one has fully answered). */
-export type Waves = UpstreamRequest[][];
 
 export const discard = (): Writable =>
   new Writable({
@@ -103,31 +94,4 @@ export async function captureWaves(
     await runtime.close();
   }
   return result;
-}
-
-/**
- * Sends one unit of waves to the sandbox with undici; each body read and parsed as the server
- * would. Answers the last parsed body (the floor servers return its rows).
- */
-export function directSender(origin: string, token: string, connections = 16) {
-  const pool = new Pool(origin, { connections, pipelining: 1 });
-  const headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'bench-direct' };
-  return {
-    async send(waves: Waves): Promise<unknown> {
-      let last: unknown;
-      for (const wave of waves) {
-        const answers = await Promise.all(
-          wave.map(async (req) => {
-            const res = await pool.request({ path: req.path, method: req.method as 'GET', headers });
-            const text = await res.body.text();
-            if (res.statusCode !== 200) throw new Error(`direct ${req.path}: ${res.statusCode}`);
-            return JSON.parse(text) as unknown;
-          }),
-        );
-        last = answers.at(-1);
-      }
-      return last;
-    },
-    close: () => pool.close(),
-  };
 }
