@@ -41,7 +41,8 @@ export function parseMoneyOrNull(value: unknown): Money | null {
   if (text === '') return null;
   // Not the value itself: the message is logged, and the field may hold anything (a name).
   if (!DECIMAL_RE.test(text)) throw new MoneyParseError('A money amount is not a decimal amount.');
-  return new Big(text);
+  // big.js refuses a leading "+" that the pattern above accepts.
+  return new Big(text.startsWith('+') ? text.slice(1) : text);
 }
 
 /** Rounds half away from zero to 2 dp (big.js roundHalfUp) and renders `"-20.00"`. */

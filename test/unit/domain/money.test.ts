@@ -29,6 +29,13 @@ describe('money', () => {
     expect(parseMoneyOrNull('')).toBeNull();
   });
 
+  it('reads an explicit plus sign, which big.js itself refuses with its own raw error', () => {
+    expect(formatMoney(parseMoney('+1.00'))).toBe('1.00');
+    expect(formatMoney(parseMoney(' +1,035.5 '))).toBe('1035.50');
+    expect(formatMoney(parseMoney('+.5'))).toBe('0.50');
+    expect(() => parseMoney('+-1')).toThrow(MoneyParseError);
+  });
+
   it('rejects non-amounts instead of reading them as zero', () => {
     for (const bad of ['abc', '1.2.3', '$5', '--1', {}, [], true, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => parseMoney(bad)).toThrow(MoneyParseError);
