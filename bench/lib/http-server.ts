@@ -71,10 +71,10 @@ export async function startHttpServerProcess(
 }
 
 /** The floor over HTTP in its own process (floor-http-process.ts); it takes no key. */
-export function startFloorHttpProcess(floor: FloorOptions): Promise<HttpServerProcess> {
-  return spawnServing(process.execPath, ['--import', 'tsx', FLOOR_HTTP], { BENCH_FLOOR: JSON.stringify(floor) }).then(
-    (served) => ({ ...served, key: '' }),
-  );
+export function startFloorHttpProcess(floor: FloorOptions, nodeFlags: string[] = []): Promise<HttpServerProcess> {
+  return spawnServing(process.execPath, [...nodeFlags, '--import', 'tsx', FLOOR_HTTP], {
+    BENCH_FLOOR: JSON.stringify(floor),
+  }).then((served) => ({ ...served, key: '' }));
 }
 
 /** Spawns a server that prints `serving at <url>` on stdout once listening; its logs are read and dropped. */
