@@ -21,8 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { SERVER_BUNDLE_PLUGINS } from '../scripts/bundle-plugins.mjs';
+import { bundledFloor } from './lib/floor-bundle.js';
 import { BENCH_DIR, CLI, machine, median, round, type SandboxProcess, startSandboxProcess } from './lib/stats.js';
 import { spawnStdio } from './lib/stdio-client.js';
 import { epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
@@ -30,8 +29,6 @@ import { epochNow, startUpstreamProxy } from './lib/upstream-proxy.js';
 export const EVERYTHING_VERSION = '2026.8.31';
 const CACHE = join(BENCH_DIR, '.cache');
 const EVERYTHING = join(CACHE, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
-const FLOOR_STDIO = join(BENCH_DIR, 'lib', 'floor-stdio.ts');
-const FLOOR_BUNDLE = join(CACHE, 'floor-stdio.mjs');
 /** The floor needs an upstream only for a call; cold start lists its one tool. */
 const FLOOR_ENV = {
   BENCH_FLOOR: JSON.stringify({
@@ -93,27 +90,6 @@ export function ensureEverything(): string {
     );
   }
   return EVERYTHING;
-}
-
-/** bench/lib/floor-stdio.ts as one file, bundled with the server's own options and resolutions (scripts/build-cli.mjs). */
-async function bundleFloor(): Promise<string> {
-  await build({
-    entryPoints: [FLOOR_STDIO],
-    outfile: FLOOR_BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.18',
-    banner: {
-      js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);",
-    },
-    plugins: SERVER_BUNDLE_PLUGINS,
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'external',
-    logLevel: 'warning',
-  });
-  return FLOOR_BUNDLE;
 }
 
 /** Spawn → initialize → initialized → tools/list, all written at once; ms to the tools/list answer. */
@@ -220,7 +196,7 @@ export async function runColdStart(
   const runs = options.runs ?? 15;
   const demoRuns = options.demoRuns ?? 3;
   const everything = ensureEverything();
-  const floor = await bundleFloor();
+  const floor = await bundledFloor('floor-stdio');
   const machineBefore = machine();
   const sandbox = await startSandboxProcess();
   const oursMs: number[] = [];

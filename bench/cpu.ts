@@ -14,9 +14,9 @@
  *   node --import tsx bench/cpu.ts      # after npm run build
  *   BENCH_CPU_SECONDS=3 BENCH_CPU_ROUNDS=1 node --import tsx bench/cpu.ts   # a quick check
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
+import { bundledFloor } from './lib/floor-bundle.js';
 import type { FloorOptions } from './lib/floor-server.js';
 import {
   captureCalls,
@@ -26,11 +26,10 @@ import {
   startFloorHttpProcess,
   startHttpServerProcess,
 } from './lib/http-server.js';
-import { BENCH_DIR, CLI, cpuMs, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
+import { CLI, cpuMs, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
 import { captureWaves } from './lib/upstream.js';
 
-const FLOOR_STDIO = join(BENCH_DIR, 'lib', 'floor-stdio.ts');
 const HTTP_CLIENTS = 50;
 
 export interface CpuLegRun {
@@ -136,7 +135,7 @@ export async function runCpu(options: { seconds?: number; rounds?: number } = {}
     const floorRequest = { ...request, path: new URL(floorHttp.mcpUrl).pathname };
     const oursStdio = spawnStdio(process.execPath, [CLI], serverEnv(sandbox));
     started.push(oursStdio);
-    const floorStdio = spawnStdio(process.execPath, ['--import', 'tsx', FLOOR_STDIO], {
+    const floorStdio = spawnStdio(process.execPath, [await bundledFloor('floor-stdio')], {
       BENCH_FLOOR: JSON.stringify(floorOptions),
     });
     started.push(floorStdio);

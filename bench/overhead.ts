@@ -10,25 +10,14 @@
  *
  *   node --import tsx bench/overhead.ts      # after npm run build
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchCall, benchCalls, type PracticeFixture } from './lib/cases.js';
 import { directSender } from './lib/direct.js';
+import { bundledFloor } from './lib/floor-bundle.js';
 import type { FloorOptions } from './lib/floor-server.js';
-import {
-  BENCH_DIR,
-  CLI,
-  type Distribution,
-  distribution,
-  machine,
-  round,
-  serverEnv,
-  startSandboxProcess,
-} from './lib/stats.js';
+import { CLI, type Distribution, distribution, machine, round, serverEnv, startSandboxProcess } from './lib/stats.js';
 import { type StdioRpc, spawnStdio } from './lib/stdio-client.js';
 import { captureWaves } from './lib/upstream.js';
-
-const FLOOR_STDIO = join(BENCH_DIR, 'lib', 'floor-stdio.ts');
 
 export interface OverheadRow {
   tool: string;
@@ -78,7 +67,7 @@ export async function runOverhead(
       token: sandbox.token,
       tools: calls.map((call, index) => ({ name: call.name, waves: wavesByTool[index] ?? [] })),
     };
-    floor = spawnStdio(process.execPath, ['--import', 'tsx', FLOOR_STDIO], {
+    floor = spawnStdio(process.execPath, [await bundledFloor('floor-stdio')], {
       BENCH_FLOOR: JSON.stringify(floorOptions),
     });
     await floor.handshake();

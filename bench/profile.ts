@@ -17,7 +17,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCalls, type PracticeFixture } from './lib/cases.js';
 import type { FloorOptions } from './lib/floor-server.js';
@@ -141,9 +141,12 @@ function originOf(frame: CallFrame): string {
   if (!frame.url) return 'V8/Node: builtins';
   if (frame.url.startsWith('node:')) return 'Node internals';
   let source = frame.url.startsWith('file:') ? fileURLToPath(frame.url) : frame.url;
-  if (/[\\/]dist[\\/][^\\/]+\.js$/.test(source)) {
+  // Bundles (ours in dist/, the floor's in bench/.cache/) name the original file through their map.
+  if (/[\\/](dist[\\/][^\\/]+\.js|\.cache[\\/][^\\/]+\.mjs)$/.test(source)) {
     const entry = sourceMapOf(source)?.findEntry(frame.lineNumber, frame.columnNumber);
-    if (entry && 'originalSource' in entry && entry.originalSource) source = entry.originalSource;
+    if (entry && 'originalSource' in entry && entry.originalSource) {
+      source = resolve(dirname(source), entry.originalSource);
+    }
   }
   const inPackage = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(source);
   if (inPackage?.[1]) return inPackage[1].replace(/\\/g, '/');
@@ -243,7 +246,7 @@ ${new Date().toISOString()}; Node ${process.version}; ${CLIENTS} HTTP clients on
 
 ## By origin, ms of server CPU a call (share of busy time)
 
-The origin is the package or src/ directory the sampled function comes from (ours through the bundle's source maps; the floor runs its TypeScript through tsx, and bench/lib is its own code). Rows under 0.2 % in both are left out.
+The origin is the package or src/ directory the sampled function comes from (both are bundled; the origin comes through each bundle's source map; bench/lib is the floor's own code). Rows under 0.2 % in both are left out.
 
 Each sample to the function it was in (self time):
 

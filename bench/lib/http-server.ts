@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Pool } from 'undici';
 import { generateApiKey } from '../../src/auth/inbound.js';
+import { bundledFloor } from './floor-bundle.js';
 import type { FloorOptions } from './floor-server.js';
-import { BENCH_DIR, CLI, cpuMs, distribution, EVERY_TOOLSET, round, rssMb } from './stats.js';
-
-const FLOOR_HTTP = join(BENCH_DIR, 'lib', 'floor-http-process.ts');
+import { CLI, cpuMs, distribution, EVERY_TOOLSET, round, rssMb } from './stats.js';
 
 export interface HttpServerProcess {
   url: string;
@@ -71,10 +70,11 @@ export async function startHttpServerProcess(
 }
 
 /** The floor over HTTP in its own process (floor-http-process.ts); it takes no key. */
-export function startFloorHttpProcess(floor: FloorOptions, nodeFlags: string[] = []): Promise<HttpServerProcess> {
-  return spawnServing(process.execPath, [...nodeFlags, '--import', 'tsx', FLOOR_HTTP], {
+export async function startFloorHttpProcess(floor: FloorOptions, nodeFlags: string[] = []): Promise<HttpServerProcess> {
+  const served = await spawnServing(process.execPath, [...nodeFlags, await bundledFloor('floor-http-process')], {
     BENCH_FLOOR: JSON.stringify(floor),
-  }).then((served) => ({ ...served, key: '' }));
+  });
+  return { ...served, key: '' };
 }
 
 /** Spawns a server that prints `serving at <url>` on stdout once listening; its logs are read and dropped. */
