@@ -393,6 +393,7 @@ function practiceIsoByArithmetic(ms: number, zone: string): string | undefined {
 
 /** An instant read once in the practice zone: its ISO form with the practice offset, local date and wall time. */
 export interface PracticeInstant {
+  ms: number;
   iso: string;
   localDate: LocalDate;
   /** `HH:MM` */
@@ -406,7 +407,7 @@ export interface PracticeInstant {
  */
 export function toPracticeInstant(ms: number, zone: string): PracticeInstant {
   const iso = formatInPracticeZone(ms, zone);
-  return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
+  return { ms, iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
 }
 
 const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../../api/port.js';
-import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
+import { addDays, diffDays, isoWeekday, todayIn, toPracticeIso } from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { parseTimeOfDay } from '../../domain/time-of-day.js';
 import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
@@ -291,7 +291,7 @@ async function nameLookup(context: ToolContext, searched: readonly Operatory[] =
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
-  const startMs = parseInstantMs(slot.start);
+  const startMs = slot.startMs;
   // The end is the start plus the visit's length in elapsed time: across a DST change it carries
   // the new offset (toPracticeIso works the offset out for its own instant).
   const start = toPracticeIso(startMs, zone);

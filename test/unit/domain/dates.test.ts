@@ -216,6 +216,7 @@ describe('DST: local wall time → instant', () => {
         (ms, zone) => {
           const once = toPracticeInstant(ms, zone);
           expect(once).toEqual({
+            ms,
             iso: toPracticeIso(ms, zone),
             localDate: instantToLocalDate(ms, zone),
             localTime: instantToLocalTime(ms, zone),
