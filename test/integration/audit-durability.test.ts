@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,21 +45,23 @@ async function startHttp(): Promise<{
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
+  const stdout = captured(child.stdout);
+  const stderr = captured(child.stderr);
   // 'close' rather than 'exit': the pipes are read to their end.
   const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
-  const url = await waitFor(() => /serving at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(out)?.[1], 'the banner');
-  const practice = await demoPracticeId(() => err);
+  const url = await waitFor(() => /serving at (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stdout())?.[1], 'the banner');
+  const practice = await demoPracticeId(stderr);
   const client = newClient('modern');
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return { child, client, practice, stderr: () => err, exited };
+  return { child, client, practice, stderr, exited };
+}
+
+function captured(stream: Readable | null | undefined): () => string {
+  let text = '';
+  stream?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  return () => text;
 }
 
 function findSpots(client: Client, practice: string, count: number) {
@@ -102,7 +105,6 @@ describe('audit lines survive the ordinary ways the server stops', () => {
   }, 120_000);
 
   it('stdio: the end of input keeps one audit line per call', async () => {
-    let stderr = '';
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, '--demo', '--practice', 'Sunset Smiles Dental'],
@@ -110,15 +112,13 @@ describe('audit lines survive the ordinary ways the server stops', () => {
       stderr: 'pipe',
     });
     const stderrEnded = new Promise<void>((done) => transport.stderr?.once('end', () => done()));
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
+    const stderr = captured(transport.stderr as Readable | null);
     const client = new Client({ name: 'audit-durability', version: '1' });
     await client.connect(transport);
-    const results = await findSpots(client, await demoPracticeId(() => stderr), CALLS);
+    const results = await findSpots(client, await demoPracticeId(stderr), CALLS);
     expect(results.every((r) => !r.isError)).toBe(true);
     await client.close();
     await stderrEnded;
-    expect(auditLines(stderr).filter((l) => l.tool === 'find_spot')).toHaveLength(CALLS);
+    expect(auditLines(stderr()).filter((l) => l.tool === 'find_spot')).toHaveLength(CALLS);
   }, 120_000);
 });
