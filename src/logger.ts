@@ -54,7 +54,12 @@ export function createLogger(settings: LoggerSettings): Logger {
     base: { service: 'escape-dental-mcp' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  const destination = settings.destination ?? pino.destination({ dest: 2, sync: true });
+  // Asynchronous: a synchronous write per line stalls the event loop whenever whatever reads stderr
+  // falls behind. Lines logged while a write is in flight go out together. pino writes what is still queued on 'exit' (every stop of main.ts ends in
+  // process.exit; an uncaught exception emits 'exit' too), and Node lets the thread pool finish a
+  // write in flight before it exits (test/integration/audit-durability.test.ts counts the lines).
+  // Only a SIGKILL or a native crash loses the lines still queued.
+  const destination = settings.destination ?? pino.destination({ dest: 2, sync: false });
   const logger: WithAudit = pino({ ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
   // Audit lines are built from ids and outcomes only (tools/framework/invoke.ts), so the wildcard redaction
   // has nothing to do there, and it was the largest share of a tool call's fixed overhead in CPU
@@ -79,8 +84,8 @@ export async function terminalFormatter(options: { colorize?: boolean } = {}): P
 
 /**
  * Logs for a person at a terminal (stderr is a TTY): pino-pretty's lines instead of JSON, written
- * synchronously like the JSON lines (rather than through pino-pretty's stream or a transport's
- * worker), so a line logged just before the process exits is not lost.
+ * synchronously (rather than through pino-pretty's stream or a transport's worker), so a line
+ * logged just before the process exits is not lost.
  */
 export async function terminalDestination(
   target: DestinationStream = pino.destination({ dest: 2, sync: true }),

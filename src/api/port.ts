@@ -93,6 +93,8 @@ export interface DiscoveryResult {
 export interface Slot {
   /** Start, ISO 8601 with the practice offset. */
   start: string;
+  /** The same instant in epoch milliseconds. */
+  startMs: number;
   /** Practice-local date and `HH:MM` of the start. */
   localDate: LocalDate;
   localTime: string;

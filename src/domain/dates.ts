@@ -127,25 +127,32 @@ export function parseLocalDate(value: string, label = 'date'): LocalDate {
  * luxon's date parsing and diff the largest cost of claims_summary).
  */
 function localDateMs(value: string, label: string): number {
+  const ms = localDateMsOrUndefined(value);
+  if (ms !== undefined) return ms;
+  if (!LOCAL_DATE_RE.test(typeof value === 'string' ? value.trim() : '')) {
+    throw new DateInputError(`The ${label} "${String(value)}" is not a YYYY-MM-DD date.`, 'invalid_date');
+  }
+  throw new DateInputError(`The ${label} "${value}" does not exist on the calendar.`, 'invalid_date');
+}
+
+/**
+ * {@link localDateMs} without the error: `isLocalDate` sorts keys that are dates from keys that are
+ * not on every slot answer, where building an error (and its stack) per key was a measurable cost.
+ */
+function localDateMsOrUndefined(value: string): number | undefined {
   const m = LOCAL_DATE_RE.exec(typeof value === 'string' ? value.trim() : '');
-  if (!m) throw new DateInputError(`The ${label} "${String(value)}" is not a YYYY-MM-DD date.`, 'invalid_date');
+  if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day); // setUTCFullYear keeps years 0–99 as written
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    throw new DateInputError(`The ${label} "${value}" does not exist on the calendar.`, 'invalid_date');
+    return undefined;
   }
   return date.getTime();
 }
 
 export function isLocalDate(value: unknown): value is LocalDate {
-  if (typeof value !== 'string') return false;
-  try {
-    parseLocalDate(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof value === 'string' && localDateMsOrUndefined(value) !== undefined;
 }
 
 /** Parses `HH:MM[:SS]` (24h) into normalised `HH:MM:SS`. */
@@ -386,6 +393,7 @@ function practiceIsoByArithmetic(ms: number, zone: string): string | undefined {
 
 /** An instant read once in the practice zone: its ISO form with the practice offset, local date and wall time. */
 export interface PracticeInstant {
+  ms: number;
   iso: string;
   localDate: LocalDate;
   /** `HH:MM` */
@@ -399,7 +407,7 @@ export interface PracticeInstant {
  */
 export function toPracticeInstant(ms: number, zone: string): PracticeInstant {
   const iso = formatInPracticeZone(ms, zone);
-  return { iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
+  return { ms, iso, localDate: iso.slice(0, 10) as LocalDate, localTime: iso.slice(11, 16) };
 }
 
 const WEEKDAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;

@@ -210,6 +210,7 @@ export function parseSlots(
       if (operatoryId !== null) hasOperatoryIds = true;
       slots.push({
         start: reading.start.iso,
+        startMs: reading.start.ms,
         localDate: reading.start.localDate,
         localTime: reading.start.localTime,
         providerId,
@@ -236,15 +237,14 @@ export function parseSlots(
 export function sortAndDedupeSlots(slots: readonly Slot[]): Slot[] {
   const seen = new Set<string>();
   const out: Slot[] = [];
-  const keyed = slots.map((s) => ({ s, t: Date.parse(s.start) }));
-  keyed.sort(
+  const sorted = [...slots].sort(
     (a, b) =>
-      a.t - b.t ||
-      (a.s.providerId ?? '').localeCompare(b.s.providerId ?? '') ||
-      (a.s.operatoryId ?? '').localeCompare(b.s.operatoryId ?? ''),
+      a.startMs - b.startMs ||
+      (a.providerId ?? '').localeCompare(b.providerId ?? '') ||
+      (a.operatoryId ?? '').localeCompare(b.operatoryId ?? ''),
   );
-  for (const { s, t } of keyed) {
-    const key = `${t}|${s.providerId ?? ''}|${s.operatoryId ?? ''}`;
+  for (const s of sorted) {
+    const key = `${s.startMs}|${s.providerId ?? ''}|${s.operatoryId ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(s);

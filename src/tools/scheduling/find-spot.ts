@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../../api/port.js';
-import { addDays, diffDays, isoWeekday, parseInstantMs, todayIn, toPracticeIso } from '../../domain/dates.js';
+import { addDays, diffDays, isoWeekday, todayIn, toPracticeIso } from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { parseTimeOfDay } from '../../domain/time-of-day.js';
 import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
@@ -291,7 +291,7 @@ async function nameLookup(context: ToolContext, searched: readonly Operatory[] =
 }
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
-  const startMs = parseInstantMs(slot.start);
+  const startMs = slot.startMs;
   // The end is the start plus the visit's length in elapsed time: across a DST change it carries
   // the new offset (toPracticeIso works the offset out for its own instant).
   const start = toPracticeIso(startMs, zone);
@@ -354,7 +354,10 @@ async function relaxations(
       return first
         ? {
             change: candidate.change,
-            earliest: slotLine(describeSlot(first, plan.durationMinutes, context.practice.timezone, names)),
+            earliest: slotLine(
+              describeSlot(first, plan.durationMinutes, context.practice.timezone, names),
+              whoAndWhereOnce(),
+            ),
           }
         : undefined;
     }),
@@ -362,13 +365,30 @@ async function relaxations(
   return { suggestions: found.filter((s): s is NonNullable<typeof s> => s !== undefined), unchecked };
 }
 
-function slotLine(slot: SlotOut): string {
+function slotLine(slot: SlotOut, whoAndWhere: (slot: SlotOut) => string): string {
   return `${slot.weekday} ${slot.start.slice(0, 10)} ${slot.start.slice(11, 16)}–${slot.end.slice(11, 16)} (UTC${slot.start.slice(19)}) · ${whoAndWhere(slot)}`;
 }
 
-/** "Dr. Dana Synthetic · Op 1": the names as a tool's text shows them (free-text.ts). */
-function whoAndWhere(slot: SlotOut): string {
-  return `${shownName(slot.provider) ?? 'any provider'} · ${shownPlace(slot.operatory) ?? 'any chair'}`;
+/**
+ * "Dr. Dana Synthetic · Op 1": the names as a tool's text shows them (free-text.ts). Each distinct
+ * name is cleaned once per answer, since a list of times repeats the same few providers and chairs.
+ */
+function whoAndWhereOnce(): (slot: SlotOut) => string {
+  const people = new Map<string | undefined, string>();
+  const places = new Map<string | undefined, string>();
+  return (slot) => {
+    let who = people.get(slot.provider);
+    if (who === undefined) {
+      who = shownName(slot.provider) ?? 'any provider';
+      people.set(slot.provider, who);
+    }
+    let where = places.get(slot.operatory);
+    if (where === undefined) {
+      where = shownPlace(slot.operatory) ?? 'any chair';
+      places.set(slot.operatory, where);
+    }
+    return `${who} · ${where}`;
+  };
 }
 
 function summarize(output: Output, state: { partial: string | undefined; relaxationsUnchecked: boolean }): string {
@@ -379,9 +399,12 @@ function summarize(output: Output, state: { partial: string | undefined; relaxat
   ];
   // One line per day and provider/chair: "Wed 2026-12-09 (UTC-08:00) · Dr. Maya Chen · Operatory 1: 08:00, 08:15".
   const groups = new Map<string, string[]>();
+  const whoAndWhere = whoAndWhereOnce();
   for (const slot of output.slots) {
     const key = `${slot.weekday} ${slot.start.slice(0, 10)} (UTC${slot.start.slice(19)}) · ${whoAndWhere(slot)}`;
-    groups.set(key, [...(groups.get(key) ?? []), slot.start.slice(11, 16)]);
+    const times = groups.get(key);
+    if (times) times.push(slot.start.slice(11, 16));
+    else groups.set(key, [slot.start.slice(11, 16)]);
   }
   for (const [key, times] of groups) lines.push(`- ${key}: ${times.join(', ')}`);
   if (output.more_available && !state.partial) lines.push('More times exist: narrow the dates or raise max_results.');

@@ -23,6 +23,7 @@ describe('slot shapes (T11)', () => {
     expect(r.slots).toEqual([
       {
         start: '2026-05-14T09:00:00-07:00',
+        startMs: Date.UTC(2026, 4, 14, 16),
         localDate: '2026-05-14',
         localTime: '09:00',
         providerId: 'p1',

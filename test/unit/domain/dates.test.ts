@@ -13,6 +13,7 @@ import {
   formatRecordedTime,
   instantToLocalDate,
   instantToLocalTime,
+  isLocalDate,
   isoWeekday,
   isoWeekdayToFindSpotDay,
   isoWeekdayToTemplateDay,
@@ -41,6 +42,24 @@ describe('calendar dates', () => {
     for (const bad of ['2026-02-30', '2026-02-29', '2026-13-01', '2026-00-10', '2026-4-01', '20260401', '', 'today']) {
       expect(() => parseLocalDate(bad)).toThrow(DateInputError);
     }
+  });
+
+  it('isLocalDate answers exactly when parseLocalDate accepts, and the errors say which rule failed', () => {
+    const samples = [' 2026-02-28 ', '2028-02-29', '0099-01-01', '2026-02-30', '2026-4-01', 'results', '', 'today'];
+    for (const value of samples) {
+      let accepted = true;
+      try {
+        parseLocalDate(value);
+      } catch {
+        accepted = false;
+      }
+      expect(isLocalDate(value), value).toBe(accepted);
+    }
+    expect(isLocalDate(20260228)).toBe(false);
+    expect(() => parseLocalDate('2026-02-30', 'start')).toThrow(
+      'The start "2026-02-30" does not exist on the calendar.',
+    );
+    expect(() => parseLocalDate('slots', 'start')).toThrow('The start "slots" is not a YYYY-MM-DD date.');
   });
 
   it('does day arithmetic across month, year and DST boundaries', () => {
@@ -197,6 +216,7 @@ describe('DST: local wall time → instant', () => {
         (ms, zone) => {
           const once = toPracticeInstant(ms, zone);
           expect(once).toEqual({
+            ms,
             iso: toPracticeIso(ms, zone),
             localDate: instantToLocalDate(ms, zone),
             localTime: instantToLocalTime(ms, zone),
