@@ -25,6 +25,13 @@ export interface ServerDependencies extends InvokeDependencies {
   toolsListTtlMs?: number;
   /** The process's task runs (MCP tasks extension); without it no tool runs as a task. */
   tasks?: TaskRegistry;
+  /**
+   * The server answers one `tools/call` of this tool and nothing else (HTTP's one-request servers):
+   * only that tool is registered, without the other tools, resources and prompts, which the call
+   * never reaches. A name not in `tools` builds the whole server, so the SDK's own "not found"
+   * answer is unchanged.
+   */
+  onlyTool?: string | undefined;
 }
 
 const INSTRUCTIONS = [
@@ -148,7 +155,8 @@ function listedWith(forms: ArgumentForms, tool: AnyToolDefinition): ReturnType<t
 export function createServer(deps: ServerDependencies): EscapeMcpServer {
   let invokeDeps: InvokeDependencies = deps;
   let forms = formsFor(deps.practices);
-  const tools = inListingOrder(deps.tools);
+  const called = deps.onlyTool === undefined ? undefined : deps.tools.find((tool) => tool.name === deps.onlyTool);
+  const tools = called ? [called] : inListingOrder(deps.tools);
   const listed = (tool: AnyToolDefinition) => isListed(tool, deps.principal, invokeDeps.practices, deps.gatesFor);
   const inputSchemaOf = (tool: AnyToolDefinition) => inputSchemaWith(forms, tool);
   const listedOf = (tool: AnyToolDefinition) => listedWith(forms, tool);
@@ -159,8 +167,12 @@ export function createServer(deps: ServerDependencies): EscapeMcpServer {
     instructions: INSTRUCTIONS,
     toolsListTtlMs: deps.toolsListTtlMs ?? 0,
     ...(deps.tasks ? { tasks: deps.tasks } : {}),
-    resources: STATIC_RESOURCES,
-    prompts: playbookPrompts({ api: deps.api, practices: () => invokeDeps.practices }),
+    ...(called
+      ? {}
+      : {
+          resources: STATIC_RESOURCES,
+          prompts: playbookPrompts({ api: deps.api, practices: () => invokeDeps.practices }),
+        }),
     tools: tools.map((tool) => ({
       name: tool.name,
       title: tool.title,

@@ -58,59 +58,75 @@ export function decideTool(
   gates: PracticeGates,
 ): GateDecision {
   if (gates.upstreamDisabled.has(tool.name)) {
-    return {
-      allowed: false,
-      reason: 'upstream_gate',
-      message: `${tool.name} is turned off for ${shownPlace(practice.name) ?? practice.id} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
-    };
+    return refused(
+      'upstream_gate',
+      () =>
+        `${tool.name} is turned off for ${placeOf(practice)} in Escape Dental's tool settings. Ask the practice's Escape administrator to enable it.`,
+    );
   }
   if (tool.writes && gates.upstreamKnown === false) {
-    return {
-      allowed: false,
-      reason: 'upstream_gate',
-      message: `${tool.name} stays off for ${shownPlace(practice.name) ?? practice.id} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
-    };
+    return refused(
+      'upstream_gate',
+      () =>
+        `${tool.name} stays off for ${placeOf(practice)} until Escape Dental's tool settings for the practice can be read. Try again shortly.`,
+    );
   }
   if (tool.writes && gates.upstreamUnreadable === true) {
-    return {
-      allowed: false,
-      reason: 'gates_unreadable',
-      message: `${tool.name} is off for ${shownPlace(practice.name) ?? practice.id}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
-    };
+    return refused(
+      'gates_unreadable',
+      () =>
+        `${tool.name} is off for ${placeOf(practice)}: this server's Escape Dental credential cannot read the practice's tool settings, so a write the practice has switched off there cannot be told apart from one it allows. Ask the operator to give the credential read access to Escape's tool gates (or to start the server with --local-gates-only, accepting that risk).`,
+    );
   }
   if (gates.toolsetsOff?.has(tool.toolset)) {
-    return {
-      allowed: false,
-      reason: 'toolset_off',
-      message: `${tool.name} belongs to the ${tool.toolset} toolset, which this server does not offer for ${shownPlace(practice.name) ?? practice.id} (--toolsets, or the local policy's disabled_toolsets).`,
-    };
+    return refused(
+      'toolset_off',
+      () =>
+        `${tool.name} belongs to the ${tool.toolset} toolset, which this server does not offer for ${placeOf(practice)} (--toolsets, or the local policy's disabled_toolsets).`,
+    );
   }
   if (gates.locallyDisabled.has(tool.name)) {
-    return {
-      allowed: false,
-      reason: 'local_policy',
-      message: `${tool.name} is disabled for ${shownPlace(practice.name) ?? practice.id} by this server's local policy.`,
-    };
+    return refused(
+      'local_policy',
+      () => `${tool.name} is disabled for ${placeOf(practice)} by this server's local policy.`,
+    );
   }
   if (principal.scopes !== 'all') {
     const held = principal.scopes;
     const missing = tool.requiredScopes.filter((scope) => !held.includes(scope));
     if (missing.length > 0) {
-      return {
-        allowed: false,
-        reason: 'missing_scope',
-        message: `${tool.name} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this credential does not carry.`,
-      };
+      return refused(
+        'missing_scope',
+        () =>
+          `${tool.name} needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which this credential does not carry.`,
+      );
     }
   }
   if (tool.writes && principal.readOnly) {
-    return {
-      allowed: false,
-      reason: 'read_only',
-      message: `${tool.name} writes to Escape Dental, and this server is read-only for this caller.`,
-    };
+    return refused(
+      'read_only',
+      () => `${tool.name} writes to Escape Dental, and this server is read-only for this caller.`,
+    );
   }
   return { allowed: true };
+}
+
+/**
+ * A refusal whose text is put together when it is read: listing decides every tool for every
+ * practice and reads only `allowed`; a refused call reads the text once.
+ */
+function refused(reason: GateReason, message: () => string): GateDecision {
+  return {
+    allowed: false,
+    reason,
+    get message() {
+      return message();
+    },
+  };
+}
+
+function placeOf(practice: { id: string; name: string }): string {
+  return shownPlace(practice.name) ?? practice.id;
 }
 
 /** Stands for "whichever practice" while the practice list is not known (only local policy applies). */

@@ -68,7 +68,8 @@ export interface CallerContext extends RequestCredential {
 export type SessionKind = 'streamable' | 'sse' | 'listen';
 
 export interface McpHttpOptions {
-  build: (caller: CallerContext, era: ProtocolEra) => EscapeMcpServer;
+  /** `onlyTool`: the server answers one tools/call of that tool (see createServer's `onlyTool`). */
+  build: (caller: CallerContext, era: ProtocolEra, onlyTool?: string) => EscapeMcpServer;
   /** The practices this process serves now (the input of every authorization decision). */
   served: () => PracticeScope;
   /** Per-principal caps on sessions, SSE connections and listen streams. */
@@ -248,10 +249,11 @@ export class McpHttpEndpoints {
   /**
    * A server for one request. A tool hidden from this caller's list stays callable on it, so a
    * call from a stale list reaches invokeTool, whose gate decision refuses it with the reason
-   * (and counts and logs the decision) instead of the SDK's bare "Tool … disabled".
+   * (and counts and logs the decision) instead of the SDK's bare "Tool … disabled". A tools/call
+   * request is served by a server built for that tool alone (createServer's `onlyTool`).
    */
   private oneShotServer(caller: CallerContext, era: ProtocolEra): EscapeMcpServer {
-    const built = this.options.build(caller, era);
+    const built = this.options.build(caller, era, caller.calledTool);
     if (caller.calledTool) built.setEnabled(caller.calledTool, true);
     return built;
   }

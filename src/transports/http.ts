@@ -100,7 +100,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
   let draining = false;
 
   const endpoints = new McpHttpEndpoints({
-    build: (caller, era) => {
+    build: (caller, era, onlyTool) => {
       const server = createServer({
         ...runtime.serverDependencies(caller.principal, caller.practices),
         // Each call is decided again with the credential its own message presents (tenancy/access.ts).
@@ -108,6 +108,7 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         tools,
         metrics,
         toolsListTtlMs: toolsListTtlMs(settings.gatePollSeconds),
+        onlyTool,
       });
       options.extendServer?.(server, era);
       return server;
