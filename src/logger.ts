@@ -54,11 +54,12 @@ export function createLogger(settings: LoggerSettings): Logger {
     base: { service: 'escape-dental-mcp' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  // Asynchronous: a synchronous write per line stalls the event loop whenever whatever reads stderr
-  // falls behind. Lines logged while a write is in flight go out together. pino writes what is still queued on 'exit' (every stop of main.ts ends in
-  // process.exit; an uncaught exception emits 'exit' too), and Node lets the thread pool finish a
-  // write in flight before it exits (test/integration/audit-durability.test.ts counts the lines).
-  // Only a SIGKILL or a native crash loses the lines still queued.
+  // Asynchronous: a synchronous write per line stalls the event loop whenever whatever reads
+  // stderr falls behind; lines logged while a write is in flight go out together. pino writes what
+  // is still queued on 'exit' (every stop of main.ts ends in process.exit, and an uncaught
+  // exception emits 'exit' too), and Node lets a write in flight finish before it exits
+  // (test/integration/audit-durability.test.ts counts the lines). Only a SIGKILL or a native crash
+  // loses the lines still queued.
   const destination = settings.destination ?? pino.destination({ dest: 2, sync: false });
   const logger: WithAudit = pino({ ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
   // Audit lines are built from ids and outcomes only (tools/framework/invoke.ts), so the wildcard redaction
