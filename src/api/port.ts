@@ -91,13 +91,15 @@ export interface DiscoveryResult {
 // Scheduling
 
 export interface Slot {
-  /** Start, ISO 8601 with the practice offset. */
+  /** Start, ISO 8601 with the offset of `zone`. */
   start: string;
   /** The same instant in epoch milliseconds. */
   startMs: number;
   /** Practice-local date and `HH:MM` of the start. */
   localDate: LocalDate;
   localTime: string;
+  /** The practice zone `start`, `localDate` and `localTime` are written in. */
+  zone: string;
   providerId: string | null;
   operatoryId: string | null;
   durationMinutes: number;

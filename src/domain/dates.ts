@@ -212,6 +212,16 @@ export function isoWeekday(date: LocalDate): number {
   return ((new Date(localDateMs(date, 'date')).getUTCDay() + 6) % 7) + 1;
 }
 
+/**
+ * ISO weekday (1=Monday … 7=Sunday) of an instant's practice-local date: the weekday of the date
+ * `toPracticeIso(ms, zone)` writes, worked out from the local day number instead of that text.
+ */
+export function instantToIsoWeekday(ms: number, zone: string): number {
+  const localDay = Math.floor((ms + practiceZone(zone).offset(ms) * 60_000) / 86_400_000);
+  // Day 0 (1970-01-01) was a Thursday, ISO weekday 4.
+  return ((((localDay + 3) % 7) + 7) % 7) + 1;
+}
+
 // T7: schedule templates number weekdays 0=Sunday…6=Saturday (L1220); find-spot's days_of_week
 // and availability_windows use 0=Monday…6=Sunday (L722). Never pass one to the other unconverted.
 

@@ -213,6 +213,7 @@ export function parseSlots(
         startMs: reading.start.ms,
         localDate: reading.start.localDate,
         localTime: reading.start.localTime,
+        zone: options.zone,
         providerId,
         operatoryId,
         durationMinutes: typeof d === 'number' && Number.isInteger(d) && d > 0 ? d : options.durationMinutes,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { FindSpotResult, Operatory, Provider, Slot, StartWindow } from '../../api/port.js';
-import { addDays, diffDays, isoWeekday, todayIn, toPracticeIso } from '../../domain/dates.js';
+import { addDays, diffDays, instantToIsoWeekday, todayIn, toPracticeIso } from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { parseTimeOfDay } from '../../domain/time-of-day.js';
 import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
@@ -292,16 +292,16 @@ async function nameLookup(context: ToolContext, searched: readonly Operatory[] =
 
 function describeSlot(slot: Slot, durationMinutes: number, zone: string, names: NameLookup): SlotOut {
   const startMs = slot.startMs;
+  const start = slot.zone === zone ? slot.start : toPracticeIso(startMs, zone);
   // The end is the start plus the visit's length in elapsed time: across a DST change it carries
   // the new offset (toPracticeIso works the offset out for its own instant).
-  const start = toPracticeIso(startMs, zone);
   const end = toPracticeIso(startMs + durationMinutes * 60_000, zone);
   const provider = names.provider(slot.providerId);
   const operatory = names.operatory(slot.operatoryId);
   return {
     start,
     end,
-    weekday: WEEKDAY_LABELS[isoWeekday(start.slice(0, 10)) - 1] as string,
+    weekday: WEEKDAY_LABELS[instantToIsoWeekday(startMs, zone) - 1] as string,
     ...(provider && slot.providerId ? { provider, provider_id: slot.providerId } : {}),
     ...(operatory && slot.operatoryId ? { operatory, operatory_id: slot.operatoryId } : {}),
   };

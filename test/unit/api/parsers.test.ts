@@ -26,6 +26,7 @@ describe('slot shapes (T11)', () => {
         startMs: Date.UTC(2026, 4, 14, 16),
         localDate: '2026-05-14',
         localTime: '09:00',
+        zone: LA,
         providerId: 'p1',
         operatoryId: 'o1',
         durationMinutes: 60,

@@ -11,6 +11,7 @@ import {
   formatPracticeSpan,
   formatPracticeTime,
   formatRecordedTime,
+  instantToIsoWeekday,
   instantToLocalDate,
   instantToLocalTime,
   isLocalDate,
@@ -476,6 +477,19 @@ describe('practice-local dates without a DateTime per call', () => {
         expect(instantToLocalDate(iso, zone)).toBe(luxon.toISODate());
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it("an instant's weekday is the weekday of the local date toPracticeIso writes", () => {
+    const nearChanges = fc.constantFrom(Date.UTC(2026, 2, 8, 10), Date.UTC(2026, 10, 1, 9), Date.UTC(2026, 3, 5, 15));
+    const aroundChange = fc
+      .tuple(nearChanges, fc.integer({ min: -2 * 86_400_000, max: 2 * 86_400_000 }))
+      .map(([change, delta]) => change + delta);
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.oneof(instants, aroundChange), (zone, ms) => {
+        expect(instantToIsoWeekday(ms, zone)).toBe(isoWeekday(toPracticeIso(ms, zone).slice(0, 10)));
+      }),
+      { numRuns: 3000 },
     );
   });
 
