@@ -276,14 +276,34 @@ interface NameLookup {
   operatory: (id: string | null) => string | undefined;
 }
 
+// A cached roster is the same array on every hit until the cache reloads it, so its names are
+// worked out once per roster rather than on every call.
+const PROVIDER_NAMES = new WeakMap<readonly Provider[], ReadonlyMap<string, string>>();
+const OPERATORY_NAMES = new WeakMap<readonly Operatory[], ReadonlyMap<string, string>>();
+
+function namesById<T extends { id: string }>(
+  known: WeakMap<readonly T[], ReadonlyMap<string, string>>,
+  rows: readonly T[],
+  nameOf: (row: T) => string,
+): ReadonlyMap<string, string> {
+  let names = known.get(rows);
+  if (!names) {
+    names = new Map(rows.map((row) => [row.id, nameOf(row)]));
+    known.set(rows, names);
+  }
+  return names;
+}
+
 /** Names for the times' providers and chairs; `searched` are chairs resolved beyond the cached list. */
 async function nameLookup(context: ToolContext, searched: readonly Operatory[] = []): Promise<NameLookup> {
   const [providers, operatories] = await Promise.all([
     context.api.reference.providers(context.practice.id, { signal: context.signal }),
     context.api.reference.operatories(context.practice.id, { signal: context.signal }),
   ]);
-  const byProvider = new Map(providers.map((p) => [p.id, providerName(p)]));
-  const byOperatory = new Map([...operatories, ...searched].map((o) => [o.id, operatoryName(o)]));
+  const byProvider = namesById(PROVIDER_NAMES, providers, providerName);
+  const listed = namesById(OPERATORY_NAMES, operatories, operatoryName);
+  const byOperatory =
+    searched.length === 0 ? listed : new Map([...listed, ...searched.map((o) => [o.id, operatoryName(o)] as const)]);
   return {
     provider: (id) => (id ? (byProvider.get(id) ?? 'unknown provider') : undefined),
     operatory: (id) => (id ? (byOperatory.get(id) ?? 'unknown chair') : undefined),
