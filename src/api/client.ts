@@ -6,6 +6,7 @@
  *
  * Options come from the caller (config); nothing here reads `process.env`.
  */
+import { EventEmitter } from 'node:events';
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
 import type { z } from 'zod';
 import { type BreakerOptions, BreakerRegistry } from './breaker.js';
@@ -369,19 +370,19 @@ export class EscapeClient {
   }): Promise<ApiResponse> {
     const started = performance.now();
     const ctx = { operation: args.operation, method: args.method, attempts: args.attempt };
-    // One controller per attempt, aborted by its timer or by the caller's signal: cheaper than
-    // composing the two with AbortSignal.any, which Node tracks weakly for every request.
-    const controller = new AbortController();
+    // Aborted by the attempt's timer or by the caller's signal. Composing the two with
+    // AbortSignal.any costs a weakly tracked signal per request, and even an AbortController's
+    // signal is costly to create on Node 20 (createAbortSignal, makeTransferable).
+    const abort = new AttemptAbort();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort(new Error('attempt timeout'));
+      abort.abort(new Error('attempt timeout'));
     }, args.timeoutMs);
     const callerSignal = args.signal;
-    const forwardAbort = () => controller.abort(callerSignal?.reason);
+    const forwardAbort = () => abort.abort(callerSignal?.reason);
     if (callerSignal?.aborted) forwardAbort();
     else callerSignal?.addEventListener('abort', forwardAbort, { once: true });
-    const signal = controller.signal;
     let status: number | undefined;
     let outcome = 'ok';
     let phase: 'connect' | 'body' = 'connect';
@@ -401,7 +402,7 @@ export class EscapeClient {
         method: args.method,
         headers,
         body: payload,
-        signal,
+        signal: abort,
       });
       status = res.statusCode;
       phase = 'body';
@@ -571,4 +572,20 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, operati
     operation,
     upstreamBody: { issues: result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), code: i.code })) },
   });
+}
+
+/**
+ * An attempt's abort as undici takes it besides an AbortSignal: an EventEmitter with `aborted`
+ * and `reason`, emitting 'abort' once; undici fails the request (or its body) with the reason.
+ */
+class AttemptAbort extends EventEmitter {
+  aborted = false;
+  reason: unknown;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
 }

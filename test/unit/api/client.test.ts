@@ -263,6 +263,28 @@ describe('retries', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
+  it('times an attempt out while its body stalls after the headers', async () => {
+    await start(() => ({ stall: '{"id": "ab', declaredLength: 500 }));
+    client = makeClient({ timeoutMs: 100 });
+    const error = await client.request({ operation: 'account.me' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamTimeout);
+    expect(server.requests).toHaveLength(3);
+    expect(observations.map((o) => o.outcome)).toEqual(['timeout', 'timeout', 'timeout']);
+  });
+
+  it('stops reading a stalled body at once when the caller aborts', async () => {
+    await start(() => ({ stall: '{"id": "ab', declaredLength: 500 }));
+    const controller = new AbortController();
+    const pending = client.request({ operation: 'account.me', signal: controller.signal });
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    // Time for the headers and the first bytes to arrive, so that the abort meets the body.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(RequestAborted);
+    expect(server.requests).toHaveLength(1);
+    expect(observations.map((o) => o.outcome)).toEqual(['aborted']);
+  });
+
   it('an already-aborted signal sends nothing', async () => {
     await start(() => ({ json: {} }));
     await expect(client.request({ operation: 'account.me', signal: AbortSignal.abort() })).rejects.toBeInstanceOf(

@@ -22,6 +22,8 @@ export type Reply =
   | { reset: true; delayMs?: number }
   /** Sends headers announcing `declaredLength` bytes, writes `body`, then destroys the socket. */
   | { truncate: string; declaredLength: number; status?: number }
+  /** Sends headers announcing `declaredLength` bytes, writes `body`, then nothing more. */
+  | { stall: string; declaredLength: number }
   | { hang: true };
 
 export type Handler = (req: RecordedRequest, index: number) => Reply | Promise<Reply>;
@@ -72,6 +74,11 @@ export async function startScriptedServer(initial: Handler): Promise<ScriptedSer
       });
       res.write(reply.truncate);
       setTimeout(() => req.socket.destroy(), 5);
+      return;
+    }
+    if ('stall' in reply) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(reply.declaredLength) });
+      res.write(reply.stall);
       return;
     }
     if ('raw' in reply) {
