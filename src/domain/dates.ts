@@ -345,26 +345,85 @@ export function parseInstantMs(value: string, zoneForNaive?: string): number {
  * `DateTime.fromISO(text, { setZone: true })`; anything else (or any doubt) goes to luxon.
  */
 function commonInstant(text: string): { ms: number; offset: number } | undefined {
-  const m = COMMON_INSTANT_RE.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  const millis = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
+  const fields = exactApiFields(text) ?? regexFields(text);
+  if (!fields) return undefined;
+  const [year, month, day, hour, minute, second, millis, offsetSign, offsetHours, offsetMinutes] = fields;
   if (year < 1000 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const offsetHours = m[10] === undefined ? 0 : Number(m[10]);
-  const offsetMinutes = m[11] === undefined ? 0 : Number(m[11]);
   if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   const check = new Date(wall);
   if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
-  const offset = m[8] ? 0 : (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  const offset = offsetSign * (offsetHours * 60 + offsetMinutes);
   return { ms: wall - offset * 60_000, offset };
+}
+
+/** year, month, day, hour, minute, second, millis, offset sign (±1; 0 for `Z`), offset hours, minutes. */
+type InstantFields = [number, number, number, number, number, number, number, number, number, number];
+
+function regexFields(text: string): InstantFields | undefined {
+  const m = COMMON_INSTANT_RE.exec(text);
+  if (!m) return undefined;
+  return [
+    Number(m[1]),
+    Number(m[2]),
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    m[6] === undefined ? 0 : Number(m[6]),
+    m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0')),
+    m[8] ? 0 : m[9] === '-' ? -1 : 1,
+    m[10] === undefined ? 0 : Number(m[10]),
+    m[11] === undefined ? 0 : Number(m[11]),
+  ];
+}
+
+/**
+ * The fields of exactly `YYYY-MM-DDTHH:MM:SS±HH:MM` or `YYYY-MM-DDTHH:MM:SSZ` (what the API
+ * sends for every slot), read by character code: the regular expression's match and its strings
+ * were most of what reading a slot's time cost. Undefined for any other text.
+ */
+function exactApiFields(text: string): InstantFields | undefined {
+  const zulu = text.length === 20 && text.charCodeAt(19) === CHAR_Z;
+  if (!zulu && text.length !== 25) return undefined;
+  const sign = zulu ? 0 : text.charCodeAt(19) === CHAR_PLUS ? 1 : text.charCodeAt(19) === CHAR_MINUS ? -1 : Number.NaN;
+  const fields: InstantFields = [
+    digitsAt(text, 0, 4),
+    digitsAt(text, 5, 2),
+    digitsAt(text, 8, 2),
+    digitsAt(text, 11, 2),
+    digitsAt(text, 14, 2),
+    digitsAt(text, 17, 2),
+    0,
+    sign,
+    zulu ? 0 : digitsAt(text, 20, 2),
+    zulu ? 0 : digitsAt(text, 23, 2),
+  ];
+  const separators =
+    text.charCodeAt(4) === CHAR_MINUS &&
+    text.charCodeAt(7) === CHAR_MINUS &&
+    text.charCodeAt(10) === CHAR_T &&
+    text.charCodeAt(13) === CHAR_COLON &&
+    text.charCodeAt(16) === CHAR_COLON &&
+    (zulu || text.charCodeAt(22) === CHAR_COLON);
+  return separators && fields.every(Number.isFinite) ? fields : undefined;
+}
+
+const CHAR_Z = 90;
+const CHAR_T = 84;
+const CHAR_PLUS = 43;
+const CHAR_MINUS = 45;
+const CHAR_COLON = 58;
+const CHAR_0 = 48;
+
+/** The decimal number of `count` ASCII digits at `from`; NaN if any is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const digit = text.charCodeAt(i) - CHAR_0;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** Any instant (ISO string with offset, epoch ms, Date) → ISO with the practice offset on that date. */

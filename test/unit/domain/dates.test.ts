@@ -23,6 +23,7 @@ import {
   localToInstant,
   localToIso,
   parseInstant,
+  parseInstantMs,
   parseLocalDate,
   parseWallTime,
   resolvePeriod,
@@ -490,6 +491,40 @@ describe('practice-local dates without a DateTime per call', () => {
         expect(instantToIsoWeekday(ms, zone)).toBe(isoWeekday(toPracticeIso(ms, zone).slice(0, 10)));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it('a datetime in the shape the API writes is read as luxon reads it, and refused where luxon refuses it', () => {
+    const field = (width: number, max: number) => fc.nat(max).map((n) => String(n).padStart(width, '0'));
+    const canonical = fc
+      .tuple(
+        field(4, 9999),
+        field(2, 13),
+        field(2, 32),
+        field(2, 25),
+        field(2, 60),
+        field(2, 60),
+        fc.oneof(fc.constantFrom('Z', 'z'), fc.tuple(fc.constantFrom('+', '-'), field(2, 25), field(2, 60))),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, offset]) =>
+          `${y}-${mo}-${d}T${h}:${mi}:${s}${typeof offset === 'string' ? offset : `${offset[0]}${offset[1]}:${offset[2]}`}`,
+      );
+    const mangled = fc
+      .tuple(canonical, fc.nat(24), fc.constantFrom('0', '9', '-', ':', 'T', 'Z', '+', ' ', '.', 'x', ''))
+      .map(([text, at, c]) => `${text.slice(0, at)}${c}${text.slice(at + 1)}`);
+    fc.assert(
+      fc.property(fc.oneof(canonical, mangled), (text) => {
+        // The reader trims; luxon does not.
+        const luxon = DateTime.fromISO(text.trim(), { setZone: true });
+        if (!luxon.isValid || !/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(text.trim())) {
+          expect(() => parseInstantMs(text)).toThrow(DateInputError);
+          return;
+        }
+        expect(parseInstantMs(text)).toBe(luxon.toMillis());
+        expect(parseInstant(text).offset).toBe(luxon.offset);
+      }),
+      { numRuns: 20_000 },
     );
   });
 
