@@ -14,31 +14,14 @@
  *
  *   npm run build && node --import tsx bench/profile.ts
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { benchCalls, type PracticeFixture } from './lib/cases.js';
-import type { FloorOptions } from './lib/floor-server.js';
-import {
-  captureCalls,
-  type HttpServerProcess,
-  type LoadRequest,
-  loadServerProcess,
-  replayOf,
-  startFloorHttpProcess,
-  startHttpServerProcess,
-} from './lib/http-server.js';
-import { machine, RESULTS_DIR, round, startSandboxProcess } from './lib/stats.js';
-import { captureWaves } from './lib/upstream.js';
+import { join } from 'node:path';
+import { loadServerProcess } from './lib/http-server.js';
+import { type CallFrame, ON_BEHALF, originOf } from './lib/origin.js';
+import { oursThenFloor, type RequestFor, type StartServer } from './lib/ours-and-floor.js';
+import { machine, RESULTS_DIR, round } from './lib/stats.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -59,10 +42,7 @@ const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const CLIENTS = 50;
 
 /** Runs one server under the profiler and the load; answers its profile once it has exited. */
-async function profiled(
-  start: (nodeFlags: string[]) => Promise<HttpServerProcess>,
-  requestFor: (server: HttpServerProcess) => Promise<LoadRequest>,
-): Promise<Profiled> {
+async function profiled(start: StartServer, requestFor: RequestFor): Promise<Profiled> {
   const dir = mkdtempSync(join(tmpdir(), 'escape-cpu-prof-'));
   const server = await start(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const request = await requestFor(server);
@@ -82,36 +62,7 @@ async function profiled(
 }
 
 const before = machine();
-const sandbox = await startSandboxProcess();
-let ours: Profiled;
-let floor: Profiled;
-try {
-  const upstream = { url: sandbox.url, token: sandbox.token };
-  const [call] = benchCalls(sandbox.fixtures.practices.la as PracticeFixture);
-  if (!call) throw new Error('no bench call');
-  let oursRequest: LoadRequest | undefined;
-  ours = await profiled(
-    (flags) => startHttpServerProcess(upstream, flags),
-    async (server) => {
-      const [captured] = await captureCalls(server, [call]);
-      if (!captured) throw new Error('no call captured');
-      oursRequest = replayOf(captured);
-      return oursRequest;
-    },
-  );
-  const [waves = []] = await captureWaves(upstream, [call]);
-  const floorOptions: FloorOptions = {
-    upstreamOrigin: sandbox.url,
-    token: sandbox.token,
-    tools: [{ name: call.name, waves }],
-  };
-  floor = await profiled(
-    (flags) => startFloorHttpProcess(floorOptions, flags),
-    async (server) => ({ ...(oursRequest as LoadRequest), path: new URL(server.mcpUrl).pathname }),
-  );
-} finally {
-  await sandbox.close();
-}
+const { ours, floor } = await oursThenFloor(profiled);
 
 /** Self time by sampled node, and the busy total (idle excluded). */
 function selfTimes(profile: CpuProfile) {
@@ -124,39 +75,6 @@ function selfTimes(profile: CpuProfile) {
   for (const [id, time] of self) if (byId.get(id)?.callFrame.functionName !== '(idle)') busy += time;
   return { byId, self, busy };
 }
-
-const sourceMaps = new Map<string, SourceMap | undefined>();
-function sourceMapOf(path: string): SourceMap | undefined {
-  if (!sourceMaps.has(path)) {
-    const map = `${path}.map`;
-    sourceMaps.set(path, existsSync(map) ? new SourceMap(JSON.parse(readFileSync(map, 'utf8'))) : undefined);
-  }
-  return sourceMaps.get(path);
-}
-
-/** The package (or src/ directory, or V8/Node part) a sampled frame's code comes from. */
-function originOf(frame: CallFrame): string {
-  if (frame.functionName === '(garbage collector)') return 'V8: garbage collector';
-  if (frame.functionName === '(program)') return 'V8: (program)';
-  if (!frame.url) return 'V8/Node: builtins';
-  if (frame.url.startsWith('node:')) return 'Node internals';
-  let source = frame.url.startsWith('file:') ? fileURLToPath(frame.url) : frame.url;
-  // Bundles (ours in dist/, the floor's in bench/.cache/) name the original file through their map.
-  if (/[\\/](dist[\\/][^\\/]+\.js|\.cache[\\/][^\\/]+\.mjs)$/.test(source)) {
-    const entry = sourceMapOf(source)?.findEntry(frame.lineNumber, frame.columnNumber);
-    if (entry && 'originalSource' in entry && entry.originalSource) {
-      source = resolve(dirname(source), entry.originalSource);
-    }
-  }
-  const inPackage = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(source);
-  if (inPackage?.[1]) return inPackage[1].replace(/\\/g, '/');
-  const ours = /[\\/](src|bench|scripts)[\\/](?:([^\\/]+)[\\/])?/.exec(source);
-  if (ours) return `${ours[1]}/${ours[2] ?? ''}`;
-  return 'other';
-}
-
-/** Origins whose work is done on someone else's behalf: charged to the nearest caller of another origin. */
-const ON_BEHALF = new Set(['Node internals', 'V8/Node: builtins', 'other']);
 
 /**
  * ms a call by origin: `self`, each sample to the function it was in; `charged`, a sample in Node

@@ -115,7 +115,12 @@ interface ArgumentForms {
 
 const argumentForms = new Map<string, ArgumentForms>();
 
+/** The forms of each scope already seen: an API key's messages share one scope object (tenancy/access.ts). */
+const formsByScope = new WeakMap<PracticeScope, ArgumentForms>();
+
 function formsFor(practices: PracticeScope): ArgumentForms {
+  const seen = formsByScope.get(practices);
+  if (seen) return seen;
   const argument = practiceArgumentFor(practices);
   const key = argumentKey(argument);
   let forms = argumentForms.get(key);
@@ -123,6 +128,7 @@ function formsFor(practices: PracticeScope): ArgumentForms {
     forms = { argument, key, inputs: new WeakMap(), listed: new Map() };
     argumentForms.set(key, forms);
   }
+  formsByScope.set(practices, forms);
   return forms;
 }
 

@@ -70,9 +70,14 @@ export async function startHttpServerProcess(
 }
 
 /** The floor over HTTP in its own process (floor-http-process.ts); it takes no key. */
-export async function startFloorHttpProcess(floor: FloorOptions, nodeFlags: string[] = []): Promise<HttpServerProcess> {
+export async function startFloorHttpProcess(
+  floor: FloorOptions,
+  nodeFlags: string[] = [],
+  env: Record<string, string> = {},
+): Promise<HttpServerProcess> {
   const served = await spawnServing(process.execPath, [...nodeFlags, await bundledFloor('floor-http-process')], {
     BENCH_FLOOR: JSON.stringify(floor),
+    ...env,
   });
   return { ...served, key: '' };
 }

@@ -5,13 +5,12 @@
  * tool call that caused the read states it in its text (`src/tools/framework/invoke.ts`), whichever tool
  * it is and however deep the read happened.
  *
- * Records go to the current tool call through AsyncLocalStorage; outside a call (start-up) they
+ * Records go to the current tool call through its context slot (src/context.ts); outside a call (start-up) they
  * are dropped. Cached reference data keeps the records of the read that produced it and replays
  * them on every hit (cache.ts). The same store carries the call's request tally
- * (`src/telemetry.ts`), so a call enters one AsyncLocalStorage scope rather than one per concern:
- * Node propagates every enabled storage into every promise the call creates.
+ * (`src/telemetry.ts`), so a call enters one scope rather than one per concern.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { contextSlot } from '../context.js';
 
 /** A noun in the singular and the plural: `['claim', 'claims']`. */
 export type Noun = readonly [one: string, many: string];
@@ -49,10 +48,10 @@ interface CallStore {
   scope: object | undefined;
 }
 
-const storage = new AsyncLocalStorage<CallStore>();
+const storage = contextSlot<CallStore>('tool call');
 
 export function noteDivergence(divergence: Divergence): void {
-  storage.getStore()?.records.push(divergence);
+  storage.get()?.records.push(divergence);
 }
 
 /** Notes rows left out here (each by its identity, e.g. its id), when there were any. */
@@ -79,7 +78,7 @@ export function listIdentity(
 
 /** Runs `fn` recording into `records` (a cached load), within the current call's other bookkeeping. */
 export function recordDivergences<T>(records: Divergence[], fn: () => Promise<T>): Promise<T> {
-  return storage.run({ records, scope: storage.getStore()?.scope }, fn);
+  return storage.run({ records, scope: storage.get()?.scope }, fn);
 }
 
 /** Runs a tool call: `fn` records into `records`, and `scope` is what {@link currentCallScope} answers within it. */
@@ -89,12 +88,12 @@ export function runCall<T>(records: Divergence[], scope: object, fn: () => Promi
 
 /** The `scope` of the tool call running now (undefined outside calls). */
 export function currentCallScope(): object | undefined {
-  return storage.getStore()?.scope;
+  return storage.get()?.scope;
 }
 
 /** Records again, in the current call, what an earlier read recorded (cache hits). */
 export function replayDivergences(records: readonly Divergence[]): void {
-  const store = storage.getStore();
+  const store = storage.get();
   if (store && store.records !== records) store.records.push(...records);
 }
 

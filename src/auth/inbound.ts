@@ -143,6 +143,22 @@ const ASYMMETRIC_ALGORITHMS = [
 
 export function createAuthenticator(options: AuthenticatorOptions): InboundAuthenticator {
   let keysByHash = new Map((options.apiKeys ?? []).map((entry) => [entry.sha256, entry]));
+  // One principal a key (until the keys file is replaced): authorizeAccess remembers its decisions by principal.
+  const keyPrincipals = new WeakMap<ApiKeyEntry, Principal>();
+  const keyPrincipal = (entry: ApiKeyEntry): Principal => {
+    let principal = keyPrincipals.get(entry);
+    if (!principal) {
+      principal = {
+        id: `key:${entry.id}`,
+        kind: 'api-key',
+        practiceIds: entry.practices,
+        scopes: [...entry.scopes],
+        readOnly: entry.readOnly || options.readOnly,
+      };
+      keyPrincipals.set(entry, principal);
+    }
+    return principal;
+  };
   const now = options.now ?? (() => new Date());
 
   const anonymous: Principal = {
@@ -218,19 +234,7 @@ export function createAuthenticator(options: AuthenticatorOptions): InboundAuthe
       const token = match[1];
 
       const entry = keysByHash.get(sha256Hex(token));
-      if (entry) {
-        return {
-          ok: true,
-          principal: {
-            id: `key:${entry.id}`,
-            kind: 'api-key',
-            practiceIds: entry.practices,
-            scopes: [...entry.scopes],
-            readOnly: entry.readOnly || options.readOnly,
-          },
-          expiresAt: undefined,
-        };
-      }
+      if (entry) return { ok: true, principal: keyPrincipal(entry), expiresAt: undefined };
       if (token.split('.').length === 3) return verifyJwt(token);
       return reject('invalid_token', 'The token is not a known API key.');
     },

@@ -14,7 +14,6 @@
  * was opened with (a message granting anything else gets 403). Each principal holds at most its
  * cap of sessions, SSE connections and listen streams (429), under the instance-wide caps.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type NodeIncomingMessageLike, toNodeHandler } from '@modelcontextprotocol/node';
@@ -35,6 +34,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
+import { contextSlot } from '../context.js';
 import type { SessionDirectory } from '../state/port.js';
 import { capMessage, type SlotKind, type SlotLedger } from '../state/slots.js';
 import {
@@ -122,9 +122,9 @@ interface SessionWithSse extends Session {
 }
 
 /** The caller of the request being served (read by the listen bus when a stream subscribes). */
-const currentCaller = new AsyncLocalStorage<CallerContext>();
+const currentCaller = contextSlot<CallerContext>('caller');
 /** The practices a change notification is for (set around `notify.toolsChanged()`). */
-const notificationTarget = new AsyncLocalStorage<ReadonlySet<string>>();
+const notificationTarget = contextSlot<ReadonlySet<string>>('notification target');
 
 const practiceIdsOf = (scope: PracticeScope) => new Set(scope.available.map((p) => p.id));
 const intersects = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].some((id) => b.has(id));
@@ -190,7 +190,7 @@ class PracticeScopedBus implements ServerEventBus {
   ) {}
 
   publish(event: ServerEvent): void {
-    const target = notificationTarget.getStore();
+    const target = notificationTarget.get();
     for (const [listener, practiceIds] of [...this.listeners]) {
       if (target && practiceIds && !intersects(practiceIds, target)) continue;
       try {
@@ -205,7 +205,7 @@ class PracticeScopedBus implements ServerEventBus {
     // The listen router subscribes while serving the subscriptions/listen request, inside the
     // request's async context, so the caller of that request is known here.
     // A stream opened before the practice list was read hears every change (it has no practices yet).
-    const caller = currentCaller.getStore();
+    const caller = currentCaller.get();
     this.listeners.set(listener, caller && !caller.practices.pending ? practiceIdsOf(caller.practices) : undefined);
     this.onCount(this.listeners.size);
     return () => {

@@ -65,10 +65,41 @@ export type AccessDecision =
 
 /** The one authorization decision: see the module comment. */
 export function authorizeAccess(request: AccessRequest): AccessDecision {
-  const { principal, served } = request;
+  const { served } = request;
   // Before the practice list is read there is nothing to grant or refuse: a call says so
   // (resolvePractice), and sessions get their practices once it is read (McpHttpEndpoints.rescope).
   if (served.pending) return decided(request, served);
+  const scoped = messageScope(request.principal, served, request.pin?.trim() ?? '');
+  return scoped.ok ? decided(request, scoped.scope) : scoped;
+}
+
+type ScopeOutcome = { ok: true; scope: PracticeScope } | Extract<AccessDecision, { ok: false }>;
+
+/**
+ * Scopes already decided, by the served scope (discovery replaces it when the practice list
+ * changes), the principal (one object an API key; a JWT's lives for its request) and the pin:
+ * every message of a key decides the same scope, and its tool call decides it again.
+ */
+const decidedScopes = new WeakMap<PracticeScope, WeakMap<Principal, Map<string, ScopeOutcome>>>();
+/** Pins remembered a principal: the header is the client's to vary. */
+const PINS_REMEMBERED = 8;
+
+function messageScope(principal: Principal, served: PracticeScope, pin: string): ScopeOutcome {
+  const byPin = remembered(
+    remembered(decidedScopes, served, () => new WeakMap()),
+    principal,
+    () => new Map(),
+  );
+  let outcome = byPin.get(pin);
+  if (!outcome) {
+    outcome = scopeOf(principal, served, pin);
+    if (byPin.size < PINS_REMEMBERED) byPin.set(pin, outcome);
+  }
+  return outcome;
+}
+
+/** The practices a principal may act on among those served, narrowed by the message's pin. */
+function scopeOf(principal: Principal, served: PracticeScope, wanted: string): ScopeOutcome {
   const granted = <T extends { id: string }>(list: readonly T[]): T[] =>
     principal.practiceIds === 'all' ? [...list] : list.filter((p) => principal.practiceIds.includes(p.id));
   const available = granted(served.available);
@@ -85,7 +116,6 @@ export function authorizeAccess(request: AccessRequest): AccessDecision {
   }
 
   let pinned = served.pinned;
-  const wanted = request.pin?.trim();
   if (wanted) {
     try {
       pinned = findPractice(wanted, available);
@@ -99,7 +129,7 @@ export function authorizeAccess(request: AccessRequest): AccessDecision {
       };
     }
   }
-  return decided(request, scopeFor(available, pinned, disabled, unavailable));
+  return { ok: true, scope: scopeFor(available, pinned, disabled, unavailable) };
 }
 
 /** The rest of the decision once the scope is known: the session's grant, then the call's practice. */
@@ -127,8 +157,28 @@ function decided(request: AccessRequest, scope: PracticeScope): AccessDecision {
   }
 }
 
+/** Grants already worked out, by scope and principal (see decidedScopes). */
+const grants = new WeakMap<PracticeScope, WeakMap<Principal, AccessGrant>>();
+
 /** The grant a principal holds over a scope, as a session keeps it. */
 export function grantOf(principal: Principal, scope: PracticeScope): AccessGrant {
+  return remembered(
+    remembered(grants, scope, () => new WeakMap()),
+    principal,
+    () => grantFrom(principal, scope),
+  );
+}
+
+function remembered<K extends object, V>(memory: WeakMap<K, V>, key: K, work: () => V): V {
+  let value = memory.get(key);
+  if (value === undefined) {
+    value = work();
+    memory.set(key, value);
+  }
+  return value;
+}
+
+function grantFrom(principal: Principal, scope: PracticeScope): AccessGrant {
   const practices = scope.pending
     ? 'pending'
     : scope.pinned

@@ -53,6 +53,17 @@ const fold = (text: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
+/** Practice names folded once a practice object: every call with a `practice` argument compares them all. */
+const foldedNames = new WeakMap<{ name: string }, string>();
+function foldedName(practice: { name: string }): string {
+  let folded = foldedNames.get(practice);
+  if (folded === undefined) {
+    folded = fold(practice.name);
+    foldedNames.set(practice, folded);
+  }
+  return folded;
+}
+
 type Match<P> = { kind: 'one'; practice: P } | { kind: 'several'; matches: P[] } | { kind: 'none' };
 
 /** By exact id, exact name, or a name fragment that matches exactly one practice. */
@@ -62,9 +73,9 @@ function matchPractice<P extends { id: string; name: string }>(reference: string
   if (byId) return { kind: 'one', practice: byId };
   const folded = fold(wanted);
   if (folded === '') return { kind: 'none' };
-  const exact = practices.filter((p) => fold(p.name) === folded);
+  const exact = practices.filter((p) => foldedName(p) === folded);
   if (exact.length === 1 && exact[0]) return { kind: 'one', practice: exact[0] };
-  const partial = practices.filter((p) => fold(p.name).includes(folded));
+  const partial = practices.filter((p) => foldedName(p).includes(folded));
   if (partial.length === 1 && partial[0]) return { kind: 'one', practice: partial[0] };
   return partial.length > 1 ? { kind: 'several', matches: partial } : { kind: 'none' };
 }

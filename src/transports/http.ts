@@ -37,6 +37,13 @@ import { HEALTHY, type ReadinessInputs, readinessAnswer } from './http-health.js
 /** Decodes request bodies as the SDK and `Request#json()` do: a leading byte-order mark is dropped. */
 const UTF8 = new TextDecoder();
 
+const ALLOWED_METHODS: Readonly<Record<string, readonly string[]>> = {
+  '/mcp': ['GET', 'POST', 'DELETE'],
+  '/sse': ['GET'],
+  '/messages': ['POST'],
+  '/catalog': ['GET'],
+};
+
 export interface HttpOptions {
   /** The tools to serve (default: the catalog). Tests add test-only definitions here. */
   tools?: ServerDependencies['tools'];
@@ -233,14 +240,8 @@ export async function startHttp(runtime: Runtime, options: HttpOptions = {}): Pr
         return;
     }
 
-    const allowedMethods: Record<string, string[]> = {
-      '/mcp': ['GET', 'POST', 'DELETE'],
-      '/sse': ['GET'],
-      '/messages': ['POST'],
-      '/catalog': ['GET'],
-    };
-    if (!allowedMethods[route]?.includes(method)) {
-      sendJson(res, 405, { error: 'method_not_allowed' }, { allow: allowedMethods[route]?.join(', ') ?? '' });
+    if (!ALLOWED_METHODS[route]?.includes(method)) {
+      sendJson(res, 405, { error: 'method_not_allowed' }, { allow: ALLOWED_METHODS[route]?.join(', ') ?? '' });
       return;
     }
     // A declared oversized body is refused before any work, auth included.

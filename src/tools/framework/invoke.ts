@@ -35,6 +35,17 @@ import { readOnlyApi, sealWrites } from './writes/port.js';
  */
 export const AMBIENT_OPERATIONS: readonly OperationName[] = ['practices.retrieve'];
 
+/** What each tool may call upstream, built once a tool rather than once a call. */
+const PERMITTED_OPERATIONS = new WeakMap<AnyToolDefinition, ReadonlySet<string>>();
+function operationsOf(tool: AnyToolDefinition): ReadonlySet<string> {
+  let permitted = PERMITTED_OPERATIONS.get(tool);
+  if (!permitted) {
+    permitted = new Set([...tool.operations, ...AMBIENT_OPERATIONS]);
+    PERMITTED_OPERATIONS.set(tool, permitted);
+  }
+  return permitted;
+}
+
 /** A tool reached an upstream operation its definition does not declare: a bug in the tool. */
 export class UndeclaredOperationError extends Error {
   constructor(
@@ -101,7 +112,7 @@ export async function invokeTool(
     tool: tool.name,
     upstreamRequests: 0,
     upstreamFailures: 0,
-    operations: new Set([...tool.operations, ...AMBIENT_OPERATIONS]),
+    operations: operationsOf(tool),
   };
   const patientIds = new Set<string>();
   const appointmentIds = new Set<string>();
