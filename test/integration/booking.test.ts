@@ -499,6 +499,8 @@ describe('repeated calls', () => {
     const later = await callOk<WriteOutput>(unable.client, 'book_appointment', args);
     expect(later.structured.status).toBe('already_booked');
     expect(later.structured.appointment?.id).toBe([...ids][0]);
+    // Seconds later, not "1 min ago".
+    expect(later.text).toContain('was booked by an identical request less than a minute ago');
 
     const creates = (await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST');
     expect(creates.length).toBe(1);

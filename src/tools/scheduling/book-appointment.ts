@@ -289,12 +289,13 @@ async function earlierBooking(
   if (current && HOLDING_STATUSES.has(current.status ?? '') && startOf(current) === value.intent.target.startMs) {
     context.noteAppointment(current.id);
     if (current.patient) context.notePatient(current.patient);
-    const minutes = Math.max(1, Math.round((context.now().getTime() - at) / 60_000));
+    const minutes = Math.round((context.now().getTime() - at) / 60_000);
+    const when = minutes < 1 ? 'less than a minute' : `${minutes} min`;
     return alreadyDone(
       context,
       'already_booked',
       { id: current.id, appointment: current, patientName: value.patientName, rosters: await rosters(context) },
-      `was booked by an identical request ${minutes} min ago; nothing new was booked`,
+      `was booked by an identical request ${when} ago; nothing new was booked`,
     );
   }
   // Cancelled or moved since (or never confirmed): this is a new request.
