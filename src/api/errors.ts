@@ -166,14 +166,19 @@ export interface FieldError {
 /** 400/422 with DRF-style `{field: [msg]}` or `{detail}` bodies parsed into `fieldErrors`. */
 // A function, not a static method: a class that names itself inside its body is bundled as
 // `BadRequest = class _BadRequest`, and `name` (from new.target) would read "_BadRequest" in logs.
+/**
+ * Names the refused fields only: Escape Dental's messages may echo what was sent (a patient's
+ * name), and this message reaches logs. Tools quote the messages themselves (apiErrorText).
+ */
 function describeFieldErrors(fieldErrors: readonly FieldError[]): string {
-  if (fieldErrors.length === 0) return 'The Escape Dental API rejected the request as invalid.';
-  const parts = fieldErrors.map((f) =>
-    f.field === 'detail' || f.field === 'non_field_errors'
-      ? f.messages.join(' ')
-      : `${f.field}: ${f.messages.join(' ')}`,
-  );
-  return `The Escape Dental API rejected the request: ${clip(parts.join('; '), 400)}`;
+  const fields = fieldErrors
+    .map((f) => f.field)
+    .filter((field) => field !== 'detail' && field !== 'non_field_errors')
+    .map((field) => (/^[A-Za-z_][\w.[\]-]{0,79}$/.test(field) ? field : '(unnamed)'));
+  const named = [...new Set(fields)];
+  return named.length > 0
+    ? `The Escape Dental API rejected the request as invalid (fields: ${named.join(', ')}).`
+    : 'The Escape Dental API rejected the request as invalid.';
 }
 
 export class BadRequest extends EscapeApiError {

@@ -3,9 +3,11 @@
  * (logged as an unexpected error) and the shape of an answer this server does not read. Neither
  * may put a value from the practice's data in the log: not the amount as sent, not a map's keys.
  */
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { describeShape } from '../../src/api/errors.js';
+import { BadRequest, describeShape } from '../../src/api/errors.js';
 import type { ClaimListResult } from '../../src/api/port.js';
+import { createLogger } from '../../src/logger.js';
 import { scopeFor } from '../../src/tenancy/practice.js';
 import { invokeTool } from '../../src/tools/framework/invoke.js';
 import { claimsSummary } from '../../src/tools/insurance/claims-summary.js';
@@ -38,6 +40,26 @@ describe('upstream values in error logs', () => {
     expect(logs).toContain('tool call failed unexpectedly');
     expect(logs).toContain('MoneyParseError');
     expect(logs).not.toMatch(/Jane|555-0143/);
+  });
+
+  it('a 400 logged as an error names the fields Escape Dental refused, not its messages (which may echo a name)', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const error = new BadRequest([
+      { field: 'patient', messages: ['Jane Example (born 1969-08-16) is not a patient of this practice.'] },
+      { field: 'detail', messages: ['Call 555-0143 to confirm.'] },
+    ]);
+    logger.warn({ err: error }, 'aging job not cancelled upstream');
+    const logged = lines.join('');
+    expect(logged).toContain('BadRequest');
+    expect(logged).toContain('patient');
+    expect(logged).not.toMatch(/Jane|1969-08-16|555-0143/);
   });
 
   it('a logged shape keeps spec field names and dates as keys; any other key (a first name) is replaced', () => {

@@ -340,7 +340,10 @@ describe('error mapping', () => {
       { field: 'items[0].fee', messages: ['Bad fee.'] },
     ]);
     expect(error.hasField('date_time')).toBe(true);
-    expect(error.message).toContain('date_time: Datetime must include a timezone offset.');
+    // The message reaches logs: it names the fields, and the messages (which may echo input) stay in fieldErrors.
+    expect(error.message).toBe(
+      'The Escape Dental API rejected the request as invalid (fields: date_time, items[0].fee).',
+    );
   });
 
   it('400 with {detail}', async () => {
