@@ -62,6 +62,9 @@ export const KPI_SOURCES = {
 
 const { dentalIntelligence, dentalIntelligenceGuide, denticon, curve, act } = KPI_SOURCES;
 
+/** The one collection rate of our tools; Escape's `collection_pct` has no stated denominator (L7990). */
+export const COLLECTION_RATE_FORMULA = 'collections ÷ net production';
+
 /** Procedure codes that make a visit a hygiene visit (Dental Intelligence's rule, see its guide). */
 export const HYGIENE_CODES = ['D1110', 'D1120', 'D4341', 'D4342', 'D4910'] as const;
 
@@ -103,9 +106,8 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     name: 'Collection rate',
     unit: 'percent',
     computedBy: 'ours',
-    definition:
-      "collections ÷ net production × 100, from Escape's figures for the same period (the DSO report's collection_pct is Escape's own and is shown as such there).",
-    source: 'GET …/billing/reports/production/',
+    definition: `${COLLECTION_RATE_FORMULA} × 100, from Escape's figures for the same period (the DSO report's collection_pct is Escape's own and not used).`,
+    source: 'GET …/billing/reports/production/; DSO: production-vs-collections (its collections and net_production)',
     better: 'higher',
     citations: [dentalIntelligence, curve, act],
   },

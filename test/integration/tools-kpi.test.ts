@@ -9,6 +9,7 @@ import Big from 'big.js';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { setLedgerFlags } from '../../src/sandbox/ledger/render.js';
 import {
   callOk,
   connectInProcess,
@@ -234,7 +235,8 @@ async function rawDsoFigures(sb: RunningSandbox, clientId: string, practiceId: s
     production: pvc.production,
     net_production: pvc.net_production,
     collections: pvc.collections,
-    collection_rate: pvc.collection_pct,
+    // Ours, collections ÷ net production, as kpi_scorecard: Escape's collection_pct has no stated denominator (L7990).
+    collection_rate: pct(new Big(pvc.collections as string), new Big(pvc.net_production as string)),
     production_per_hour: hours.gt(0) ? production.div(hours).toFixed(2) : null,
     no_show_rate: (await row('overview', { as_of: to })).no_show_rate_pct,
     case_acceptance: (await row('case-acceptance', range)).acceptance_rate_pct,
@@ -285,6 +287,69 @@ describe('dso_overview', () => {
     expect(structured.flagged).toBe(2);
     expect(text).toMatch(/FLAGGED/);
     expect(text.length + JSON.stringify(structured).length).toBeLessThan(14_000);
+  });
+});
+
+describe('collection rate across dso_overview and kpi_scorecard', () => {
+  it('is one figure, collections ÷ net production, for the same practice and period, and says so', async () => {
+    const la = sandbox.fixtures.practices.la;
+    const dso = await callOk<DsoOutput & { notes: string[]; kpi_sources: Record<string, string> }>(
+      server.client,
+      'dso_overview',
+      { practice: la.name },
+    );
+    const row = dso.structured.practices.find((r) => r.practice_id === la.id);
+    if (!row) throw new Error('dso_overview has no row for the LA practice');
+    const { from, to } = row.period;
+    const card = await callOk<Scorecard>(server.client, 'kpi_scorecard', {
+      practice: la.name,
+      start_date: from,
+      end_date: to,
+    });
+    const clientId = dso.structured.client_id;
+    const pvc = (
+      await rawGet<{ practices: Record<string, string>[] }>(
+        sandbox,
+        `/api/v1/clients/${clientId}/reports/production-vs-collections/`,
+        { start_date: from, end_date: to },
+      )
+    ).practices.find((p) => p.practice_id === la.id) as Record<string, string>;
+    const own = await rawGet<{ summary: { total_collections: string; net_production: string } }>(
+      sandbox,
+      `/api/v1/practice/${la.id}/billing/reports/production/`,
+      { date_from: from, date_to: to },
+    );
+    const expected = pct(new Big(own.summary.total_collections), new Big(own.summary.net_production));
+    expect(pct(new Big(pvc.collections as string), new Big(pvc.net_production as string))).toBe(expected);
+    // The seeded write-offs make Escape's own percentage differ, so this test tells the two apart.
+    expect(pvc.collection_pct).not.toBe(expected);
+    expect(row.kpis.collection_rate).toBe(expected);
+    expect(card.structured.kpis.find((k) => k.key === 'collection_rate')?.value).toBe(expected);
+    expect(dso.structured.kpi_sources.collection_rate).toMatch(/collections ÷ net production/);
+    expect(dso.text).toMatch(/collection rate [\d.]+ % \(collections ÷ net production\)/);
+    expect(card.text).toMatch(/Collection rate: [\d.]+ % .*collections ÷ net production/);
+    // Escape's own percentage is not hidden: it is named as Escape's, with the reading we use instead.
+    expect(dso.structured.notes.join('\n')).toContain(`Escape's own collection_pct is ${pvc.collection_pct} %`);
+
+    // The other reading of collection_pct (ASSUMPTIONS §18): the same rate, and nothing to explain.
+    setLedgerFlags(sandbox.store, { collectionPctOf: 'net_production' });
+    try {
+      const other = await callOk<DsoOutput & { notes: string[] }>(server.client, 'dso_overview', { practice: la.name });
+      const otherPct = (
+        await rawGet<{ practices: Record<string, string>[] }>(
+          sandbox,
+          `/api/v1/clients/${clientId}/reports/production-vs-collections/`,
+          { start_date: from, end_date: to },
+        )
+      ).practices.find((p) => p.practice_id === la.id)?.collection_pct;
+      expect(otherPct).toBe(expected);
+      const otherRow = other.structured.practices.find((r) => r.practice_id === la.id);
+      expect(otherRow?.period).toEqual(row.period);
+      expect(otherRow?.kpis.collection_rate).toBe(expected);
+      expect(other.structured.notes.join('\n')).not.toMatch(/Practice [^:]+: Escape's own collection_pct/);
+    } finally {
+      setLedgerFlags(sandbox.store, {});
+    }
   });
 });
 

@@ -62,11 +62,19 @@ export function productionVsCollections(
       collections: summary.totalCollections,
       adjustments: summary.totalAdjustments,
       netProduction: summary.netProduction,
-      collectionPct: percent(summary.totalCollections, summary.totalProduction, flags.pctOnZero),
+      collectionPct: percent(
+        summary.totalCollections,
+        flags.collectionPctOf === 'production' ? summary.totalProduction : summary.netProduction,
+        flags.pctOnZero,
+      ),
     };
   });
   // Recomputed from the summed dollars, not averaged over practices (§15.10).
-  totals.collectionPct = percent(totals.collections, totals.production, flags.pctOnZero);
+  totals.collectionPct = percent(
+    totals.collections,
+    flags.collectionPctOf === 'production' ? totals.production : totals.netProduction,
+    flags.pctOnZero,
+  );
   return { practices, totals };
 }
 

@@ -45,6 +45,8 @@ export interface LedgerFlags {
   claimDateField: 'date_service' | 'date_sent' | 'created';
   /** PCT_ON_ZERO: a percentage (or a per-hour rate) with a zero denominator. */
   pctOnZero: '0.00' | null;
+  /** COLLECTION_PCT_OF: the denominator of the DSO report's `collection_pct` (not stated, L7990). */
+  collectionPctOf: 'production' | 'net_production';
 }
 
 export const DEFAULT_LEDGER_FLAGS: Readonly<LedgerFlags> = Object.freeze({
@@ -68,6 +70,7 @@ export const DEFAULT_LEDGER_FLAGS: Readonly<LedgerFlags> = Object.freeze({
   claimTransitions: 'permissive',
   claimDateField: 'date_service',
   pctOnZero: '0.00',
+  collectionPctOf: 'production',
 } satisfies LedgerFlags);
 
 export function ledgerFlags(overrides: Partial<LedgerFlags> = {}): LedgerFlags {

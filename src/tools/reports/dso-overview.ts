@@ -10,7 +10,7 @@ import { NotFound } from '../../api/errors.js';
 import type { ClientReport, ClientReportAnswer, PracticeGoals } from '../../api/resources/office-reports.js';
 import { addDays, todayIn } from '../../domain/dates.js';
 import { shownPlace } from '../../domain/free-text.js';
-import { type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
+import { COLLECTION_RATE_FORMULA, type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
 import { judge, targetFor } from '../../domain/kpi-judging.js';
 import { parseMoney, percent } from '../../domain/money.js';
 import { closingLines, pageArguments, pageFrom, readCursor } from '../framework/cursor.js';
@@ -145,6 +145,13 @@ export async function dsoRollUp(context: DsoContext, clientId: string, reference
       const row = (report: ClientReport) => answerOf(today, index, report)?.practices.get(p.id);
       return figuresOf(row);
     });
+    const ownPct = answerOf(today, 0, 'productionVsCollections')?.practices.get(p.id)?.collection_pct;
+    const ours = figures[0]?.collection_rate;
+    if (ownPct !== undefined && ours && ownPct !== ours) {
+      notes.push(
+        `Practice ${p.id}: Escape's own collection_pct is ${ownPct} % (its denominator is not stated); the collection rate here is ours, ${COLLECTION_RATE_FORMULA}, as in kpi_scorecard.`,
+      );
+    }
     const missing = DSO_KPIS.filter((k) => figures[0]?.[k] === null);
     if (missing.length > 0) notes.push(`Practice ${p.id}: no figure for ${missing.join(', ')} in the current period.`);
     const off = figures.map((f) =>
@@ -186,7 +193,9 @@ function figuresOf(row: (report: ClientReport) => Record<string, string> | undef
     production: pvc?.production ?? null,
     net_production: pvc?.net_production ?? null,
     collections: pvc?.collections ?? null,
-    collection_rate: pvc?.collection_pct ?? null,
+    // Ours, as kpi_scorecard's, not Escape's collection_pct: the sandbox divides by gross production.
+    collection_rate:
+      pvc?.collections && pvc.net_production ? percent(pvc.collections, pvc.net_production, { onZero: null }) : null,
     production_per_hour:
       pbp?.production && pbp.hours && parseMoney(pbp.hours).gt(0)
         ? parseMoney(pbp.production).div(parseMoney(pbp.hours)).toFixed(2)
@@ -291,9 +300,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
           ? `Open kpi_scorecard for ${shownPlace(p.name) ?? p.practiceId} and review ${(p.off[0] ?? []).join(', ')}.`
           : 'No action: not an exception.',
       })),
-      kpi_sources: Object.fromEntries(
-        DSO_KPIS.map((k) => [k, kpiDefinition(k).computedBy === 'escape' ? 'as reported by Escape' : 'ours']),
-      ),
+      kpi_sources: Object.fromEntries(DSO_KPIS.map((k) => [k, sourceOf(k)])),
       ...(nextCursor ? { next_cursor: nextCursor } : {}),
       notes: rollUp.notes,
     };
@@ -301,11 +308,16 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
   },
 };
 
+function sourceOf(key: DsoKpi): string {
+  if (key === 'collection_rate') return `ours: ${COLLECTION_RATE_FORMULA}`;
+  return kpiDefinition(key).computedBy === 'escape' ? 'as reported by Escape' : 'ours';
+}
+
 function summarize(output: Output): string {
   const lines = [`DSO overview: ${output.flagged} of ${output.practice_count} practices flagged (${output.rule}).`];
   for (const p of output.practices) {
     const k = p.kpis;
-    const figures = `production $${k.production ?? 'n/a'}, collections $${k.collections ?? 'n/a'} (${k.collection_rate ?? 'n/a'} %), $${k.production_per_hour ?? 'n/a'}/h, no-show ${k.no_show_rate ?? 'n/a'} %, case acceptance ${k.case_acceptance ?? 'n/a'} %, recare ${k.hygiene_recare_compliance ?? 'n/a'} %, A/R 90+ ${k.ar_over_90_share ?? 'n/a'} %`;
+    const figures = `production $${k.production ?? 'n/a'}, collections $${k.collections ?? 'n/a'}, collection rate ${k.collection_rate ?? 'n/a'} % (${COLLECTION_RATE_FORMULA}), $${k.production_per_hour ?? 'n/a'}/h, no-show ${k.no_show_rate ?? 'n/a'} %, case acceptance ${k.case_acceptance ?? 'n/a'} %, recare ${k.hygiene_recare_compliance ?? 'n/a'} %, A/R 90+ ${k.ar_over_90_share ?? 'n/a'} %`;
     lines.push(
       `- ${p.flagged ? 'FLAGGED' : 'ok'} · ${shownPlace(p.practice) ?? p.practice_id} (${p.period.from} to ${p.period.to}): ${p.flagged ? `${p.reasons.join('; ')}. ` : ''}${figures}. Next: ${p.next_step}`,
     );

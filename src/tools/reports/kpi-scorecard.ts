@@ -17,7 +17,13 @@ import {
   todayIn,
 } from '../../domain/dates.js';
 import { shownPlace } from '../../domain/free-text.js';
-import { HYGIENE_CODES, KPI_KEYS, type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
+import {
+  COLLECTION_RATE_FORMULA,
+  HYGIENE_CODES,
+  KPI_KEYS,
+  type KpiKey,
+  kpiDefinition,
+} from '../../domain/kpi-definitions.js';
 import { judge, type ProductionGoals, targetFor } from '../../domain/kpi-judging.js';
 import { parseMoney, percent, sumMoney } from '../../domain/money.js';
 import { ToolInputError } from '../framework/errors.js';
@@ -90,7 +96,7 @@ export const kpiScorecard: ToolDefinition<typeof inputSchema, typeof outputSchem
   example: {
     question: 'How did we do this month against our goals?',
     answer:
-      'KPI scorecard for Sunset Smiles Dental, 2026-11-07 to 2026-12-06 (America/Los_Angeles); previous 2026-10-08 to 2026-11-06.\n- Production: $115900.00 (previous $110310.00; goal $95000.00: on) — as reported by Escape.\n- Collection rate: 65.47 % (previous 49.38 %) — ours, formula in kpi-definitions.\n- No-show rate: 17.21 % (previous 5.14 %; goal 15 %: OFF) — ours, formula in kpi-definitions. …',
+      'KPI scorecard for Sunset Smiles Dental, 2026-11-07 to 2026-12-06 (America/Los_Angeles); previous 2026-10-08 to 2026-11-06.\n- Production: $115900.00 (previous $110310.00; goal $95000.00: on) — as reported by Escape.\n- Collection rate: 65.47 % (previous 49.38 %) — ours, collections ÷ net production.\n- No-show rate: 17.21 % (previous 5.14 %; goal 15 %: OFF) — ours, formula in kpi-definitions. …',
   },
   async handler(context, args) {
     const zone = context.practice.timezone;
@@ -289,7 +295,8 @@ function summarize(output: Output): string {
   for (const k of output.kpis) {
     const show = UNIT_TEXT[k.unit] ?? ((v: string) => v);
     const goal = k.goal ? `; goal ${show(k.goal.value)} (${k.goal.basis}): ${k.status === 'off' ? 'OFF' : 'on'}` : '';
-    const how = k.computed_by === 'ours' ? 'ours, formula in kpi-definitions' : 'as reported by Escape';
+    const formula = k.key === 'collection_rate' ? COLLECTION_RATE_FORMULA : 'formula in kpi-definitions';
+    const how = k.computed_by === 'ours' ? `ours, ${formula}` : 'as reported by Escape';
     lines.push(
       `- ${k.name}: ${k.value === null ? 'n/a' : show(k.value)} (previous ${k.previous === null ? 'n/a' : show(k.previous)}${goal}) — ${how}.`,
     );
