@@ -27,7 +27,7 @@ const AHEAD_DAYS = 730;
 const BOOKED = new Set(['scheduled', 'arrived', 'seated', 'ready_for_doctor', 'ready_for_walkout', 'complete']);
 
 const ORDER =
-  'Visits already missed first (no-shows and cancelled visits dated today or earlier, newest first), then cancelled visits still ahead (soonest first).';
+  "Visits already missed first (no-shows and cancelled visits dated today or earlier, newest first), then cancelled visits still ahead (soonest first). A cancellation is in the period when it was made, whatever the visit's date.";
 
 const RECAPTURE_DEFINITION =
   'Recapture rate = no-shows (broken visits) in the period whose patient has a later visit booked (scheduled, in progress or complete; not cancelled or broken) ÷ all no-shows in the period.';
@@ -84,7 +84,7 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
   toolset: 'worklists',
   title: 'Missed visits (no-show and cancellation recovery)',
   description:
-    "No-shows and cancellations in a period (default the last 30 days) whose patient is not rebooked, with notice given and the patient's no-show count; and the recapture rate (rebooked ÷ no-shows) with its definition. Order: visits already missed first, newest first; then cancellations (the period is when they were cancelled) of visits still ahead, soonest first.",
+    "No-shows and cancellations in a period (default the last 30 days) not rebooked: missed visits newest first, then cancelled visits still ahead, soonest first; with notice given, the patient's no-show count, and the recapture rate with its definition.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
