@@ -42,6 +42,13 @@ interface RawAppointment {
   date_time: string;
   status: string;
 }
+interface RawCancellation {
+  id: string;
+  cancelled_at: string;
+  scheduled_start: string | null;
+  rebooked: boolean;
+  lead_time_hours: string;
+}
 
 const BOOKED = ['scheduled', 'arrived', 'seated', 'ready_for_doctor', 'ready_for_walkout', 'complete'];
 
@@ -89,35 +96,51 @@ async function whole(from: string, to: string): Promise<{ rows: MissedRow[]; ans
   return { rows, answer, text: first.text };
 }
 
+interface RawMissed {
+  broken: RawAppointment[];
+  rebooked: Set<string>;
+  cancelled: RawCancellation[];
+  expected: Set<string>;
+  /** Practice-local visit date of every expected row, read from the raw rows. */
+  visitDate: Map<string, string>;
+}
+
+const local = (iso: string) => DateTime.fromISO(iso).setZone(la.timezone).toISODate() as string;
+
+/** The worklist recomputed from raw reads asked the other way round (see the file comment). */
+async function rawMissed(from: string, to: string): Promise<RawMissed> {
+  const broken = (
+    await rawList<RawAppointment>(sandbox, path('scheduling/appointment/'), { status: 'broken', from, to })
+  ).filter((a) => local(a.date_time) >= from && local(a.date_time) <= to);
+  const rebooked = new Set<string>();
+  for (const a of broken) {
+    const own = await rawList<RawAppointment>(sandbox, path('scheduling/appointment/'), {
+      patient: a.patient,
+      from,
+      to: DateTime.fromISO(to).plus({ years: 2 }).toISODate() as string,
+    });
+    if (own.some((o) => BOOKED.includes(o.status) && DateTime.fromISO(o.date_time) > DateTime.fromISO(a.date_time))) {
+      rebooked.add(a.id);
+    }
+  }
+  const cancelled = (
+    await rawGet<{ results: RawCancellation[] }>(sandbox, path('scheduling/reports/cancellations/'), { from, to })
+  ).results;
+  const expected = new Set([
+    ...broken.filter((a) => !rebooked.has(a.id)).map((a) => a.id),
+    ...cancelled.filter((c) => !c.rebooked).map((c) => c.id),
+  ]);
+  const visitDate = new Map([
+    ...broken.map((a) => [a.id, local(a.date_time)] as const),
+    ...cancelled.map((c) => [c.id, local(c.scheduled_start ?? c.cancelled_at)] as const),
+  ]);
+  return { broken, rebooked, cancelled, expected, visitDate };
+}
+
 describe('missed_visits', () => {
   it('lists exactly the no-shows and cancellations not rebooked, from raw reads, with the recapture rate', async () => {
     const { from, to } = w.missedVisits;
-    const local = (iso: string) => DateTime.fromISO(iso).setZone(la.timezone).toISODate() as string;
-    const broken = (
-      await rawList<RawAppointment>(sandbox, path('scheduling/appointment/'), { status: 'broken', from, to })
-    ).filter((a) => local(a.date_time) >= from && local(a.date_time) <= to);
-    const rebooked = new Set<string>();
-    for (const a of broken) {
-      const own = await rawList<RawAppointment>(sandbox, path('scheduling/appointment/'), {
-        patient: a.patient,
-        from,
-        to: DateTime.fromISO(to).plus({ years: 2 }).toISODate() as string,
-      });
-      if (own.some((o) => BOOKED.includes(o.status) && DateTime.fromISO(o.date_time) > DateTime.fromISO(a.date_time))) {
-        rebooked.add(a.id);
-      }
-    }
-    const cancelled = (
-      await rawGet<{ results: { id: string; rebooked: boolean; lead_time_hours: string }[] }>(
-        sandbox,
-        path('scheduling/reports/cancellations/'),
-        { from, to },
-      )
-    ).results;
-    const expected = new Set([
-      ...broken.filter((a) => !rebooked.has(a.id)).map((a) => a.id),
-      ...cancelled.filter((c) => !c.rebooked).map((c) => c.id),
-    ]);
+    const { broken, rebooked, cancelled, expected } = await rawMissed(from, to);
 
     // The seeded scenarios make every part of the expectation non-empty: a no-show not rebooked, one
     // rebooked the next day, a cancellation not rebooked.
@@ -164,6 +187,33 @@ describe('missed_visits', () => {
       path(`patient/${m.cancelledNotRebooked.patientId}/`),
     );
     expect(cancelled?.phone).toBe(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? undefined);
+  }, 180_000);
+
+  it('lists visits already missed first, newest first, then cancelled visits still ahead, soonest first', async () => {
+    // The cancellations report windows on when a visit was cancelled (L980), so a cancellation made
+    // in the period can be of a visit months ahead: it is not missed yet and must not lead the calls.
+    const { from, to } = w.missedVisits;
+    const today = DateTime.now().setZone(la.timezone).toISODate() as string;
+    const { expected, visitDate } = await rawMissed(from, to);
+    const dated = [...expected].map((id) => ({ id, date: visitDate.get(id) as string }));
+    const byDateThenId = (a: { id: string; date: string }, b: { id: string; date: string }) =>
+      a.date.localeCompare(b.date) || a.id.localeCompare(b.id);
+    const missed = dated
+      .filter((r) => r.date <= today)
+      .sort((a, b) => b.date.localeCompare(a.date) || a.id.localeCompare(b.id));
+    const ahead = dated.filter((r) => r.date > today).sort(byDateThenId);
+    // Both groups are non-empty in the seeded practice, so the order between them is tested.
+    expect(missed.length).toBeGreaterThan(0);
+    expect(ahead.length).toBeGreaterThan(0);
+
+    const { rows, text } = await whole(from, to);
+    expect(rows.map((r) => r.appointment_id)).toEqual([...missed, ...ahead].map((r) => r.id));
+    expect(rows.map((r) => r.visit_date)).toEqual([...missed, ...ahead].map((r) => r.date));
+    // The text says the order it uses, and marks a cancelled visit that is still ahead as such.
+    expect(text).toMatch(/already missed first/);
+    const firstAhead = rows.find((r) => r.visit_date > today);
+    expect(firstAhead?.reason).toMatch(/still ahead/);
+    expect(rows.filter((r) => r.visit_date <= today).every((r) => !/still ahead/.test(r.reason))).toBe(true);
   }, 180_000);
 
   it('defaults to the last 30 days, stays under 4,000 tokens and refuses a bad period plainly', async () => {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { NotFound } from '../../api/errors.js';
 import { sameId } from '../../api/paths.js';
-import type { Recall } from '../../api/resources/recalls.js';
+import { CONTACT_MODES, CONTACT_OUTCOMES, type Recall } from '../../api/resources/recalls.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { sanitizeUserText } from '../../domain/names.js';
 import { ToolInputError } from '../framework/errors.js';
@@ -22,16 +22,15 @@ import {
 } from '../framework/writes/index.js';
 import { patientName } from '../patients/patient-lookup.js';
 
-const MODES = ['phone', 'text', 'email', 'mail', 'in_person', 'other'] as const;
-const OUTCOMES = ['success', 'no_answer', 'voicemail', 'bounced', 'bad_number', 'other'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SUBJECT = 'Recall reminder';
 
 const inputSchema = z.object({
   recall_id: z.string().min(1).max(60).describe("The recall's id (a recall_worklist row's recall_id)."),
-  mode: z.enum(MODES).default('phone').describe('How the patient was contacted.'),
+  // A recall contact reaches the patient: the spec's fax and web modes are not offered.
+  mode: z.enum(CONTACT_MODES).exclude(['fax', 'web']).default('phone').describe('How the patient was contacted.'),
   outcome: z
-    .enum(OUTCOMES)
+    .enum(CONTACT_OUTCOMES)
     .describe('What happened: success (reached), no_answer, voicemail, bounced, bad_number or other.'),
   note: z.string().max(500).optional().describe('A short note, e.g. "Will call back after the 15th".'),
   ...confirmationArguments,
@@ -194,7 +193,7 @@ async function readRecall(context: ToolContext, recallId: string): Promise<Recal
   return recall;
 }
 
-function modeWords(mode: (typeof MODES)[number]): string {
+function modeWords(mode: z.infer<typeof inputSchema>['mode']): string {
   return {
     phone: 'phone call',
     text: 'text message',

@@ -26,6 +26,9 @@ const AHEAD_DAYS = 730;
 /** A later visit in one of these statuses puts the patient back on the books. */
 const BOOKED = new Set(['scheduled', 'arrived', 'seated', 'ready_for_doctor', 'ready_for_walkout', 'complete']);
 
+const ORDER =
+  "Visits already missed first (no-shows and cancelled visits dated today or earlier, newest first), then cancelled visits still ahead (soonest first). A cancellation is in the period when it was made, whatever the visit's date.";
+
 const RECAPTURE_DEFINITION =
   'Recapture rate = no-shows (broken visits) in the period whose patient has a later visit booked (scheduled, in progress or complete; not cancelled or broken) ÷ all no-shows in the period.';
 
@@ -39,6 +42,7 @@ const inputSchema = z.object({
 const outputSchema = z.object({
   practice: z.string(),
   period: z.object({ from: z.string(), to: z.string() }),
+  order: z.string(),
   rows: z.array(
     z.object({
       kind: z.enum(['no_show', 'cancelled']),
@@ -80,7 +84,7 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
   toolset: 'worklists',
   title: 'Missed visits (no-show and cancellation recovery)',
   description:
-    "No-shows and cancellations in a period (default the last 30 days) whose patient is not rebooked, newest first, with notice given and the patient's no-show count; and the recapture rate (rebooked ÷ no-shows) with its definition.",
+    "No-shows and cancellations in a period (default the last 30 days) not rebooked: missed visits newest first, then cancelled visits still ahead, soonest first; with notice given, the patient's no-show count, and the recapture rate with its definition.",
   inputSchema,
   outputSchema,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
@@ -90,7 +94,7 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
   example: {
     question: "Which no-shows and cancellations haven't rebooked this month?",
     answer:
-      'Missed visits at Sunset Smiles Dental, 2026-11-07 to 2026-12-06: 74 no-shows (17 rebooked), 120 cancellations (18 rebooked); 159 patients to call back.\nRecapture rate 23.0% (no-shows in the period whose patient has a later visit booked ÷ all no-shows in the period).\n- Butler, Samuel «CompEx, FMX»: Cancelled 4141.8 h ahead, not rebooked: call to rebook. …',
+      'Missed visits at Sunset Smiles Dental, 2026-11-07 to 2026-12-06: 74 no-shows (17 rebooked), 120 cancellations (18 rebooked); 159 patients to call back.\nRecapture rate 23.0% (no-shows in the period whose patient has a later visit booked ÷ all no-shows in the period).\nOrder: visits already missed first (no-shows and cancelled visits dated today or earlier, newest first), then cancelled visits still ahead (soonest first).\n- …',
   },
   async handler(context, args) {
     const zone = context.practice.timezone;
@@ -155,14 +159,15 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
       }
       rows.push(noShowRow(n, zone));
     }
-    for (const c of unrebookedCancellations) rows.push(cancellationRow(c, zone, histories.get(c.patient_id)));
-    rows.sort((a, b) => b.visit_date.localeCompare(a.visit_date) || a.appointment_id.localeCompare(b.appointment_id));
+    for (const c of unrebookedCancellations) rows.push(cancellationRow(c, zone, today, histories.get(c.patient_id)));
+    rows.sort((a, b) => byUrgency(a, b, today));
     for (const row of rows) context.notePatient(row.patient_id);
 
     const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
     const structured: Output = {
       practice: shownPlace(context.practice.name) ?? context.practice.id,
       period: range,
+      order: ORDER,
       rows: page,
       ...(nextCursor ? { next_cursor: nextCursor } : {}),
       totals: {
@@ -217,7 +222,19 @@ function noShowRow(n: NoShow, zone: string): Row {
   };
 }
 
-function cancellationRow(c: Cancellation, zone: string, history: PatientHistory | undefined): Row {
+/**
+ * The cancellations report windows on the cancellation, not the visit (L980), so a row can be a visit
+ * months ahead: not missed yet, and the least urgent call. Missed visits lead, the freshest first.
+ */
+function byUrgency(a: Row, b: Row, today: string): number {
+  const aAhead = a.visit_date > today;
+  const bAhead = b.visit_date > today;
+  if (aAhead !== bAhead) return aAhead ? 1 : -1;
+  const byDate = aAhead ? a.visit_date.localeCompare(b.visit_date) : b.visit_date.localeCompare(a.visit_date);
+  return byDate || a.appointment_id.localeCompare(b.appointment_id);
+}
+
+function cancellationRow(c: Cancellation, zone: string, today: string, history: PatientHistory | undefined): Row {
   const visitDate = c.scheduled_start
     ? instantToLocalDate(parseInstantMs(c.scheduled_start, zone), zone)
     : instantToLocalDate(parseInstantMs(c.cancelled_at, zone), zone);
@@ -234,7 +251,7 @@ function cancellationRow(c: Cancellation, zone: string, history: PatientHistory 
     ...(lead === undefined ? {} : { lead_time_hours: lead }),
     no_show_count: count,
     ...(history?.phone ? { phone: history.phone } : {}),
-    reason: `Cancelled the ${visitDate} visit${notice}, not rebooked: call to rebook.`,
+    reason: `Cancelled the ${visitDate} visit${notice}${visitDate > today ? ' (still ahead)' : ''}, not rebooked: call to rebook.`,
   };
 }
 
@@ -251,6 +268,7 @@ function describe(out: Output): string {
       ? 'Recapture rate: no no-shows in the period.'
       : `Recapture rate ${out.recapture_rate_pct}%.`,
     RECAPTURE_DEFINITION,
+    `Order: ${out.order}`,
   ];
   for (const row of out.rows)
     lines.push(`- ${row.visit_date} ${row.patient}${row.visit ? ` ${row.visit}` : ''}: ${row.reason}`);
