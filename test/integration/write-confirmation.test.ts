@@ -10,6 +10,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { callOk, connectStdio, rawGet, startTestSandbox, textOf } from '../helpers/harness.js';
+import { writtenAuditLines } from '../reliability/stack.js';
 import {
   ACCEPTED,
   appointmentWrites,
@@ -276,7 +277,7 @@ describe('the audit line records what was asked and what was answered', () => {
       await callWithAnswer(connection.client, 'book_appointment', bookingArguments(la, patientA, unsolicitedSlot, 30), {
         inputResponses: ACCEPTED,
       });
-      const [unsolicited] = auditLines(connection.logs()).slice(before);
+      const [unsolicited] = (await writtenAuditLines(connection.logs, before + 1)).slice(before);
       expect(unsolicited).toMatchObject({
         tool: 'book_appointment',
         outcome: 'confirmation_requested',
@@ -290,7 +291,7 @@ describe('the audit line records what was asked and what was answered', () => {
         bookingArguments(la, patientB, askedSlot, 30),
       );
       expect(booked.structured.status).toBe('booked');
-      const [askLine, answerLine] = auditLines(connection.logs()).slice(mark);
+      const [askLine, answerLine] = (await writtenAuditLines(connection.logs, mark + 2)).slice(mark);
       expect(askLine).toMatchObject({ outcome: 'confirmation_requested', confirmation: { asked: expect.any(String) } });
       const promptId = (askLine?.confirmation as { asked?: string } | undefined)?.asked;
       expect(answerLine).toMatchObject({

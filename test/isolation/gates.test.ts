@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { type Connection, connectStdio, startTestSandbox, textOf } from '../helpers/harness.js';
-import { auditLines } from '../reliability/stack.js';
+import { writtenAuditLines } from '../reliability/stack.js';
 
 let sandbox: RunningSandbox;
 let connection: Connection;
@@ -80,7 +80,7 @@ describe('gate bypass attempts over stdio', () => {
     const forB = await attempt(connection.client, 'find_spot', { practice: b.name, duration_minutes: 30 });
     expect(forB.refused, forB.text).toBe(false);
     // Refusals are audited like any call.
-    const audits = auditLines(connection.logs()).filter((x) => x.tool === 'find_spot');
+    const audits = await writtenAuditLines(connection.logs, 2, (x) => x.tool === 'find_spot');
     expect(audits.map((x) => x.outcome)).toEqual(['refused', 'ok']);
   });
 

@@ -55,6 +55,7 @@ export interface AuditLine {
   practiceId?: string;
   patientIds: string[];
   principal: string;
+  confirmation?: Record<string, unknown>;
 }
 
 export interface FaultStack {
@@ -93,6 +94,26 @@ export function auditLines(logText: string): AuditLine[] {
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((entry): entry is AuditLine & Record<string, unknown> => entry.audit === true);
+}
+
+/**
+ * The audit lines once at least `atLeast` are written. A server process writes its log lines
+ * asynchronously (src/logger.ts), so a call's answer can reach the client before the call's audit
+ * line reaches stderr. Waits up to 5 s, then returns what there is (the caller's count then fails).
+ * Complete lines only: a read can end mid-line. `which` narrows the lines counted and returned.
+ */
+export async function writtenAuditLines(
+  logs: () => string,
+  atLeast: number,
+  which: (line: AuditLine) => boolean = () => true,
+): Promise<AuditLine[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const text = logs();
+    const lines = auditLines(text.slice(0, text.lastIndexOf('\n') + 1)).filter(which);
+    if (lines.length >= atLeast || Date.now() > deadline) return lines;
+    await new Promise((done) => setTimeout(done, 20));
+  }
 }
 
 export async function startFaultStack(options: FaultStackOptions): Promise<FaultStack> {
