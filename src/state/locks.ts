@@ -5,11 +5,13 @@
  */
 import AsyncLock from 'async-lock';
 import { RequestAborted } from '../api/errors.js';
+import { WriteStillInProgress } from './port.js';
 
 export interface WriteLocks {
   /**
-   * Runs `work` holding every key. Waiting ends with RequestAborted when `signal` aborts (the
-   * caller went away or the tool's deadline passed); `work` then never runs.
+   * Runs `work` holding every key. When `signal` aborts (the caller went away or the tool's
+   * deadline passed) `work` never runs: RequestAborted if it had already aborted, and
+   * WriteStillInProgress if it aborts while another write holds a key.
    */
   run<T>(keys: readonly string[], signal: AbortSignal, work: () => Promise<T>): Promise<T>;
 }
@@ -23,7 +25,7 @@ export function inProcessWriteLocks(): WriteLocks {
         if (signal.aborted) return reject(new RequestAborted());
         let started = false;
         const onAbort = () => {
-          if (!started) reject(new RequestAborted());
+          if (!started) reject(new WriteStillInProgress());
         };
         signal.addEventListener('abort', onAbort, { once: true });
         lock

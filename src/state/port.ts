@@ -14,10 +14,13 @@ type MaybePromise<T> = T | Promise<T>;
 /** The write ledger's operations (see tools/framework/idempotency.ts for their meaning). */
 export interface WriteLedgerPort {
   recall<T>(key: string): MaybePromise<{ value: T; at: number } | undefined>;
-  /** `recall`, once the write for this key in flight anywhere (if any) has finished. */
-  settled<T>(key: string): Promise<{ value: T; at: number } | undefined>;
+  /**
+   * `recall`, once the write for this key in flight anywhere (if any) has finished. A wait on
+   * another replica's write ends with WriteStillInProgress when `signal` aborts.
+   */
+  settled<T>(key: string, signal?: AbortSignal): Promise<{ value: T; at: number } | undefined>;
   forget(key: string): MaybePromise<void>;
-  once<T>(key: string, write: () => Promise<T>): Promise<{ value: T; repeated: boolean }>;
+  once<T>(key: string, write: () => Promise<T>, signal?: AbortSignal): Promise<{ value: T; repeated: boolean }>;
   spend(confirmationId: string, key: string): MaybePromise<boolean>;
 }
 
@@ -73,6 +76,20 @@ export class StateStoreUnavailable extends ToolRefusedError {
     super(
       'The shared state store (Redis) cannot be reached, so nothing was written: a write without it could be made twice by two server replicas. Reads still work. Try the write again in a minute; if this persists, the operator should check the Redis named by --state.',
       cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/**
+ * The call's deadline passed while it waited for another write on the same patient, provider or
+ * chair, or for the same write in flight: it wrote nothing. With several replicas the other write
+ * can belong to a replica that stopped mid-write; its hold lapses with its lease (deadline + 30 s).
+ */
+export class WriteStillInProgress extends ToolRefusedError {
+  override name = 'WriteStillInProgress';
+  constructor() {
+    super(
+      "Another change to this patient's, provider's or chair's schedule was still under way (or was cut off when a server replica stopped), so this call waited and wrote nothing. Check the schedule in a minute, then try again if the change is still needed.",
     );
   }
 }

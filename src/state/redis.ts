@@ -25,6 +25,7 @@ import {
   type StateStore,
   StateStoreUnavailable,
   type WriteLedgerPort,
+  WriteStillInProgress,
 } from './port.js';
 import { redisGateFeed } from './redis-gates.js';
 import { redisSlotLedger } from './redis-slots.js';
@@ -91,14 +92,16 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
       const sorted = [...new Set(keys)].sort().map((key) => `${PREFIX}lock:${key}`);
       const token = randomBytes(16).toString('base64url');
       const held: string[] = [];
+      let waited = false;
       try {
         for (const key of sorted) {
           for (;;) {
-            if (signal.aborted) throw new RequestAborted();
+            if (signal.aborted) throw waited ? new WriteStillInProgress() : new RequestAborted();
             const taken = await store(() =>
               client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: options.leaseMs } }),
             );
             if (taken === 'OK') break;
+            waited = true;
             await sleep(WAIT_STEP_MS + Math.random() * WAIT_STEP_MS);
           }
           held.push(key);
@@ -112,15 +115,21 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
 
   const doneKey = (key: string) => `${PREFIX}done:${key}`;
   const inflightKey = (key: string) => `${PREFIX}inflight:${key}`;
-  /** Waits while a write for this key is in flight on any replica; the mark waited on, if any. */
-  const waitWhileInflight = async (key: string): Promise<string | undefined> => {
+  /**
+   * Waits while a write for this key is in flight on any replica; the mark waited on, if any.
+   * The writer may be a replica that died: its mark lasts its lease, longer than our deadline.
+   */
+  const waitWhileInflight = async (key: string, signal?: AbortSignal): Promise<string | undefined> => {
     const theirs = await store(() => client.get(inflightKey(key)));
-    while (theirs && (await store(() => client.get(inflightKey(key)))) === theirs) await sleep(WAIT_STEP_MS);
+    while (theirs && (await store(() => client.get(inflightKey(key)))) === theirs) {
+      if (signal?.aborted) throw new WriteStillInProgress();
+      await sleep(WAIT_STEP_MS);
+    }
     return theirs ?? undefined;
   };
   const ledger: WriteLedgerPort = {
-    async settled<T>(key: string) {
-      await waitWhileInflight(key);
+    async settled<T>(key: string, signal?: AbortSignal) {
+      await waitWhileInflight(key, signal);
       return ledger.recall<T>(key);
     },
     async recall<T>(key: string) {
@@ -130,7 +139,7 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
     async forget(key) {
       await store(() => client.del(doneKey(key)));
     },
-    async once<T>(key: string, write: () => Promise<T>) {
+    async once<T>(key: string, write: () => Promise<T>, signal?: AbortSignal) {
       for (;;) {
         const earlier = await ledger.recall<T>(key);
         if (earlier) return { value: earlier.value, repeated: true };
@@ -161,7 +170,7 @@ export async function redisStateStore(options: RedisStateOptions): Promise<State
           }
         }
         // The same write is in flight on another replica (or another call here): wait for it.
-        const theirs = await waitWhileInflight(key);
+        const theirs = await waitWhileInflight(key, signal);
         if (theirs && (await store(() => client.get(`${PREFIX}failed:${key}`))) === theirs) {
           throw new IdenticalWriteFailed(
             'An identical write sent at the same moment (through this or another server replica) failed, so this call wrote nothing. Check the schedule before trying again.',

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { type Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { DateTime } from 'luxon';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/auth/inbound.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
@@ -32,6 +33,7 @@ const CAPPED_KEY = 'edm_scale_test_capped_key_0123456789abcdefgh';
 const SESSION_CAP = 3;
 const NY_KEY = 'edm_scale_test_ny_only_key_0123456789abcdefg';
 const SECRET = 'scale-test-shared-secret-0123456789abcdef';
+const TOOL_TIMEOUT_MS = 6_000;
 
 if (!redisServerInstalled) console.warn(`\n*** ${REDIS_MISSING}\n`);
 
@@ -63,6 +65,10 @@ async function startReplica(sandbox: RunningSandbox, redis: RunningRedis, keysFi
       String(SESSION_CAP),
       '--state',
       redis.url,
+      // A call waiting on a write the killed replica held ends at this deadline (the hold itself
+      // lapses with its lease, deadline + 30 s): shorter than production's 25 s to keep the test short.
+      '--tool-timeout-ms',
+      String(TOOL_TIMEOUT_MS),
     ],
     {
       env: {
@@ -381,11 +387,18 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     const patients = [ny.patients.sameLastNameAndDob[1], ...(ny.patients.unicode.slice(1) as string[])].filter(
       Boolean,
     ) as string[];
-    const slots = await slotsFrom(50, ny.providers.dentists[0] as string, 40);
-    // One booking per patient, each at its own time far apart (no clash between them).
+    // The calls through A and those through B share no patient, provider or chair: a write holds
+    // the locks of all three (src/tools/framework/writes/lock.ts), and locks A holds when it is
+    // killed are only freed when their lease ends, so B's own calls must not wait on them.
+    const throughA = (await slotsFrom(50, ny.providers.dentists[0] as string, 40)).filter((_, i) => i % 8 === 0);
+    const chairsOfA = new Set(throughA.slice(0, 2).map((slot) => slot.operatory));
+    const throughB = (await slotsFrom(50, ny.providers.dentists[1] as string, 40))
+      .filter((slot) => !chairsOfA.has(slot.operatory))
+      .filter((_, i) => i % 8 === 0);
     const plans = patients.slice(0, 4).map((patientId, i) => ({
       patientId,
-      slot: slots[i * 8] as RawSlot,
+      // Even plans go through A, odd ones through B; each at its own time, far apart.
+      slot: (i % 2 ? throughB : throughA)[Math.floor(i / 2)] as RawSlot,
     }));
     expect(plans).toHaveLength(4);
     expect(plans.every((p) => p.slot)).toBe(true);
@@ -398,18 +411,37 @@ describe.skipIf(!redisServerInstalled)('two replicas sharing one Redis', () => {
     );
     const since = await sandbox.control.lastSeq();
 
-    // Half go through A, which is killed while they run; then every call is sent again through B,
-    // as a client that lost its connection would.
+    // Half go through A, which is killed while they run, holding the write locks of its first
+    // booking (the hardest moment: the store cannot know whether that write reached Escape); then
+    // every call is sent again through B, as a client that lost its connection would.
+    const store = createClient({ url: redis.url });
+    await store.connect();
+    const aHolds = async () =>
+      (await store.keys(`*lock:patient:${ny.id}:${(confirmed[0] as (typeof confirmed)[number]).patientId}`)).length > 0;
+    await sandbox.control.setFaults({ method: 'POST', path: '/scheduling/appointment/$', latencyMs: 1_500 });
     const firstRound = Promise.allSettled(
       confirmed.map((plan, i) => (i % 2 ? onB : onA).callTool({ name: 'book_appointment', arguments: plan.args })),
     );
-    await new Promise((done) => setTimeout(done, 30));
-    a.child.kill('SIGKILL');
-    await a.exited;
+    try {
+      await waitFor(async () => (await aHolds()) || undefined, "replica A holding its first booking's locks");
+      a.child.kill('SIGKILL');
+      await a.exited;
+    } finally {
+      await sandbox.control.clearFaults();
+    }
     const first = await firstRound;
+    // A's hold outlives the retry's deadline: the retry waits, then says it wrote nothing and why.
+    expect(await aHolds()).toBe(true);
+    await store.quit();
     const retried = await Promise.all(
       confirmed.map((plan) => onB.callTool({ name: 'book_appointment', arguments: plan.args })),
     );
+
+    const retriedHeld = retried[0] as Awaited<ReturnType<Client['callTool']>>;
+    expect(retriedHeld.isError, textOf(retriedHeld)).toBe(true);
+    expect(textOf(retriedHeld)).toMatch(/still under way/);
+    expect(textOf(retriedHeld)).toMatch(/wrote nothing/);
+    expect(textOf(retriedHeld)).not.toMatch(/API may be slow/);
 
     const posts = (await appointmentWrites(sandbox, since)).filter((w) => w.method === 'POST');
     // The calls through B, never killed, land: the checks below are over written appointments.

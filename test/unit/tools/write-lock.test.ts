@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RequestAborted } from '../../../src/api/errors.js';
+import { WriteStillInProgress } from '../../../src/state/port.js';
 import { ToolMemo } from '../../../src/tools/framework/memo.js';
 import { inProcessWriteLocks, writeLockKeys, writeLocks } from '../../../src/tools/framework/writes/lock.js';
 
@@ -52,7 +53,19 @@ describe('write locks', () => {
     expect(results).toEqual(['one', 'two']);
   });
 
-  it('a caller that gives up while waiting gets RequestAborted, and its write never runs', async () => {
+  it('a caller whose deadline had already passed gets RequestAborted (no other write to blame), and writes nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let ran = false;
+    await expect(
+      inProcessWriteLocks().run(['patient:p:1'], controller.signal, async () => {
+        ran = true;
+      }),
+    ).rejects.toBeInstanceOf(RequestAborted);
+    expect(ran).toBe(false);
+  });
+
+  it('a caller that gives up while waiting is told another write was under way, and its write never runs', async () => {
     const locks = inProcessWriteLocks();
     const held = deferred();
     const holder = locks.run(['patient:p:1'], signal(), () => held.done);
@@ -62,7 +75,7 @@ describe('write locks', () => {
       ran = true;
     });
     controller.abort();
-    await expect(waiting).rejects.toBeInstanceOf(RequestAborted);
+    await expect(waiting).rejects.toBeInstanceOf(WriteStillInProgress);
     held.release();
     await holder;
     // The lock is free again, and the abandoned write did not run when its turn came.

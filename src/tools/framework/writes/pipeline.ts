@@ -126,7 +126,7 @@ export async function runWrite<Output>(
   // checking the place first would find that very write there and refuse.
   const shared = async (): Promise<ToolSuccess<Output> | undefined> => {
     if (!spec.recall) return undefined;
-    const remembered = await ledger.settled<WriteResult>(key);
+    const remembered = await ledger.settled<WriteResult>(key, context.signal);
     // A forget that fails (shared store down) leaves a stale result that the recall re-reads anyway.
     return spec.recall(remembered, () => void Promise.resolve(ledger.forget(key)).catch(() => undefined));
   };
@@ -162,11 +162,14 @@ export async function runWrite<Output>(
   const locks = writeLocks(context);
   const keys = writeLockKeys(context.practice.id, intent.target);
   try {
-    const { value, repeated } = await ledger.once<WriteResult<WriteIntent>>(key, () =>
-      locks.run(keys, context.signal, async () => {
-        await recheck(context, prepared);
-        return writeAndVerify(context, prepared);
-      }),
+    const { value, repeated } = await ledger.once<WriteResult<WriteIntent>>(
+      key,
+      () =>
+        locks.run(keys, context.signal, async () => {
+          await recheck(context, prepared);
+          return writeAndVerify(context, prepared);
+        }),
+      context.signal,
     );
     if (value.appointmentId) context.noteAppointment(value.appointmentId);
     return prepared.answer(value as WriteResult, repeated);
