@@ -9,6 +9,7 @@ import { type PreconvertedSchemas, preconvertedFor } from './mcp/preconverted.js
 import { buildMcpServer, type EscapeMcpServer, listedJsonSchema, type ZodObjectSource } from './mcp/sdk.js';
 import { STATIC_RESOURCES } from './resources/index.js';
 import type { TaskRegistry } from './tasks/registry.js';
+import { PRACTICES_NAMED_IN_FULL } from './tenancy/practice.js';
 import type { PracticeScope } from './tenancy/types.js';
 import { auditInvalidCall, type InvokeDependencies, invokeTool } from './tools/framework/invoke.js';
 import type { AnyToolDefinition } from './tools/framework/types.js';
@@ -57,6 +58,17 @@ function practiceArgumentFor(practices: PracticeScope): PracticeArgument {
         };
   }
   if (practices.pinned) return { kind: 'none' };
+  const reached = practices.available.length + practices.disabled.length + practices.unavailable.length;
+  if (reached > PRACTICES_NAMED_IN_FULL) {
+    const unusableCount = practices.disabled.length + practices.unavailable.length;
+    return {
+      kind: 'named',
+      description: `Practice to act on: its full name or its id. This credential may use ${practices.available.length} practices${
+        unusableCount > 0 ? ` (and ${unusableCount} more not usable now)` : ''
+      }, too many to list here; a name that matches none or several is refused with the closest names.`,
+      optional: false,
+    };
+  }
   const unusable = [...practices.disabled, ...practices.unavailable].map(shownPractice);
   return {
     kind: 'named',

@@ -93,6 +93,7 @@ async function answerCompletion(
   if (!byArgument) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${promptName} not found`);
   const complete = byArgument.get(argument.name);
   if (!complete) return { completion: { values: [], hasMore: false } };
-  const values = (await complete(argument.value ?? '', context?.arguments ?? {})).slice(0, MAX_COMPLETIONS);
-  return { completion: { values: values.map(String), total: values.length, hasMore: false } };
+  const all = await complete(argument.value ?? '', context?.arguments ?? {});
+  const values = all.slice(0, MAX_COMPLETIONS);
+  return { completion: { values: values.map(String), total: all.length, hasMore: all.length > values.length } };
 }

@@ -9,7 +9,7 @@ import { issueAccessToken, issueRefreshToken } from './http/auth.js';
 import { SandboxRouter } from './http/router.js';
 import { SandboxHttpServer } from './http/server.js';
 import type { Quirks } from './http/types.js';
-import type { User, Uuid } from './model.js';
+import { emptyPracticeRows, type Practice, type PracticeData, type User, type Uuid } from './model.js';
 import { registerRoutes } from './routes/index.js';
 import { generateDataset, getDataset, type SandboxFixtures } from './seed/generate.js';
 import { DEMO_PASSWORDS } from './seed/org.js';
@@ -45,6 +45,12 @@ export interface StartSandboxOptions {
    * roll-up of issue 18). Default false: it stays disabled, as the tenancy tests expect.
    */
   activeThirdPractice?: boolean;
+  /**
+   * Names of further practices of the same client, each with no rows beyond the practice itself,
+   * reachable by the service user and its OAuth token: a credential that reaches hundreds of
+   * practices (a large DSO) without generating hundreds of datasets. Default: none.
+   */
+  extraPractices?: readonly string[];
   auth?: {
     /** Access-token lifetime, default 300 s. */
     accessTtlSeconds?: number;
@@ -130,6 +136,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     const third = store.mutablePracticeData((dataset.fixtures as SandboxFixtures).practices.chicago.id);
     if (third) third.practice.isActive = true;
   }
+  if (options.extraPractices) addMinimalPractices(store, dataset.fixtures as SandboxFixtures, options.extraPractices);
   const router = new SandboxRouter(store);
   router.rateLimitPerMinute = options.rateLimitPerMinute ?? null;
   registerRoutes(router, store);
@@ -147,6 +154,19 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<R
     store,
     close: () => server.close(),
   };
+}
+
+function addMinimalPractices(store: SandboxStore, fixtures: SandboxFixtures, names: readonly string[]): void {
+  const template = store.practiceData(fixtures.practices.la.id)?.practice as Practice;
+  const service = store.users.get(fixtures.users.service) as User;
+  const serviceTokens = [...store.oauthTokens.values()].filter((t) => t.userId === service.id);
+  for (const name of names) {
+    const practice: Practice = { ...template, id: store.newId(), pk: store.nextPk(), name };
+    const data: PracticeData = { practice, ...emptyPracticeRows() };
+    store.practices.set(practice.id, data);
+    service.memberships.push({ practiceId: practice.id, role: 'OFFICE_MANAGER', isActive: true });
+    for (const token of serviceTokens) token.grantedPracticeIds.push(practice.id);
+  }
 }
 
 function buildCredentials(store: SandboxStore, fixtures: SandboxFixtures): SandboxCredentials {

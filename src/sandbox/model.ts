@@ -556,3 +556,32 @@ export interface PracticeData {
   smsConsents: SmsConsent[];
   medicalAlerts: MedicalAlert[];
 }
+
+/** A practice's row lists, all empty: what a practice holds before anything is seeded into it. */
+export function emptyPracticeRows(): Omit<PracticeData, 'practice'> {
+  return {
+    providers: [],
+    operatories: [],
+    templates: [],
+    overrides: [],
+    patients: [],
+    appointments: [],
+    procedures: [],
+    notes: [],
+    perioExams: [],
+    treatmentPlans: [],
+    imagingExams: [],
+    commlogs: [],
+    recalls: [],
+    carriers: [],
+    patientInsurance: [],
+    claims: [],
+    payments: [],
+    adjustments: [],
+    gates: [],
+    insurancePlans: [],
+    verifications: [],
+    smsConsents: [],
+    medicalAlerts: [],
+  };
+}

@@ -14,7 +14,7 @@
 
 import { listedPractice, shownPlace } from '../domain/free-text.js';
 import { PracticeSelectionError } from './errors.js';
-import { findPractice, resolvePractice, scopeFor } from './practice.js';
+import { findPractice, PRACTICES_NAMED_IN_FULL, resolvePractice, scopeFor } from './practice.js';
 import type { PracticeRef, PracticeScope, Principal } from './types.js';
 
 /** What one message presents: its verified principal, and the practice it pins (HTTP header). */
@@ -121,11 +121,14 @@ function scopeOf(principal: Principal, served: PracticeScope, wanted: string): S
       pinned = findPractice(wanted, available);
     } catch {
       // The same message whether or not the practice exists: the header is no way to probe for others.
-      const names = available.map((p) => listedPractice(p)).join(', ');
+      const names =
+        available.length <= PRACTICES_NAMED_IN_FULL
+          ? `Use one of: ${available.map((p) => listedPractice(p)).join(', ')}.`
+          : `Use the full name or the id of one of the ${available.length} practices it may use.`;
       return {
         ok: false,
         reason: 'pin_outside',
-        message: `X-Escape-Practice "${wanted.slice(0, 120)}" is not a practice this credential may use. Use one of: ${names}.`,
+        message: `X-Escape-Practice "${wanted.slice(0, 120)}" is not a practice this credential may use. ${names}`,
       };
     }
   }

@@ -7,8 +7,18 @@
  */
 import { UpstreamUnavailable } from '../api/errors.js';
 import { listedPractice, shownPlace } from '../domain/free-text.js';
+import { editDistance, foldForMatch, nearest } from '../domain/names.js';
 import { PracticeSelectionError, ToolRefusedError } from './errors.js';
 import type { PendingDiscovery, PracticeRef, PracticeScope, UnavailablePractice } from './types.js';
+
+/**
+ * Up to this many practices, the `practice` argument and the refusals name every one. A DSO's
+ * credential can reach hundreds: naming them all would put kilobytes into every tool's listing
+ * and every refusal, so above it a name is given and a refusal names only the closest few.
+ */
+export const PRACTICES_NAMED_IN_FULL = 12;
+/** The closest names a refusal offers once the practices are too many to name. */
+export const PRACTICE_SUGGESTIONS = 5;
 
 export function scopeFor(
   available: readonly PracticeRef[],
@@ -84,15 +94,54 @@ function matchPractice<P extends { id: string; name: string }>(reference: string
 export function findPractice<P extends { id: string; name: string }>(reference: string, practices: readonly P[]): P {
   const match = matchPractice(reference, practices);
   if (match.kind === 'one') return match.practice;
-  if (fold(reference) === '') throw new PracticeSelectionError(`Name a practice: ${listNames(practices)}.`);
+  if (fold(reference) === '') throw new PracticeSelectionError(`Name a practice: ${namesOrHow(practices)}.`);
   if (match.kind === 'several') {
+    if (match.matches.length > PRACTICE_SUGGESTIONS) {
+      const shown = closestFirst(reference, match.matches).slice(0, PRACTICE_SUGGESTIONS);
+      throw new PracticeSelectionError(
+        `"${reference}" matches ${match.matches.length} practices, among them ${listNames(shown)}, and ${match.matches.length - shown.length} more. Use the full name or the id.`,
+      );
+    }
     throw new PracticeSelectionError(
       `"${reference}" matches several practices: ${listNames(match.matches)}. Use the full name or the id.`,
     );
   }
+  if (practices.length <= PRACTICES_NAMED_IN_FULL) {
+    throw new PracticeSelectionError(
+      `No practice called "${reference}" is available. Available: ${listNames(practices)}.`,
+    );
+  }
   throw new PracticeSelectionError(
-    `No practice called "${reference}" is available. Available: ${listNames(practices)}.`,
+    `No practice called "${reference}" is available. ${closestNames(reference, practices)}`,
   );
+}
+
+/**
+ * What a refusal says about the practices there are once they are too many to name: the few whose
+ * name is closest to what was given (edit distance to the name or one of its words, as provider
+ * names are suggested), and how many there are in all.
+ */
+function closestNames(reference: string, practices: readonly { id: string; name: string }[]): string {
+  const close = nearest(reference, practices, (p) => p.name, PRACTICE_SUGGESTIONS);
+  return close.length > 0
+    ? `Closest of the ${practices.length} practices this credential may use: ${listNames(close)}. Give the full name or the id.`
+    : `None of the ${practices.length} practices this credential may use has a close name. Give the full name or the id.`;
+}
+
+/** Candidates whose whole name is nearest what was typed first; ties keep the practice order. */
+function closestFirst<P extends { name: string }>(reference: string, candidates: readonly P[]): P[] {
+  const typed = foldForMatch(reference);
+  return candidates
+    .map((practice, index) => ({ practice, index, distance: editDistance(typed, foldForMatch(practice.name)) }))
+    .sort((a, b) => a.distance - b.distance || a.index - b.index)
+    .map((c) => c.practice);
+}
+
+/** Every practice when they are few; else how many there are and how to name one. */
+function namesOrHow(practices: readonly { id: string; name: string }[]): string {
+  return practices.length <= PRACTICES_NAMED_IN_FULL
+    ? listNames(practices)
+    : `this credential may use ${practices.length} practices; give one's full name or its id`;
 }
 
 export function resolvePractice(scope: PracticeScope, argument: string | undefined): PracticeRef {
@@ -127,7 +176,9 @@ function refuseUnusable(scope: PracticeScope, id: string): void {
 function chooseFromArgument(scope: PracticeScope, argument: string | undefined): PracticeRef {
   if (argument === undefined || argument.trim() === '') {
     throw new PracticeSelectionError(
-      `Say which practice: pass "practice" as one of ${listNames(scope.available)} (a name or an id).`,
+      scope.available.length <= PRACTICES_NAMED_IN_FULL
+        ? `Say which practice: pass "practice" as one of ${listNames(scope.available)} (a name or an id).`
+        : `Say which practice: pass "practice" as a practice's full name or its id (this credential may use ${scope.available.length} practices).`,
     );
   }
   const wanted = argument.trim().toLowerCase();

@@ -19,6 +19,7 @@ import type {
   Procedure,
   Provider,
 } from '../../src/sandbox/model.js';
+import { emptyPracticeRows } from '../../src/sandbox/model.js';
 
 export class Ledger {
   readonly data: PracticeData;
@@ -45,29 +46,7 @@ export class Ledger {
         productionGoalWeeklyCents: null,
         productionGoalMonthlyCents: null,
       },
-      providers: [],
-      operatories: [],
-      templates: [],
-      overrides: [],
-      patients: [],
-      appointments: [],
-      procedures: [],
-      notes: [],
-      perioExams: [],
-      treatmentPlans: [],
-      imagingExams: [],
-      commlogs: [],
-      recalls: [],
-      carriers: [],
-      patientInsurance: [],
-      claims: [],
-      payments: [],
-      adjustments: [],
-      gates: [],
-      insurancePlans: [],
-      verifications: [],
-      smsConsents: [],
-      medicalAlerts: [],
+      ...emptyPracticeRows(),
     };
   }
 

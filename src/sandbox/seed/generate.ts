@@ -4,7 +4,7 @@
  * (seed, scale, clock) so many sandboxes in one test file share one generation.
  */
 
-import type { LocalDate, PracticeData, ProcedureCode, Uuid } from '../model.js';
+import { emptyPracticeRows, type LocalDate, type PracticeData, type ProcedureCode, type Uuid } from '../model.js';
 import type { Dataset } from '../store.js';
 import { timeZone } from '../time.js';
 import { generateAppointments } from './appointments.js';
@@ -167,30 +167,13 @@ export function generateDataset(options: GenerateOptions): Dataset {
     );
     lap('patients');
     const data: PracticeData = {
+      ...emptyPracticeRows(),
       practice,
       providers: staff.providers,
       operatories: staff.operatories,
       templates: staff.templates,
       overrides: staff.overrides,
       patients,
-      appointments: [],
-      procedures: [],
-      notes: [],
-      perioExams: [],
-      treatmentPlans: [],
-      imagingExams: [],
-      commlogs: [],
-      recalls: [],
-      carriers: [],
-      patientInsurance: [],
-      claims: [],
-      payments: [],
-      adjustments: [],
-      gates: [],
-      insurancePlans: [],
-      verifications: [],
-      smsConsents: [],
-      medicalAlerts: [],
     };
     const apptFixtures = generateAppointments(data, {
       rows,
