@@ -263,3 +263,33 @@ describe('invokeTool decides each call with the credential of its own message', 
     expect(ran).toEqual([]);
   });
 });
+
+describe('a credential reaching more practices than are named in full', () => {
+  const many: PracticeRef[] = Array.from({ length: 40 }, (_, i) => ({
+    id: `p${i}`,
+    name: `Practice Number ${i}`,
+    timezone: 'America/Chicago',
+  }));
+  const named = (text: string) => many.filter((p) => text.includes(`"${p.name}"`)).length;
+
+  it('a call without a practice argument is told how to name one, without a list of every practice', () => {
+    const decision = authorizeAccess({
+      principal: principal('all'),
+      pin: undefined,
+      served: scopeFor(many),
+      call: { practiceArgument: undefined },
+    });
+    expect(decision.ok).toBe(false);
+    const message = decision.ok ? '' : decision.message;
+    expect(message).toMatch(/Say which practice: .*full name or its id .*40 practices/);
+    expect(named(message)).toBe(0);
+  });
+
+  it('an X-Escape-Practice header naming no practice is refused without listing them', () => {
+    const decision = authorizeAccess({ principal: principal('all'), pin: 'Nowhere Dental', served: scopeFor(many) });
+    expect(decision.ok ? undefined : decision.reason).toBe('pin_outside');
+    const message = decision.ok ? '' : decision.message;
+    expect(message).toContain('40 practices');
+    expect(named(message)).toBe(0);
+  });
+});
