@@ -4,7 +4,7 @@
  * name or an id; an unknown or ambiguous name is refused with a few of the closest names, never
  * guessed. A real MCP client, the server in process, the sandbox over HTTP with extra practices.
  * The protocol era does not matter here: the argument and the refusal are decided by the server
- * build and the tenancy module whatever the transport, so one era is exercised.
+ * build and the tenancy module whatever the transport; the listing is compared across both eras.
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,13 @@ describe('a credential reaching many practices', () => {
       const properties = withPractice[0]?.inputSchema.properties as Record<string, { description?: string }>;
       const description = properties.practice?.description;
       expect(description).toContain(`${rows.length} practices`);
+      // The 2025 era lists the same tools with the same argument.
+      const legacy = await connectInProcess({ sandbox: many, era: 'legacy' });
+      try {
+        expect(JSON.stringify((await legacy.client.listTools()).tools)).toBe(listing);
+      } finally {
+        await legacy.close();
+      }
       console.info(
         `[figures] tools/list (o200k_base tokens, --toolsets all): ${fewTools.length} tools; ${countTokens(JSON.stringify(fewTools))} with 23 practices, ${countTokens(listing)} with 203; practice description ${description?.length} chars`,
       );
