@@ -9,7 +9,7 @@
  *   tsx scripts/bundle-launch.ts <unpacked bundle dir>
  *
  * runs the scenarios below against that directory: the defaults (sandbox, read-only), a pinned
- * practice, and a "real practice" (a sandbox started here, reached through the API URL with an
+ * practice, the toolsets setting (two toolsets, then emptied: the default toolsets), and a "real practice" (a sandbox started here, reached through the API URL with an
  * OAuth token, then with a refresh token). test/integration/manifest.test.ts runs the same
  * launcher against the repository itself.
  */
@@ -121,18 +121,20 @@ async function main(bundleDir: string): Promise<void> {
   const { CATALOG } = await import('../src/tools/registry.js');
   const { DEFAULT_TOOLSETS } = await import('../src/toolsets.js');
   const writing = new Set(CATALOG.filter((tool) => tool.writes).map((tool) => tool.name));
-  // A bundle has no toolsets setting, so it serves the default toolsets of the manifest's tools.
-  const offered = new Set(CATALOG.filter((tool) => DEFAULT_TOOLSETS.includes(tool.toolset)).map((tool) => tool.name));
-  const everything = manifest.tools
-    .map((t) => t.name)
-    .filter((name) => offered.has(name))
-    .sort();
+  const toolsetOf = new Map(CATALOG.map((tool) => [tool.name, tool.toolset as string]));
 
-  /** tools/list must be the manifest's default-toolset tools, less the tools that write when read-only. */
-  const listed = async (client: Client, readOnly: boolean) => {
+  /**
+   * tools/list must be the manifest's tools of these toolsets (the default ones when the toolsets
+   * setting is empty), less the tools that write when read-only.
+   */
+  const listed = async (client: Client, readOnly: boolean, toolsets: readonly string[] = DEFAULT_TOOLSETS) => {
     const tools = (await client.listTools()).tools;
     const names = tools.map((t) => t.name).sort();
-    const expected = everything.filter((name) => !readOnly || !writing.has(name));
+    const expected = manifest.tools
+      .map((t) => t.name)
+      .filter((name) => toolsets.includes(toolsetOf.get(name) ?? ''))
+      .filter((name) => !readOnly || !writing.has(name))
+      .sort();
     check(
       JSON.stringify(names) === JSON.stringify(expected),
       `tools/list gave ${names.join(', ')}; expected ${expected.join(', ')}`,
@@ -169,6 +171,17 @@ async function main(bundleDir: string): Promise<void> {
       return `${tools.length} tools; day_brief for ${brief.practice}`;
     },
   );
+
+  await scenario('toolsets "insurance,reports"', bundleDir, { toolsets: 'insurance,reports' }, async (client) => {
+    const tools = await listed(client, true, ['insurance', 'reports']);
+    const claims = await call(client, 'claims_summary', { practice: 'Sunset Smiles Dental' });
+    return `${tools.length} tools (${tools.map((t) => t.name).join(', ')}); claims_summary for ${claims.practice}`;
+  });
+
+  await scenario('toolsets emptied', bundleDir, { toolsets: '' }, async (client) => {
+    const tools = await listed(client, true);
+    return `${tools.length} tools, the default toolsets ${DEFAULT_TOOLSETS.join(', ')}`;
+  });
 
   // A "real practice": an Escape Dental API (the sandbox, started by this script) reached through
   // the API URL the user typed, with each kind of credential.

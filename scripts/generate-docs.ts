@@ -223,7 +223,10 @@ export function renderReadme(current: string): string {
   return replaceSection(replaceSection(current, 'settings', renderSettings()), 'tools', renderToolTable());
 }
 
-/** The manifest's tool list: what Claude Desktop shows before the server runs. */
+/**
+ * The manifest's tool list: what Claude Desktop shows before the server runs. Every tool, not the
+ * default toolsets': the bundle's Toolsets setting can offer any of them, and the list is informational.
+ */
 export function manifestTools(): { name: string; description: string }[] {
   return [...CATALOG]
     .sort((a, b) => a.name.localeCompare(b.name))

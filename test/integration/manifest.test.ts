@@ -9,10 +9,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_SCHEMAS } from '@anthropic-ai/mcpb/node';
 import { describe, expect, it } from 'vitest';
-import { type Launched, launchLikeDesktop, resolveLaunch } from '../../scripts/bundle-launch.js';
+import { type Launched, launchLikeDesktop, resolveLaunch, type UserConfig } from '../../scripts/bundle-launch.js';
 import { OPTIONS, parseConfig } from '../../src/config.js';
 import { CATALOG } from '../../src/tools/registry.js';
-import { DEFAULT_TOOLSETS } from '../../src/toolsets.js';
+import { DEFAULT_TOOLSETS, TOOLSETS, type Toolset } from '../../src/toolsets.js';
 import { LOG_DIR, REPO_ROOT } from '../helpers/harness.js';
 
 interface UserConfigEntry {
@@ -38,11 +38,14 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
   bin: Record<string, string>;
 };
 const writing = new Set(CATALOG.filter((t) => t.writes).map((t) => t.name));
-// A bundle serves the default toolsets (the front desk's), like any server started without --toolsets.
-const readTools = CATALOG.filter((t) => DEFAULT_TOOLSETS.includes(t.toolset))
-  .map((t) => t.name)
-  .filter((name) => !writing.has(name))
-  .sort();
+/** The tools that do not write in these toolsets, from the registry. */
+const readToolsOf = (toolsets: readonly Toolset[]) =>
+  CATALOG.filter((t) => toolsets.includes(t.toolset))
+    .map((t) => t.name)
+    .filter((name) => !writing.has(name))
+    .sort();
+// With the toolsets setting left empty a bundle serves the default toolsets (the front desk's).
+const readTools = readToolsOf(DEFAULT_TOOLSETS);
 
 /** The launched server's stderr goes where the privacy scan of the run reads it. */
 async function launch(userConfig: Parameters<typeof launchLikeDesktop>[1]): Promise<Launched> {
@@ -55,6 +58,16 @@ async function launch(userConfig: Parameters<typeof launchLikeDesktop>[1]): Prom
       appendFileSync(join(LOG_DIR, `bundle-launch-${process.pid}.log`), launched.stderr());
     },
   };
+}
+
+/** The tool names a bundle launched with these settings lists, sorted. */
+async function listedBy(userConfig: UserConfig): Promise<string[]> {
+  const launched = await launch(userConfig);
+  try {
+    return (await launched.client.listTools()).tools.map((t) => t.name).sort();
+  } finally {
+    await launched.close();
+  }
 }
 
 describe('manifest.json', () => {
@@ -86,9 +99,16 @@ describe('manifest.json', () => {
     expect([...used].sort()).toEqual(Object.keys(manifest.user_config).sort());
   });
 
-  it('asks for the API URL, a secret credential, the practice and read-only (on by default)', () => {
+  it('asks for the API URL, a secret credential, the practice, read-only (on by default) and the toolsets', () => {
     const config = manifest.user_config;
-    expect(Object.keys(config).sort()).toEqual(['api_token', 'api_url', 'practice', 'read_only', 'refresh_token']);
+    expect(Object.keys(config).sort()).toEqual([
+      'api_token',
+      'api_url',
+      'practice',
+      'read_only',
+      'refresh_token',
+      'toolsets',
+    ]);
     expect(config.api_token?.sensitive).toBe(true);
     expect(config.refresh_token?.sensitive).toBe(true);
     expect(config.read_only).toMatchObject({ type: 'boolean', default: true });
@@ -96,6 +116,39 @@ describe('manifest.json', () => {
     for (const [key, entry] of Object.entries(config)) {
       if (!entry.required) expect(entry.default, `${key} has a default`).toBeDefined();
     }
+  });
+
+  it('asks for the toolsets as text that names each toolset and the default, empty by default', () => {
+    const entry = manifest.user_config.toolsets;
+    expect(entry).toMatchObject({ type: 'string', required: false, default: '' });
+    expect(manifest.server.mcp_config.env.ESCAPE_TOOLSETS).toBe(`\${user_config.toolsets}`);
+    for (const name of [...TOOLSETS, 'all']) expect(entry?.description).toContain(name);
+    expect(entry?.description).toContain(DEFAULT_TOOLSETS.join(', '));
+    // The manifest's tools are every tool the bundle can serve, whichever toolsets are chosen.
+    expect(manifest.tools.map((t) => t.name).sort()).toEqual(CATALOG.map((t) => t.name).sort());
+  });
+
+  it('resolves the toolsets typed, and an empty or untouched setting to the default toolsets', async () => {
+    const untouchedOrEmptied: UserConfig[] = [{}, { toolsets: '' }];
+    for (const userConfig of untouchedOrEmptied) {
+      const launch = await resolveLaunch(REPO_ROOT, userConfig);
+      expect(launch?.env.ESCAPE_TOOLSETS).toBe('');
+      expect(parseConfig(launch?.args.slice(1) ?? [], launch?.env ?? {}).toolsets).toEqual([
+        'scheduling',
+        'patients',
+        'worklists',
+      ]);
+    }
+    const office = await resolveLaunch(REPO_ROOT, { toolsets: 'insurance, reports' });
+    expect(parseConfig(office?.args.slice(1) ?? [], office?.env ?? {}).toolsets).toEqual(['insurance', 'reports']);
+    const all = await resolveLaunch(REPO_ROOT, { toolsets: 'all' });
+    expect(parseConfig(all?.args.slice(1) ?? [], all?.env ?? {}).toolsets).toEqual([
+      'scheduling',
+      'patients',
+      'insurance',
+      'reports',
+      'worklists',
+    ]);
   });
 
   it('resolves, as a host would, to the sandbox read-only by default and to a real practice when configured', async () => {
@@ -156,6 +209,28 @@ describe('manifest.json', () => {
     } finally {
       await launched.close();
     }
+  });
+
+  it('offers the toolsets the user typed: insurance and reports only, then every toolset', async () => {
+    const office = await launch({ toolsets: 'insurance,reports' });
+    try {
+      const { tools } = await office.client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(readToolsOf(['insurance', 'reports']));
+      expect(tools.map((t) => t.name)).toContain('claims_summary');
+      expect(tools.map((t) => t.name)).not.toContain('find_spot');
+      const claims = await office.client.callTool({
+        name: 'claims_summary',
+        arguments: { practice: 'Sunset Smiles Dental' },
+      });
+      expect(claims.isError).toBeFalsy();
+    } finally {
+      await office.close();
+    }
+    expect(await listedBy({ toolsets: 'all', read_only: false })).toEqual(CATALOG.map((t) => t.name).sort());
+  });
+
+  it('offers the default toolsets when the toolsets setting is emptied', async () => {
+    expect(await listedBy({ toolsets: '' })).toEqual(readTools);
   });
 
   it('pins the practice the user typed and offers the write tools once read-only is off', async () => {

@@ -92,6 +92,8 @@ describe('parseConfig', () => {
     ]);
     expect(parseConfig(['--toolsets', 'scheduling, worklists'], {}).toolsets).toEqual(['scheduling', 'worklists']);
     expect(parseConfig([], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toEqual(['patients']);
+    // An empty ESCAPE_TOOLSETS is the MCP Bundle's setting left empty: the default toolsets, not none.
+    expect(parseConfig([], { ESCAPE_TOOLSETS: '' }).toolsets).toEqual(['scheduling', 'patients', 'worklists']);
     expect(parseConfig(['--toolsets', 'all'], { ESCAPE_TOOLSETS: 'patients' }).toolsets).toHaveLength(5);
     expect(() => parseConfig(['--toolsets', 'scheduling,billing'], {})).toThrow(
       /--toolsets names toolsets among scheduling, patients, insurance, reports, worklists/,
