@@ -11,6 +11,7 @@ import { OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/ins
 import { diffDays, instantToLocalDate, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
+import { presentPhone } from '../../domain/names.js';
 import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
@@ -153,7 +154,9 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
     if (claims.length === 0 && skipped[0]) throw skipped[0].reason;
 
     const carrierFor = (claim: Claim) => (claim.patient_insurance ? carrierOf.get(claim.patient_insurance) : undefined);
-    const phoneOf = new Map(carriers.map((c) => [c.id, typeof c.phone === 'string' ? c.phone : undefined]));
+    const phoneOf = new Map(
+      carriers.map((c) => [c.id, typeof c.phone === 'string' ? presentPhone(c.phone) : undefined]),
+    );
 
     const ranked: Ranked[] = claims
       .filter((claim) => !carrier || carrierFor(claim)?.carrierId === carrier.id)

@@ -10,7 +10,7 @@ import { sameId } from '../../api/paths.js';
 import type { Commlog, Recall } from '../../api/resources/recalls.js';
 import { addDays, diffDays, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
-import { sanitizeUserText } from '../../domain/names.js';
+import { reachPhone, sanitizeUserText } from '../../domain/names.js';
 import { cursorFingerprint, readBoundCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
@@ -202,7 +202,7 @@ async function rowFor(context: ToolContext, recall: Recall, today: string): Prom
     };
   }
   const patient = await context.api.patients.retrieve(context.practice.id, patientId, { signal });
-  const phone = [patient.phone_mobile, patient.phone_home, patient.phone_work].find((p) => p?.trim());
+  const phone = reachPhone(patient);
   if (!sameId(patient.id, patientId) || !phone) {
     return {
       ...base,
