@@ -171,7 +171,8 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
       .filter((r) => !minimum || r.owed.gte(minimum))
       .sort((a, b) => b.score.cmp(a.score) || b.owed.cmp(a.owed) || a.claim.id.localeCompare(b.claim.id));
 
-    const { page, nextCursor } = pageFrom(ranked, offset, args.limit);
+    const { page, nextCursor, pastEnd } = pageFrom(ranked, offset, args.limit);
+    if (pastEnd) notes.push(pastEnd);
     const logs = await mapBounded(
       context,
       page,
@@ -270,7 +271,7 @@ function summarize(output: Output): string {
       `${r.rank}. ${shownName(r.patient) ?? `patient ${r.patient_id ?? 'unknown'}`} · ${shownPlace(r.carrier) ?? 'no carrier'} · ${shownCode('status', r.status)} · $${r.owed} · sent ${r.date_sent ?? 'never'}${r.days_since_sent !== undefined ? ` (${r.days_since_sent} d)` : ''} · ${last} · idle ${r.days_since_last_action} d · Next: ${r.next_step} (claim ${r.claim_id})`,
     );
   }
-  if (output.rows.length === 0) lines.push('Nothing to chase with these filters.');
+  if (output.matched === 0) lines.push('Nothing to chase with these filters.');
   lines.push(...closingLines(output.next_cursor, output.notes));
   return lines.join('\n');
 }

@@ -164,7 +164,8 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
     rows.sort((a, b) => byUrgency(a, b, today));
     for (const row of rows) context.notePatient(row.patient_id);
 
-    const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
+    const { page, nextCursor, pastEnd } = pageOf(rows, args.limit, args.cursor);
+    if (pastEnd) notes.push(pastEnd);
     const structured: Output = {
       practice: shownPlace(context.practice.name) ?? context.practice.id,
       period: range,
