@@ -265,6 +265,20 @@ export function normalizePhoneDigits(input: string | null | undefined): string {
   return digits.length === 11 && digits.startsWith('1') ? digits.slice(1) : digits;
 }
 
+/** A stored phone that holds something to dial; blank or whitespace-only counts as no phone. */
+export function presentPhone(stored: string | null | undefined): string | undefined {
+  return typeof stored === 'string' && stored.trim() !== '' ? stored : undefined;
+}
+
+/** The number to reach a patient on: mobile first, then home, then work (spec L21 "best reach-out number"). */
+export function reachPhone(patient: {
+  phone_mobile?: string | null;
+  phone_home?: string | null;
+  phone_work?: string | null;
+}): string | undefined {
+  return presentPhone(patient.phone_mobile) ?? presentPhone(patient.phone_home) ?? presentPhone(patient.phone_work);
+}
+
 /**
  * Whether a stored phone matches what staff typed: equal digits, or (for a query of at least
  * 4 digits) the stored number ends with the query ("the number ending 0100").

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_QUIRKS, type RunningSandbox, type WorklistFixtures } from '../../src/sandbox/index.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
   callError,
   callOk,
@@ -230,6 +231,28 @@ describe('recall_worklist answers', () => {
     }
     const error = await callError(connection.client, 'recall_worklist', { practice: la.name, cursor: 'nope' });
     expect(error).toContain('cursor is not one this tool returned');
+  });
+
+  it('answers a cursor past the end of the list (it shrank) with no rows and the size of the list now', async () => {
+    const la = sandbox.fixtures.practices.la;
+    const dueBy = addDays(la.today, 14);
+    const raw = await rawList<RawRecall>(sandbox, `/api/v1/practice/${la.id}/scheduling/recall/`, {
+      due_before: dueBy,
+    });
+    const total = raw.filter((r) => r.date_due && r.date_due <= dueBy && !r.has_future_appointment).length;
+    const { structured } = await callOk<Output>(connection.client, 'recall_worklist', { practice: la.name, limit: 1 });
+    const print = structured.next_cursor?.split('.')[1];
+    expect(print, 'a bound cursor <offset>.<fingerprint>').toBeDefined();
+    for (const offset of [total, total + 5]) {
+      await expectPastEndAnswer(
+        connection.client,
+        'recall_worklist',
+        { practice: la.name, cursor: `${offset}.${print}` },
+        'rows',
+        offset,
+        total,
+      );
+    }
   });
 });
 

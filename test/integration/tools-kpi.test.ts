@@ -10,7 +10,9 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { setLedgerFlags } from '../../src/sandbox/ledger/render.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
+  callError,
   callOk,
   connectInProcess,
   type InProcessConnection,
@@ -246,6 +248,36 @@ async function rawDsoFigures(sb: RunningSandbox, clientId: string, practiceId: s
 }
 
 describe('dso_overview', () => {
+  it('answers a cursor past the last practice with none and how many the client has now', async () => {
+    const { practices } = sandbox.fixtures;
+    const clientId = (await rawGet<{ client: string }>(sandbox, `/api/v1/practice/${practices.la.id}/`)).client;
+    const to = DateTime.now().setZone(practices.la.timezone).toISODate() as string;
+    const total = (
+      await rawGet<{ practices: unknown[] }>(
+        sandbox,
+        `/api/v1/clients/${clientId}/reports/production-vs-collections/`,
+        {
+          start_date: addDays(to, -29),
+          end_date: to,
+        },
+      )
+    ).practices.length;
+    expect(total).toBeGreaterThan(0);
+    for (const offset of [total, total + 2]) {
+      await expectPastEndAnswer(
+        server.client,
+        'dso_overview',
+        { practice: practices.la.name, cursor: String(offset) },
+        'practices',
+        offset,
+        total,
+      );
+    }
+    expect(await callError(server.client, 'dso_overview', { practice: practices.la.name, cursor: '-1' })).toMatch(
+      /cursor "-1" is not one this tool gave/,
+    );
+  });
+
   it('rolls up every practice of the client from the raw client reports, exceptions first, by the rule', async () => {
     const { practices, kpi } = sandbox.fixtures;
     if (!kpi) throw new Error('the KPI scenario is seeded at the default scale');

@@ -7,6 +7,7 @@ import Big from 'big.js';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
   callError,
   callOk,
@@ -206,6 +207,36 @@ describe('claims_worklist', () => {
       /cursor "abc" is not one this tool gave/,
     );
   });
+
+  it('answers a cursor past the end of the list (it shrank) with no rows and the size of the list now', async () => {
+    const all = await rawWorklist();
+    const rejected = all.filter((r) => r.c.status === 'rejected' && r.owed.gte(100));
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const [args, total] of [
+      [{}, all.length],
+      [{ statuses: ['rejected'], min_amount: '100' }, rejected.length],
+    ] as const) {
+      const text = await expectPastEndAnswer(
+        server.client,
+        'claims_worklist',
+        { practice: la.name, ...args, cursor: String(total + 7) },
+        'rows',
+        total + 7,
+        total,
+      );
+      expect(text).toContain(`: ${total} claims owing`);
+      expect(text).not.toContain('Nothing to chase');
+    }
+    // A cursor exactly at the end (the last rows were worked off) is past the end too.
+    await expectPastEndAnswer(
+      server.client,
+      'claims_worklist',
+      { practice: la.name, statuses: ['rejected'], min_amount: '100', cursor: String(rejected.length) },
+      'rows',
+      rejected.length,
+      rejected.length,
+    );
+  });
 });
 
 interface RawBalance {
@@ -263,6 +294,22 @@ async function nextVisit(patientId: string) {
 }
 
 describe('balances_worklist', () => {
+  it('answers a cursor past the end of the list with no rows and the size of the list now', async () => {
+    const total = (await rawBalances({ min_balance: '0.01' })).length;
+    const text = await expectPastEndAnswer(
+      server.client,
+      'balances_worklist',
+      { practice: la.name, cursor: String(total + 3) },
+      'rows',
+      total + 3,
+      total,
+    );
+    expect(text).not.toContain('No balances match');
+    expect(await callError(server.client, 'balances_worklist', { practice: la.name, cursor: '1.5' })).toMatch(
+      /cursor "1.5" is not one this tool gave/,
+    );
+  });
+
   it('ranks the patient-balance report by dollar-days, with last payment and next visit, recomputed raw', async () => {
     const expected = await rawBalances({ min_balance: '0.01' });
     const { structured } = await callOk<BalancesOutput>(server.client, 'balances_worklist', {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
   callError,
   callOk,
@@ -88,6 +89,29 @@ const rawTimeline = (id: string, query: Record<string, string> = {}) =>
   });
 
 describe('patient_timeline', () => {
+  it('answers a cursor past the last event with no events and how many there are now', async () => {
+    const id = la.patients.timeline;
+    const total = (await rawTimeline(id)).count;
+    const first = await callOk<TimelineOutput>(server.client, 'patient_timeline', {
+      practice: la.name,
+      patient_id: id,
+      limit: 1,
+    });
+    const print = first.structured.next_cursor?.split('.')[1];
+    expect(print, 'a bound cursor <offset>.<fingerprint>').toBeDefined();
+    for (const offset of [total, total + 6]) {
+      const text = await expectPastEndAnswer(
+        server.client,
+        'patient_timeline',
+        { practice: la.name, patient_id: id, cursor: `${offset}.${print}` },
+        'events',
+        offset,
+        total,
+      );
+      expect(text).toContain(': no events from that cursor on (all events)');
+    }
+  });
+
   it('lists a patient found by id newest first, event for event like the raw timeline', async () => {
     const id = la.patients.timeline;
     const raw = await rawTimeline(id);

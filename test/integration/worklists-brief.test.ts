@@ -8,6 +8,7 @@ import Big from 'big.js';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_QUIRKS, type RunningSandbox, type WorklistFixtures } from '../../src/sandbox/index.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
   callError,
   callOk,
@@ -122,6 +123,21 @@ async function allRows(date: string): Promise<{ rows: BriefRow[]; first: Brief }
 }
 
 describe('day_brief', () => {
+  it('answers a cursor past the end of the list (it shrank) with no rows and the size of the list now', async () => {
+    const date = w.huddleDate;
+    const total = [...(await expectedFlags(date)).values()].filter((f) => f.length > 0).length;
+    for (const offset of [total, total + 9]) {
+      await expectPastEndAnswer(
+        server.client,
+        'day_brief',
+        { practice: la.id, date, cursor: String(offset) },
+        'rows',
+        offset,
+        total,
+      );
+    }
+  }, 120_000);
+
   it('flags every visit of the huddle day exactly as the raw data says, near-misses absent', async () => {
     const date = w.huddleDate;
     const expected = await expectedFlags(date);

@@ -8,6 +8,7 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSandbox, WorklistFixtures } from '../../src/sandbox/index.js';
+import { expectPastEndAnswer } from '../helpers/cursor-end.js';
 import {
   callError,
   callOk,
@@ -138,6 +139,29 @@ async function rawMissed(from: string, to: string): Promise<RawMissed> {
 }
 
 describe('missed_visits', () => {
+  it('answers a cursor past the end of the list (it shrank) with no rows and the size of the list now', async () => {
+    const { from, to } = w.missedVisits;
+    const total = (await rawMissed(from, to)).expected.size;
+    for (const offset of [total, total + 4]) {
+      await expectPastEndAnswer(
+        server.client,
+        'missed_visits',
+        { practice: la.id, start_date: from, end_date: to, cursor: String(offset) },
+        'rows',
+        offset,
+        total,
+      );
+    }
+    expect(
+      await callError(server.client, 'missed_visits', {
+        practice: la.id,
+        start_date: from,
+        end_date: to,
+        cursor: '-1',
+      }),
+    ).toMatch(/cursor "-1" is not one this tool gave/);
+  }, 180_000);
+
   it('lists exactly the no-shows and cancellations not rebooked, from raw reads, with the recapture rate', async () => {
     const { from, to } = w.missedVisits;
     const { broken, rebooked, cancelled, expected } = await rawMissed(from, to);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { addDays, instantToLocalDate, parseInstantMs, validateDateRange } from '../../domain/dates.js';
+import { presentPhone } from '../../domain/names.js';
 import { parseBody } from '../client.js';
 import { noteDivergence, noteLeftOut } from '../divergence.js';
 import { collectPages, listNoun, normalizePage, rowIdentity } from '../pagination.js';
@@ -152,7 +153,7 @@ export function createWorklistResources(ctx: ResourceContext): WorklistsPort {
       patientId,
       hasMedicalAlert: (slip.patient?.medical_alerts ?? []).length > 0,
       insured: slip.insurance != null,
-      phone: slip.patient?.phone ? slip.patient.phone : null,
+      phone: presentPhone(slip.patient?.phone) ?? null,
     };
   }
 

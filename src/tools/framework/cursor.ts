@@ -37,38 +37,39 @@ export function readCursor(cursor: string | undefined): number {
   return Number(cursor);
 }
 
-/** `limit` rows from `offset`, and the cursor of the next page when rows remain. */
+/**
+ * `limit` rows from `offset`, the cursor of the next page when rows remain, and `pastEnd` when the
+ * cursor points at or past the rows there are now (the list shrank since the cursor was given).
+ */
 export function pageFrom<Row>(
   rows: readonly Row[],
   offset: number,
   limit: number,
-): { page: Row[]; nextCursor?: string } {
+): { page: Row[]; nextCursor?: string; pastEnd?: string } {
+  const pastEnd = pastEndNote(offset, rows.length);
+  if (pastEnd) return { page: [], pastEnd };
   const page = rows.slice(offset, offset + limit);
   const next = offset + page.length;
   return next < rows.length ? { page, nextCursor: String(next) } : { page };
 }
 
-/** `pageFrom` at the offset `cursor` names, refusing a cursor past the rows there are now. */
+/** `pageFrom` at the offset `cursor` names. */
 export function pageOf<Row>(
   rows: readonly Row[],
   limit: number,
   cursor: string | undefined,
-): { page: Row[]; nextCursor?: string } {
-  let offset = 0;
-  if (cursor !== undefined) {
-    if (!/^\d{1,6}$/.test(cursor)) {
-      throw new ToolInputError(
-        `cursor "${cursor.slice(0, 10)}" is not one this tool gave. Pass next_cursor as it came, or leave it out.`,
-      );
-    }
-    offset = Number(cursor);
-    if (offset > rows.length) {
-      throw new ToolInputError(
-        `cursor ${cursor} is past the ${rows.length} rows there are now. Leave it out to start again.`,
-      );
-    }
-  }
-  return pageFrom(rows, offset, limit);
+): { page: Row[]; nextCursor?: string; pastEnd?: string } {
+  return pageFrom(rows, readCursor(cursor), limit);
+}
+
+/**
+ * What every cursor tool says for a cursor at or past the end: an answer, not a refusal, because
+ * the cursor was ours and the list shrinking (rows worked off, a visit rebooked) is no mistake of
+ * the caller; an empty page alone would read as "nothing left to do at all".
+ */
+export function pastEndNote(offset: number, total: number): string | undefined {
+  if (offset === 0 || offset < total) return undefined;
+  return `No more rows from row ${offset + 1} on: the list has ${total} row${total === 1 ? '' : 's'} now (it changed since that cursor was given). Leave cursor out to start again from the first row.`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { OUTSTANDING_STATUSES, skippedClaimsNote } from '../../api/resources/ins
 import { diffDays, instantToLocalDate, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoney, sumMoneyString } from '../../domain/money.js';
+import { presentPhone } from '../../domain/names.js';
 import { closingLines, pageArguments, pageFrom, readCursor, worklistHeaderFields } from '../framework/cursor.js';
 import { mapBounded } from '../framework/fan-out.js';
 import { providerName, resolveCarrier, resolveProviders } from '../framework/shared.js';
@@ -153,7 +154,9 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
     if (claims.length === 0 && skipped[0]) throw skipped[0].reason;
 
     const carrierFor = (claim: Claim) => (claim.patient_insurance ? carrierOf.get(claim.patient_insurance) : undefined);
-    const phoneOf = new Map(carriers.map((c) => [c.id, typeof c.phone === 'string' ? c.phone : undefined]));
+    const phoneOf = new Map(
+      carriers.map((c) => [c.id, typeof c.phone === 'string' ? presentPhone(c.phone) : undefined]),
+    );
 
     const ranked: Ranked[] = claims
       .filter((claim) => !carrier || carrierFor(claim)?.carrierId === carrier.id)
@@ -168,7 +171,8 @@ export const claimsWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
       .filter((r) => !minimum || r.owed.gte(minimum))
       .sort((a, b) => b.score.cmp(a.score) || b.owed.cmp(a.owed) || a.claim.id.localeCompare(b.claim.id));
 
-    const { page, nextCursor } = pageFrom(ranked, offset, args.limit);
+    const { page, nextCursor, pastEnd } = pageFrom(ranked, offset, args.limit);
+    if (pastEnd) notes.push(pastEnd);
     const logs = await mapBounded(
       context,
       page,
@@ -267,7 +271,7 @@ function summarize(output: Output): string {
       `${r.rank}. ${shownName(r.patient) ?? `patient ${r.patient_id ?? 'unknown'}`} · ${shownPlace(r.carrier) ?? 'no carrier'} · ${shownCode('status', r.status)} · $${r.owed} · sent ${r.date_sent ?? 'never'}${r.days_since_sent !== undefined ? ` (${r.days_since_sent} d)` : ''} · ${last} · idle ${r.days_since_last_action} d · Next: ${r.next_step} (claim ${r.claim_id})`,
     );
   }
-  if (output.rows.length === 0) lines.push('Nothing to chase with these filters.');
+  if (output.matched === 0) lines.push('Nothing to chase with these filters.');
   lines.push(...closingLines(output.next_cursor, output.notes));
   return lines.join('\n');
 }

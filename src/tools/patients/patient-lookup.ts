@@ -9,7 +9,7 @@ import type { Patient } from '../../api/port.js';
 import { APPOINTMENT_STATUSES } from '../../api/resources/appointments.js';
 import { instantToLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
 import { shownCode, shownName, shownPlace } from '../../domain/free-text.js';
-import { foldForMatch, normalizePhoneDigits, sanitizeUserText } from '../../domain/names.js';
+import { foldForMatch, normalizePhoneDigits, reachPhone, sanitizeUserText } from '../../domain/names.js';
 import { ToolInputError, UnverifiableAnswerError } from '../framework/errors.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolContext } from '../framework/types.js';
@@ -221,7 +221,7 @@ export function patientNameText(patient: Patient): string {
 }
 
 function toCandidate(patient: Patient): Candidate {
-  const phone = normalizePhoneDigits(patient.phone_mobile ?? patient.phone_home ?? patient.phone_work ?? '');
+  const phone = normalizePhoneDigits(reachPhone(patient));
   return {
     id: patient.id,
     name: patientName(patient),

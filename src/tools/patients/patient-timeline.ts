@@ -9,7 +9,7 @@ import { TIMELINE_EVENT_TYPES } from '../../api/port.js';
 import { formatRecordedTime, isLocalDate, parseInstantMs, toPracticeIso } from '../../domain/dates.js';
 import { oneLine, quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
 import { formatMoney, parseMoneyOrNull, sumMoneyString } from '../../domain/money.js';
-import { cursorFingerprint, readBoundCursor } from '../framework/cursor.js';
+import { cursorFingerprint, pastEndNote, readBoundCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { checkedDate, localDateArgument } from '../framework/shared.js';
 import type { ToolDefinition } from '../framework/types.js';
@@ -134,11 +134,12 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
       );
     }
     const result = await (early && patient.id === query.patient_id ? early : timelineOf(patient.id));
+    const pastEnd = result.truncated ? undefined : pastEndNote(offset, result.events.length);
     const page = result.events.slice(offset, offset + args.limit);
     const more = result.truncated || result.events.length > offset + args.limit;
     const zone = context.practice.timezone;
     const events = page.map((event) => describeEvent(event, zone));
-    const notes = [...result.warnings];
+    const notes = [...result.warnings, ...(pastEnd ? [pastEnd] : [])];
     if (match.similar.length) {
       notes.push(`Similar names, not shown: ${match.similar.map((c) => shownName(c.name)).join(', ')}.`);
     }
@@ -151,7 +152,7 @@ export const patientTimeline: ToolDefinition<typeof inputSchema, typeof outputSc
       ...(more ? { next_cursor: `${offset + args.limit}.${fingerprint(patient.id, filters)}` } : {}),
       notes,
     };
-    return { structured, summary: summarize(structured, patient, { since, until, types }, zone) };
+    return { structured, summary: summarize(structured, patient, { since, until, types }, zone, Boolean(pastEnd)) };
   },
 };
 
@@ -337,6 +338,7 @@ function summarize(
   patient: Patient,
   filters: { since: string | undefined; until: string | undefined; types: readonly string[] | undefined },
   zone: string,
+  pastEnd: boolean,
 ): string {
   const scope = [
     filters.types ? filters.types.join(', ') : 'all events',
@@ -346,7 +348,7 @@ function summarize(
     .filter(Boolean)
     .join(' ');
   const lines = [
-    `${patientNameText(patient)}${patient.date_of_birth ? ` (born ${shownCode('date of birth', patient.date_of_birth)})` : ''} at ${shownPlace(output.practice)}: ${output.events.length === 0 ? 'nothing found' : `${output.events.length} event${output.events.length === 1 ? '' : 's'}`} (${scope}), newest first.`,
+    `${patientNameText(patient)}${patient.date_of_birth ? ` (born ${shownCode('date of birth', patient.date_of_birth)})` : ''} at ${shownPlace(output.practice)}: ${output.events.length === 0 ? (pastEnd ? 'no events from that cursor on' : 'nothing found') : `${output.events.length} event${output.events.length === 1 ? '' : 's'}`} (${scope}), newest first.`,
   ];
   for (const event of output.events) {
     lines.push(

@@ -95,7 +95,8 @@ export const balancesWorklist: ToolDefinition<typeof inputSchema, typeof outputS
           parseMoney(b.row.balance).cmp(parseMoney(a.row.balance)) ||
           a.row.patientId.localeCompare(b.row.patientId),
       );
-    const { page, nextCursor } = pageFrom(ranked, offset, args.limit);
+    const { page, nextCursor, pastEnd } = pageFrom(ranked, offset, args.limit);
+    if (pastEnd) notes.push(pastEnd);
     const visits = await mapBounded(
       context,
       page,
@@ -190,7 +191,7 @@ function summarize(output: Output): string {
       `${r.rank}. ${shownName(r.patient) ?? `patient ${r.patient_id}`} · $${r.balance} (0-30 $${b['0_30']}, 31-60 $${b['31_60']}, 61-90 $${b['61_90']}, 90+ $${b.over_90}) · last paid ${r.last_payment ? `${r.last_payment.date}${r.last_payment.amount ? ` $${r.last_payment.amount}` : ''}` : 'never'} · next visit ${r.upcoming_visit?.date ?? 'none'} · Next: ${r.next_step} (patient ${r.patient_id})`,
     );
   }
-  if (output.rows.length === 0) lines.push('No balances match.');
+  if (output.matched === 0) lines.push('No balances match.');
   lines.push(...closingLines(output.next_cursor, output.notes));
   return lines.join('\n');
 }

@@ -281,7 +281,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
       (a, b) =>
         Number(b.flagged) - Number(a.flagged) || b.reasons.length - a.reasons.length || a.name.localeCompare(b.name),
     );
-    const { page, nextCursor } = pageFrom(ordered, offset, args.limit);
+    const { page, nextCursor, pastEnd } = pageFrom(ordered, offset, args.limit);
     const structured: Output = {
       client_id: rollUp.clientId,
       rule: 'flagged when 2+ KPIs are off goal in the current 30 days, or one KPI is off in each of the last three 30-day periods; goals: Escape production goal (monthly), benchmarks of ours for no-show (≤ 15 %) and case acceptance (≥ 40 %)',
@@ -302,7 +302,7 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
       })),
       kpi_sources: Object.fromEntries(DSO_KPIS.map((k) => [k, sourceOf(k)])),
       ...(nextCursor ? { next_cursor: nextCursor } : {}),
-      notes: rollUp.notes,
+      notes: pastEnd ? [...rollUp.notes, pastEnd] : rollUp.notes,
     };
     return { structured, summary: summarize(structured) };
   },

@@ -236,7 +236,8 @@ export const dayBrief: ToolDefinition<typeof inputSchema, typeof outputSchema> =
         `${unreadSlips} visit${unreadSlips === 1 ? '' : 's'}' route slip could not be matched to the visit, so medical-alert flags and phones are missing there.`,
       );
     }
-    const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
+    const { page, nextCursor, pastEnd } = pageOf(rows, args.limit, args.cursor);
+    if (pastEnd) notes.push(pastEnd);
 
     const schedule = scheduleByProvider(sheet.blocks ?? [], visits, zone, date, context.now().getTime()).map((s) => ({
       provider: providerLabel(s.providerId),

@@ -12,6 +12,7 @@ import type { Cancellation, NoShow } from '../../api/resources/worklists.js';
 import { addDays, diffDays, instantToLocalDate, parseInstantMs, todayIn } from '../../domain/dates.js';
 import { quoted, shownName, shownPlace } from '../../domain/free-text.js';
 import { percent } from '../../domain/money.js';
+import { reachPhone } from '../../domain/names.js';
 import { pageOf } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
@@ -163,7 +164,8 @@ export const missedVisits: ToolDefinition<typeof inputSchema, typeof outputSchem
     rows.sort((a, b) => byUrgency(a, b, today));
     for (const row of rows) context.notePatient(row.patient_id);
 
-    const { page, nextCursor } = pageOf(rows, args.limit, args.cursor);
+    const { page, nextCursor, pastEnd } = pageOf(rows, args.limit, args.cursor);
+    if (pastEnd) notes.push(pastEnd);
     const structured: Output = {
       practice: shownPlace(context.practice.name) ?? context.practice.id,
       period: range,
@@ -200,7 +202,7 @@ async function readHistory(
   let phone: string | null = null;
   if (unrebookedCancellations.some((c) => c.patient_id === patientId)) {
     const patient = await context.api.patients.retrieve(context.practice.id, patientId, options);
-    phone = patient.phone_mobile || patient.phone_home || patient.phone_work || null;
+    phone = reachPhone(patient) ?? null;
   }
   return { appointments: listed.appointments, complete: !listed.truncated, phone };
 }

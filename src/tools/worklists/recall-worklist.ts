@@ -10,8 +10,8 @@ import { sameId } from '../../api/paths.js';
 import type { Commlog, Recall } from '../../api/resources/recalls.js';
 import { addDays, diffDays, todayIn } from '../../domain/dates.js';
 import { quoted, shownCode, shownName, shownPlace } from '../../domain/free-text.js';
-import { sanitizeUserText } from '../../domain/names.js';
-import { cursorFingerprint, readBoundCursor } from '../framework/cursor.js';
+import { reachPhone, sanitizeUserText } from '../../domain/names.js';
+import { cursorFingerprint, pastEndNote, readBoundCursor } from '../framework/cursor.js';
 import { ToolInputError } from '../framework/errors.js';
 import { mapBounded } from '../framework/fan-out.js';
 import type { ToolContext, ToolDefinition } from '../framework/types.js';
@@ -134,9 +134,9 @@ export const recallWorklist: ToolDefinition<typeof inputSchema, typeof outputSch
         'Escape Dental did not say for some recalls whether a visit is booked; they are listed as not booked.',
       );
     }
-    if (offset > open.length)
-      throw new ToolInputError('cursor is past the end of this list. Leave it out to start again.');
-    const page = open.slice(offset, offset + args.limit);
+    const pastEnd = pastEndNote(offset, open.length);
+    if (pastEnd) notes.push(pastEnd);
+    const page = pastEnd ? [] : open.slice(offset, offset + args.limit);
 
     const rows = await mapBounded(context, page, (recall) => rowFor(context, recall, today), {
       label: 'recall contact history',
@@ -202,7 +202,7 @@ async function rowFor(context: ToolContext, recall: Recall, today: string): Prom
     };
   }
   const patient = await context.api.patients.retrieve(context.practice.id, patientId, { signal });
-  const phone = [patient.phone_mobile, patient.phone_home, patient.phone_work].find((p) => p?.trim());
+  const phone = reachPhone(patient);
   if (!sameId(patient.id, patientId) || !phone) {
     return {
       ...base,
