@@ -227,19 +227,33 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
  * §9.1 bootstrap: rosters are cached before the first call, so a tool can check names (and
  * refuse an unknown provider) without an upstream request. A failure here is not fatal.
  */
-async function warmReferenceData(api: EscapeApiHandle, practices: PracticeScope, logger: Logger): Promise<void> {
+/**
+ * Practices whose provider and chair lists start-up loads at a time. A DSO's credential can reach
+ * hundreds: loading all at once would fill the upstream connection pool ahead of the first staff
+ * calls, and meet Escape's rate limit.
+ */
+export const WARM_UP_CONCURRENCY = 4;
+
+export async function warmReferenceData(
+  api: Pick<EscapeApiHandle, 'reference'>,
+  practices: PracticeScope,
+  logger: Pick<Logger, 'warn'>,
+): Promise<void> {
   const disabled = new Set(practices.disabled.map((p) => p.id));
-  await Promise.all(
-    practices.available
-      .filter((p) => !disabled.has(p.id))
-      .map(async (practice) => {
-        try {
-          await Promise.all([api.reference.providers(practice.id), api.reference.operatories(practice.id)]);
-        } catch (error) {
-          logger.warn({ practiceId: practice.id, err: error }, 'could not pre-load the provider and chair lists');
-        }
-      }),
-  );
+  const waiting = practices.available.filter((p) => !disabled.has(p.id));
+  // A few workers rather than p-limit, whose tasks start on a later microtask: the first reads
+  // must leave before the gate poll's (the caller does not await them), so that a server that
+  // answers its first tools/list has its pre-load of a few practices done, as without a limit.
+  const worker = async () => {
+    for (let practice = waiting.shift(); practice; practice = waiting.shift()) {
+      try {
+        await Promise.all([api.reference.providers(practice.id), api.reference.operatories(practice.id)]);
+      } catch (error) {
+        logger.warn({ practiceId: practice.id, err: error }, 'could not pre-load the provider and chair lists');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WARM_UP_CONCURRENCY, waiting.length) }, worker));
 }
 
 async function loadPathOverrides(file: string): Promise<OperationOverrides> {
