@@ -41,6 +41,8 @@ export interface KpiDefinition {
   /** 'escape': the figure is Escape's as reported; 'ours': computed here from Escape's data by `definition`. */
   computedBy: 'escape' | 'ours';
   definition: string;
+  /** The formula in a few words, named beside the figure where two tools must agree on it. */
+  formula?: string;
   /** The Escape Dental endpoint(s) the figure is read from. */
   source: string;
   better: 'higher' | 'lower';
@@ -106,6 +108,7 @@ export const KPI_DEFINITIONS: readonly KpiDefinition[] = [
     name: 'Collection rate',
     unit: 'percent',
     computedBy: 'ours',
+    formula: COLLECTION_RATE_FORMULA,
     definition: `${COLLECTION_RATE_FORMULA} × 100, from Escape's figures for the same period (the DSO report's collection_pct is Escape's own and not used).`,
     source: 'GET …/billing/reports/production/; DSO: production-vs-collections (its collections and net_production)',
     better: 'higher',

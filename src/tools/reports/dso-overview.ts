@@ -309,8 +309,9 @@ export const dsoOverview: ToolDefinition<typeof inputSchema, typeof outputSchema
 };
 
 function sourceOf(key: DsoKpi): string {
-  if (key === 'collection_rate') return `ours: ${COLLECTION_RATE_FORMULA}`;
-  return kpiDefinition(key).computedBy === 'escape' ? 'as reported by Escape' : 'ours';
+  const { computedBy, formula } = kpiDefinition(key);
+  if (computedBy === 'escape') return 'as reported by Escape';
+  return formula ? `ours: ${formula}` : 'ours';
 }
 
 function summarize(output: Output): string {

@@ -17,13 +17,7 @@ import {
   todayIn,
 } from '../../domain/dates.js';
 import { shownPlace } from '../../domain/free-text.js';
-import {
-  COLLECTION_RATE_FORMULA,
-  HYGIENE_CODES,
-  KPI_KEYS,
-  type KpiKey,
-  kpiDefinition,
-} from '../../domain/kpi-definitions.js';
+import { HYGIENE_CODES, KPI_KEYS, type KpiKey, kpiDefinition } from '../../domain/kpi-definitions.js';
 import { judge, type ProductionGoals, targetFor } from '../../domain/kpi-judging.js';
 import { parseMoney, percent, sumMoney } from '../../domain/money.js';
 import { ToolInputError } from '../framework/errors.js';
@@ -295,7 +289,7 @@ function summarize(output: Output): string {
   for (const k of output.kpis) {
     const show = UNIT_TEXT[k.unit] ?? ((v: string) => v);
     const goal = k.goal ? `; goal ${show(k.goal.value)} (${k.goal.basis}): ${k.status === 'off' ? 'OFF' : 'on'}` : '';
-    const formula = k.key === 'collection_rate' ? COLLECTION_RATE_FORMULA : 'formula in kpi-definitions';
+    const formula = kpiDefinition(k.key as KpiKey).formula ?? 'formula in kpi-definitions';
     const how = k.computed_by === 'ours' ? `ours, ${formula}` : 'as reported by Escape';
     lines.push(
       `- ${k.name}: ${k.value === null ? 'n/a' : show(k.value)} (previous ${k.previous === null ? 'n/a' : show(k.previous)}${goal}) — ${how}.`,
